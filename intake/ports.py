@@ -1,0 +1,72 @@
+"""What the domain needs from storage, as protocols. ``storage`` implements them with
+SQLAlchemy; tests of the service layer may use the in-memory fakes in ``intake.fakes``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from intake.conversation import Conversation, Thread
+from intake.ticket import Status, Ticket
+
+
+class AskRepository(Protocol):
+    def add(self, conversation: Conversation) -> None:
+        """Store a new conversation and its ticket; sets ``ticket.id``."""
+
+    def get(self, ask_id: int) -> Conversation | None: ...
+
+    def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
+        """The conversation whose intake thread this is, if any."""
+
+    def by_key(self, key: str) -> Conversation | None:
+        """By human ID (``PLAT-12``), case-insensitive."""
+
+    def save(self, conversation: Conversation) -> None:
+        """Write back every change to the conversation and its ticket (fields, milestones,
+        history)."""
+
+    def list(
+        self,
+        *,
+        team_id: str | None = None,
+        requester: str | None = None,
+        statuses: Sequence[Status] | None = None,
+    ) -> list[Ticket]:
+        """Tickets, newest first."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+
+    asks: AskRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def claim(self, key: str) -> bool:
+        """Record that the inbound delivery ``key`` (an event, a message, a click) is handled.
+        False when it was claimed before, by this process or any other replica, in which case
+        the caller does nothing. Becomes permanent with ``commit()``."""
+
+    def next_number(self, team_id: str) -> int:
+        """The next human ID number of a workspace (1, 2, ...), unique under concurrency."""
+
+    def record_message(self, ask_id: int, author: str, text: str, at: datetime) -> None:
+        """Append a line to the ask's transcript: every answer is kept verbatim."""
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

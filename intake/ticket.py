@@ -1,0 +1,143 @@
+"""The canonical scoped ticket: one schema for the bot, the terminal chat, the export and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    NEEDS_INFO = "needs_info"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Size(StrEnum):
+    S = "S"
+    M = "M"
+    L = "L"
+    XL = "XL"
+
+
+class MilestoneStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+@dataclass
+class Milestone:
+    title: str
+    due: date | None = None
+    done_criterion: str = ""
+    status: MilestoneStatus = MilestoneStatus.NOT_STARTED
+    owner: str | None = None
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    actor: str
+    from_status: Status | None
+    to_status: Status
+    note: str = ""
+
+
+# Fields of the canonical schema that a conversation can fill. Request types add their own
+# fields on top of these (kept in ``Ticket.fields``).
+CORE_FIELDS: tuple[str, ...] = (
+    "title",
+    "problem",
+    "impact",
+    "desired_outcome",
+    "acceptance_criteria",
+    "out_of_scope",
+    "deadline",
+    "environment",
+    "services",
+    "priority",
+    "size",
+)
+
+LIST_FIELDS: frozenset[str] = frozenset(
+    {"acceptance_criteria", "out_of_scope", "environment", "services"}
+)
+
+
+@dataclass
+class Ticket:
+    """A platform ask, from its first words to done.
+
+    ``key`` is the short human ID (``PLAT-12``) given on submit; ``id`` is the storage row id.
+    ``no_deadline`` records an explicit "no deadline" answer, which the definition of ready
+    accepts in place of a date. ``fields`` holds what the request type adds (engine, role, ...).
+    """
+
+    requester: str
+    category: str = "other"
+    title: str = ""
+    status: Status = Status.DRAFT
+    problem: str = ""
+    impact: str = ""
+    desired_outcome: str = ""
+    acceptance_criteria: list[str] = field(default_factory=list)
+    out_of_scope: list[str] = field(default_factory=list)
+    deadline: date | None = None
+    no_deadline: bool = False
+    environment: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    priority: Priority | None = None
+    size: Size | None = None
+    milestones: list[Milestone] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    team_id: str = ""
+    id: int | None = None
+    key: str | None = None
+    created_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+    def get(self, name: str) -> Any:
+        """The value of a core or request-type field, by name."""
+        if name in CORE_FIELDS:
+            return getattr(self, name)
+        return self.fields.get(name)
+
+    def set(self, name: str, value: Any) -> None:
+        if name in CORE_FIELDS:
+            setattr(self, name, value)
+        else:
+            self.fields[name] = value
+
+    def has(self, name: str) -> bool:
+        """Whether a field holds an answer (a deadline counts as answered by "no deadline")."""
+        if name == "deadline":
+            return self.deadline is not None or self.no_deadline
+        value = self.get(name)
+        if value is None:
+            return False
+        if isinstance(value, str | list | tuple | dict):
+            return len(value) > 0
+        return True
+
+    @property
+    def label(self) -> str:
+        """How people refer to the ask: its key once submitted, else "draft"."""
+        return self.key or "draft"
