@@ -1,0 +1,1 @@
+"""Fake Slack fixtures (filled in by the fake Slack work)."""
