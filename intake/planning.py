@@ -2,25 +2,164 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+import re
+import string
+from datetime import date, timedelta
+from typing import Any
 
 from intake.extraction import Urgency
 from intake.templates.model import RequestTemplate
 from intake.ticket import Milestone, Priority, Size, Ticket
 
+TITLE_LIMIT = 80
+ELLIPSIS = "…"
+
+# Calendar weeks a request of each size takes when there is no deadline.
+WEEKS_BY_SIZE: dict[Size, int] = {Size.S: 1, Size.M: 3, Size.L: 6, Size.XL: 10}
+_SIZES = (Size.S, Size.M, Size.L, Size.XL)
+
+# -- title --------------------------------------------------------------------------------------
+
+# Words that only make sense next to the value that follows them ("for {services}").
+_CONNECTORS = (
+    "for", "on", "in", "to", "of", "at", "with", "from", "by", "into", "onto", "via", "about",
+    "and", "&", "-", "–", "—", ":", "/", "+", ",",
+)  # fmt: skip
+_TRAILING_CONNECTOR = re.compile(
+    r"(?:\s*(?:\b(?:for|on|in|to|of|at|with|from|by|into|onto|via|about|and)\b|[&:/+,\-–—]))+\s*$",
+    re.IGNORECASE,
+)
+_LEADING_CONNECTOR = re.compile(r"^\s*(?:[&:/+,\-–—]\s*)+")
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_format_value(v) for v in value if _format_value(v))
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def _fill(title_format: str, ticket: Ticket) -> tuple[str, int]:
+    """``title_format`` with the ticket's values; a missing value takes the connector word
+    before it along ("{engine} database for {services}" -> "PostgreSQL database"). Returns the
+    text and how many placeholders were filled."""
+    pieces: list[str] = []
+    filled = 0
+    for literal, name, _spec, _conv in string.Formatter().parse(title_format):
+        pieces.append(literal)
+        if name is None:
+            continue
+        value = _format_value(ticket.get(name))
+        if value:
+            pieces.append(value)
+            filled += 1
+            continue
+        # Drop the connector right before the missing value: "... for " -> "...".
+        joined = "".join(pieces)
+        pieces = [_TRAILING_CONNECTOR.sub("", joined)]
+    text = "".join(pieces)
+    text = _TRAILING_CONNECTOR.sub("", text)
+    text = _LEADING_CONNECTOR.sub("", text)
+    text = re.sub(r"\s+([,:])", r"\1", " ".join(text.split()))
+    return text.strip(), filled
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(?:\s|$)", text)
+    return (match.group(1) if match else text).rstrip(".!? ")
+
+
+def _cut(text: str, limit: int = TITLE_LIMIT) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
 
 def propose_title(ticket: Ticket, template: RequestTemplate) -> str:
     """A short title (at most 80 characters) from the template's title format and the ask."""
-    raise NotImplementedError
+    if template.title_format:
+        text, filled = _fill(template.title_format, ticket)
+        if filled and text:
+            return _cut(_capitalize(text))
+    if ticket.services and template.id != "other":
+        return _cut(f"{template.name} for {ticket.services[0]}")
+    if ticket.problem.strip():
+        return _cut(_capitalize(_first_sentence(ticket.problem)))
+    return _cut(template.name)
+
+
+# -- priority and size --------------------------------------------------------------------------
+
+_BUSINESS_IMPACT = re.compile(
+    r"\b(?:customers?|revenue|outage|outages|money|sales|orders|payments? fail|sla|slas|churn"
+    r"|paying users|downtime)\b",
+    re.IGNORECASE,
+)
 
 
 def propose_priority(ticket: Ticket, urgency: Urgency, today: date) -> Priority:
     """P1..P4 from deadline proximity, urgency words and impact."""
-    raise NotImplementedError
+    days_left = (ticket.deadline - today).days if ticket.deadline is not None else None
+    if urgency is Urgency.CRITICAL or (days_left is not None and days_left <= 3):
+        return Priority.P1
+    if (
+        urgency is Urgency.HIGH
+        or (days_left is not None and days_left <= 14)
+        or _BUSINESS_IMPACT.search(ticket.impact or "")
+    ):
+        return Priority.P2
+    if ticket.no_deadline and not (ticket.impact or "").strip():
+        return Priority.P4
+    return Priority.P3
 
 
 def propose_size(ticket: Ticket, template: RequestTemplate) -> Size:
-    raise NotImplementedError
+    """The template's size, one step bigger for 3+ environments or 3+ services (at most XL)."""
+    index = _SIZES.index(template.default_size)
+    if len(ticket.environment) >= 3 or len(ticket.services) >= 3:
+        index += 1
+    return _SIZES[min(index, len(_SIZES) - 1)]
+
+
+# -- milestones ---------------------------------------------------------------------------------
+
+
+def working_day_on_or_before(day: date, today: date) -> date:
+    """``day`` moved off a weekend: to the Friday before, unless that is before ``today``, then
+    to the Monday after."""
+    if day.weekday() < 5:
+        return day
+    friday = day - timedelta(days=day.weekday() - 4)
+    if friday >= today:
+        return friday
+    return day + timedelta(days=7 - day.weekday())
+
+
+def _working_days(start: date, end: date) -> list[date]:
+    """Mon-Fri days after ``start`` up to and including ``end``."""
+    days = []
+    current = start + timedelta(days=1)
+    while current <= end:
+        if current.weekday() < 5:
+            days.append(current)
+        current += timedelta(days=1)
+    return days
 
 
 def plan_milestones(
@@ -28,4 +167,27 @@ def plan_milestones(
 ) -> list[Milestone]:
     """The template's milestones with due dates spread between today and the deadline (or a
     duration that fits the size when there is none), each with its done criterion."""
-    raise NotImplementedError
+    if not template.milestones:
+        return []
+    end = deadline if deadline is not None else today + timedelta(weeks=WEEKS_BY_SIZE[size])
+    end = working_day_on_or_before(max(end, today), today)
+    days = _working_days(today, end)
+    weights = [max(m.weight, 0.0) for m in template.milestones]
+    total = sum(weights) or float(len(weights))
+    if not sum(weights):
+        weights = [1.0] * len(weights)
+    plan: list[Milestone] = []
+    running = 0.0
+    previous = today
+    for index, (milestone, weight) in enumerate(zip(template.milestones, weights, strict=True)):
+        running += weight
+        if index == len(weights) - 1 or len(days) <= 1:
+            due = end
+        else:
+            position = max(math.ceil(running / total * len(days) - 1e-9), 1)
+            due = days[min(position, len(days)) - 1]
+        due = max(due, previous)
+        previous = due
+        plan.append(Milestone(title=milestone.title, due=due,
+                              done_criterion=milestone.done_criterion))  # fmt: skip
+    return plan

@@ -1,4 +1,4 @@
-"""The canonical scoped ticket: one schema for the bot, the terminal chat, the export and storage."""
+"""The canonical scoped ticket: one schema for the bot, the terminal chat, export and storage."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ class AnswerType(StrEnum):
 
 @dataclass(frozen=True)
 class Option:
-    """One answer of a choice question. ``keywords`` let free text select it ("pg" -> PostgreSQL)."""
+    """One answer of a choice question; ``keywords`` let free text pick it ("pg": PostgreSQL)."""
 
     value: str
     keywords: tuple[str, ...] = ()

@@ -1,0 +1,23 @@
+"""Request types: the typed model and the YAML files it is loaded from."""
+
+from intake.templates.loader import TemplateError, keyword_weights, load_templates
+from intake.templates.model import (
+    AnswerType,
+    FieldSpec,
+    MilestoneTemplate,
+    Option,
+    RequestTemplate,
+    TemplateSet,
+)
+
+__all__ = [
+    "AnswerType",
+    "FieldSpec",
+    "MilestoneTemplate",
+    "Option",
+    "RequestTemplate",
+    "TemplateError",
+    "TemplateSet",
+    "keyword_weights",
+    "load_templates",
+]

@@ -1,0 +1,186 @@
+"""Proposals for a draft: title, priority, size, milestone plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from intake.extraction import Urgency
+from intake.planning import plan_milestones, propose_priority, propose_size, propose_title
+from intake.templates import MilestoneTemplate, TemplateSet, load_templates
+from intake.ticket import Priority, Size, Ticket
+
+SUNDAY = date(2026, 11, 22)
+WEDNESDAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def templates() -> TemplateSet:
+    return load_templates()
+
+
+def ticket(**values: object) -> Ticket:
+    fields = values.pop("fields", {})
+    made = Ticket(requester="U1", **values)  # type: ignore[arg-type]
+    made.fields.update(fields)  # type: ignore[call-overload]
+    return made
+
+
+# -- title --------------------------------------------------------------------------------------
+
+
+def test_title_from_the_format(templates: TemplateSet) -> None:
+    database = templates.get("database")
+    full = ticket(services=["billing", "ledger"], fields={"engine": "PostgreSQL"})
+    assert propose_title(full, database) == "PostgreSQL database for billing, ledger"
+
+
+def test_missing_values_leave_no_dangling_words(templates: TemplateSet) -> None:
+    database = templates.get("database")
+    assert propose_title(ticket(fields={"engine": "Redis"}), database) == "Redis database"
+    assert propose_title(ticket(services=["billing"]), database) == "Database for billing"
+    networking = templates.get("networking")
+    assert propose_title(ticket(fields={"network_change": "DNS record"}), networking) == (
+        "DNS record"
+    )
+    access = templates.get("access_request")
+    assert propose_title(ticket(fields={"resource": "the billing replica"}), access) == (
+        "Access to the billing replica"
+    )
+
+
+def test_title_falls_back_to_the_problem(templates: TemplateSet) -> None:
+    asked = ticket(problem="We need a db for billing asap. It's for the ledger.")
+    assert propose_title(asked, templates.get("database")) == "We need a db for billing asap"
+    assert propose_title(ticket(), templates.get("database")) == "Database"
+
+
+def test_title_falls_back_to_name_and_service(templates: TemplateSet) -> None:
+    no_format = replace(templates.get("database"), title_format="")
+    assert propose_title(ticket(services=["billing", "x"]), no_format) == "Database for billing"
+
+
+def test_long_titles_are_cut_with_an_ellipsis(templates: TemplateSet) -> None:
+    long_item = "make the nightly failover drill page the owning team when replication lag grows"
+    title = propose_title(
+        ticket(fields={"action_item": long_item}), templates.get("incident_follow_up")
+    )
+    assert len(title) <= 80
+    assert title.startswith("Incident follow-up: make the nightly failover drill")
+    assert title.endswith("…")
+
+
+# -- priority -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "urgency", "expected"),
+    [
+        ({}, Urgency.CRITICAL, Priority.P1),
+        ({"deadline": SUNDAY + timedelta(days=3)}, Urgency.NONE, Priority.P1),
+        ({"deadline": SUNDAY + timedelta(days=4)}, Urgency.NONE, Priority.P2),
+        ({"deadline": SUNDAY + timedelta(days=14)}, Urgency.NONE, Priority.P2),
+        ({"deadline": SUNDAY + timedelta(days=30)}, Urgency.HIGH, Priority.P2),
+        ({"impact": "Customers can't check out"}, Urgency.NONE, Priority.P2),
+        ({"impact": "we lose revenue every hour"}, Urgency.NONE, Priority.P2),
+        ({"deadline": SUNDAY + timedelta(days=30)}, Urgency.NONE, Priority.P3),
+        ({"no_deadline": True, "impact": "the team waits"}, Urgency.NONE, Priority.P3),
+        ({"no_deadline": True}, Urgency.NONE, Priority.P4),
+    ],
+)
+def test_priority(values: dict[str, object], urgency: Urgency, expected: Priority) -> None:
+    assert propose_priority(ticket(**values), urgency, SUNDAY) is expected
+
+
+# -- size ---------------------------------------------------------------------------------------
+
+
+def test_size(templates: TemplateSet) -> None:
+    database = templates.get("database")  # M
+    assert propose_size(ticket(services=["billing"]), database) is Size.M
+    everywhere = ticket(environment=["production", "staging", "development"])
+    assert propose_size(everywhere, database) is Size.L
+    assert propose_size(ticket(services=["a", "b", "c"]), database) is Size.L
+    assert propose_size(ticket(), templates.get("access_request")) is Size.S
+    xl = replace(database, default_size=Size.XL)
+    assert propose_size(ticket(services=["a", "b", "c"]), xl) is Size.XL
+
+
+# -- milestones ---------------------------------------------------------------------------------
+
+
+def dues(plan: list) -> list[date]:  # type: ignore[type-arg]
+    return [m.due for m in plan]
+
+
+def test_milestones_spread_by_weight_up_to_the_deadline(templates: TemplateSet) -> None:
+    database = templates.get("database")  # weights 2, 2, 1, 1
+    plan = plan_milestones(database, SUNDAY, date(2026, 12, 4), Size.M)
+    assert [m.title for m in plan] == [m.title for m in database.milestones]
+    assert [m.done_criterion for m in plan] == [m.done_criterion for m in database.milestones]
+    assert dues(plan) == [
+        date(2026, 11, 26),
+        date(2026, 12, 1),
+        date(2026, 12, 3),
+        date(2026, 12, 4),  # the last one is due on the deadline
+    ]
+
+
+def test_due_dates_are_working_days_in_order(templates: TemplateSet) -> None:
+    for template in templates:
+        for deadline in (date(2026, 12, 6), date(2027, 1, 10), None):
+            plan = plan_milestones(template, WEDNESDAY, deadline, Size.L)
+            assert all(due is not None and due.weekday() < 5 for due in dues(plan))
+            assert dues(plan) == sorted(dues(plan))
+            assert all(due >= WEDNESDAY for due in dues(plan))
+
+
+def test_a_weekend_deadline_moves_to_the_friday_before(templates: TemplateSet) -> None:
+    plan = plan_milestones(templates.get("database"), WEDNESDAY, date(2026, 12, 6), Size.M)
+    assert dues(plan)[-1] == date(2026, 12, 4)
+
+
+@pytest.mark.parametrize(
+    ("size", "last"),
+    [
+        (Size.S, date(2026, 11, 27)),  # Sunday + 1 week = Sunday -> Friday before
+        (Size.M, date(2026, 12, 11)),
+        (Size.L, date(2027, 1, 1)),
+        (Size.XL, date(2027, 1, 29)),
+    ],
+)
+def test_without_a_deadline_the_size_sets_the_duration(
+    templates: TemplateSet, size: Size, last: date
+) -> None:
+    plan = plan_milestones(templates.get("database"), SUNDAY, None, size)
+    assert dues(plan)[-1] == last
+
+
+def test_a_deadline_today_or_tomorrow_puts_everything_on_it(templates: TemplateSet) -> None:
+    database = templates.get("database")
+    tomorrow = WEDNESDAY + timedelta(days=1)
+    assert set(dues(plan_milestones(database, WEDNESDAY, tomorrow, Size.M))) == {tomorrow}
+    assert set(dues(plan_milestones(database, WEDNESDAY, WEDNESDAY, Size.M))) == {WEDNESDAY}
+    # Today is a Sunday: the Friday before is past, so everything is due on Monday.
+    assert set(dues(plan_milestones(database, SUNDAY, SUNDAY, Size.M))) == {date(2026, 11, 23)}
+
+
+def test_a_past_deadline_is_not_planned_in_the_past(templates: TemplateSet) -> None:
+    plan = plan_milestones(templates.get("cost"), WEDNESDAY, date(2026, 11, 1), Size.S)
+    assert set(dues(plan)) == {WEDNESDAY}
+
+
+def test_equal_weights_spread_evenly(templates: TemplateSet) -> None:
+    even = replace(
+        templates.get("other"),
+        milestones=tuple(MilestoneTemplate(f"Step {i}", "It is done.") for i in range(1, 5)),
+    )
+    plan = plan_milestones(even, SUNDAY, date(2026, 12, 18), Size.M)  # 20 working days
+    assert dues(plan) == [
+        date(2026, 11, 27),
+        date(2026, 12, 4),
+        date(2026, 12, 11),
+        date(2026, 12, 18),
+    ]
