@@ -12,6 +12,16 @@ from intake.conversation import Conversation, Thread
 from intake.ticket import Status, Ticket
 
 
+class ConcurrentUpdate(Exception):
+    """Another transaction changed this ask after it was read here (optimistic concurrency).
+    The unit of work is abandoned; the use case may be run again on fresh data."""
+
+    def __init__(self, ask_id: int | None) -> None:
+        which = f"ask {ask_id}" if ask_id is not None else "an ask"
+        super().__init__(f"{which} was changed by someone else since it was read")
+        self.ask_id = ask_id
+
+
 class AskRepository(Protocol):
     def add(self, conversation: Conversation) -> None:
         """Store a new conversation and its ticket; sets ``ticket.id``."""
@@ -21,8 +31,8 @@ class AskRepository(Protocol):
     def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
         """The conversation whose intake thread this is, if any."""
 
-    def by_key(self, key: str) -> Conversation | None:
-        """By human ID (``PLAT-12``), case-insensitive."""
+    def by_key(self, key: str, team_id: str | None = None) -> Conversation | None:
+        """By human ID (``PLAT-12``), case-insensitive; keys are unique per workspace."""
 
     def save(self, conversation: Conversation) -> None:
         """Write back every change to the conversation and its ticket (fields, milestones,

@@ -1,0 +1,40 @@
+"""Persistence for Platform Intake: SQLAlchemy implementations of ``intake.ports``.
+
+Wiring::
+
+    engine = make_engine(settings.database_url)  # sqlite:///..., postgres(ql)://...
+    upgrade(engine)  # run the shipped Alembic migrations (idempotent)
+    uow_factory = SqlUnitOfWorkFactory(engine)  # an intake.ports.UnitOfWorkFactory
+
+``ConcurrentUpdate`` is raised by ``save()`` / ``commit()`` when another transaction changed
+the ask since it was read: abandon the unit of work and redo the use case.
+"""
+
+from storage.db import (
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    normalise_url,
+    ping,
+    session_factory,
+    upgrade,
+)
+from storage.repository import AskNotFound, ConcurrentUpdate, SqlAskRepository
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+__all__ = [
+    "AskNotFound",
+    "ConcurrentUpdate",
+    "SqlAskRepository",
+    "SqlUnitOfWork",
+    "SqlUnitOfWorkFactory",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "make_engine",
+    "normalise_url",
+    "ping",
+    "session_factory",
+    "upgrade",
+]

@@ -1,0 +1,346 @@
+"""In-memory implementations of the storage ports, for fast service-layer tests.
+
+    store = InMemoryStore()           # an intake.ports.UnitOfWorkFactory: store() -> a UoW
+    service = IntakeService(store, engine, clock)
+
+They keep the semantics of the SQL implementation (``storage``), checked by the same contract
+tests (tests/storage/test_contract.py):
+
+* a unit of work is a transaction: nothing it does is visible to others before ``commit()``,
+  and leaving the ``with`` block without ``commit()`` discards it;
+* reads return copies: changing a returned object changes nothing until ``save()``;
+* ``claim()`` and ``next_number()`` behave like row locks: a second unit of work claiming the
+  same key (or numbering the same workspace) waits until the first one commits or rolls back;
+* ``save()`` is optimistic: when another unit of work committed the ask after it was read here,
+  ``save()`` or ``commit()`` raises ``ConcurrentUpdate``;
+* history is append-only; milestones are replaced; ``key`` and thread are unique.
+
+Pure Python: no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from intake.conversation import Conversation, Thread
+from intake.ports import AskRepository, ConcurrentUpdate
+from intake.ticket import Status, Ticket
+
+PROCESSED_KEY_MAX = 255
+LOCK_TIMEOUT_S = 10.0
+
+
+class AskNotFound(LookupError):
+    """``save()`` (or ``record_message()``) for an ask that is not stored."""
+
+
+def _processed_key(key: str) -> str:
+    if len(key) <= PROCESSED_KEY_MAX:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _copy(conversation: Conversation) -> Conversation:
+    return copy.deepcopy(conversation)
+
+
+def _normalised(conversation: Conversation) -> Conversation:
+    """A stored copy, read back the way the database gives it: history in time order."""
+    stored = _copy(conversation)
+    stored.ticket.history.sort(key=lambda entry: entry.at)
+    return stored
+
+
+@dataclass
+class _Stored:
+    conversation: Conversation
+    version: int
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    ask_id: int
+    at: datetime
+    author: str
+    text: str
+
+
+class InMemoryStore:
+    """The committed state, shared by the units of work it hands out (thread-safe)."""
+
+    def __init__(self, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        self.lock_timeout = lock_timeout
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._asks: dict[int, _Stored] = {}
+        self._claimed: set[str] = set()
+        self._counters: dict[str, int] = {}  # team -> the number the next submit gets
+        self._transcript: list[TranscriptLine] = []
+        self._locks: dict[str, InMemoryUnitOfWork] = {}
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self)
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self)
+
+    # Called with self._cond held.
+    def _lock(self, name: str, owner: InMemoryUnitOfWork) -> None:
+        deadline = time.monotonic() + self.lock_timeout
+        while (holder := self._locks.get(name)) is not None and holder is not owner:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"waited {self.lock_timeout}s for {name!r}")
+            self._cond.wait(remaining)
+        self._locks[name] = owner
+
+    def _unlock_all(self, owner: InMemoryUnitOfWork) -> None:
+        for name in [name for name, holder in self._locks.items() if holder is owner]:
+            del self._locks[name]
+        self._cond.notify_all()
+
+
+class InMemoryAskRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, conversation: Conversation) -> None:
+        ticket = conversation.ticket
+        if ticket.id is not None:
+            raise ValueError(f"ask {ticket.id} is already stored; use save()")
+        uow = self._uow
+        with uow.store._cond:
+            if ticket.created_at is None:
+                ticket.created_at = datetime.now(UTC)
+            ask_id = next(uow.store._ids)
+            ticket.id = ask_id
+            try:
+                uow._check_unique(conversation)
+            except ValueError:
+                ticket.id = None
+                raise
+            uow._staged[ask_id] = _normalised(conversation)
+            uow._read_versions[ask_id] = 0
+
+    def get(self, ask_id: int) -> Conversation | None:
+        with self._uow.store._cond:
+            found = self._uow._read(ask_id)
+            return _copy(found) if found is not None else None
+
+    def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
+        with self._uow.store._cond:
+            for conversation in self._uow._visible():
+                if conversation.ticket.team_id == team_id and conversation.thread == thread:
+                    return _copy(conversation)
+        return None
+
+    def by_key(self, key: str, team_id: str | None = None) -> Conversation | None:
+        wanted = key.strip().upper()
+        with self._uow.store._cond:
+            for conversation in self._uow._visible():
+                if team_id is not None and conversation.ticket.team_id != team_id:
+                    continue
+                if (conversation.ticket.key or "").upper() == wanted:
+                    return _copy(conversation)
+        return None
+
+    def save(self, conversation: Conversation) -> None:
+        ask_id = conversation.ticket.id
+        if ask_id is None:
+            raise ValueError("save() of an ask that was never added")
+        uow = self._uow
+        with uow.store._cond:
+            current = uow._read(ask_id)
+            if current is None:
+                raise AskNotFound(ask_id)
+            uow._check_version(ask_id)
+            stored = len(current.ticket.history)
+            given = len(conversation.ticket.history)
+            if given < stored:
+                raise ValueError(
+                    f"ask {ask_id}: history is append-only ({stored} entries stored, {given} given)"
+                )
+            uow._check_unique(conversation)
+            updated = _copy(conversation)
+            updated.ticket.history = _copy(current).ticket.history + updated.ticket.history[stored:]
+            if updated.ticket.created_at is None:
+                updated.ticket.created_at = current.ticket.created_at
+            uow._staged[ask_id] = _normalised(updated)
+
+    def list(
+        self,
+        *,
+        team_id: str | None = None,
+        requester: str | None = None,
+        statuses: Sequence[Status] | None = None,
+    ) -> list[Ticket]:
+        wanted = {Status(s) for s in statuses} if statuses is not None else None
+        with self._uow.store._cond:
+            tickets = [
+                c.ticket
+                for c in self._uow._visible()
+                if (team_id is None or c.ticket.team_id == team_id)
+                and (requester is None or c.ticket.requester == requester)
+                and (wanted is None or c.ticket.status in wanted)
+            ]
+            tickets.sort(
+                key=lambda t: (t.created_at or datetime.min.replace(tzinfo=UTC), t.id or 0),
+                reverse=True,
+            )
+            return [copy.deepcopy(t) for t in tickets]
+
+
+class InMemoryUnitOfWork:
+    """One transaction against an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.store = store if store is not None else InMemoryStore()
+        self.asks: AskRepository = InMemoryAskRepository(self)
+        self._open = False
+        # Committed asks as first read here, and the version read (0 for asks added here).
+        # Kept across commit() - like the SQL session's rows - and forgotten on rollback().
+        self._snapshots: dict[int, Conversation] = {}
+        self._read_versions: dict[int, int] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget the transaction's writes."""
+        self._staged: dict[int, Conversation] = {}
+        self._claims: set[str] = set()
+        self._counters: dict[str, int] = {}
+        self._transcript: list[TranscriptLine] = []
+
+    def __enter__(self) -> Self:
+        if self._open:
+            raise RuntimeError("this unit of work is already open")
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._open = False
+
+    # -- reads (with store._cond held) ----------------------------------------------------
+
+    def _read(self, ask_id: int) -> Conversation | None:
+        if ask_id in self._staged:
+            return self._staged[ask_id]
+        if ask_id in self._snapshots:
+            return self._snapshots[ask_id]
+        stored = self.store._asks.get(ask_id)
+        if stored is None:
+            return None
+        self._snapshots[ask_id] = stored.conversation
+        self._read_versions[ask_id] = stored.version
+        return stored.conversation
+
+    def _visible(self) -> list[Conversation]:
+        ids = set(self.store._asks) | set(self._staged)
+        found = (self._read(ask_id) for ask_id in sorted(ids))
+        return [c for c in found if c is not None]
+
+    def _check_version(self, ask_id: int) -> None:
+        read = self._read_versions.get(ask_id, 0)
+        stored = self.store._asks.get(ask_id)
+        if (stored.version if stored is not None else 0) != read:
+            raise ConcurrentUpdate(ask_id)
+
+    def _check_unique(self, conversation: Conversation) -> None:
+        ticket = conversation.ticket
+        others = {
+            ask_id: stored.conversation
+            for ask_id, stored in self.store._asks.items()
+            if ask_id != ticket.id
+        }
+        others.update({i: c for i, c in self._staged.items() if i != ticket.id})
+        for other in others.values():
+            same_team = other.ticket.team_id == ticket.team_id
+            if ticket.key is not None and same_team and other.ticket.key == ticket.key:
+                raise ValueError(f"duplicate key {ticket.key!r}")
+            if (
+                conversation.thread is not None
+                and other.thread == conversation.thread
+                and other.ticket.team_id == ticket.team_id
+            ):
+                raise ValueError(f"thread {conversation.thread} already has an intake")
+
+    # -- the port -----------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        store = self.store
+        with store._cond:
+            for ask_id, conversation in self._staged.items():
+                self._check_version(ask_id)
+                self._check_unique(conversation)
+            for ask_id, conversation in self._staged.items():
+                version = self._read_versions.get(ask_id, 0) + 1
+                store._asks[ask_id] = _Stored(conversation, version)
+            store._claimed |= self._claims
+            store._counters.update(self._counters)
+            store._transcript.extend(self._transcript)
+            for ask_id in self._staged:
+                self._snapshots[ask_id] = store._asks[ask_id].conversation
+                self._read_versions[ask_id] = store._asks[ask_id].version
+            store._unlock_all(self)
+            self._reset()
+
+    def rollback(self) -> None:
+        with self.store._cond:
+            self.store._unlock_all(self)
+            self._reset()
+            self._snapshots.clear()
+            self._read_versions.clear()
+
+    def claim(self, key: str) -> bool:
+        stored_key = _processed_key(key)
+        store = self.store
+        with store._cond:
+            if stored_key in self._claims or stored_key in store._claimed:
+                return False
+            lock = f"claim:{stored_key}"
+            store._lock(lock, self)
+            if stored_key in store._claimed:  # committed while we waited
+                del store._locks[lock]
+                store._cond.notify_all()
+                return False
+            self._claims.add(stored_key)
+            return True
+
+    def next_number(self, team_id: str) -> int:
+        store = self.store
+        with store._cond:
+            store._lock(f"counter:{team_id}", self)
+            number = self._counters.get(team_id, store._counters.get(team_id, 1))
+            self._counters[team_id] = number + 1
+            return number
+
+    def record_message(self, ask_id: int, author: str, text: str, at: datetime) -> None:
+        with self.store._cond:
+            if self._read(ask_id) is None:
+                raise AskNotFound(ask_id)
+            self._transcript.append(TranscriptLine(ask_id, at, author, text))
+
+    def transcript(self, ask_id: int) -> list[tuple[datetime, str, str]]:
+        """The ask's transcript as ``(at, author, text)``, oldest first (not in the port)."""
+        with self.store._cond:
+            lines = [
+                line
+                for line in [*self.store._transcript, *self._transcript]
+                if line.ask_id == ask_id
+            ]
+        lines.sort(key=lambda line: line.at)
+        return [(line.at, line.author, line.text) for line in lines]

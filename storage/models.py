@@ -1,0 +1,242 @@
+"""The database schema as typed SQLAlchemy ORM models.
+
+Rows are a storage detail: the repository maps them to and from the domain objects in
+``intake`` (``Conversation``, ``Ticket``, ...), which never see SQLAlchemy. Enumerations are
+stored as their string values. Every timestamp is timezone-aware UTC on the way out, on
+PostgreSQL (``timestamptz``) and on SQLite (which keeps no offset) alike.
+
+Any change here needs a migration in ``storage/migrations/versions``; the drift test
+(tests/storage/test_migrations.py) fails while models and migrations disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Explicit, predictable constraint names so both databases (and every migration) agree.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Longest processed key stored as given; longer ones are stored as their SHA-256.
+PROCESSED_KEY_MAX = 255
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that only accepts aware datetimes and always returns aware
+    UTC ones. SQLite stores no offset, so values are converted to UTC on the way in and marked
+    UTC on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: storage needs timezone-aware times")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# JSON on SQLite, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AskRow(Base):
+    """One ask: the ticket's fields. ``number`` is the numeric part of ``key`` (``PLAT-12`` ->
+    12), set on submit; ``version_id`` is the optimistic-concurrency counter."""
+
+    __tablename__ = "asks"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        UniqueConstraint("team_id", "key"),
+        Index(None, "team_id"),
+        Index(None, "requester"),
+        # Ids appear in Slack buttons: never hand out one again (PostgreSQL sequences don't).
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int | None] = mapped_column(Integer)
+    key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str] = mapped_column(Text)
+    desired_outcome: Mapped[str] = mapped_column(Text)
+    acceptance_criteria: Mapped[list[str]] = mapped_column(JSONType)
+    out_of_scope: Mapped[list[str]] = mapped_column(JSONType)
+    environment: Mapped[list[str]] = mapped_column(JSONType)
+    services: Mapped[list[str]] = mapped_column(JSONType)
+    links: Mapped[list[str]] = mapped_column(JSONType)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    no_deadline: Mapped[bool] = mapped_column(Boolean)
+    priority: Mapped[str | None] = mapped_column(String(8))
+    size: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version_id: Mapped[int] = mapped_column(Integer)
+
+    conversation: Mapped[ConversationRow] = relationship(
+        back_populates="ask", cascade="all, delete-orphan", lazy="selectin"
+    )
+    milestones: Mapped[list[MilestoneRow]] = relationship(
+        back_populates="ask",
+        cascade="all, delete-orphan",
+        order_by="MilestoneRow.position",
+        lazy="selectin",
+    )
+    history: Mapped[list[HistoryRow]] = relationship(
+        back_populates="ask",
+        cascade="all, delete-orphan",
+        order_by=lambda: [HistoryRow.at, HistoryRow.id],
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+
+class ConversationRow(Base):
+    """Where the intake conversation stands (1:1 with its ask). ``team_id`` repeats the ask's
+    so a thread is unique per workspace: ``(team_id, channel, thread_ts)``."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("team_id", "channel", "thread_ts"),)
+
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+    tz: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    thread_ts: Mapped[str | None] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(32))
+    pending: Mapped[str | None] = mapped_column(String(255))
+    asked: Mapped[list[str]] = mapped_column(JSONType)
+    skipped: Mapped[list[str]] = mapped_column(JSONType)
+    urgency: Mapped[str] = mapped_column(String(32))
+    question_ts: Mapped[str | None] = mapped_column(String(64))
+    draft_ts: Mapped[str | None] = mapped_column(String(64))
+
+    ask: Mapped[AskRow] = relationship(back_populates="conversation")
+
+
+class MilestoneRow(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("ask_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    done_criterion: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str | None] = mapped_column(String(255))
+
+    ask: Mapped[AskRow] = relationship(back_populates="milestones")
+
+
+class HistoryRow(Base):
+    """Status changes; append-only."""
+
+    __tablename__ = "history"
+    __table_args__ = (Index(None, "ask_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(255))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+
+    ask: Mapped[AskRow] = relationship(back_populates="history")
+
+
+class TranscriptRow(Base):
+    """Every line said in an intake, verbatim and whole."""
+
+    __tablename__ = "transcript"
+    __table_args__ = (Index(None, "ask_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ProcessedKeyRow(Base):
+    """Inbound deliveries (events, messages, clicks) already handled, for idempotency."""
+
+    __tablename__ = "processed_keys"
+
+    key: Mapped[str] = mapped_column(String(PROCESSED_KEY_MAX), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CounterRow(Base):
+    """Per-workspace human ID counter: ``next_number`` is the number the next submit gets."""
+
+    __tablename__ = "counters"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_number: Mapped[int] = mapped_column(Integer)
+
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "PROCESSED_KEY_MAX",
+    "AskRow",
+    "Base",
+    "ConversationRow",
+    "CounterRow",
+    "HistoryRow",
+    "JSONType",
+    "MilestoneRow",
+    "ProcessedKeyRow",
+    "TranscriptRow",
+    "UTCDateTime",
+]

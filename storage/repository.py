@@ -1,0 +1,343 @@
+"""``SqlAskRepository``: ``intake.ports.AskRepository`` on SQLAlchemy.
+
+Maps rows to fresh domain objects on every read (changing a returned object changes nothing
+until ``save()``), and domain objects back to rows on ``save()``:
+
+* every ticket and conversation field is written; ``updated_at`` and the row's version advance;
+* milestones are replaced by position (rows at kept positions are updated in place, so their
+  ids stay; extra rows are deleted, new ones inserted);
+* history is append-only: entries beyond those stored are inserted, stored ones never change;
+* ``number`` is the numeric suffix of ``key`` (``PLAT-12`` -> 12).
+
+``fields`` values may hold dates and datetimes; they are stored as tagged ISO strings
+(``{"$date": "2025-03-01"}``) and come back as ``date`` / ``datetime``.
+
+Optimistic concurrency: a row remembers the version it was read at. When another transaction
+saved the ask since, ``save()`` (or ``commit()``) raises ``ConcurrentUpdate``; the caller's
+transaction is then unusable and should be abandoned (leave the ``with`` block) and retried.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from intake.conversation import Conversation, Phase, Source, Thread
+from intake.extraction import Urgency
+from intake.ports import ConcurrentUpdate
+from intake.ticket import (
+    HistoryEntry,
+    Milestone,
+    MilestoneStatus,
+    Priority,
+    Size,
+    Status,
+    Ticket,
+)
+from storage.models import AskRow, ConversationRow, HistoryRow, MilestoneRow
+
+
+class AskNotFound(LookupError):
+    """``save()`` of an ask that is not stored (never added, or deleted)."""
+
+
+_NUMBER = re.compile(r"(\d+)$")
+
+
+def key_number(key: str | None) -> int | None:
+    """The number of a human ID: ``PLAT-12`` -> 12; None without a numeric suffix."""
+    if key is None:
+        return None
+    match = _NUMBER.search(key)
+    return int(match.group(1)) if match else None
+
+
+# -- JSON encoding of ``fields`` ----------------------------------------------------------------
+
+
+def encode_json(value: Any) -> Any:
+    """``value`` with dates and datetimes as tagged ISO strings (reversed by ``decode_json``).
+    Dicts with a ``$``-key of their own are wrapped so they are never mistaken for a tag."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        encoded = {str(k): encode_json(v) for k, v in value.items()}
+        if any(k.startswith("$") for k in encoded):
+            return {"$dict": encoded}
+        return encoded
+    if isinstance(value, list | tuple):
+        return [encode_json(v) for v in value]
+    return value
+
+
+def decode_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((tag, inner),) = value.items()
+            if tag == "$date":
+                return date.fromisoformat(inner)
+            if tag == "$datetime":
+                return datetime.fromisoformat(inner)
+            if tag == "$dict":
+                return {k: decode_json(v) for k, v in inner.items()}
+        return {k: decode_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_json(v) for v in value]
+    return value
+
+
+# -- rows -> domain ---------------------------------------------------------------------------
+
+
+def to_ticket(row: AskRow) -> Ticket:
+    return Ticket(
+        id=row.id,
+        team_id=row.team_id,
+        key=row.key,
+        status=Status(row.status),
+        requester=row.requester,
+        category=row.category,
+        title=row.title,
+        problem=row.problem,
+        impact=row.impact,
+        desired_outcome=row.desired_outcome,
+        acceptance_criteria=list(row.acceptance_criteria),
+        out_of_scope=list(row.out_of_scope),
+        environment=list(row.environment),
+        services=list(row.services),
+        links=list(row.links),
+        fields=decode_json(row.fields),
+        deadline=row.deadline,
+        no_deadline=row.no_deadline,
+        priority=Priority(row.priority) if row.priority is not None else None,
+        size=Size(row.size) if row.size is not None else None,
+        created_at=row.created_at,
+        submitted_at=row.submitted_at,
+        milestones=[
+            Milestone(
+                title=m.title,
+                due=m.due,
+                done_criterion=m.done_criterion,
+                status=MilestoneStatus(m.status),
+                owner=m.owner,
+            )
+            for m in row.milestones
+        ],
+        history=[
+            HistoryEntry(
+                at=h.at,
+                actor=h.actor,
+                from_status=Status(h.from_status) if h.from_status is not None else None,
+                to_status=Status(h.to_status),
+                note=h.note,
+            )
+            for h in row.history
+        ],
+    )
+
+
+def to_conversation(row: AskRow) -> Conversation:
+    c = row.conversation
+    thread = (
+        Thread(channel=c.channel, ts=c.thread_ts)
+        if c.channel is not None and c.thread_ts is not None
+        else None
+    )
+    return Conversation(
+        ticket=to_ticket(row),
+        source=Source(c.source),
+        tz=c.tz,
+        thread=thread,
+        phase=Phase(c.phase),
+        pending=c.pending,
+        asked=list(c.asked),
+        skipped=list(c.skipped),
+        urgency=Urgency(c.urgency),
+        question_ts=c.question_ts,
+        draft_ts=c.draft_ts,
+    )
+
+
+# -- domain -> rows ---------------------------------------------------------------------------
+
+
+def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
+    t = conversation.ticket
+    row.team_id = t.team_id
+    row.key = t.key
+    row.number = key_number(t.key)
+    row.status = Status(t.status).value
+    row.requester = t.requester
+    row.category = t.category
+    row.title = t.title
+    row.problem = t.problem
+    row.impact = t.impact
+    row.desired_outcome = t.desired_outcome
+    row.acceptance_criteria = list(t.acceptance_criteria)
+    row.out_of_scope = list(t.out_of_scope)
+    row.environment = list(t.environment)
+    row.services = list(t.services)
+    row.links = list(t.links)
+    row.fields = encode_json(t.fields)
+    row.deadline = t.deadline
+    row.no_deadline = t.no_deadline
+    row.priority = Priority(t.priority).value if t.priority is not None else None
+    row.size = Size(t.size).value if t.size is not None else None
+    if t.created_at is not None:
+        row.created_at = t.created_at
+    row.submitted_at = t.submitted_at
+    row.updated_at = now
+    # Always part of the UPDATE, so the version advances even when only children changed.
+    flag_modified(row, "updated_at")
+
+    c = row.conversation
+    if c is None:
+        c = row.conversation = ConversationRow()
+    c.team_id = t.team_id
+    c.source = Source(conversation.source).value
+    c.tz = conversation.tz
+    c.channel = conversation.thread.channel if conversation.thread else None
+    c.thread_ts = conversation.thread.ts if conversation.thread else None
+    c.phase = Phase(conversation.phase).value
+    c.pending = conversation.pending
+    c.asked = list(conversation.asked)
+    c.skipped = list(conversation.skipped)
+    c.urgency = Urgency(conversation.urgency).value
+    c.question_ts = conversation.question_ts
+    c.draft_ts = conversation.draft_ts
+
+    _write_milestones(row, t.milestones)
+    _write_history(row, t.history)
+
+
+def _write_milestones(row: AskRow, milestones: Sequence[Milestone]) -> None:
+    rows = list(row.milestones)
+    for position, milestone in enumerate(milestones):
+        if position < len(rows):
+            m = rows[position]
+        else:
+            m = MilestoneRow(position=position)
+            rows.append(m)
+        m.position = position
+        m.title = milestone.title
+        m.due = milestone.due
+        m.done_criterion = milestone.done_criterion
+        m.status = MilestoneStatus(milestone.status).value
+        m.owner = milestone.owner
+    row.milestones = rows[: len(milestones)]
+
+
+def _write_history(row: AskRow, history: Sequence[HistoryEntry]) -> None:
+    stored = len(row.history)
+    if len(history) < stored:
+        raise ValueError(
+            f"ask {row.id}: history is append-only ({stored} entries stored, {len(history)} given)"
+        )
+    for entry in history[stored:]:
+        row.history.append(
+            HistoryRow(
+                at=entry.at,
+                actor=entry.actor,
+                from_status=Status(entry.from_status).value if entry.from_status else None,
+                to_status=Status(entry.to_status).value,
+                note=entry.note,
+            )
+        )
+
+
+class SqlAskRepository:
+    """Asks in the session's transaction. Rows read here are kept (with the version they were
+    read at) until the transaction ends, so ``save()`` detects concurrent changes."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[int, AskRow] = {}
+
+    def reset(self) -> None:
+        """Forget rows read so far (after a rollback)."""
+        self._rows.clear()
+
+    def _keep(self, row: AskRow | None) -> AskRow | None:
+        if row is not None:
+            self._rows[row.id] = row
+        return row
+
+    def _flush(self, ask_id: int | None) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as error:
+            raise ConcurrentUpdate(ask_id) from error
+
+    def add(self, conversation: Conversation) -> None:
+        ticket = conversation.ticket
+        if ticket.id is not None:
+            raise ValueError(f"ask {ticket.id} is already stored; use save()")
+        now = datetime.now(UTC)
+        if ticket.created_at is None:
+            ticket.created_at = now
+        row = AskRow(created_at=ticket.created_at, milestones=[], history=[])
+        _write(row, conversation, now)
+        self.session.add(row)
+        self._flush(None)
+        ticket.id = row.id
+        self._keep(row)
+
+    def get(self, ask_id: int) -> Conversation | None:
+        row = self._keep(self.session.get(AskRow, ask_id))
+        return to_conversation(row) if row is not None else None
+
+    def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
+        row = self.session.scalar(
+            select(AskRow)
+            .join(AskRow.conversation)
+            .where(
+                ConversationRow.team_id == team_id,
+                ConversationRow.channel == thread.channel,
+                ConversationRow.thread_ts == thread.ts,
+            )
+        )
+        row = self._keep(row)
+        return to_conversation(row) if row is not None else None
+
+    def by_key(self, key: str, team_id: str | None = None) -> Conversation | None:
+        query = select(AskRow).where(func.upper(AskRow.key) == key.strip().upper())
+        if team_id is not None:
+            query = query.where(AskRow.team_id == team_id)
+        row = self.session.scalars(query.order_by(AskRow.id).limit(1)).first()
+        row = self._keep(row)
+        return to_conversation(row) if row is not None else None
+
+    def save(self, conversation: Conversation) -> None:
+        ask_id = conversation.ticket.id
+        if ask_id is None:
+            raise ValueError("save() of an ask that was never added")
+        row = self._rows.get(ask_id) or self._keep(self.session.get(AskRow, ask_id))
+        if row is None:
+            raise AskNotFound(ask_id)
+        _write(row, conversation, datetime.now(UTC))
+        self._flush(ask_id)
+
+    def list(
+        self,
+        *,
+        team_id: str | None = None,
+        requester: str | None = None,
+        statuses: Sequence[Status] | None = None,
+    ) -> list[Ticket]:
+        query = select(AskRow).order_by(AskRow.created_at.desc(), AskRow.id.desc())
+        if team_id is not None:
+            query = query.where(AskRow.team_id == team_id)
+        if requester is not None:
+            query = query.where(AskRow.requester == requester)
+        if statuses is not None:
+            query = query.where(AskRow.status.in_([Status(s).value for s in statuses]))
+        return [to_ticket(row) for row in self.session.scalars(query)]

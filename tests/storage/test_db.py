@@ -1,0 +1,142 @@
+"""Engines, sessions and health checks (storage.db)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from storage import (
+    current_revision,
+    head_revision,
+    make_engine,
+    normalise_url,
+    ping,
+    session_factory,
+)
+from tests.storage import procs
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("sqlite:///data/intake.db", "sqlite+pysqlite"),
+        ("sqlite://", "sqlite+pysqlite"),
+        ("postgres://u:p@db:5432/intake", "postgresql+psycopg"),
+        ("postgresql://u:p@db:5432/intake", "postgresql+psycopg"),
+        ("postgresql+psycopg://u:p@db:5432/intake", "postgresql+psycopg"),
+    ],
+)
+def test_urls_are_normalised(given: str, driver: str) -> None:
+    url = normalise_url(given)
+    engine = make_engine(given)
+    try:
+        assert f"{engine.dialect.name}+{engine.dialect.driver}" == driver
+        if driver.startswith("postgresql"):
+            assert url.drivername == "postgresql+psycopg"
+            assert (url.username, url.password, url.host, url.port, url.database) == (
+                "u",
+                "p",
+                "db",
+                5432,
+                "intake",
+            )
+    finally:
+        engine.dispose()
+
+
+def test_engine_settings(engine: Engine) -> None:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+        else:
+            assert engine.dialect.driver == "psycopg"
+            assert engine.pool._pre_ping
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_sqlite_file_in_a_new_directory(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "intake.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        assert ping(engine)
+        assert path.exists()
+    finally:
+        engine.dispose()
+
+
+def test_transactions_take_the_write_lock_at_begin(engine: Engine) -> None:
+    """SQLite: a transaction that has only read already holds the write lock (BEGIN
+    IMMEDIATE), so a second writer waits at BEGIN instead of failing at its first write.
+    PostgreSQL: readers and writers don't block each other."""
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(text("SELECT count(*) FROM asks"))  # opens the transaction
+        if engine.dialect.name == "sqlite":
+            raw = second.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA busy_timeout = 50")
+            with pytest.raises(OperationalError, match="locked"):
+                second.execute(text("SELECT count(*) FROM asks"))
+            second.rollback()
+            raw.execute("PRAGMA busy_timeout = 10000")
+            first.rollback()
+            second.execute(text("SELECT count(*) FROM asks"))  # free again
+        else:
+            second.execute(text("SELECT count(*) FROM asks"))
+        first.rollback()
+        second.rollback()
+
+
+def test_ping(engine: Engine, tmp_path: Path) -> None:
+    assert ping(engine) is True
+    refused = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    directory = make_engine(f"sqlite:///{tmp_path}")  # a directory is no database
+    try:
+        assert ping(refused) is False
+        assert ping(directory) is False
+    finally:
+        refused.dispose()
+        directory.dispose()
+
+
+def test_sessions_keep_objects_after_commit(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    assert sessions.kw["expire_on_commit"] is False
+
+
+def test_fresh_databases_are_at_the_newest_revision(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+
+
+def test_claim_and_number_across_processes(database_url: str) -> None:
+    """Replicas are processes: exactly one wins a key, and numbers stay unique."""
+    context = multiprocessing.get_context("spawn")
+    count = 4
+    barrier = context.Barrier(count)
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=procs.claim_and_number,
+            args=(database_url, "Ev-x", "T-proc", barrier, results),
+        )
+        for _ in range(count)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=90)
+    assert [process.exitcode for process in processes] == [0] * count
+    outcomes = [results.get(timeout=10) for _ in processes]
+    assert sorted(won for won, _ in outcomes) == [False] * (count - 1) + [True]
+    assert sorted(number for _, number in outcomes) == list(range(1, count + 1))
+
+
+def test_sqlite_library_supports_returning() -> None:
+    # UPDATE ... RETURNING (next_number) needs SQLite 3.35+.
+    assert sqlite3.sqlite_version_info >= (3, 35)

@@ -1,0 +1,226 @@
+"""What the SQL implementation adds to the port contract: how rows are kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from intake.conversation import Thread
+from intake.ticket import HistoryEntry, Milestone, Status
+from storage import ConcurrentUpdate, SqlUnitOfWorkFactory
+from storage.models import (
+    AskRow,
+    ConversationRow,
+    HistoryRow,
+    MilestoneRow,
+    ProcessedKeyRow,
+    TranscriptRow,
+)
+from storage.repository import decode_json, encode_json, key_number
+from tests.storage.samples import LONG_PASTE, T0, full_conversation, minimal_conversation
+
+
+def add(uow_factory: SqlUnitOfWorkFactory, conversation: object) -> int:
+    with uow_factory() as uow:
+        uow.asks.add(conversation)  # type: ignore[arg-type]
+        uow.commit()
+    ask_id = conversation.ticket.id  # type: ignore[attr-defined]
+    assert isinstance(ask_id, int)
+    return ask_id
+
+
+def test_save_keeps_row_ids(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    ask_id = add(uow_factory, full_conversation())
+
+    def ids(model: type[MilestoneRow] | type[HistoryRow]) -> list[int]:
+        with engine.connect() as connection:
+            query = select(model.id).where(model.ask_id == ask_id).order_by(model.id)
+            return list(connection.scalars(query))
+
+    milestones, history = ids(MilestoneRow), ids(HistoryRow)
+    assert len(milestones) == 3 and len(history) == 2
+
+    with uow_factory() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        conversation.ticket.milestones[0].title = "renamed"
+        conversation.ticket.milestones.append(Milestone(title="fourth"))
+        conversation.ticket.history.append(
+            HistoryEntry(T0 + timedelta(days=1), "U9", Status.SUBMITTED, Status.ACCEPTED)
+        )
+        uow.asks.save(conversation)
+        uow.commit()
+
+    new_milestones, new_history = ids(MilestoneRow), ids(HistoryRow)
+    assert new_milestones[:3] == milestones and len(new_milestones) == 4
+    assert new_history[:2] == history and len(new_history) == 3
+
+    with uow_factory() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        del conversation.ticket.milestones[1:]
+        uow.asks.save(conversation)
+        uow.commit()
+    assert ids(MilestoneRow) == milestones[:1]
+
+
+def test_number_is_the_keys_suffix(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    draft = add(uow_factory, minimal_conversation())
+    submitted = add(uow_factory, minimal_conversation(key="PLAT-12", thread=Thread("C", "1")))
+    with engine.connect() as connection:
+        numbers = {i: n for i, n in connection.execute(select(AskRow.id, AskRow.number))}
+    assert numbers == {draft: None, submitted: 12}
+    assert key_number("PLAT-007") == 7 and key_number("PLAT") is None and key_number(None) is None
+
+    with pytest.raises(IntegrityError), uow_factory() as uow:  # same workspace, same number
+        uow.asks.add(minimal_conversation(key="OPS-12"))
+    with uow_factory() as uow:  # another workspace may have its 12
+        uow.asks.add(minimal_conversation(team_id="T2", key="OPS-12"))
+        uow.commit()
+
+
+def test_fields_are_stored_as_tagged_json(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
+    conversation = minimal_conversation()
+    conversation.ticket.fields = {"go_live": date(2025, 4, 1), "plain": "2025-04-01"}
+    ask_id = add(uow_factory, conversation)
+    with engine.connect() as connection:
+        raw = connection.scalar(select(AskRow.fields).where(AskRow.id == ask_id))
+    assert raw == {"go_live": {"$date": "2025-04-01"}, "plain": "2025-04-01"}
+
+    value = {
+        "d": date(2025, 1, 2),
+        "dt": datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5))),
+        "l": [date(2025, 1, 3), {"$x": 1}],
+        "t": (1, 2),
+    }
+    assert decode_json(encode_json(value)) == {**value, "t": [1, 2]}
+
+
+def test_times_are_utc_and_naive_times_are_refused(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
+    berlin = timezone(timedelta(hours=2))
+    conversation = minimal_conversation(created_at=datetime(2025, 6, 1, 12, 0, tzinfo=berlin))
+    ask_id = add(uow_factory, conversation)
+    with uow_factory() as uow:
+        loaded = uow.asks.get(ask_id)
+    assert loaded is not None and loaded.ticket.created_at is not None
+    assert loaded.ticket.created_at.tzinfo is not None
+    assert loaded.ticket.created_at.utcoffset() == timedelta(0)
+    assert loaded.ticket.created_at == datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
+    with engine.connect() as connection:
+        row = connection.execute(select(AskRow.created_at, AskRow.updated_at)).one()
+    assert all(value.utcoffset() == timedelta(0) for value in row)
+
+    with pytest.raises((ValueError, StatementError), match="naive"), uow_factory() as uow:
+        uow.record_message(ask_id, "U1", "hi", datetime(2025, 6, 1, 12, 0))
+
+
+def test_concurrent_update_surfaces_at_save(uow_factory: SqlUnitOfWorkFactory) -> None:
+    ask_id = add(uow_factory, minimal_conversation())
+    with uow_factory() as stale:
+        old = stale.asks.get(ask_id)
+        stale.commit()
+        with uow_factory() as other:
+            newer = other.asks.get(ask_id)
+            assert newer is not None
+            newer.ticket.title = "newer"
+            other.asks.save(newer)
+            other.commit()
+        assert old is not None
+        old.ticket.milestones.append(Milestone(title="only a child row changed"))
+        with pytest.raises(ConcurrentUpdate) as caught:
+            stale.asks.save(old)
+        assert caught.value.ask_id == ask_id
+
+
+def test_save_without_reading_first(uow_factory: SqlUnitOfWorkFactory) -> None:
+    ask_id = add(uow_factory, minimal_conversation())
+    with uow_factory() as uow:
+        conversation = uow.asks.get(ask_id)
+    assert conversation is not None
+    conversation.ticket.title = "saved by a later unit of work"
+    with uow_factory() as uow:
+        uow.asks.save(conversation)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.asks.get(ask_id).ticket.title == conversation.ticket.title  # type: ignore[union-attr]
+
+
+def test_version_advances_on_every_save(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    ask_id = add(uow_factory, minimal_conversation())
+
+    def version() -> int | None:
+        with engine.connect() as connection:
+            return connection.scalar(select(AskRow.version_id).where(AskRow.id == ask_id))
+
+    assert version() == 1
+    for expected in (2, 3):
+        with uow_factory() as uow:
+            conversation = uow.asks.get(ask_id)
+            assert conversation is not None
+            uow.asks.save(conversation)  # even without changes
+            uow.commit()
+        assert version() == expected
+
+
+def test_long_claim_keys_are_hashed(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    long_key = "block_actions:" + "x" * 500
+    with uow_factory() as uow:
+        assert uow.claim(long_key) and uow.claim("short")
+        uow.commit()
+    with engine.connect() as connection:
+        keys = set(connection.scalars(select(ProcessedKeyRow.key)))
+    assert "short" in keys
+    (hashed,) = keys - {"short"}
+    assert hashed.startswith("sha256:") and len(hashed) == 71
+
+
+def test_transcript_keeps_long_text_whole(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
+    ask_id = add(uow_factory, minimal_conversation())
+    with uow_factory() as uow:
+        uow.record_message(ask_id, "U1", LONG_PASTE, T0)
+        uow.commit()
+    with engine.connect() as connection:
+        length = connection.scalar(select(func.length(TranscriptRow.text)))
+        text_ = connection.scalar(select(TranscriptRow.text))
+    assert length == 40_000 and text_ == LONG_PASTE
+
+
+def test_foreign_keys_are_enforced(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    with pytest.raises(IntegrityError), uow_factory() as uow:
+        uow.record_message(424242, "U1", "no such ask", T0)
+
+    ask_id = add(uow_factory, full_conversation())
+    with uow_factory() as uow:
+        uow.record_message(ask_id, "U1", "hello", T0)
+        uow.commit()
+    with engine.begin() as connection:
+        connection.execute(delete(AskRow).where(AskRow.id == ask_id))
+    with engine.connect() as connection:
+        for model in (MilestoneRow, HistoryRow, TranscriptRow):
+            count = connection.scalar(select(func.count()).select_from(model))
+            assert count == 0, model.__tablename__
+        assert connection.scalar(select(func.count()).select_from(ConversationRow)) == 0
+
+
+def test_thread_columns(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    ask_id = add(uow_factory, minimal_conversation(team_id="T7", thread=Thread("C9", "1.5")))
+    cli = add(uow_factory, minimal_conversation(team_id="T7"))
+    another_cli = add(uow_factory, minimal_conversation(team_id="T7"))  # NULL threads don't clash
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT ask_id, team_id, channel, thread_ts FROM conversations ORDER BY ask_id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (ask_id, "T7", "C9", "1.5"),
+        (cli, "T7", None, None),
+        (another_cli, "T7", None, None),
+    ]
