@@ -1,0 +1,317 @@
+"""The question flow: from an opening ask to a draft that meets the definition of ready.
+
+Pure functions of a Conversation and today's date (in the requester's time zone). The engine
+changes the conversation in place and returns what to say; the service layer persists it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intake import readiness
+from intake.assistant import Assistant
+from intake.conversation import Conversation, Phase, Source
+from intake.extraction import AnswerError, Extraction, ParsedAnswer, parse_answer
+from intake.replies import (
+    Cancelled,
+    Draft,
+    Fact,
+    Notice,
+    NotReady,
+    Question,
+    Reply,
+    Submitted,
+    Understood,
+)
+from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
+from intake.ticket import HistoryEntry, Status, Ticket
+
+MAX_QUESTIONS = 8
+
+# Words a requester types instead of an answer.
+SKIP_WORDS = frozenset({"skip", "pass", "next", "don't know", "dont know", "idk", "not sure"})
+DONE_WORDS = frozenset({"done", "that's all", "thats all", "draft", "finish"})
+SUBMIT_WORDS = frozenset({"submit", "send", "send it"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "abort", "never mind", "nevermind"})
+
+_COMMAND_TRIM = re.compile(r"[\s.!]+$")
+
+
+def _command(text: str) -> str:
+    return _COMMAND_TRIM.sub("", text.strip().lower())
+
+
+class IntakeEngine:
+    def __init__(self, templates: TemplateSet, assistant: Assistant) -> None:
+        self.templates = templates
+        self.assistant = assistant
+
+    def template(self, conversation: Conversation) -> RequestTemplate:
+        return self.templates.get(conversation.ticket.category)
+
+    # -- starting ---------------------------------------------------------------------------
+
+    def start(
+        self, text: str, requester: str, source: Source, tz: str, now: datetime
+    ) -> tuple[Conversation, list[Reply]]:
+        """A new intake from an opening ask: classify, extract, and ask the first question."""
+        today = _local_date(now, tz)
+        category = self.assistant.classify(text, self.templates)
+        ticket = Ticket(requester=requester, category=category, problem=text.strip())
+        conversation = Conversation(ticket=ticket, source=source, tz=tz)
+        template = self.template(conversation)
+        found = self.assistant.extract(text, template, today)
+        self._apply(conversation, found, template)
+        understood = Understood(
+            request_type=template.name,
+            facts=tuple(self._facts(ticket, template, found)),
+        )
+        return conversation, [understood, *self._next(conversation, today)]
+
+    # -- answering --------------------------------------------------------------------------
+
+    def answer(self, conversation: Conversation, text: str, now: datetime) -> list[Reply]:
+        """A message typed in the intake thread."""
+        today = _local_date(now, conversation.tz)
+        command = _command(text)
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        if command in CANCEL_WORDS:
+            return self.cancel(conversation, conversation.ticket.requester, now)
+        if conversation.phase is Phase.DRAFTED:
+            if command in SUBMIT_WORDS:
+                return [Notice("Use the *Submit* button on the draft to send it for review.")]
+            return self._amend_draft(conversation, text, today)
+        if command in DONE_WORDS:
+            return self._draft(conversation, today)
+        spec = self._pending_spec(conversation)
+        if spec is None:
+            return self._next(conversation, today)
+        if command in SKIP_WORDS:
+            conversation.skipped.append(spec.name)
+            conversation.pending = None
+            return self._next(conversation, today)
+        template = self.template(conversation)
+        # An answer often says more than was asked ("prod and staging, by Dec 18"): read all of it.
+        extra = self.assistant.extract(text, template, today)
+        parsed = parse_answer(spec, text, today)
+        if isinstance(parsed, AnswerError):
+            if spec.name in extra.values:  # the answer is in there, in a sentence
+                parsed = ParsedAnswer(extra.values[spec.name])
+            elif spec.name == "deadline" and extra.no_deadline:
+                parsed = ParsedAnswer(None, no_deadline=True)
+            else:
+                return [self._question(conversation, spec, problem=parsed.message)]
+        self._set(conversation.ticket, spec, parsed.value, parsed.no_deadline)
+        conversation.pending = None
+        extra.values.pop(spec.name, None)
+        extra.no_deadline = extra.no_deadline and spec.name != "deadline"
+        self._apply(conversation, extra, template, only_missing=True)
+        return self._next(conversation, today)
+
+    def choose(
+        self, conversation: Conversation, field: str, value: str, now: datetime
+    ) -> list[Reply]:
+        """A button clicked under a question."""
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        if conversation.pending != field:
+            return [Notice("That question has already been answered; nothing changed.")]
+        return self.answer(conversation, value, now)
+
+    def _amend_draft(self, conversation: Conversation, text: str, today: date) -> list[Reply]:
+        template = self.template(conversation)
+        found = self.assistant.extract(text, template, today)
+        changed = self._apply(conversation, found, template)
+        if not changed:
+            return [
+                Notice(
+                    "The draft is ready above: *Submit* it for review, *Edit* any field, "
+                    "or *Cancel* it. You can also tell me a change, such as a new deadline."
+                )
+            ]
+        ticket = conversation.ticket
+        if "deadline" in changed:
+            ticket.milestones = []  # re-plan against the new deadline
+        self.assistant.complete_draft(conversation, template, today)
+        labels = tuple(self._label(template, name) for name in changed)
+        return [Draft(ticket, readiness.check(ticket, template), changed=labels)]
+
+    # -- the draft --------------------------------------------------------------------------
+
+    def edit(
+        self, conversation: Conversation, values: dict[str, Any], now: datetime
+    ) -> list[Reply]:
+        """Fields saved from the edit form, already typed (see intake.forms)."""
+        today = _local_date(now, conversation.tz)
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        ticket = conversation.ticket
+        old_deadline = (ticket.deadline, ticket.no_deadline)
+        milestones_given = "milestones" in values
+        if "category" in values and values["category"] in self.templates.templates:
+            ticket.category = values.pop("category")
+        for name, value in values.items():
+            if name == "no_deadline":
+                ticket.no_deadline = bool(value)
+            elif name == "milestones":
+                ticket.milestones = list(value)
+            else:
+                ticket.set(name, value)
+        if ticket.deadline is not None:
+            ticket.no_deadline = False
+        if (ticket.deadline, ticket.no_deadline) != old_deadline and not milestones_given:
+            ticket.milestones = []
+        conversation.pending = None
+        conversation.phase = Phase.DRAFTED
+        template = self.template(conversation)
+        self.assistant.complete_draft(conversation, template, today)
+        return [Draft(ticket, readiness.check(ticket, template))]
+
+    def submit(
+        self, conversation: Conversation, actor: str, now: datetime, *, force: bool = False
+    ) -> list[Reply]:
+        """Submit for review. The caller gives the ticket its key before persisting."""
+        ticket = conversation.ticket
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        template = self.template(conversation)
+        if conversation.phase is Phase.ASKING:
+            self.assistant.complete_draft(conversation, template, _local_date(now, conversation.tz))
+        check = readiness.check(ticket, template)
+        if not check.ready and not force:
+            return [NotReady(ticket, check)]
+        self._transition(ticket, Status.SUBMITTED, actor, now)
+        ticket.submitted_at = now
+        conversation.phase = Phase.SUBMITTED
+        conversation.pending = None
+        return [Submitted(ticket)]
+
+    def cancel(self, conversation: Conversation, actor: str, now: datetime) -> list[Reply]:
+        ticket = conversation.ticket
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        self._transition(ticket, Status.CANCELLED, actor, now, note="Cancelled during intake")
+        conversation.phase = Phase.CANCELLED
+        conversation.pending = None
+        return [Cancelled(ticket)]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _next(self, conversation: Conversation, today: date) -> list[Reply]:
+        """The next question, or the draft when nothing worth asking is missing."""
+        if conversation.questions_asked >= MAX_QUESTIONS:
+            return self._draft(conversation, today)
+        ticket = conversation.ticket
+        for spec in self.template(conversation).fields:
+            if not (spec.required or spec.ask):
+                continue
+            if ticket.has(spec.name) or spec.name in conversation.skipped:
+                continue
+            if spec.name in conversation.asked:
+                continue
+            conversation.asked.append(spec.name)
+            conversation.pending = spec.name
+            return [self._question(conversation, spec)]
+        return self._draft(conversation, today)
+
+    def _question(self, conversation: Conversation, spec: FieldSpec, problem: str = "") -> Question:
+        return Question(
+            spec=spec,
+            number=conversation.questions_asked,
+            text=self.assistant.word_question(conversation, spec),
+            problem=problem,
+        )
+
+    def _draft(self, conversation: Conversation, today: date) -> list[Reply]:
+        conversation.phase = Phase.DRAFTED
+        conversation.pending = None
+        template = self.template(conversation)
+        self.assistant.complete_draft(conversation, template, today)
+        return [Draft(conversation.ticket, readiness.check(conversation.ticket, template))]
+
+    def _pending_spec(self, conversation: Conversation) -> FieldSpec | None:
+        if conversation.pending is None:
+            return None
+        return self.template(conversation).field(conversation.pending)
+
+    def _apply(
+        self,
+        conversation: Conversation,
+        found: Extraction,
+        template: RequestTemplate,
+        *,
+        only_missing: bool = False,
+    ) -> list[str]:
+        """Copy what a message stated into the ticket; the names of the fields that changed."""
+        ticket = conversation.ticket
+        changed: list[str] = []
+        if found.no_deadline and not (only_missing and ticket.has("deadline")):
+            if not ticket.no_deadline or ticket.deadline is not None:
+                changed.append("deadline")
+            ticket.no_deadline, ticket.deadline = True, None
+        for name, value in found.values.items():
+            if only_missing and ticket.has(name):
+                continue
+            if ticket.get(name) != value:
+                ticket.set(name, value)
+                changed.append(name)
+        if "deadline" in found.values:
+            ticket.no_deadline = False
+        for link in found.links:
+            if link not in ticket.links:
+                ticket.links.append(link)
+        if _URGENCY_RANK[found.urgency] > _URGENCY_RANK[conversation.urgency]:
+            conversation.urgency = found.urgency
+        return changed
+
+    @staticmethod
+    def _set(ticket: Ticket, spec: FieldSpec, value: Any, no_deadline: bool) -> None:
+        if spec.name == "deadline":
+            ticket.deadline, ticket.no_deadline = value, no_deadline
+            return
+        ticket.set(spec.name, value)
+
+    def _facts(self, ticket: Ticket, template: RequestTemplate, found: Extraction) -> list[Fact]:
+        facts: list[Fact] = []
+        for spec in template.fields:
+            if spec.name == "deadline" and ticket.no_deadline:
+                facts.append(Fact("deadline", spec.label, "no deadline", AnswerType.TEXT))
+            elif spec.name in found.values:
+                facts.append(Fact(spec.name, spec.label, ticket.get(spec.name), spec.type))
+        for name in ("environment", "services", "deadline"):
+            if name in found.values and all(f.name != name for f in facts):
+                facts.append(Fact(name, name.capitalize(), ticket.get(name), _core_type(name)))
+        if found.urgency.value != "none":
+            facts.append(Fact("urgency", "Urgency", found.urgency.value, AnswerType.TEXT))
+        return facts
+
+    def _label(self, template: RequestTemplate, name: str) -> str:
+        spec = template.field(name)
+        return spec.label if spec else name.replace("_", " ").capitalize()
+
+    @staticmethod
+    def _transition(ticket: Ticket, to: Status, actor: str, now: datetime, note: str = "") -> None:
+        ticket.history.append(HistoryEntry(now, actor, ticket.status, to, note))
+        ticket.status = to
+
+    @staticmethod
+    def _closed_notice(conversation: Conversation) -> Notice:
+        ticket = conversation.ticket
+        if conversation.phase is Phase.SUBMITTED:
+            return Notice(f"This ask was already submitted as {ticket.label}; nothing changed.")
+        return Notice("This intake was cancelled. Start a new one with `/intake` and your ask.")
+
+
+_URGENCY_RANK = {"none": 0, "high": 1, "critical": 2}
+
+
+def _core_type(name: str) -> AnswerType:
+    return {"deadline": AnswerType.DATE}.get(name, AnswerType.LIST)
+
+
+def _local_date(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()

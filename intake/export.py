@@ -1,0 +1,105 @@
+"""The canonical ticket schema as plain data: what `asks export` writes and integrations read."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from intake.ticket import Ticket
+
+COLUMNS = (
+    "id",
+    "title",
+    "category",
+    "status",
+    "requester",
+    "problem",
+    "impact",
+    "desired_outcome",
+    "acceptance_criteria",
+    "out_of_scope",
+    "deadline",
+    "no_deadline",
+    "environment",
+    "services",
+    "priority",
+    "size",
+    "milestones",
+    "history",
+    "fields",
+    "links",
+    "created_at",
+    "submitted_at",
+)
+
+
+def to_dict(ticket: Ticket) -> dict[str, Any]:
+    """One ticket in the canonical schema; ``id`` is the human ID (PLAT-12), or ``draft-<n>``."""
+    return {
+        "id": ticket.key or f"draft-{ticket.id}",
+        "title": ticket.title,
+        "category": ticket.category,
+        "status": ticket.status.value,
+        "requester": ticket.requester,
+        "problem": ticket.problem,
+        "impact": ticket.impact,
+        "desired_outcome": ticket.desired_outcome,
+        "acceptance_criteria": list(ticket.acceptance_criteria),
+        "out_of_scope": list(ticket.out_of_scope),
+        "deadline": ticket.deadline.isoformat() if ticket.deadline else None,
+        "no_deadline": ticket.no_deadline,
+        "environment": list(ticket.environment),
+        "services": list(ticket.services),
+        "priority": ticket.priority.value if ticket.priority else None,
+        "size": ticket.size.value if ticket.size else None,
+        "milestones": [
+            {
+                "title": m.title,
+                "due": m.due.isoformat() if m.due else None,
+                "done_criterion": m.done_criterion,
+                "status": m.status.value,
+                "owner": m.owner,
+            }
+            for m in ticket.milestones
+        ],
+        "history": [
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "from": h.from_status.value if h.from_status else None,
+                "to": h.to_status.value,
+                "note": h.note,
+            }
+            for h in ticket.history
+        ],
+        "fields": _plain(ticket.fields),
+        "links": list(ticket.links),
+        "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
+        "submitted_at": ticket.submitted_at.isoformat() if ticket.submitted_at else None,
+    }
+
+
+def to_json(tickets: list[Ticket]) -> str:
+    return json.dumps([to_dict(t) for t in tickets], indent=2, ensure_ascii=False)
+
+
+def to_csv(tickets: list[Ticket]) -> str:
+    """One row per ticket; lists joined with "; ", nested data (milestones, history) as JSON."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for ticket in tickets:
+        row = to_dict(ticket)
+        for name, value in row.items():
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                row[name] = "; ".join(value)
+            elif isinstance(value, list | dict):
+                row[name] = json.dumps(value, ensure_ascii=False)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}

@@ -1,0 +1,272 @@
+"""Use cases of an intake, each one transaction: load, let the engine decide, persist, then
+hand back what to say. Entry points (Slack listeners, the terminal chat) call only this.
+
+Everything a person said is written to the transcript and committed before the caller posts a
+reply, so a crash or restart resumes where the person left off.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from intake.clock import Clock
+from intake.conversation import Conversation, Source, Thread
+from intake.engine import IntakeEngine
+from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
+from intake.replies import Notice, Reply, Submitted
+from intake.ticket import Status, Ticket
+
+BOT = "intake-bot"
+ATTEMPTS = 3
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retry_on_conflict(use_case: Callable[P, R]) -> Callable[P, R]:
+    """Run a use case again, on fresh data, when another replica or thread changed the same
+    ask between our read and our write (nothing was committed by the losing attempt)."""
+
+    @functools.wraps(use_case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return use_case(*args, **kwargs)
+            except ConcurrentUpdate:
+                if attempt == ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    return run
+
+
+@dataclass
+class Outcome:
+    """What happened to an intake. ``answered`` is the (field, question number) that the
+    person's message or click closed, so the adapter can show the answer under it."""
+
+    conversation: Conversation
+    replies: list[Reply] = field(default_factory=list)
+    answered: tuple[str, int] | None = None
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.conversation.ticket
+
+
+class NotFound(Exception):
+    """No intake with that id (or not one this person may act on)."""
+
+
+class IntakeService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        engine: IntakeEngine,
+        clock: Clock,
+        *,
+        id_prefix: str = "PLAT",
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.engine = engine
+        self.clock = clock
+        self.id_prefix = id_prefix
+
+    # -- entry ------------------------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        team_id: str,
+        requester: str,
+        text: str,
+        source: Source,
+        tz: str,
+        thread: Thread | None = None,
+        dedupe_key: str | None = None,
+    ) -> Outcome | None:
+        """Open an intake. None when ``dedupe_key`` was already handled (a retried event)."""
+        text = clean(text)
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            if dedupe_key and not uow.claim(dedupe_key):
+                return None
+            conversation, replies = self.engine.start(text, requester, source, tz, now)
+            conversation.ticket.team_id = team_id
+            conversation.ticket.created_at = now
+            conversation.thread = thread
+            uow.asks.add(conversation)
+            assert conversation.ticket.id is not None
+            uow.record_message(conversation.ticket.id, requester, text, now)
+            uow.commit()
+        return Outcome(conversation, replies)
+
+    @retry_on_conflict
+    def answer(
+        self,
+        *,
+        team_id: str,
+        thread: Thread,
+        user: str,
+        text: str,
+        dedupe_key: str | None = None,
+    ) -> Outcome | None:
+        """A message in a thread. None when the thread is no intake's, the author is not its
+        requester (others may talk in the thread), or the message was handled before."""
+        text = clean(text)
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = uow.asks.by_thread(team_id, thread)
+            if conversation is None or conversation.ticket.requester != user:
+                return None
+            if dedupe_key and not uow.claim(dedupe_key):
+                return None
+            was = (conversation.pending, conversation.questions_asked)
+            replies = self.engine.answer(conversation, text, now)
+            self._save(uow, conversation, user, text)
+        return Outcome(conversation, replies, _answered(was, conversation))
+
+    @retry_on_conflict
+    def choose(
+        self, *, ask_id: int, user: str, field: str, value: str, dedupe_key: str | None = None
+    ) -> Outcome:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            if isinstance(conversation, Outcome):
+                return conversation
+            if dedupe_key and not uow.claim(dedupe_key):
+                return Outcome(conversation, [])
+            was = (conversation.pending, conversation.questions_asked)
+            replies = self.engine.choose(conversation, field, value, now)
+            self._save(uow, conversation, user, value)
+        return Outcome(conversation, replies, _answered(was, conversation))
+
+    @retry_on_conflict
+    def edit(self, *, ask_id: int, user: str, values: dict[str, Any]) -> Outcome:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            if isinstance(conversation, Outcome):
+                return conversation
+            replies = self.engine.edit(conversation, values, now)
+            self._save(uow, conversation, user, f"(edited: {', '.join(sorted(values))})")
+        return Outcome(conversation, replies)
+
+    @retry_on_conflict
+    def submit(self, *, ask_id: int, user: str, force: bool = False) -> Outcome:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            if isinstance(conversation, Outcome):
+                return conversation
+            replies = self.engine.submit(conversation, user, now, force=force)
+            ticket = conversation.ticket
+            if any(isinstance(reply, Submitted) for reply in replies):
+                ticket.key = f"{self.id_prefix}-{uow.next_number(ticket.team_id)}"
+            self._save(uow, conversation, user, "(submit anyway)" if force else "(submit)")
+        return Outcome(conversation, replies)
+
+    @retry_on_conflict
+    def cancel(self, *, ask_id: int, user: str) -> Outcome:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            if isinstance(conversation, Outcome):
+                return conversation
+            replies = self.engine.cancel(conversation, user, now)
+            self._save(uow, conversation, user, "(cancel)")
+        return Outcome(conversation, replies)
+
+    # -- bookkeeping the adapters need ------------------------------------------------------
+
+    def attach_thread(self, ask_id: int, thread: Thread) -> None:
+        """Where the intake lives, once the adapter has opened its thread."""
+        self._update(ask_id, thread=thread)
+
+    def remember_messages(
+        self, ask_id: int, *, question_ts: str | None = None, draft_ts: str | None = None
+    ) -> None:
+        """The bot's question and draft messages, to update them in place later."""
+        changes: dict[str, Any] = {}
+        if question_ts is not None:
+            changes["question_ts"] = question_ts
+        if draft_ts is not None:
+            changes["draft_ts"] = draft_ts
+        if changes:
+            self._update(ask_id, **changes)
+
+    def record_bot_message(self, ask_id: int, text: str) -> None:
+        with self.uow_factory() as uow:
+            uow.record_message(ask_id, BOT, text, self.clock.now())
+            uow.commit()
+
+    def get(self, ask_id: int) -> Conversation:
+        with self.uow_factory() as uow:
+            conversation = uow.asks.get(ask_id)
+        if conversation is None:
+            raise NotFound(ask_id)
+        return conversation
+
+    def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
+        with self.uow_factory() as uow:
+            return uow.asks.by_thread(team_id, thread)
+
+    def find(self, key: str, team_id: str | None = None) -> Conversation | None:
+        with self.uow_factory() as uow:
+            return uow.asks.by_key(key, team_id)
+
+    def list(
+        self,
+        *,
+        team_id: str | None = None,
+        requester: str | None = None,
+        statuses: list[Status] | None = None,
+    ) -> list[Ticket]:
+        with self.uow_factory() as uow:
+            return uow.asks.list(team_id=team_id, requester=requester, statuses=statuses)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _own(self, uow: UnitOfWork, ask_id: int, user: str) -> Conversation | Outcome:
+        conversation = uow.asks.get(ask_id)
+        if conversation is None:
+            raise NotFound(ask_id)
+        if conversation.ticket.requester != user:
+            return Outcome(
+                conversation,
+                [Notice("Only the person who opened this intake can change it.")],
+            )
+        return conversation
+
+    def _save(self, uow: UnitOfWork, conversation: Conversation, user: str, said: str) -> None:
+        assert conversation.ticket.id is not None
+        uow.record_message(conversation.ticket.id, user, said, self.clock.now())
+        uow.asks.save(conversation)
+        uow.commit()
+
+    @retry_on_conflict
+    def _update(self, ask_id: int, **changes: Any) -> None:
+        with self.uow_factory() as uow:
+            conversation = uow.asks.get(ask_id)
+            if conversation is None:
+                raise NotFound(ask_id)
+            for name, value in changes.items():
+                setattr(conversation, name, value)
+            uow.asks.save(conversation)
+            uow.commit()
+
+
+def _answered(was: tuple[str | None, int], conversation: Conversation) -> tuple[str, int] | None:
+    field_name, number = was
+    if field_name is not None and conversation.pending != field_name:
+        return field_name, number
+    return None
+
+
+def clean(text: str) -> str:
+    """Text as stored: NUL characters (which PostgreSQL cannot store) removed."""
+    return text.replace("\x00", "")
