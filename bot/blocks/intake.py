@@ -1,0 +1,287 @@
+"""Messages of the intake thread: what the bot understood, its questions, the draft ticket."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.blocks import kit
+from bot.slack_text import day, safe, user
+from intake.readiness import Readiness
+from intake.replies import Fact, Question, Understood
+from intake.templates.model import AnswerType, RequestTemplate
+from intake.ticket import Milestone, Ticket
+
+ANSWER_ACTION = "intake_answer"
+ANSWER_USER_ACTION = "intake_answer_user"
+SUBMIT_ACTION = "intake_submit"
+SUBMIT_ANYWAY_ACTION = "intake_submit_anyway"
+EDIT_ACTION = "intake_edit"
+CANCEL_ACTION = "intake_cancel"
+
+HINT = "Type *skip* to skip a question, *done* to see the draft now, or *cancel* to stop."
+
+
+def describe(value: Any, kind: AnswerType = AnswerType.TEXT, unit: str = "") -> str:
+    """A field's value as plain text (not yet escaped)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, date):
+        return day(value)
+    if kind is AnswerType.USER and isinstance(value, str):
+        return f"@{value}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else value
+    return f"{value} {unit}".strip() if kind is AnswerType.NUMBER else str(value)
+
+
+def show(value: Any, kind: AnswerType = AnswerType.TEXT, unit: str = "", limit: int = 500) -> str:
+    """A field's value as mrkdwn: escaped, and a person as a mention."""
+    if kind is AnswerType.USER and isinstance(value, str) and value:
+        return user(value)
+    return safe(describe(value, kind, unit), limit)
+
+
+def answer_value(ask_id: int, field: str, value: str) -> str:
+    return json.dumps({"a": ask_id, "f": field, "v": value}, separators=(",", ":"))
+
+
+def opening(text: str, source_note: str = "") -> dict[str, Any]:
+    """The root of a DM intake thread: the ask as the requester put it."""
+    body = f"*New platform ask*\n>{safe(text, 2500).replace(chr(10), chr(10) + '>')}"
+    blocks = [kit.section(body)]
+    if source_note:
+        blocks.append(kit.context(source_note))
+    return kit.message(f"New platform ask: {text}", blocks)
+
+
+def question(ask_id: int, q: Question, understood: Understood | None = None) -> dict[str, Any]:
+    """One question (with what was understood first, when this is the opening reply)."""
+    blocks: list[kit.Block] = []
+    if understood is not None:
+        lines = [f"• *Request type:* {safe(understood.request_type, 100)}"]
+        lines += [f"• *{safe(f.label, 80)}:* {_fact(f)}" for f in understood.facts]
+        blocks.append(kit.section("Thanks! Here is what I understood:\n" + "\n".join(lines)))
+    if q.problem:
+        blocks.append(kit.section(f":warning: {safe(q.problem, 1000)}"))
+    blocks.append(
+        kit.section(f"*Question {q.number}:* {safe(q.text, 2000)}", block_id=_qid(ask_id, q))
+    )
+    spec = q.spec
+    if spec.type is AnswerType.CHOICE and spec.options:
+        buttons = [
+            kit.button(
+                opt.value, f"{ANSWER_ACTION}:{i}", answer_value(ask_id, spec.name, opt.value)
+            )
+            for i, opt in enumerate(spec.options[: kit.ACTIONS_ELEMENTS - 1])
+        ]
+        if spec.multiple and len(spec.options) > 1:
+            buttons.append(
+                kit.button(
+                    "All of these", f"{ANSWER_ACTION}:all", answer_value(ask_id, spec.name, "all")
+                )
+            )
+        blocks.append(kit.actions(*buttons, block_id=f"intake_choices:{ask_id}:{spec.name}"))
+    elif spec.type is AnswerType.USER:
+        blocks.append(
+            kit.actions(
+                {
+                    "type": "users_select",
+                    "action_id": ANSWER_USER_ACTION,
+                    "placeholder": kit.plain("Choose a person", 150),
+                },
+                block_id=f"intake_user:{ask_id}:{spec.name}",
+            )
+        )
+    hint = "Pick one or type your answer. " if spec.type is AnswerType.CHOICE else ""
+    blocks.append(kit.context(hint + HINT))
+    fallback = f"Question {q.number}: {q.text}"
+    return kit.message(fallback, blocks)
+
+
+def answered(q_text: str, number: int, answer: str) -> dict[str, Any]:
+    """A question message once answered: the buttons give way to the answer."""
+    return kit.message(
+        f"Question {number}: {q_text}",
+        [
+            kit.section(f"*Question {number}:* {safe(q_text, 2000)}"),
+            kit.context(f":white_check_mark: {safe(answer, 500)}"),
+        ],
+    )
+
+
+def draft(
+    ask_id: int, ticket: Ticket, template: RequestTemplate, check: Readiness
+) -> dict[str, Any]:
+    blocks = ticket_blocks(ticket, template, heading="Draft")
+    blocks.append(kit.divider())
+    blocks.append(kit.section(readiness_text(check)))
+    value = str(ask_id)
+    blocks.append(
+        kit.actions(
+            kit.button("Submit", SUBMIT_ACTION, value, style="primary"),
+            kit.button("Edit", EDIT_ACTION, value),
+            kit.button("Cancel", CANCEL_ACTION, value, style="danger"),
+            block_id=f"intake_draft:{ask_id}",
+        )
+    )
+    return kit.message(f"Draft ticket: {ticket.title}", blocks)
+
+
+def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[str, Any]:
+    """The draft message after submit or cancel: the ticket, no buttons."""
+    heading = ticket.key or "Cancelled"
+    blocks = ticket_blocks(ticket, template, heading=heading)
+    blocks.append(kit.context(note))
+    return kit.message(f"{heading}: {ticket.title}", blocks)
+
+
+def not_ready(ask_id: int, check: Readiness) -> dict[str, Any]:
+    missing = "\n".join(
+        f"• *{safe(item.label, 200)}*" + (f" — {safe(item.hint, 400)}" if item.hint else "")
+        for item in check.missing
+    )
+    value = str(ask_id)
+    return kit.message(
+        "This ask is not ready for review yet.",
+        [
+            kit.section(f"This ask is not ready for review yet. Still missing:\n{missing}"),
+            kit.context(
+                "Add it by replying here or with *Edit*; or submit it as it is and the "
+                "platform team will ask."
+            ),
+            kit.actions(
+                kit.button("Edit", EDIT_ACTION, value),
+                kit.button("Submit anyway", SUBMIT_ANYWAY_ACTION, value),
+                block_id=f"intake_not_ready:{ask_id}",
+            ),
+        ],
+    )
+
+
+def submitted(ticket: Ticket) -> dict[str, Any]:
+    text = (
+        f":inbox_tray: Submitted as *{ticket.key}*. The platform team will review it; "
+        "I will tell you here when they decide or have questions."
+    )
+    return kit.message(f"Submitted as {ticket.key}", [kit.section(text)])
+
+
+def cancelled() -> dict[str, Any]:
+    return kit.message(
+        "Intake cancelled.",
+        [
+            kit.section(
+                "Cancelled; nothing was sent to the platform team. "
+                "Start again any time with `/intake`."
+            )
+        ],
+    )
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A short note; ``text`` is the bot's own words (may hold mrkdwn)."""
+    return kit.message(text, [kit.section(text)])
+
+
+def draft_changed(labels: tuple[str, ...]) -> dict[str, Any]:
+    names = ", ".join(labels)
+    return notice(f"Updated the draft above: {safe(names, 500)}.")
+
+
+def review_notification(ticket: Ticket, template: RequestTemplate) -> dict[str, Any]:
+    """The plain note in the review channel (the full review card comes later)."""
+    summary = (
+        f":new: *{ticket.key}* from {user(ticket.requester)}: *{safe(ticket.title, 200)}*\n"
+        f"{safe(template.name, 80)} · {ticket.priority or '—'} · size {ticket.size or '—'} · "
+        f"deadline {_deadline(ticket)}"
+    )
+    blocks = [kit.section(summary), kit.section(f"*Problem*\n{safe(ticket.problem, 1500)}")]
+    if ticket.acceptance_criteria:
+        blocks.append(
+            kit.section("*Acceptance criteria*\n" + _bullets(ticket.acceptance_criteria, 1500))
+        )
+    return kit.message(f"New platform ask {ticket.key}: {ticket.title}", blocks)
+
+
+# -- the ticket itself -----------------------------------------------------------------------
+
+
+def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) -> list[kit.Block]:
+    """The scoped ticket, every text within Slack's limits and the whole under ~12k chars."""
+    blocks: list[kit.Block] = [kit.header(f"{heading}: {ticket.title or template.name}")]
+    blocks.append(
+        kit.fields(
+            [
+                f"*Type*\n{safe(template.name, 100)}",
+                f"*Priority*\n{ticket.priority or '—'}",
+                f"*Size*\n{ticket.size or '—'}",
+                f"*Deadline*\n{_deadline(ticket)}",
+                f"*Environment*\n{show(ticket.environment)}",
+                f"*Services*\n{show(ticket.services)}",
+            ]
+        )
+    )
+    blocks.append(kit.section(f"*Problem*\n{safe(ticket.problem, 1500)}"))
+    for label, text in (("Impact", ticket.impact), ("Desired outcome", ticket.desired_outcome)):
+        if text:
+            blocks.append(kit.section(f"*{label}*\n{safe(text, 800)}"))
+    blocks.append(
+        kit.section("*Acceptance criteria*\n" + (_bullets(ticket.acceptance_criteria, 1500) or "—"))
+    )
+    if ticket.out_of_scope:
+        blocks.append(kit.section("*Out of scope*\n" + _bullets(ticket.out_of_scope, 800)))
+    extra = [
+        f"*{safe(spec.label, 80)}*\n{show(ticket.fields.get(spec.name), spec.type, spec.unit, 300)}"
+        for spec in template.fields
+        if spec.name in ticket.fields
+    ]
+    if extra:
+        blocks.append(kit.fields(extra))
+    if ticket.milestones:
+        blocks.append(kit.section("*Milestones*\n" + _milestones(ticket.milestones)))
+    if ticket.links:
+        blocks.append(kit.context("Links: " + safe(" ".join(ticket.links), 1000)))
+    return blocks
+
+
+def readiness_text(check: Readiness) -> str:
+    lines = []
+    for item in check.items:
+        mark = ":white_check_mark:" if item.ok else ":white_large_square:"
+        hint = f" — {safe(item.hint, 300)}" if item.hint and not item.ok else ""
+        lines.append(f"{mark} {safe(item.label, 200)}{hint}")
+    title = "*Ready for review*" if check.ready else "*Readiness: not ready yet*"
+    return title + "\n" + "\n".join(lines)
+
+
+def _deadline(ticket: Ticket) -> str:
+    if ticket.deadline:
+        return day(ticket.deadline)
+    return "no deadline" if ticket.no_deadline else "—"
+
+
+def _bullets(items: list[str], limit: int) -> str:
+    return safe("\n".join(f"• {item}" for item in items), limit)
+
+
+def _milestones(milestones: list[Milestone]) -> str:
+    lines = []
+    for m in milestones[:8]:
+        due = f" — due {day(m.due)}" if m.due else ""
+        done = f"\n    _done when:_ {safe(m.done_criterion, 150)}" if m.done_criterion else ""
+        lines.append(f"• {safe(m.title, 120)}{due}{done}")
+    if len(milestones) > 8:
+        lines.append(f"…and {len(milestones) - 8} more (see *Edit*)")
+    return "\n".join(lines)
+
+
+def _fact(fact: Fact) -> str:
+    return show(fact.value, fact.type)
+
+
+def _qid(ask_id: int, q: Question) -> str:
+    return f"intake_q:{ask_id}:{q.spec.name}:{q.number}"

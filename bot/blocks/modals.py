@@ -1,0 +1,258 @@
+"""Modals: the edit form of a draft, and the "New request" form of the Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import kit
+from bot.slack_text import truncate
+from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
+from intake.ticket import Milestone, Priority, Size, Ticket
+
+EDIT_CALLBACK = "intake_edit_modal"
+NEW_REQUEST_CALLBACK = "intake_new_request"
+INPUT_LIMIT = 3000
+VALUE = "value"  # placeholder action_id; _input() gives each element its block's id
+
+# Fields every draft has, in the form's order, with the element that edits them.
+TEXT_FIELDS = (
+    ("problem", "Problem", True),
+    ("impact", "Impact", False),
+    ("desired_outcome", "Desired outcome", False),
+)
+LIST_FIELDS = (
+    ("acceptance_criteria", "Acceptance criteria (one per line)"),
+    ("out_of_scope", "Out of scope (one per line)"),
+)
+MILESTONE_HINT = "One per line: title | YYYY-MM-DD | done when…"
+
+
+def new_request() -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": NEW_REQUEST_CALLBACK,
+        "title": kit.plain("New platform request", kit.VIEW_TITLE),
+        "submit": kit.plain("Start", kit.VIEW_TITLE),
+        "close": kit.plain("Cancel", kit.VIEW_TITLE),
+        "blocks": [
+            _input(
+                "ask",
+                "What do you need from the platform team?",
+                _text_element(
+                    "", multiline=True, placeholder="e.g. a Postgres database for billing by Dec 12"
+                ),
+            ),
+            kit.context("I will ask a few short questions in a DM, then show you a draft ticket."),
+        ],
+    }
+
+
+def edit(
+    ask_id: int, ticket: Ticket, template: RequestTemplate, templates: TemplateSet
+) -> dict[str, Any]:
+    blocks: list[kit.Block] = [
+        _input("title", "Title", _text_element(ticket.title, max_length=150)),
+        _input(
+            "category",
+            "Request type",
+            _select([(t.name, t.id) for t in templates], ticket.category),
+        ),
+    ]
+    for name, label, required in TEXT_FIELDS:
+        value: str = getattr(ticket, name)
+        if len(value) > INPUT_LIMIT:
+            blocks.append(
+                kit.context(
+                    f"*{label}* is longer than a form can hold; reply in the thread to change it."
+                )
+            )
+            continue
+        blocks.append(
+            _input(name, label, _text_element(value, multiline=True), optional=not required)
+        )
+    for name, label in LIST_FIELDS:
+        blocks.append(
+            _input(
+                name,
+                label,
+                _text_element("\n".join(getattr(ticket, name)), multiline=True),
+                optional=True,
+            )
+        )
+    date_element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE}
+    if ticket.deadline:
+        date_element["initial_date"] = ticket.deadline.isoformat()
+    blocks.append(_input("deadline", "Deadline", date_element, optional=True))
+    no_deadline_option = kit.option("There is no deadline", "yes")
+    checkbox: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": VALUE,
+        "options": [no_deadline_option],
+    }
+    if ticket.no_deadline:
+        checkbox["initial_options"] = [no_deadline_option]
+    blocks.append(_input("no_deadline", "No deadline?", checkbox, optional=True))
+    env_spec = template.field("environment")
+    env_options = (
+        [o.value for o in env_spec.options]
+        if env_spec
+        else ["production", "staging", "development"]
+    )
+    blocks.append(
+        _input(
+            "environment",
+            "Environment",
+            _multi_select(env_options, ticket.environment),
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input(
+            "services",
+            "Services (comma-separated)",
+            _text_element(", ".join(ticket.services)),
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input(
+            "priority",
+            "Priority",
+            _select([(p.value, p.value) for p in Priority], ticket.priority),
+            optional=True,
+        )
+    )
+    blocks.append(
+        _input(
+            "size", "Size", _select([(s.value, s.value) for s in Size], ticket.size), optional=True
+        )
+    )
+    for spec in template.fields:
+        if spec.name in _CORE_IN_FORM:
+            continue
+        blocks.append(_field_input(spec, ticket.fields.get(spec.name)))
+    blocks.append(
+        _input(
+            "milestones",
+            "Milestones",
+            _text_element(_milestone_lines(ticket.milestones), multiline=True),
+            optional=True,
+            hint=MILESTONE_HINT,
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": EDIT_CALLBACK,
+        "private_metadata": str(ask_id),
+        "title": kit.plain("Edit draft", kit.VIEW_TITLE),
+        "submit": kit.plain("Save", kit.VIEW_TITLE),
+        "close": kit.plain("Cancel", kit.VIEW_TITLE),
+        "blocks": blocks[: kit.VIEW_BLOCKS],
+    }
+
+
+_CORE_IN_FORM = frozenset(
+    {
+        "title",
+        "problem",
+        "impact",
+        "desired_outcome",
+        "acceptance_criteria",
+        "out_of_scope",
+        "deadline",
+        "environment",
+        "services",
+        "priority",
+        "size",
+    }
+)
+
+
+def _field_input(spec: FieldSpec, value: Any) -> kit.Block:
+    element: dict[str, Any]
+    if spec.type is AnswerType.CHOICE and spec.options:
+        options = [o.value for o in spec.options]
+        if spec.multiple:
+            element = _multi_select(options, value if isinstance(value, list) else [])
+        else:
+            element = _select([(o, o) for o in options], value)
+    elif spec.type is AnswerType.USER:
+        element = {"type": "users_select", "action_id": VALUE}
+        if isinstance(value, str) and value:
+            element["initial_user"] = value
+    elif spec.type is AnswerType.DATE:
+        element = {"type": "datepicker", "action_id": VALUE}
+        if value:
+            element["initial_date"] = str(value)
+    elif spec.type is AnswerType.LIST:
+        element = _text_element("\n".join(value or []), multiline=True)
+    else:
+        text = (
+            ""
+            if value is None
+            else str(int(value) if isinstance(value, float) and value.is_integer() else value)
+        )
+        element = _text_element(text)
+    label = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
+    return _input(f"field:{spec.name}", label, element, optional=True)
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> kit.Block:
+    element = {**element, "action_id": block_id}  # unique in the view, as Slack wants
+    block: kit.Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": kit.plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = kit.plain(hint, 2000)
+    return block
+
+
+def _text_element(
+    value: str, *, multiline: bool = False, max_length: int = INPUT_LIMIT, placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VALUE,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if value:
+        element["initial_value"] = truncate(value, max_length)
+    if placeholder:
+        element["placeholder"] = kit.plain(placeholder, 150)
+    return element
+
+
+def _select(choices: list[tuple[str, str]], current: Any) -> dict[str, Any]:
+    options = [kit.option(text, value) for text, value in choices[:100]]
+    element: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": options}
+    for opt in options:
+        if current is not None and opt["value"] == str(current):
+            element["initial_option"] = opt
+    return element
+
+
+def _multi_select(values: list[str], current: list[str]) -> dict[str, Any]:
+    options = [kit.option(v, v) for v in values[:100]]
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": VALUE,
+        "options": options,
+    }
+    chosen = [o for o in options if o["value"] in current]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def _milestone_lines(milestones: list[Milestone]) -> str:
+    return "\n".join(
+        " | ".join([m.title, m.due.isoformat() if m.due else "", m.done_criterion]).rstrip(" |")
+        for m in milestones
+    )

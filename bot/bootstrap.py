@@ -1,0 +1,63 @@
+"""The one place where the parts are wired together: settings -> database -> templates ->
+engine -> service. Entry points (serve, chat, the CLI, tests) call ``build`` and nothing else."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.settings import ConfigError, Settings
+from intake.assistant import RuleAssistant
+from intake.clock import Clock, SystemClock
+from intake.engine import IntakeEngine
+from intake.service import IntakeService
+from intake.templates import TemplateError, load_templates
+from intake.templates.model import TemplateSet
+from storage import db
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db_engine: Engine
+    templates: TemplateSet
+    intake: IntakeService
+    clock: Clock
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None
+) -> Container:
+    """Everything the bot needs. ``migrate`` brings the database schema up to date; by default
+    only an SQLite database is migrated automatically (PostgreSQL: ``intake-bot db upgrade``)."""
+    try:
+        templates = load_templates(settings.intake_templates_dir)
+    except TemplateError as exc:
+        raise ConfigError(f"Request-type template error: {exc}") from None
+    db_engine = db.make_engine(settings.database_url)
+    if migrate is None:
+        migrate = db_engine.dialect.name == "sqlite"
+    if migrate:
+        db.upgrade(db_engine)
+    else:
+        _require_current_schema(db_engine)
+    clock = clock or SystemClock()
+    engine = IntakeEngine(templates, RuleAssistant())
+    service = IntakeService(
+        SqlUnitOfWorkFactory(db_engine), engine, clock, id_prefix=settings.intake_id_prefix
+    )
+    return Container(settings, db_engine, templates, service, clock)
+
+
+def _require_current_schema(db_engine: Engine) -> None:
+    current, head = db.current_revision(db_engine), db.head_revision()
+    if current != head:
+        raise ConfigError(
+            f"The database schema is at {current or 'nothing'} but this version needs {head}. "
+            "Run `intake-bot db upgrade` first."
+        )

@@ -1,0 +1,166 @@
+"""The `intake-bot` command: chat in the terminal, serve Slack, inspect and export asks, migrate."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from bot.bootstrap import Container, build
+from bot.settings import ConfigError, Settings, load_settings
+from intake import export
+from intake.ticket import Status
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Configuration problems end the command with the message, never a stack trace."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"intake-bot: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":  # migrations say "Running upgrade" at INFO on every start
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    return settings
+
+
+def _container(**kwargs: Any) -> Container:
+    return build(_settings(), **kwargs)
+
+
+@click.group(help="Platform Intake: turn vague platform asks into scoped tickets.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Try an intake in the terminal (same engine and database as the Slack bot).")
+@click.option(
+    "--user", default=lambda: getpass.getuser(), show_default="your login", help="Who is asking."
+)
+@click.option("--tz", default=None, help="Your time zone (default INTAKE_TIMEZONE).")
+@friendly_errors
+def chat(user: str, tz: str | None) -> None:
+    from bot.terminal import TerminalChat
+
+    container = _container()
+    logging.getLogger().setLevel(logging.WARNING)  # keep the conversation readable
+    tz = tz or container.settings.intake_timezone
+    sys.exit(TerminalChat(container.intake, user, tz, sys.stdout, sys.stdin).run())
+
+
+@main.command(help="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=None, help="HTTP port (default PORT, 3000).")
+@friendly_errors
+def serve(host: str, port: int | None) -> None:
+    from bot.serving import serve as run
+
+    container = _container()
+    run(container, host=host, port=port or container.settings.port)
+
+
+@main.group(help="Look at asks.")
+def asks() -> None:
+    pass
+
+
+@asks.command("list", help="Asks, newest first.")
+@click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
+@friendly_errors
+def asks_list(status: str | None) -> None:
+    container = _container()
+    tickets = container.intake.list(statuses=[Status(status)] if status else None)
+    if not tickets:
+        click.echo("No asks yet.")
+    for t in tickets:
+        label = t.key or f"draft-{t.id}"
+        deadline = t.deadline.isoformat() if t.deadline else ("none" if t.no_deadline else "-")
+        click.echo(
+            f"{label:<10} {t.status.value:<11} {t.priority or '-':<3} {deadline:<10} "
+            f"{t.title or t.problem[:60]}"
+        )
+
+
+@asks.command("show", help="One ask with its history (ID: PLAT-12, or draft-3).")
+@click.argument("ask_id")
+@friendly_errors
+def asks_show(ask_id: str) -> None:
+    from bot.terminal import render_ticket
+    from intake import readiness
+
+    container = _container()
+    conversation = _find(container, ask_id)
+    if conversation is None:
+        click.echo(f"No ask {ask_id}.", err=True)
+        sys.exit(1)
+    ticket = conversation.ticket
+    template = container.templates.get(ticket.category)
+    click.echo(render_ticket(ticket, container.intake, readiness.check(ticket, template)))
+    click.echo(f"Status: {ticket.status.value}   Requester: {ticket.requester}")
+    click.echo("History:")
+    for h in ticket.history:
+        origin = h.from_status.value if h.from_status else "-"
+        note = f"  ({h.note})" if h.note else ""
+        click.echo(f"    {h.at:%Y-%m-%d %H:%M} {h.actor}: {origin} -> {h.to_status.value}{note}")
+    if not ticket.history:
+        click.echo("    (none yet: still a draft)")
+
+
+@asks.command("export", help="Every ask in the canonical schema, on stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@friendly_errors
+def asks_export(fmt: str) -> None:
+    container = _container()
+    tickets = [
+        container.intake.get(t.id).ticket for t in container.intake.list() if t.id is not None
+    ]
+    click.echo(
+        export.to_json(tickets) if fmt == "json" else export.to_csv(tickets), nl=fmt == "json"
+    )
+
+
+@main.group(help="Database schema.")
+def db() -> None:
+    pass
+
+
+@db.command(help="Apply the database migrations (Alembic) up to the latest.")
+@friendly_errors
+def upgrade() -> None:
+    from storage import db as storage_db
+
+    settings = _settings()
+    engine = storage_db.make_engine(settings.database_url)
+    storage_db.upgrade(engine)
+    click.echo(f"Database is at revision {storage_db.current_revision(engine)}.")
+
+
+def _find(container: Container, ask_id: str) -> Any:
+    if ask_id.lower().startswith("draft-") and ask_id[6:].isdigit():
+        from intake.service import NotFound
+
+        try:
+            return container.intake.get(int(ask_id[6:]))
+        except NotFound:
+            return None
+    return container.intake.find(ask_id)

@@ -1,0 +1,76 @@
+"""The one error handler of the Bolt app: people get a short private note that says what to do
+next; the details, with a reference, go to the log. Listeners don't catch errors themselves."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from intake.service import NotFound
+
+log = logging.getLogger("bot.errors")
+
+SORRY = (
+    "Sorry, something went wrong on my side and I could not finish that. Everything you wrote "
+    "so far is saved. Please try again in a minute; if it keeps happening, tell the platform "
+    "team and mention reference `{ref}`."
+)
+GONE = "I can't find that intake any more. Start a new one with `/intake` and your ask."
+
+
+def register(app: App) -> None:
+    @app.error
+    def handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+        if isinstance(error, NotFound):
+            tell(client, body, GONE)
+            return
+        ref = secrets.token_hex(3)
+        log.error(
+            "unhandled error ref=%s kind=%s",
+            ref,
+            body.get("type") or body.get("command") or "unknown",
+            exc_info=error,
+        )
+        tell(client, body, SORRY.format(ref=ref))
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Say ``text`` privately to whoever triggered ``body``: through the request's response_url
+    when it has one (works in any channel), else ephemerally where they are, else in a DM."""
+    user, channel, thread_ts = _who_and_where(body)
+    if not user:
+        return
+    try:
+        response_url = body.get("response_url")
+        if response_url:
+            WebhookClient(response_url).send(
+                text=text, response_type="ephemeral", replace_original=False
+            )
+            return
+        if not channel:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+        kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        client.chat_postEphemeral(**kwargs)
+    except Exception:  # the person could not be told; the log has the original error
+        log.warning("could not tell %s about an error", user, exc_info=True)
+
+
+def _who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    event = body.get("event") or {}
+    if event:
+        return event.get("user"), event.get("channel"), event.get("thread_ts") or event.get("ts")
+    if "command" in body:
+        return body.get("user_id"), body.get("channel_id"), None
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    thread_ts = (body.get("message") or {}).get("thread_ts")
+    return user, channel, thread_ts

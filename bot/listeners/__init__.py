@@ -1,0 +1,13 @@
+"""Slack listeners grouped by kind; each group has ``register(app, deps)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import actions, commands, events, shortcuts, views
+from bot.listeners.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    for group in (commands, events, actions, shortcuts, views):
+        group.register(app, deps)

@@ -1,0 +1,113 @@
+"""Buttons and selects: answers to questions, and the draft's Submit / Edit / Cancel."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks import intake as render
+from bot.blocks import modals
+from bot.blocks.home import NEW_REQUEST_ACTION
+from bot.listeners.deps import Deps
+from intake.conversation import Thread
+from intake.service import Outcome
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(re.compile(rf"^{render.ANSWER_ACTION}:"))
+    def answer_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        choice = json.loads(action["value"])
+        user = body["user"]["id"]
+        outcome = deps.service.choose(
+            ask_id=int(choice["a"]),
+            user=user,
+            field=choice["f"],
+            value=choice["v"],
+            dedupe_key=click_key(body, action),
+        )
+        deps.replier.deliver(client, outcome, user)
+
+    @app.action(render.ANSWER_USER_ACTION)
+    def answer_user(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _, ask_id, field = action["block_id"].split(":", 2)
+        user = body["user"]["id"]
+        outcome = deps.service.choose(
+            ask_id=int(ask_id),
+            user=user,
+            field=field,
+            value=action["selected_user"],
+            dedupe_key=click_key(body, action),
+        )
+        deps.replier.deliver(client, outcome, user)
+
+    @app.action(render.SUBMIT_ACTION)
+    def submit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        deliver(deps, client, user, deps.service.submit(ask_id=int(action["value"]), user=user))
+
+    @app.action(render.SUBMIT_ANYWAY_ACTION)
+    def submit_anyway(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        user = body["user"]["id"]
+        outcome = deps.service.submit(ask_id=int(action["value"]), user=user, force=True)
+        deliver(deps, client, user, outcome)
+
+    @app.action(render.CANCEL_ACTION)
+    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        deliver(deps, client, user, deps.service.cancel(ask_id=int(action["value"]), user=user))
+
+    @app.action(render.EDIT_ACTION)
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        conversation = deps.service.get(int(action["value"]))
+        if conversation.ticket.requester != user or conversation.thread is None:
+            channel = body.get("channel", {}).get("id") or body["container"].get("channel_id")
+            thread_ts = body.get("message", {}).get("thread_ts") or body["container"].get(
+                "message_ts"
+            )
+            deps.replier.notify(
+                client,
+                Thread(channel, thread_ts),
+                user,
+                "Only the person who opened this intake can edit it.",
+            )
+            return
+        template = deps.service.engine.template(conversation)
+        view = modals.edit(
+            conversation.ticket.id or 0, conversation.ticket, template, deps.templates
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(NEW_REQUEST_ACTION)
+    def new_request(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=modals.new_request())
+
+
+def deliver(deps: Deps, client: WebClient, user: str, outcome: Outcome) -> None:
+    deps.replier.deliver(client, outcome, user)
+
+
+def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """Clicks on the same question's buttons count once (a double click changes nothing)."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return f"click:{channel}:{ts}:{action.get('block_id')}"

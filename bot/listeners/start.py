@@ -1,0 +1,28 @@
+"""Opening an intake in the requester's DM: shared by the slash command, the message shortcut
+and the Home tab's "New request"."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.listeners.deps import Deps
+from intake.conversation import Source
+
+
+def start_in_dm(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user: str,
+    text: str,
+    source: Source,
+    source_note: str = "",
+) -> None:
+    tz = deps.people.timezone(client, user)
+    outcome = deps.service.start(team_id=team_id, requester=user, text=text, source=source, tz=tz)
+    thread = deps.replier.open_dm_thread(client, user, text, source_note)
+    assert outcome.ticket.id is not None
+    deps.service.attach_thread(outcome.ticket.id, thread)
+    outcome.conversation.thread = thread
+    deps.replier.deliver(client, outcome, user)

@@ -1,0 +1,53 @@
+"""Modal submissions: the draft's edit form and the Home tab's new request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import forms
+from bot.blocks import modals
+from bot.listeners.deps import Deps
+from bot.listeners.start import start_in_dm
+from intake.clock import local_today
+from intake.conversation import Source
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(modals.EDIT_CALLBACK)
+    def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        conversation = deps.service.get(int(view["private_metadata"]))
+        template = deps.service.engine.template(conversation)
+        today = local_today(deps.service.clock, conversation.tz)
+        values, errors = forms.read_edit(view["state"], template, today)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        outcome = deps.service.edit(ask_id=conversation.ticket.id or 0, user=user, values=values)
+        ack()
+        deps.replier.deliver(client, outcome, user)
+
+    @app.view(modals.NEW_REQUEST_CALLBACK)
+    def new_request(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        text, errors = forms.read_new_request(view["state"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        start_in_dm(
+            deps,
+            client,
+            team_id=context.team_id or "",
+            user=body["user"]["id"],
+            text=text,
+            source=Source.HOME,
+        )

@@ -1,0 +1,177 @@
+"""Posting what the intake engine said into the intake thread.
+
+Called after the service has committed, so every message here describes saved state. The
+question and draft messages are updated in place rather than repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import intake as render
+from bot.slack_text import safe
+from intake.conversation import Conversation, Thread
+from intake.replies import (
+    Cancelled,
+    Draft,
+    Notice,
+    NotReady,
+    Question,
+    Reply,
+    Submitted,
+    Understood,
+)
+from intake.service import IntakeService, Outcome
+
+log = logging.getLogger(__name__)
+
+
+class Replier:
+    def __init__(self, service: IntakeService, review_channel: str | None) -> None:
+        self.service = service
+        self.review_channel = review_channel
+
+    def open_dm_thread(
+        self, client: WebClient, user: str, opening_text: str, source_note: str = ""
+    ) -> Thread:
+        """A new thread in the requester's DM with the bot, rooted at their ask."""
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        posted = client.chat_postMessage(
+            channel=channel, **render.opening(opening_text, source_note)
+        )
+        return Thread(channel=channel, ts=posted["ts"])
+
+    def deliver(self, client: WebClient, outcome: Outcome, user: str) -> None:
+        conversation = outcome.conversation
+        thread = conversation.thread
+        if thread is None:
+            raise RuntimeError(f"intake {conversation.ticket.id} has no thread to reply in")
+        if outcome.answered is not None:
+            self._mark_answered(client, conversation, thread, *outcome.answered)
+        replies: list[Reply] = list(outcome.replies)
+        understood: Understood | None = None
+        for reply in replies:
+            if isinstance(reply, Understood):
+                understood = reply
+                continue
+            self._post(client, conversation, thread, user, reply, understood)
+            understood = None
+        if understood is not None:  # nothing followed it (cannot happen today, but be safe)
+            self._post_in_thread(client, thread, render.notice("Noted."))
+
+    # -- one reply --------------------------------------------------------------------------
+
+    def _post(
+        self,
+        client: WebClient,
+        conversation: Conversation,
+        thread: Thread,
+        user: str,
+        reply: Reply,
+        understood: Understood | None,
+    ) -> None:
+        ask_id = _ask_id(conversation)
+        template = self.service.engine.template(conversation)
+        if isinstance(reply, Question):
+            ts = self._post_in_thread(client, thread, render.question(ask_id, reply, understood))
+            self.service.remember_messages(ask_id, question_ts=ts)
+            conversation.question_ts = ts
+        elif isinstance(reply, Draft):
+            message = render.draft(ask_id, reply.ticket, template, reply.readiness)
+            if understood is not None:
+                self._post_in_thread(client, thread, render.notice(_understood_text(understood)))
+            if conversation.draft_ts and self._update(
+                client, thread, conversation.draft_ts, message
+            ):
+                if reply.changed:
+                    self._post_in_thread(client, thread, render.draft_changed(reply.changed))
+                return
+            ts = self._post_in_thread(client, thread, message)
+            self.service.remember_messages(ask_id, draft_ts=ts)
+            conversation.draft_ts = ts
+        elif isinstance(reply, NotReady):
+            self._post_in_thread(client, thread, render.not_ready(ask_id, reply.readiness))
+        elif isinstance(reply, Submitted):
+            ticket = reply.ticket
+            if conversation.draft_ts:
+                note = f":inbox_tray: Submitted as *{ticket.key}*"
+                self._update(
+                    client,
+                    thread,
+                    conversation.draft_ts,
+                    render.closed_draft(ticket, template, note),
+                )
+            self._post_in_thread(client, thread, render.submitted(ticket))
+            self._notify_review(client, reply, template)
+        elif isinstance(reply, Cancelled):
+            if conversation.draft_ts:
+                message = render.closed_draft(reply.ticket, template, ":wastebasket: Cancelled")
+                self._update(client, thread, conversation.draft_ts, message)
+            self._post_in_thread(client, thread, render.cancelled())
+        elif isinstance(reply, Notice):
+            self.notify(client, thread, user, reply.text)
+
+    def notify(self, client: WebClient, thread: Thread, user: str, text: str) -> None:
+        """A note only ``user`` sees, in the thread."""
+        client.chat_postEphemeral(
+            channel=thread.channel, user=user, thread_ts=thread.ts, **render.notice(text)
+        )
+
+    # -- Slack calls ------------------------------------------------------------------------
+
+    def _post_in_thread(self, client: WebClient, thread: Thread, message: dict[str, Any]) -> str:
+        posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
+        return str(posted["ts"])
+
+    def _update(self, client: WebClient, thread: Thread, ts: str, message: dict[str, Any]) -> bool:
+        """Edit a message in place; False when it is gone (deleted), so the caller reposts."""
+        try:
+            client.chat_update(channel=thread.channel, ts=ts, **message)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("message_not_found", "cant_update_message"):
+                log.info("message %s in %s is gone; posting a new one", ts, thread.channel)
+                return False
+            raise
+        return True
+
+    def _mark_answered(
+        self, client: WebClient, conversation: Conversation, thread: Thread, field: str, number: int
+    ) -> None:
+        if not conversation.question_ts:
+            return
+        template = self.service.engine.template(conversation)
+        spec = template.field(field)
+        if spec is None:
+            return
+        ticket = conversation.ticket
+        if field in conversation.skipped:
+            answer = "skipped"
+        elif field == "deadline" and ticket.no_deadline:
+            answer = "no deadline"
+        else:
+            answer = render.describe(ticket.get(field), spec.type, spec.unit)
+        self._update(
+            client, thread, conversation.question_ts, render.answered(spec.question, number, answer)
+        )
+
+    def _notify_review(self, client: WebClient, reply: Submitted, template: Any) -> None:
+        if not self.review_channel:
+            log.warning("INTAKE_REVIEW_CHANNEL is not set; %s was not announced", reply.ticket.key)
+            return
+        client.chat_postMessage(
+            channel=self.review_channel, **render.review_notification(reply.ticket, template)
+        )
+
+
+def _ask_id(conversation: Conversation) -> int:
+    assert conversation.ticket.id is not None
+    return conversation.ticket.id
+
+
+def _understood_text(understood: Understood) -> str:
+    facts = safe(", ".join(f.label for f in understood.facts), 500) or "the request type"
+    return f"Thanks! I took {facts} from your message and have everything I need for a draft."

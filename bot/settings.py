@@ -1,0 +1,122 @@
+"""Configuration from environment variables (and an optional .env file).
+
+A wrong or missing value stops the program at start with a message that names the variable.
+Slack credentials are only required by the commands that talk to Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message names the variable and what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(
+        "sqlite:///intake.db", description="SQLAlchemy URL; default an SQLite file"
+    )
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    port: int = Field(3000, ge=1, le=65535)
+    intake_review_channel: str | None = None
+    intake_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    intake_digest_channel: str | None = None
+    intake_timezone: str = "UTC"
+    intake_templates_dir: Path | None = None
+    intake_id_prefix: str = Field("PLAT", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    intake_llm_model: str | None = None
+    log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
+
+    @field_validator("intake_leads", mode="before")
+    @classmethod
+    def _split_leads(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in re.split(r"[,\s]+", value) if part.strip()]
+        return value
+
+    @field_validator("intake_leads")
+    @classmethod
+    def _check_leads(cls, value: list[str]) -> list[str]:
+        bad = [item for item in value if not _SLACK_ID.match(item)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} is not a Slack user ID (U…/W…) or user-group ID (S…)"
+            )
+        return value
+
+    @field_validator("intake_review_channel", "intake_digest_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a channel ID; copy it from the channel's details (C…)"
+            )
+        return value
+
+    @field_validator("intake_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as Europe/Berlin") from None
+        return value
+
+    @field_validator("intake_templates_dir")
+    @classmethod
+    def _check_templates_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Raise ConfigError naming every Slack variable the chosen mode needs but lacks."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN (the bot token, xoxb-…)")
+        if not socket_mode and self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET (Basic Information → Signing Secret)")
+        if missing:
+            raise ConfigError("Missing configuration: " + "; ".join(missing))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a ConfigError names each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,128 @@
+"""End-to-end harness: the real Bolt app, served by waitress on a free loopback port, signed
+Slack-shaped requests from SlackDriver, and its WebClient talking to FakeSlack over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import create_app
+from bot.bootstrap import Container, build
+from bot.serving import WsgiApp, create_server
+from bot.settings import load_settings
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackDriver
+
+SIGNING_SECRET = "e2e-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+REVIEW_CHANNEL = "C0REVIEW"
+REQUESTER = "U0ALICE"
+OTHER = "U0BOB"
+# Monday 23 Nov 2026, 09:30 in Berlin.
+START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+
+
+class MovableClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **kwargs: float) -> None:
+        self.at += timedelta(**kwargs)
+
+
+class BotServer:
+    """One running replica of the bot; ``restart()`` starts a fresh process-equivalent (new
+    app, new container) on the same database, as after a crash or a deploy."""
+
+    def __init__(self, database_url: str, fake: FakeSlack, clock: MovableClock) -> None:
+        self.database_url = database_url
+        self.fake = fake
+        self.clock = clock
+        self.container: Container | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.events_url = ""
+
+    def start(self) -> BotServer:
+        settings = load_settings(
+            database_url=self.database_url,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=self.fake.api_url,
+            intake_review_channel=REVIEW_CHANNEL,
+            intake_timezone="UTC",
+            _env_file=None,
+        )
+        self.container = build(settings, clock=self.clock, migrate=True)
+        app = create_app(self.container)
+        self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
+        port = self._server.effective_port
+        self.events_url = f"http://127.0.0.1:{port}/slack/events"
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self.container is not None:
+            self.container.db_engine.dispose()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    fake_slack.add_user(REQUESTER, "alice", tz="Europe/Berlin")
+    fake_slack.add_user(OTHER, "bob", tz="America/New_York")
+    fake_slack.add_channel(REVIEW_CHANNEL, "platform-review")
+    fake_slack.add_channel("C0REQUESTS", "platform-requests")
+    return fake_slack
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'intake.db'}"
+
+
+@pytest.fixture
+def bot(sqlite_url: str, slack: FakeSlack, clock: MovableClock) -> Iterator[BotServer]:
+    server = BotServer(sqlite_url, slack, clock).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def driver(bot: BotServer, slack: FakeSlack) -> SlackDriver:
+    return SlackDriver(bot.events_url, SIGNING_SECRET, slack)
+
+
+@pytest.fixture
+def make_bot(slack: FakeSlack, clock: MovableClock) -> Iterator[Callable[[str], BotServer]]:
+    """Bots on a database of the test's choosing (e.g. PostgreSQL); stopped after the test."""
+    started: list[BotServer] = []
+
+    def make(database_url: str) -> BotServer:
+        server = BotServer(database_url, slack, clock).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()

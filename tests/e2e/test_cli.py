@@ -1,0 +1,110 @@
+"""The `intake-bot` console script, run as a person would, with stdin piped in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INTAKE_", "DATABASE_"))
+    }
+    clean.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'intake.db'}", INTAKE_TIMEZONE="Europe/Berlin"
+    )
+    return clean
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [INTAKE_BOT, *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=env.get("HOME", "/"),
+    )
+
+
+def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
+    answers = "\n".join(
+        [
+            "we need a postgres db for billing asap",
+            "2",  # environment: the second option (staging)
+            "about 200 GB",
+            "invoices can't be generated without it",
+            "billing-api connects to it from staging; nightly backups restore in under 1 hour",
+            "submit",
+        ]
+    )
+    result = run(env, "chat", "--user", "alice", stdin=answers + "\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Request type: Database" in out and "Engine: PostgreSQL" in out
+    assert "Question 1:" in out and "[2] staging" in out
+    assert "Ready for review" in out or "ready for review" in out
+    assert "Submitted as PLAT-1." in out
+    assert "Traceback" not in out + result.stderr
+
+    listed = run(env, "asks", "list")
+    assert "PLAT-1" in listed.stdout and "submitted" in listed.stdout
+    shown = run(env, "asks", "show", "plat-1")
+    assert "PostgreSQL database for billing" in shown.stdout
+    assert "alice: draft -> submitted" in shown.stdout
+
+    exported = json.loads(run(env, "asks", "export", "--format", "json").stdout)
+    ticket = exported[0]
+    assert ticket["id"] == "PLAT-1" and ticket["status"] == "submitted"
+    assert ticket["environment"] == ["staging"] and ticket["fields"]["engine"] == "PostgreSQL"
+    assert (
+        ticket["acceptance_criteria"]
+        and ticket["milestones"]
+        and ticket["history"][0]["to"] == "submitted"
+    )
+    for key in (
+        "problem",
+        "impact",
+        "desired_outcome",
+        "out_of_scope",
+        "deadline",
+        "services",
+        "priority",
+        "size",
+    ):
+        assert key in ticket
+    rows = list(csv.DictReader(io.StringIO(run(env, "asks", "export", "--format", "csv").stdout)))
+    assert rows[0]["id"] == "PLAT-1" and rows[0]["environment"] == "staging"
+
+
+def test_chat_stopped_halfway_resumes_where_it_left_off(env: dict[str, str]) -> None:
+    first = run(env, "chat", "--user", "bob", stdin="we need a postgres db for billing\nstaging\n")
+    assert "Saved." in first.stdout
+    second = run(env, "chat", "--user", "bob", stdin="y\n300 GB\n")
+    assert "You have an unfinished intake" in second.stdout
+    assert "Question 2:" in second.stdout, "it repeats the open question"
+    assert "Question 3:" in second.stdout, "and goes on after the answer"
+
+
+def test_serve_without_slack_tokens_says_what_to_set(env: dict[str, str]) -> None:
+    result = run(env, "serve")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_names_the_variable(env: dict[str, str]) -> None:
+    result = run({**env, "INTAKE_TIMEZONE": "Mars/Olympus"}, "asks", "list")
+    assert result.returncode == 2
+    assert "INTAKE_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
