@@ -79,7 +79,8 @@ def serve(container: Any, *, host: str, port: int) -> None:
 
         app = create_app(container, socket_mode=True)
         log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
         return
     app = create_app(container)
     server = create_server(WsgiApp(app, container.db_engine), host, port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 import uuid
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.blocks.intake import describe
 from intake import readiness
@@ -137,6 +137,7 @@ class TerminalChat:
         value = self.ask(question)
         if value is None:
             return None
+        values: dict[str, Any]
         if spec is None:
             values = {"title": value.strip()}
         else:

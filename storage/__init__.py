@@ -10,6 +10,7 @@ Wiring::
 the ask since it was read: abandon the unit of work and redo the use case.
 """
 
+from intake.ports import ConcurrentUpdate
 from storage.db import (
     current_revision,
     downgrade,
@@ -20,7 +21,7 @@ from storage.db import (
     session_factory,
     upgrade,
 )
-from storage.repository import AskNotFound, ConcurrentUpdate, SqlAskRepository
+from storage.repository import AskNotFound, SqlAskRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 __all__ = [

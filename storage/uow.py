@@ -34,10 +34,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from intake.ports import AskRepository
+from intake.ports import AskRepository, ConcurrentUpdate
 from storage.db import session_factory
 from storage.models import PROCESSED_KEY_MAX, CounterRow, ProcessedKeyRow, TranscriptRow
-from storage.repository import ConcurrentUpdate, SqlAskRepository
+from storage.repository import SqlAskRepository
 
 _PROCESSED_KEYS = cast(Table, ProcessedKeyRow.__table__)
 _COUNTERS = cast(Table, CounterRow.__table__)

@@ -21,6 +21,7 @@ def start_in_dm(
 ) -> None:
     tz = deps.people.timezone(client, user)
     outcome = deps.service.start(team_id=team_id, requester=user, text=text, source=source, tz=tz)
+    assert outcome is not None  # only a delivery with a dedupe key can be a duplicate
     thread = deps.replier.open_dm_thread(client, user, text, source_note)
     assert outcome.ticket.id is not None
     deps.service.attach_thread(outcome.ticket.id, thread)
