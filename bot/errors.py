@@ -3,15 +3,17 @@ next; the details, with a reference, go to the log. Listeners don't catch errors
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from intake.service import NotFound
+from intake.service import NotAllowed, NotFound
 
 log = logging.getLogger("bot.errors")
 
@@ -24,19 +26,47 @@ GONE = "I can't find that intake any more. Start a new one with `/intake` and yo
 
 
 def register(app: App) -> None:
-    @app.error
-    def handle_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-        if isinstance(error, NotFound):
-            tell(client, body, GONE)
-            return
-        ref = secrets.token_hex(3)
-        log.error(
-            "unhandled error ref=%s kind=%s",
-            ref,
-            body.get("type") or body.get("command") or "unknown",
-            exc_info=error,
-        )
-        tell(client, body, SORRY.format(ref=ref))
+    app.error(handle)
+
+
+def handle(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    """The one place errors become words for people (short, private) and details for the log."""
+    if isinstance(error, NotFound):
+        tell(client, body, GONE)
+        return
+    if isinstance(error, NotAllowed):
+        tell(client, body, str(error))
+        return
+    ref = secrets.token_hex(3)
+    log.error(
+        "unhandled error ref=%s kind=%s",
+        ref,
+        body.get("type") or body.get("command") or "unknown",
+        exc_info=error,
+    )
+    tell(client, body, SORRY.format(ref=ref))
+
+
+Listener = TypeVar("Listener", bound=Callable[..., None])
+
+
+def after_ack(listener: Listener) -> Listener:
+    """For listeners that call ack() first: an error raised after the ack goes to ``handle``
+    here instead of back into Bolt. Bolt's thread runner resets the ack it was about to send
+    when a listener fails soon after ack(), so Slack would see a 3-second timeout instead.
+    The listener must take ``body`` and ``client`` (Bolt injects them by name)."""
+
+    @functools.wraps(listener)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            listener(*args, **kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and ack.response is None:
+                ack()  # failed before acking: answer Slack anyway, then tell the person
+            handle(error, kwargs["body"], kwargs["client"])
+
+    return run  # type: ignore[return-value]
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -60,8 +60,6 @@ class Replier:
                 continue
             self._post(client, conversation, thread, user, reply, understood)
             understood = None
-        if understood is not None:  # nothing followed it (cannot happen today, but be safe)
-            self._post_in_thread(client, thread, render.notice("Noted."))
 
     # -- one reply --------------------------------------------------------------------------
 

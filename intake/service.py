@@ -16,7 +16,7 @@ from intake.clock import Clock
 from intake.conversation import Conversation, Source, Thread
 from intake.engine import IntakeEngine
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
-from intake.replies import Notice, Reply, Submitted
+from intake.replies import Reply, Submitted
 from intake.ticket import Status, Ticket
 
 BOT = "intake-bot"
@@ -58,7 +58,11 @@ class Outcome:
 
 
 class NotFound(Exception):
-    """No intake with that id (or not one this person may act on)."""
+    """No intake with that id."""
+
+
+class NotAllowed(Exception):
+    """The person may not do this to this intake; the message says so, for them to read."""
 
 
 class IntakeService:
@@ -136,8 +140,6 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            if isinstance(conversation, Outcome):
-                return conversation
             if dedupe_key and not uow.claim(dedupe_key):
                 return Outcome(conversation, [])
             was = (conversation.pending, conversation.questions_asked)
@@ -150,8 +152,6 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            if isinstance(conversation, Outcome):
-                return conversation
             replies = self.engine.edit(conversation, values, now)
             self._save(uow, conversation, user, f"(edited: {', '.join(sorted(values))})")
         return Outcome(conversation, replies)
@@ -161,8 +161,6 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            if isinstance(conversation, Outcome):
-                return conversation
             replies = self.engine.submit(conversation, user, now, force=force)
             ticket = conversation.ticket
             if any(isinstance(reply, Submitted) for reply in replies):
@@ -175,8 +173,6 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            if isinstance(conversation, Outcome):
-                return conversation
             replies = self.engine.cancel(conversation, user, now)
             self._save(uow, conversation, user, "(cancel)")
         return Outcome(conversation, replies)
@@ -231,15 +227,12 @@ class IntakeService:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _own(self, uow: UnitOfWork, ask_id: int, user: str) -> Conversation | Outcome:
+    def _own(self, uow: UnitOfWork, ask_id: int, user: str) -> Conversation:
         conversation = uow.asks.get(ask_id)
         if conversation is None:
             raise NotFound(ask_id)
         if conversation.ticket.requester != user:
-            return Outcome(
-                conversation,
-                [Notice("Only the person who opened this intake can change it.")],
-            )
+            raise NotAllowed("Only the person who opened this intake can change it.")
         return conversation
 
     def _save(self, uow: UnitOfWork, conversation: Conversation, user: str, said: str) -> None:

@@ -12,8 +12,8 @@ from intake.clock import FixedClock
 from intake.conversation import Phase, Source, Thread
 from intake.engine import IntakeEngine
 from intake.fakes import InMemoryStore
-from intake.replies import Notice, Submitted
-from intake.service import IntakeService, Outcome
+from intake.replies import Submitted
+from intake.service import IntakeService, NotAllowed, Outcome
 from intake.templates import load_templates
 
 TEAM = "T1"
@@ -71,8 +71,8 @@ def test_only_the_requesters_messages_are_answers(store: InMemoryStore) -> None:
     assert service.answer(team_id="T2", thread=THREAD, user="U1", text="staging") is None, (
         "other workspace"
     )
-    outcome = service.choose(ask_id=1, user="U2", field="environment", value="staging")
-    assert isinstance(outcome.replies[0], Notice)
+    with pytest.raises(NotAllowed, match="Only the person who opened this intake"):
+        service.choose(ask_id=1, user="U2", field="environment", value="staging")
 
 
 def test_submitted_asks_get_consecutive_ids(store: InMemoryStore) -> None:

@@ -12,13 +12,14 @@ from slack_sdk import WebClient
 from bot.blocks import intake as render
 from bot.blocks import modals
 from bot.blocks.home import NEW_REQUEST_ACTION
+from bot.errors import after_ack
 from bot.listeners.deps import Deps
-from intake.conversation import Thread
-from intake.service import Outcome
+from intake.service import NotAllowed
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.ANSWER_ACTION}:"))
+    @after_ack
     def answer_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
@@ -35,6 +36,7 @@ def register(app: App, deps: Deps) -> None:
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.ANSWER_USER_ACTION)
+    @after_ack
     def answer_user(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
@@ -51,43 +53,39 @@ def register(app: App, deps: Deps) -> None:
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.SUBMIT_ACTION)
+    @after_ack
     def submit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        deliver(deps, client, user, deps.service.submit(ask_id=int(action["value"]), user=user))
+        outcome = deps.service.submit(ask_id=int(action["value"]), user=user)
+        deps.replier.deliver(client, outcome, user)
 
     @app.action(render.SUBMIT_ANYWAY_ACTION)
+    @after_ack
     def submit_anyway(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
         user = body["user"]["id"]
         outcome = deps.service.submit(ask_id=int(action["value"]), user=user, force=True)
-        deliver(deps, client, user, outcome)
+        deps.replier.deliver(client, outcome, user)
 
     @app.action(render.CANCEL_ACTION)
+    @after_ack
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        deliver(deps, client, user, deps.service.cancel(ask_id=int(action["value"]), user=user))
+        outcome = deps.service.cancel(ask_id=int(action["value"]), user=user)
+        deps.replier.deliver(client, outcome, user)
 
     @app.action(render.EDIT_ACTION)
+    @after_ack
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
         conversation = deps.service.get(int(action["value"]))
-        if conversation.ticket.requester != user or conversation.thread is None:
-            channel = body.get("channel", {}).get("id") or body["container"].get("channel_id")
-            thread_ts = body.get("message", {}).get("thread_ts") or body["container"].get(
-                "message_ts"
-            )
-            deps.replier.notify(
-                client,
-                Thread(channel, thread_ts),
-                user,
-                "Only the person who opened this intake can edit it.",
-            )
-            return
+        if conversation.ticket.requester != user:
+            raise NotAllowed("Only the person who opened this intake can edit it.")
         template = deps.service.engine.template(conversation)
         view = modals.edit(
             conversation.ticket.id or 0, conversation.ticket, template, deps.templates
@@ -95,15 +93,12 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(NEW_REQUEST_ACTION)
+    @after_ack
     def new_request(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=modals.new_request())
-
-
-def deliver(deps: Deps, client: WebClient, user: str, outcome: Outcome) -> None:
-    deps.replier.deliver(client, outcome, user)
 
 
 def click_key(body: dict[str, Any], action: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
 from bot.slack_text import normalize_incoming
@@ -24,8 +25,13 @@ OPENING = "Got it. I'm opening your intake in a DM with me (Apps → Platform In
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/intake")
+    @after_ack
     def intake_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        command: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         text = normalize_incoming(command.get("text") or "").strip()
         if not text or text.lower() in {"help", "?"}:

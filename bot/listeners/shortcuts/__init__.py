@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import tell
+from bot.errors import after_ack, tell
 from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
 from bot.slack_text import normalize_incoming
@@ -20,8 +20,13 @@ CALLBACK_ID = "intake_from_message"
 
 def register(app: App, deps: Deps) -> None:
     @app.shortcut(CALLBACK_ID)
+    @after_ack
     def from_message(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        shortcut: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         message = shortcut.get("message") or {}

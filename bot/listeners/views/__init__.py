@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import forms
 from bot.blocks import modals
+from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
 from intake.clock import local_today
@@ -17,6 +18,7 @@ from intake.conversation import Source
 
 def register(app: App, deps: Deps) -> None:
     @app.view(modals.EDIT_CALLBACK)
+    @after_ack
     def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         conversation = deps.service.get(int(view["private_metadata"]))
@@ -31,6 +33,7 @@ def register(app: App, deps: Deps) -> None:
         deps.replier.deliver(client, outcome, user)
 
     @app.view(modals.NEW_REQUEST_CALLBACK)
+    @after_ack
     def new_request(
         ack: Ack,
         body: dict[str, Any],
