@@ -7,7 +7,7 @@ from typing import Any
 from bot.blocks import kit
 from bot.slack_text import truncate
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
-from intake.ticket import Milestone, Priority, Size, Ticket
+from intake.ticket import CORE_FIELDS, Milestone, Priority, Size, Ticket
 
 EDIT_CALLBACK = "intake_edit_modal"
 NEW_REQUEST_CALLBACK = "intake_new_request"
@@ -128,7 +128,7 @@ def edit(
         )
     )
     for spec in template.fields:
-        if spec.name in _CORE_IN_FORM:
+        if spec.name in CORE_FIELDS:  # already in the form above
             continue
         blocks.append(_field_input(spec, ticket.fields.get(spec.name)))
     blocks.append(
@@ -149,23 +149,6 @@ def edit(
         "close": kit.plain("Cancel", kit.VIEW_TITLE),
         "blocks": blocks[: kit.VIEW_BLOCKS],
     }
-
-
-_CORE_IN_FORM = frozenset(
-    {
-        "title",
-        "problem",
-        "impact",
-        "desired_outcome",
-        "acceptance_criteria",
-        "out_of_scope",
-        "deadline",
-        "environment",
-        "services",
-        "priority",
-        "size",
-    }
-)
 
 
 def _field_input(spec: FieldSpec, value: Any) -> kit.Block:

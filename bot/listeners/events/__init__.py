@@ -26,93 +26,91 @@ def register(app: App, deps: Deps) -> None:
         user, channel, ts = event.get("user"), event["channel"], event["ts"]
         if not user:
             return
-        team_id = context.team_id or ""
         text = normalize_incoming(event.get("text") or "")
-        key = message_key(channel, ts)
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != ts:
-            outcome = deps.service.answer(
-                team_id=team_id,
-                thread=Thread(channel, thread_ts),
-                user=user,
-                text=text,
-                dedupe_key=key,
-            )
-            if outcome is not None:
-                deps.replier.deliver(client, outcome, user)
-            return
-        if event.get("channel_type") == "im" and text.strip():
-            tz = deps.people.timezone(client, user)
-            started = deps.service.start(
-                team_id=team_id,
-                requester=user,
-                text=text,
-                source=Source.DM,
-                tz=tz,
-                thread=Thread(channel, ts),
-                dedupe_key=key,
-            )
-            if started is not None:
-                deps.replier.deliver(client, started, user)
+            answer_in_thread(deps, client, context, Thread(channel, thread_ts), user, text, ts)
+        elif event.get("channel_type") == "im" and text.strip():
+            start_in_thread(deps, client, context, Thread(channel, ts), user, text, Source.DM, ts)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user, channel, ts = event.get("user"), event["channel"], event["ts"]
         if not user:
             return
-        team_id = context.team_id or ""
         text = strip_mention(normalize_incoming(event.get("text") or ""), context.bot_user_id)
-        key = message_key(channel, ts)
-        thread_ts = event.get("thread_ts")
-        if thread_ts:
-            existing = deps.service.by_thread(team_id, Thread(channel, thread_ts))
-            if existing is not None:
-                if existing.ticket.requester != user:
-                    deps.replier.notify(
-                        client,
-                        Thread(channel, thread_ts),
-                        user,
-                        f"This thread is {mention(existing.ticket.requester)}'s intake. "
-                        "Mention me in a new message to start your own.",
-                    )
-                    return
-                outcome = deps.service.answer(
-                    team_id=team_id,
-                    thread=Thread(channel, thread_ts),
-                    user=user,
-                    text=text,
-                    dedupe_key=key,
-                )
-                if outcome is not None:
-                    deps.replier.deliver(client, outcome, user)
-                return
-        thread = Thread(channel, thread_ts or ts)
-        if not text.strip():
+        thread = Thread(channel, event.get("thread_ts") or ts)
+        existing = deps.service.by_thread(context.team_id or "", thread)
+        if existing is not None and existing.ticket.requester != user:
+            deps.replier.notify(
+                client,
+                thread,
+                user,
+                f"This thread is {mention(existing.ticket.requester)}'s intake. "
+                "Mention me in a new message to start your own.",
+            )
+        elif existing is not None:
+            answer_in_thread(deps, client, context, thread, user, text, ts)
+        elif not text.strip():
             deps.replier.notify(
                 client,
                 thread,
                 user,
                 "Tell me what you need, e.g. `@Platform Intake we need a postgres db for billing`.",
             )
-            return
-        tz = deps.people.timezone(client, user)
-        started = deps.service.start(
-            team_id=team_id,
-            requester=user,
-            text=text,
-            source=Source.MENTION,
-            tz=tz,
-            thread=thread,
-            dedupe_key=key,
-        )
-        if started is not None:
-            deps.replier.deliver(client, started, user)
+        else:
+            start_in_thread(deps, client, context, thread, user, text, Source.MENTION, ts)
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
         publish_home(deps, client, context.team_id or "", event["user"])
+
+
+def answer_in_thread(
+    deps: Deps,
+    client: WebClient,
+    context: BoltContext,
+    thread: Thread,
+    user: str,
+    text: str,
+    ts: str,
+) -> None:
+    """A reply in a thread: an answer when the thread is the person's intake, else nothing."""
+    outcome = deps.service.answer(
+        team_id=context.team_id or "",
+        thread=thread,
+        user=user,
+        text=text,
+        dedupe_key=message_key(thread.channel, ts),
+    )
+    if outcome is not None:
+        deps.replier.deliver(client, outcome, user)
+
+
+def start_in_thread(
+    deps: Deps,
+    client: WebClient,
+    context: BoltContext,
+    thread: Thread,
+    user: str,
+    text: str,
+    source: Source,
+    ts: str,
+) -> None:
+    """An intake whose thread is the person's own message (a DM, or a mention's thread)."""
+    started = deps.service.start(
+        team_id=context.team_id or "",
+        requester=user,
+        text=text,
+        source=source,
+        tz=deps.people.timezone(client, user),
+        thread=thread,
+        dedupe_key=message_key(thread.channel, ts),
+    )
+    if started is not None:
+        deps.replier.deliver(client, started, user)
 
 
 def publish_home(deps: Deps, client: WebClient, team_id: str, user: str) -> None:
