@@ -85,6 +85,8 @@ def serve(container: Any, *, host: str, port: int) -> None:
     app = create_app(container)
     server = create_server(WsgiApp(app, container.db_engine), host, port)
     log.info(
-        "listening on http://%s:%s (Slack: POST /slack/events, health: GET /healthz)", host, port
+        "listening on http://%s:%s (Slack: POST /slack/events, health: GET /healthz)",
+        host,
+        server.effective_port,
     )
     server.run()

@@ -6,11 +6,16 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackDriver
 
 INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
 
@@ -108,3 +113,43 @@ def test_a_bad_setting_names_the_variable(env: dict[str, str]) -> None:
     result = run({**env, "INTAKE_TIMEZONE": "Mars/Olympus"}, "asks", "list")
     assert result.returncode == 2
     assert "INTAKE_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
+    result = run(env, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "Database is at revision 0001" in result.stdout
+
+
+def test_serve_runs_the_bot_over_http(env: dict[str, str], fake_slack: FakeSlack) -> None:
+    """The production entry point: `intake-bot serve` answers Slack and /healthz."""
+    fake_slack.add_user("U0ALICE", "alice", tz="Europe/Berlin")
+    serve_env = {
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "cli-secret",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    process = subprocess.Popen(
+        [INTAKE_BOT, "serve", "--host", "127.0.0.1", "--port", "0"],
+        env=serve_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = None
+        assert process.stderr is not None
+        for line in process.stderr:
+            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        assert port, "serve did not say where it listens"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as health:
+            assert health.status == 200
+        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", "cli-secret", fake_slack)
+        assert driver.slash_command("U0ALICE", "we need a postgres db for billing").status == 200
+        fake_slack.wait_for("chat.postMessage", count=2, timeout=10)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
