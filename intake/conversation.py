@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from intake.extraction import Urgency
 from intake.ticket import Ticket
@@ -50,6 +51,8 @@ class Conversation:
     urgency: Urgency = Urgency.NONE
     question_ts: str | None = None
     draft_ts: str | None = None
+    card: Thread | None = None  # the review card in the review channel
+    seen: dict[str, Any] | None = None  # the ticket as leads last saw it (to show changes)
 
     @property
     def questions_asked(self) -> int:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from intake.conversation import Conversation, Thread
-from intake.ticket import Status, Ticket
+from intake.ticket import AuditEntry, Status, Ticket
 
 
 class ConcurrentUpdate(Exception):
@@ -76,6 +76,16 @@ class UnitOfWork(Protocol):
 
     def record_message(self, ask_id: int, author: str, text: str, at: datetime) -> None:
         """Append a line to the ask's transcript: every answer is kept verbatim."""
+
+    def record_audit(self, ask_id: int, entry: AuditEntry) -> None:
+        """Append to the ask's audit trail (every attempted action, allowed or not)."""
+
+    def audit(self, ask_id: int) -> list[AuditEntry]:
+        """The ask's audit trail, oldest first."""
+
+    def enqueue_event(self, ask_id: int, event: dict[str, Any], at: datetime) -> None:
+        """Queue an integration event (webhook) in this transaction: it is delivered after
+        commit, in order per ask, retried until the receiver takes it."""
 
 
 class UnitOfWorkFactory(Protocol):

@@ -52,10 +52,25 @@ class Milestone:
 
 @dataclass
 class HistoryEntry:
+    """One change of an ask's status (``from_status == to_status`` for an assignment)."""
+
     at: datetime
     actor: str
     from_status: Status | None
     to_status: Status
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Every action someone tried on an ask, allowed or not: the audit trail.
+    ``outcome`` is "ok", "denied" (not allowed for this person), "refused" (not possible in the
+    ask's current status) or "no-op" (already done)."""
+
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
     note: str = ""
 
 
@@ -113,6 +128,8 @@ class Ticket:
     key: str | None = None
     created_at: datetime | None = None
     submitted_at: datetime | None = None
+    owner: str | None = None  # the platform engineer who owns the accepted work
+    decided_at: datetime | None = None  # first approve or decline after the last submit
 
     def get(self, name: str) -> Any:
         """The value of a core or request-type field, by name."""

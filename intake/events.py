@@ -1,0 +1,42 @@
+"""Integration events: what other systems (Jira, Linear, GitHub sync) are told when an ask
+changes status. Built here, queued by the service in the same transaction as the change, and
+delivered by the webhook sender."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from typing import Any
+
+from intake.export import to_dict
+from intake.ticket import HistoryEntry, Ticket
+
+STATUS_CHANGED = "ask.status_changed"
+SIGNATURE_HEADER = "X-Intake-Signature"
+TIMESTAMP_HEADER = "X-Intake-Timestamp"
+EVENT_ID_HEADER = "X-Intake-Event-Id"
+
+
+def status_changed(ticket: Ticket, entry: HistoryEntry) -> dict[str, Any]:
+    """The event for one history entry, carrying the whole ticket as it is now."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": STATUS_CHANGED,
+        "occurred_at": entry.at.isoformat(),
+        "ask_id": ticket.key or f"draft-{ticket.id}",
+        "change": {
+            "from": entry.from_status.value if entry.from_status else None,
+            "to": entry.to_status.value,
+            "actor": entry.actor,
+            "note": entry.note,
+        },
+        "ask": to_dict(ticket),
+    }
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``v1=`` + hex HMAC-SHA256 over ``{timestamp}.{body}``: what X-Intake-Signature holds.
+    Receivers recompute it and compare in constant time (hmac.compare_digest)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "v1=" + digest.hexdigest()
