@@ -13,7 +13,11 @@ tests (tests/storage/test_contract.py):
   same key (or numbering the same workspace) waits until the first one commits or rolls back;
 * ``save()`` is optimistic: when another unit of work committed the ask after it was read here,
   ``save()`` or ``commit()`` raises ``ConcurrentUpdate``;
-* history is append-only; milestones are replaced; ``key`` and thread are unique.
+* history is append-only; milestones are replaced; ``key`` and thread are unique;
+* ``record_audit()`` and ``enqueue_event()`` are part of the transaction (kept on commit,
+  dropped on rollback); an event's ``id`` is unique. ``InMemoryStore(events_enabled=False)``
+  queues no events. Committed events are in ``InMemoryStore.events()`` (nothing delivers
+  them).
 
 Pure Python: no SQLAlchemy.
 """
@@ -21,19 +25,21 @@ Pure Python: no SQLAlchemy.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
+import json
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from intake.conversation import Conversation, Thread
 from intake.ports import AskRepository, ConcurrentUpdate
-from intake.ticket import Status, Ticket
+from intake.ticket import AuditEntry, Status, Ticket
 
 PROCESSED_KEY_MAX = 255
 LOCK_TIMEOUT_S = 10.0
@@ -49,14 +55,32 @@ def _processed_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _aware(at: datetime) -> None:
+    """Refuse naive times, as the SQL storage does."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at!r}: storage needs timezone-aware times")
+
+
+def _utc(at: datetime) -> datetime:
+    _aware(at)
+    return at.astimezone(UTC)
+
+
 def _copy(conversation: Conversation) -> Conversation:
     return copy.deepcopy(conversation)
 
 
 def _normalised(conversation: Conversation) -> Conversation:
-    """A stored copy, read back the way the database gives it: history in time order."""
+    """A stored copy, read back the way the database gives it: history in time order and
+    the ticket's times in UTC."""
     stored = _copy(conversation)
-    stored.ticket.history.sort(key=lambda entry: entry.at)
+    ticket = stored.ticket
+    ticket.history.sort(key=lambda entry: entry.at)
+    for entry in ticket.history:
+        entry.at = _utc(entry.at)
+    ticket.created_at = _utc(ticket.created_at) if ticket.created_at else None
+    ticket.submitted_at = _utc(ticket.submitted_at) if ticket.submitted_at else None
+    ticket.decided_at = _utc(ticket.decided_at) if ticket.decided_at else None
     return stored
 
 
@@ -74,18 +98,50 @@ class TranscriptLine:
     text: str
 
 
-class InMemoryStore:
-    """The committed state, shared by the units of work it hands out (thread-safe)."""
+@dataclass(frozen=True)
+class AuditLine:
+    ask_id: int
+    entry: AuditEntry
 
-    def __init__(self, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    """An integration event as the outbox holds it."""
+
+    ask_id: int
+    event_id: str
+    payload: dict[str, Any]
+    at: datetime
+
+
+class InMemoryStore:
+    """The committed state, shared by the units of work it hands out (thread-safe).
+    ``events_enabled=False`` (no webhook configured): ``enqueue_event()`` queues nothing."""
+
+    def __init__(
+        self, *, lock_timeout: float = LOCK_TIMEOUT_S, events_enabled: bool = True
+    ) -> None:
         self.lock_timeout = lock_timeout
+        self.events_enabled = events_enabled
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._asks: dict[int, _Stored] = {}
         self._claimed: set[str] = set()
         self._counters: dict[str, int] = {}  # team -> the number the next submit gets
         self._transcript: list[TranscriptLine] = []
+        self._audit: list[AuditLine] = []
+        self._outbox: list[QueuedEvent] = []
         self._locks: dict[str, InMemoryUnitOfWork] = {}
+
+    def events(self, ask_id: int | None = None) -> list[dict[str, Any]]:
+        """Committed events (of one ask, or all), in the order they were queued (not in the
+        port; for tests)."""
+        with self._cond:
+            return [
+                copy.deepcopy(queued.payload)
+                for queued in self._outbox
+                if ask_id is None or queued.ask_id == ask_id
+            ]
 
     def __call__(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)
@@ -218,6 +274,8 @@ class InMemoryUnitOfWork:
         self._claims: set[str] = set()
         self._counters: dict[str, int] = {}
         self._transcript: list[TranscriptLine] = []
+        self._audit: list[AuditLine] = []
+        self._outbox: list[QueuedEvent] = []
 
     def __enter__(self) -> Self:
         if self._open:
@@ -286,12 +344,15 @@ class InMemoryUnitOfWork:
             for ask_id, conversation in self._staged.items():
                 self._check_version(ask_id)
                 self._check_unique(conversation)
+            self._check_events_unique()
             for ask_id, conversation in self._staged.items():
                 version = self._read_versions.get(ask_id, 0) + 1
                 store._asks[ask_id] = _Stored(conversation, version)
             store._claimed |= self._claims
             store._counters.update(self._counters)
             store._transcript.extend(self._transcript)
+            store._audit.extend(self._audit)
+            store._outbox.extend(self._outbox)
             for ask_id in self._staged:
                 self._snapshots[ask_id] = store._asks[ask_id].conversation
                 self._read_versions[ask_id] = store._asks[ask_id].version
@@ -344,3 +405,39 @@ class InMemoryUnitOfWork:
             ]
         lines.sort(key=lambda line: line.at)
         return [(line.at, line.author, line.text) for line in lines]
+
+    def record_audit(self, ask_id: int, entry: AuditEntry) -> None:
+        _aware(entry.at)
+        with self.store._cond:
+            if self._read(ask_id) is None:
+                raise AskNotFound(ask_id)
+            self._audit.append(AuditLine(ask_id, dataclasses.replace(entry, at=_utc(entry.at))))
+
+    def audit(self, ask_id: int) -> list[AuditEntry]:
+        with self.store._cond:
+            lines = [line for line in [*self.store._audit, *self._audit] if line.ask_id == ask_id]
+        lines.sort(key=lambda line: line.entry.at)  # stable: same time, order of recording
+        return [line.entry for line in lines]
+
+    def enqueue_event(self, ask_id: int, event: dict[str, Any], at: datetime) -> None:
+        event_id = event.get("id")
+        if not isinstance(event_id, str) or not event_id:
+            raise ValueError("an integration event needs a non-empty string 'id'")
+        payload = json.loads(json.dumps(event))  # what a JSON column gives back
+        _aware(at)
+        if not self.store.events_enabled:
+            return
+        with self.store._cond:
+            if self._read(ask_id) is None:
+                raise AskNotFound(ask_id)
+            if any(q.event_id == event_id for q in [*self.store._outbox, *self._outbox]):
+                raise ValueError(f"duplicate event id {event_id!r}")
+            self._outbox.append(QueuedEvent(ask_id, event_id, payload, _utc(at)))
+
+    def _check_events_unique(self) -> None:
+        """With store._cond held: every event id at most once (a unique column in SQL)."""
+        seen: set[str] = set()
+        for queued in [*self.store._outbox, *self._outbox]:
+            if queued.event_id in seen:
+                raise ValueError(f"duplicate event id {queued.event_id!r}")
+            seen.add(queued.event_id)

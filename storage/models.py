@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -73,6 +74,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# The same for nullable columns: Python None is SQL NULL (not the JSON value ``null``).
+NullableJSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -117,6 +120,8 @@ class AskRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(Integer)
 
     conversation: Mapped[ConversationRow] = relationship(
@@ -158,6 +163,11 @@ class ConversationRow(Base):
     urgency: Mapped[str] = mapped_column(String(32))
     question_ts: Mapped[str | None] = mapped_column(String(64))
     draft_ts: Mapped[str | None] = mapped_column(String(64))
+    # The review card in the review channel (both set, or both NULL).
+    card_channel: Mapped[str | None] = mapped_column(String(64))
+    card_ts: Mapped[str | None] = mapped_column(String(64))
+    # The ticket as leads last saw it (JSON, encoded like ``asks.fields``).
+    seen: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)
 
     ask: Mapped[AskRow] = relationship(back_populates="conversation")
 
@@ -208,6 +218,47 @@ class TranscriptRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class AuditRow(Base):
+    """Every action someone tried on an ask, allowed or not; append-only."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index(None, "ask_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """Integration events (webhooks) waiting for, or done with, delivery: the transactional
+    outbox. Written in the transaction of the change it reports; ``id`` (never reused) is the
+    order of delivery within an ask. Undelivered while ``delivered_at`` is NULL;
+    ``next_attempt_at`` is when it may be tried (again), also pushed forward while a sender
+    holds it (see ``storage.outbox``)."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index(None, "next_attempt_at"),
+        Index(None, "ask_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class ProcessedKeyRow(Base):
     """Inbound deliveries (events, messages, clicks) already handled, for idempotency."""
 
@@ -230,12 +281,15 @@ __all__ = [
     "NAMING_CONVENTION",
     "PROCESSED_KEY_MAX",
     "AskRow",
+    "AuditRow",
     "Base",
     "ConversationRow",
     "CounterRow",
     "HistoryRow",
     "JSONType",
     "MilestoneRow",
+    "NullableJSONType",
+    "OutboxRow",
     "ProcessedKeyRow",
     "TranscriptRow",
     "UTCDateTime",

@@ -9,8 +9,9 @@ until ``save()``), and domain objects back to rows on ``save()``:
 * history is append-only: entries beyond those stored are inserted, stored ones never change;
 * ``number`` is the numeric suffix of ``key`` (``PLAT-12`` -> 12).
 
-``fields`` values may hold dates and datetimes; they are stored as tagged ISO strings
-(``{"$date": "2025-03-01"}``) and come back as ``date`` / ``datetime``.
+``fields`` values (and the conversation's ``seen`` snapshot) may hold dates and datetimes;
+they are stored as tagged ISO strings (``{"$date": "2025-03-01"}``) and come back as
+``date`` / ``datetime``. The review card is stored as ``card_channel`` / ``card_ts``.
 
 Optimistic concurrency: a row remembers the version it was read at. When another transaction
 saved the ask since, ``save()`` (or ``commit()``) raises ``ConcurrentUpdate``; the caller's
@@ -25,7 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -122,6 +123,8 @@ def to_ticket(row: AskRow) -> Ticket:
         size=Size(row.size) if row.size is not None else None,
         created_at=row.created_at,
         submitted_at=row.submitted_at,
+        owner=row.owner,
+        decided_at=row.decided_at,
         milestones=[
             Milestone(
                 title=m.title,
@@ -152,6 +155,11 @@ def to_conversation(row: AskRow) -> Conversation:
         if c.channel is not None and c.thread_ts is not None
         else None
     )
+    card = (
+        Thread(channel=c.card_channel, ts=c.card_ts)
+        if c.card_channel is not None and c.card_ts is not None
+        else None
+    )
     return Conversation(
         ticket=to_ticket(row),
         source=Source(c.source),
@@ -164,6 +172,8 @@ def to_conversation(row: AskRow) -> Conversation:
         urgency=Urgency(c.urgency),
         question_ts=c.question_ts,
         draft_ts=c.draft_ts,
+        card=card,
+        seen=decode_json(c.seen) if c.seen is not None else None,
     )
 
 
@@ -195,6 +205,8 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     if t.created_at is not None:
         row.created_at = t.created_at
     row.submitted_at = t.submitted_at
+    row.owner = t.owner
+    row.decided_at = t.decided_at
     row.updated_at = now
     # Always part of the UPDATE, so the version advances even when only children changed.
     flag_modified(row, "updated_at")
@@ -214,6 +226,10 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     c.urgency = Urgency(conversation.urgency).value
     c.question_ts = conversation.question_ts
     c.draft_ts = conversation.draft_ts
+    c.card_channel = conversation.card.channel if conversation.card else None
+    c.card_ts = conversation.card.ts if conversation.card else None
+    # A new object every time: the row never shares (mutable) state with the domain object.
+    c.seen = encode_json(conversation.seen) if conversation.seen is not None else None
 
     _write_milestones(row, t.milestones)
     _write_history(row, t.history)
@@ -333,7 +349,13 @@ class SqlAskRepository:
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
     ) -> list[Ticket]:
-        query = select(AskRow).order_by(AskRow.created_at.desc(), AskRow.id.desc())
+        # Whole tickets in a fixed number of queries, however many asks: one for the asks, one
+        # each for their milestones and history (no per-ask lazy loads).
+        query = (
+            select(AskRow)
+            .options(selectinload(AskRow.milestones), selectinload(AskRow.history))
+            .order_by(AskRow.created_at.desc(), AskRow.id.desc())
+        )
         if team_id is not None:
             query = query.where(AskRow.team_id == team_id)
         if requester is not None:

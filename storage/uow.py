@@ -20,11 +20,18 @@ run one at a time - keep them short.
 
 ``save()`` / ``commit()`` raise ``ConcurrentUpdate`` when the ask was changed by another
 transaction since it was read in this one; abandon the unit of work and retry the use case.
+
+``enqueue_event()`` writes a row of the webhook outbox in the same transaction, so an event
+exists exactly when the change it reports was committed; ``storage.outbox`` (and the sender in
+``bot.webhooks``) delivers it afterwards. With ``SqlUnitOfWorkFactory(engine,
+events_enabled=False)`` (no webhook configured) nothing is queued.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, cast
@@ -35,8 +42,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from intake.ports import AskRepository, ConcurrentUpdate
+from intake.ticket import AuditEntry
 from storage.db import session_factory
-from storage.models import PROCESSED_KEY_MAX, CounterRow, ProcessedKeyRow, TranscriptRow
+from storage.models import (
+    PROCESSED_KEY_MAX,
+    AskRow,
+    AuditRow,
+    CounterRow,
+    OutboxRow,
+    ProcessedKeyRow,
+    TranscriptRow,
+)
 from storage.repository import SqlAskRepository
 
 _PROCESSED_KEYS = cast(Table, ProcessedKeyRow.__table__)
@@ -50,12 +66,32 @@ def processed_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def event_payload(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(event id, a plain-JSON copy of the event)``; ValueError without a string ``id``,
+    TypeError when the event is not JSON-able."""
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not event_id:
+        raise ValueError("an integration event needs a non-empty string 'id'")
+    payload = json.loads(json.dumps(event))
+    assert isinstance(payload, dict)
+    return event_id, payload
+
+
 class SqlUnitOfWork:
     asks: AskRepository  # a SqlAskRepository on the unit of work's session
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        events_enabled: bool = True,
+        on_events: Callable[[], None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._session: Session | None = None
+        self.events_enabled = events_enabled
+        self._on_events = on_events
+        self._queued = 0  # events queued in the open transaction
 
     @property
     def session(self) -> Session:
@@ -69,6 +105,7 @@ class SqlUnitOfWork:
         self._session = self._sessions()
         self._repository = SqlAskRepository(self._session)
         self.asks = self._repository
+        self._queued = 0
         return self
 
     def __exit__(
@@ -89,10 +126,14 @@ class SqlUnitOfWork:
             self.session.commit()
         except StaleDataError as error:
             raise ConcurrentUpdate(None) from error
+        queued, self._queued = self._queued, 0
+        if queued and self._on_events is not None:
+            self._on_events()
 
     def rollback(self) -> None:
         self.session.rollback()
         self._repository.reset()
+        self._queued = 0
 
     def _insert(self, table: Table) -> Any:
         dialect = self.session.get_bind().dialect.name
@@ -131,6 +172,55 @@ class SqlUnitOfWork:
         self.session.add(TranscriptRow(ask_id=ask_id, author=author, text=text, at=at))
         self.session.flush()
 
+    def record_audit(self, ask_id: int, entry: AuditEntry) -> None:
+        self.session.add(
+            AuditRow(
+                ask_id=ask_id,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                outcome=entry.outcome,
+                note=entry.note,
+            )
+        )
+        self.session.flush()
+
+    def audit(self, ask_id: int) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditRow).where(AuditRow.ask_id == ask_id).order_by(AuditRow.at, AuditRow.id)
+        )
+        return [
+            AuditEntry(at=r.at, actor=r.actor, action=r.action, outcome=r.outcome, note=r.note)
+            for r in rows
+        ]
+
+    def enqueue_event(self, ask_id: int, event: dict[str, Any], at: datetime) -> None:
+        """A webhook outbox row, due at ``at``; nothing when events are disabled. The event's
+        ``id`` is unique: queuing the same event twice fails (``IntegrityError``)."""
+        event_id, payload = event_payload(event)
+        if not self.events_enabled:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Queue an ask's events one transaction at a time, so their ids (the delivery
+            # order) follow the commit order even when a transaction does not also save the
+            # ask. (NO KEY: children of the ask may still be inserted meanwhile. SQLite's
+            # BEGIN IMMEDIATE serialises every transaction anyway.)
+            self.session.execute(
+                select(AskRow.id).where(AskRow.id == ask_id).with_for_update(key_share=True)
+            )
+        self.session.add(
+            OutboxRow(
+                ask_id=ask_id,
+                event_id=event_id,
+                payload=payload,
+                created_at=at,
+                attempts=0,
+                next_attempt_at=at,
+            )
+        )
+        self.session.flush()
+        self._queued += 1
+
     def transcript(self, ask_id: int) -> list[tuple[datetime, str, str]]:
         """The ask's transcript as ``(at, author, text)``, oldest first (not in the port;
         for exports and tests)."""
@@ -143,11 +233,25 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``intake.ports.UnitOfWorkFactory``: each call gives a new ``SqlUnitOfWork``."""
+    """``intake.ports.UnitOfWorkFactory``: each call gives a new ``SqlUnitOfWork``.
 
-    def __init__(self, engine: Engine) -> None:
+    ``events_enabled=False`` (no webhook URL configured) makes ``enqueue_event()`` queue
+    nothing. ``on_events`` is called after each commit that queued events (for example
+    ``WebhookSender.notify``, to deliver them without waiting for the next poll)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        events_enabled: bool = True,
+        on_events: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.sessions = session_factory(engine)
+        self.events_enabled = events_enabled
+        self.on_events = on_events
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(
+            self.sessions, events_enabled=self.events_enabled, on_events=self.on_events
+        )

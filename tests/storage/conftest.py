@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import intake.fakes
 import storage
-from intake.ports import UnitOfWork, UnitOfWorkFactory
+from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from storage.db import make_engine
+from storage.models import OutboxRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.dbfixtures import DATABASES, provide_database_url
 
@@ -25,6 +28,7 @@ class Backend:
     uow_factory: UnitOfWorkFactory
     concurrent_update: type[Exception]
     duplicate: type[Exception]
+    missing_ask: type[Exception]  # writing a child row (audit, event) of an unknown ask
 
     def __call__(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow_factory()
@@ -35,6 +39,24 @@ class Backend:
             assert isinstance(uow, SqlUnitOfWork | intake.fakes.InMemoryUnitOfWork)
             return uow.transcript(ask_id)
 
+    def events(self, ask_id: int | None = None) -> list[dict[str, Any]]:
+        """Committed integration events (of one ask, or all), in queue order."""
+        factory = self.uow_factory
+        if isinstance(factory, intake.fakes.InMemoryStore):
+            return factory.events(ask_id)
+        assert isinstance(factory, SqlUnitOfWorkFactory)
+        query = select(OutboxRow.payload).order_by(OutboxRow.id)
+        if ask_id is not None:
+            query = query.where(OutboxRow.ask_id == ask_id)
+        with factory.engine.connect() as connection:
+            return list(connection.scalars(query))
+
+    def set_events_enabled(self, enabled: bool) -> None:
+        """Switch event queuing (as INTAKE_WEBHOOK_URL set or not) for later units of work."""
+        factory = self.uow_factory
+        assert isinstance(factory, intake.fakes.InMemoryStore | SqlUnitOfWorkFactory)
+        factory.events_enabled = enabled
+
 
 @pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
@@ -42,13 +64,21 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     ``postgresql`` (storage)."""
     if request.param == "memory":
         yield Backend(
-            "memory", intake.fakes.InMemoryStore(), intake.fakes.ConcurrentUpdate, ValueError
+            "memory",
+            intake.fakes.InMemoryStore(),
+            ConcurrentUpdate,
+            ValueError,
+            intake.fakes.AskNotFound,
         )
         return
     engine = make_engine(provide_database_url(request, request.param, tmp_path))
     try:
         yield Backend(
-            request.param, SqlUnitOfWorkFactory(engine), storage.ConcurrentUpdate, IntegrityError
+            request.param,
+            SqlUnitOfWorkFactory(engine),
+            storage.ConcurrentUpdate,
+            IntegrityError,
+            IntegrityError,
         )
     finally:
         engine.dispose()

@@ -99,6 +99,8 @@ def full_conversation(
         key=key,
         created_at=created_at,
         submitted_at=created_at + timedelta(minutes=5),
+        owner="U300",
+        decided_at=created_at + timedelta(minutes=50),
     )
     return Conversation(
         ticket=ticket,
@@ -112,6 +114,15 @@ def full_conversation(
         urgency=Urgency.HIGH,
         question_ts="1700000000.000200",
         draft_ts="1700000000.000300",
+        card=Thread(channel="C0REVIEW", ts="1700000001.000400"),
+        seen={
+            "title": f"Postgres for billing {AWKWARD}",
+            "deadline": "2025-04-30",
+            "priority": "P2",
+            "acceptance_criteria": ["Backups every hour", AWKWARD],
+            "fields": {"engine": "postgres", "storage_gb": 250.5, "ha": True, "replica": None},
+            "$odd key": {"$date": "a user's text, not a tag"},
+        },
     )
 
 

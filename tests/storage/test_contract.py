@@ -6,14 +6,15 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
-from typing import TypeVar
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 import pytest
 
 from intake.conversation import Phase, Source, Thread
 from intake.extraction import Urgency
 from intake.ticket import (
+    AuditEntry,
     HistoryEntry,
     Milestone,
     MilestoneStatus,
@@ -255,6 +256,8 @@ def test_save_writes_every_change(backend: Backend) -> None:
         t.acceptance_criteria, t.services, t.links, t.fields = [], [], [], {}
         t.deadline, t.no_deadline, t.priority, t.size, t.key = None, True, None, None, None
         t.milestones = []
+        t.owner, t.decided_at = None, None
+        conversation.card, conversation.seen = None, None
         conversation.thread = None
         conversation.pending = conversation.question_ts = conversation.draft_ts = None
         conversation.asked, conversation.skipped = [], []
@@ -617,3 +620,217 @@ def test_record_message_keeps_every_line_verbatim(backend: Backend) -> None:
     assert stored == lines
     assert len(stored[2][2]) == 40_000
     assert all(at.utcoffset() == timedelta(0) for at, _, _ in stored)
+
+
+# -- review fields ------------------------------------------------------------------------------
+
+
+def test_review_fields_round_trip(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    with backend() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        assert conversation.card is None and conversation.seen is None
+        assert conversation.ticket.owner is None and conversation.ticket.decided_at is None
+        conversation.card = Thread("C0REVIEW", "1700000001.000100")
+        conversation.seen = {"title": "Postgres", "when": date(2025, 1, 2), "l": [1, None]}
+        conversation.ticket.owner = "U700"
+        conversation.ticket.decided_at = datetime(
+            2025, 3, 3, 12, 0, tzinfo=timezone(timedelta(hours=2))
+        )
+        expected = copy.deepcopy(conversation)
+        uow.asks.save(conversation)
+        uow.commit()
+    with backend() as uow:
+        loaded = uow.asks.get(ask_id)
+        (listed,) = uow.asks.list()
+    assert loaded == expected
+    assert listed == expected.ticket
+    assert loaded is not None and loaded.ticket.decided_at is not None and loaded.seen
+    assert loaded.ticket.decided_at == datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+    assert loaded.ticket.decided_at.utcoffset() == timedelta(0)
+    assert type(loaded.seen["when"]) is date
+
+
+def test_seen_is_copied_on_read_and_written_on_save(backend: Backend) -> None:
+    conversation = minimal_conversation()
+    conversation.seen = {"title": "first", "nested": {"services": ["a"]}}
+    ask_id = add(backend, conversation)
+    with backend() as uow:
+        loaded = uow.asks.get(ask_id)
+        assert loaded is not None and loaded.seen is not None
+        loaded.seen["title"] = "changed in place"
+        loaded.seen["nested"]["services"].append("b")
+        again = uow.asks.get(ask_id)
+        assert again is not None
+        assert again.seen == {"title": "first", "nested": {"services": ["a"]}}
+        uow.asks.save(loaded)  # the in-place changes are written
+        uow.commit()
+    with backend() as uow:
+        loaded = uow.asks.get(ask_id)
+        assert loaded is not None
+        assert loaded.seen == {"title": "changed in place", "nested": {"services": ["a", "b"]}}
+        loaded.seen = None
+        loaded.card = None
+        uow.asks.save(loaded)
+        uow.commit()
+    with backend() as uow:
+        cleared = uow.asks.get(ask_id)
+        assert cleared is not None and cleared.seen is None and cleared.card is None
+
+
+# -- audit trail --------------------------------------------------------------------------------
+
+
+def test_audit_trail_oldest_first_per_ask(backend: Backend) -> None:
+    a = add(backend, minimal_conversation())
+    b = add(backend, minimal_conversation(thread=Thread("C1", "2.0")))
+    denied = AuditEntry(T0 + timedelta(seconds=1), "U1", "approve", "denied", "not a lead")
+    ok = AuditEntry(T0, "U2", "approve", "ok")
+    no_op = AuditEntry(T0 + timedelta(seconds=2), "U2", "approve", "no-op", AWKWARD)
+    same_time = AuditEntry(T0 + timedelta(seconds=2), "U3", "assign", "ok", LONG_PASTE)
+    other = AuditEntry(T0, "U3", "decline", "refused")
+    with backend() as uow:
+        assert uow.audit(a) == []
+        for entry in (denied, ok, no_op, same_time):
+            uow.record_audit(a, entry)
+        uow.record_audit(b, other)
+        assert uow.audit(a) == [ok, denied, no_op, same_time]  # visible in its transaction
+        uow.commit()
+    with backend() as uow:
+        trail = uow.audit(a)
+        assert trail == [ok, denied, no_op, same_time]
+        assert uow.audit(b) == [other]
+        assert all(entry.at.utcoffset() == timedelta(0) for entry in trail)
+        assert trail[3].note == LONG_PASTE
+
+
+def test_audit_is_part_of_the_transaction(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    entry = AuditEntry(T0, "U1", "approve", "ok")
+    with backend() as uow:
+        uow.record_audit(ask_id, entry)
+        # leaving without commit
+    with backend() as uow:
+        assert uow.audit(ask_id) == []
+        uow.record_audit(ask_id, entry)
+        uow.rollback()
+        assert uow.audit(ask_id) == []
+        uow.record_audit(ask_id, entry)
+        uow.commit()
+    with backend() as uow:
+        assert uow.audit(ask_id) == [entry]
+
+
+def test_audit_and_events_need_a_stored_ask(backend: Backend) -> None:
+    with pytest.raises(backend.missing_ask), backend() as uow:
+        uow.record_audit(424242, AuditEntry(T0, "U1", "approve", "ok"))
+        uow.commit()
+    with pytest.raises(backend.missing_ask), backend() as uow:
+        uow.enqueue_event(424242, event("e-unknown"), T0)
+        uow.commit()
+    assert backend.events() == []
+
+
+# -- integration events -------------------------------------------------------------------------
+
+
+def event(event_id: str, n: int = 0) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "type": "ask.status_changed",
+        "n": n,
+        "text": AWKWARD,
+        "nested": {"list": [1, 2.5, None, True], "empty": {}},
+    }
+
+
+def test_events_are_queued_in_order_with_the_transaction(backend: Backend) -> None:
+    a = add(backend, minimal_conversation())
+    b = add(backend, minimal_conversation(thread=Thread("C1", "2.0")))
+    with backend() as uow:
+        uow.enqueue_event(a, event("a1"), T0)
+        uow.enqueue_event(b, event("b1"), T0)
+        uow.enqueue_event(a, event("a2"), T0)
+        uow.commit()
+    assert backend.events() == [event("a1"), event("b1"), event("a2")]
+    assert backend.events(a) == [event("a1"), event("a2")]
+    assert backend.events(b) == [event("b1")]
+
+    with backend() as uow:
+        uow.enqueue_event(a, event("a3"), T0)
+        # leaving without commit
+    with backend() as uow:
+        uow.enqueue_event(a, event("a4"), T0)
+        uow.rollback()
+        uow.enqueue_event(a, event("a5"), T0)
+        uow.commit()
+    assert [e["id"] for e in backend.events(a)] == ["a1", "a2", "a5"]
+
+
+def test_an_event_is_queued_once(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    with backend() as uow:
+        uow.enqueue_event(ask_id, event("e1"), T0)
+        uow.commit()
+    with pytest.raises(backend.duplicate), backend() as uow:
+        uow.enqueue_event(ask_id, event("e1", n=2), T0)
+        uow.commit()
+    with pytest.raises(backend.duplicate), backend() as uow:
+        uow.enqueue_event(ask_id, event("e2"), T0)
+        uow.enqueue_event(ask_id, event("e2"), T0)
+        uow.commit()
+    assert backend.events() == [event("e1")]
+
+
+def test_an_event_needs_a_string_id(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    for bad in ({}, {"id": 5}, {"id": ""}):
+        with pytest.raises(ValueError, match="'id'"), backend() as uow:
+            uow.enqueue_event(ask_id, bad, T0)
+    assert backend.events() == []
+
+
+def test_events_are_stored_as_plain_json_copies(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    given = {**event("e1"), "pair": ("a", "b")}
+    with backend() as uow:
+        uow.enqueue_event(ask_id, given, T0)
+        given["n"] = 99  # changed after queuing: not what was queued
+        uow.commit()
+    assert backend.events() == [{**event("e1"), "pair": ["a", "b"]}]
+
+
+def test_no_events_when_disabled(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    backend.set_events_enabled(False)
+    with backend() as uow:
+        uow.enqueue_event(ask_id, event("e1"), T0)
+        uow.enqueue_event(ask_id, event("e1"), T0)  # not even a duplicate: nothing is kept
+        uow.commit()
+    assert backend.events() == []
+    backend.set_events_enabled(True)
+    with backend() as uow:
+        uow.enqueue_event(ask_id, event("e1"), T0)
+        uow.commit()
+    assert backend.events() == [event("e1")]
+
+
+def test_events_from_8_concurrent_transactions_are_all_kept(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    names = iter(range(8))
+    lock = threading.Lock()
+
+    def change() -> str:
+        with lock:
+            event_id = f"e{next(names)}"
+        with backend() as uow:
+            uow.enqueue_event(ask_id, event(event_id), T0)
+            uow.record_audit(ask_id, AuditEntry(T0, "U1", "approve", "ok", event_id))
+            uow.commit()
+        return event_id
+
+    ids = in_threads(8, change)
+    assert sorted(e["id"] for e in backend.events(ask_id)) == sorted(ids)
+    with backend() as uow:
+        assert sorted(entry.note for entry in uow.audit(ask_id)) == sorted(ids)

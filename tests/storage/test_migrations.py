@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, inspect
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, inspect, text
 
 import storage
+from intake.ticket import AuditEntry
 from storage.db import MIGRATIONS_DIR, alembic_config
 from storage.models import Base
+from tests.storage.samples import T0, full_conversation
 
 
 def _diff(engine: Engine, metadata: MetaData) -> list[object]:
@@ -79,10 +82,11 @@ def test_migrations_ship_inside_the_package() -> None:
     package = __import__("storage").__file__
     assert package is not None
     assert MIGRATIONS_DIR.parent.samefile(__import__("pathlib").Path(package).parent)
-    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+    for name in ("env.py", "script.py.mako", "versions/0001_initial.py", "versions/0002_review.py"):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0001"]  # one line of history
+    assert scripts.get_heads() == ["0002"]  # one line of history
+    assert [script.revision for script in scripts.walk_revisions()] == ["0002", "0001"]
     assert alembic_config().config_file_name is None  # no alembic.ini involved
 
 
@@ -107,5 +111,44 @@ def test_replicas_can_migrate_at_the_same_time(empty_database_url: str) -> None:
     try:
         assert storage.current_revision(engine) == storage.head_revision()
         assert _diff(engine, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_review_migration_keeps_asks_both_ways(empty_database_url: str) -> None:
+    """0002 adds and drops columns in place: going down to 0001 and up again keeps every ask
+    (no table is recreated, so no ON DELETE CASCADE fires) and only loses the review data."""
+    engine = storage.make_engine(empty_database_url)
+    try:
+        storage.upgrade(engine)
+        uow_factory = storage.SqlUnitOfWorkFactory(engine)
+        original = full_conversation()
+        with uow_factory() as uow:
+            uow.asks.add(original)
+            assert original.ticket.id is not None
+            uow.record_audit(original.ticket.id, AuditEntry(T0, "U1", "approve", "ok"))
+            uow.enqueue_event(original.ticket.id, {"id": "e1"}, T0)
+            uow.commit()
+        ask_id = original.ticket.id
+
+        storage.downgrade(engine, "0001")
+        assert storage.current_revision(engine) == "0001"
+        assert {"audit", "webhook_outbox"} & _tables(engine) == set()
+        columns = {c["name"] for c in inspect(engine).get_columns("asks")}
+        assert {"owner", "decided_at"} & columns == set()
+        with engine.connect() as connection:
+            for table in ("asks", "conversations", "milestones", "history"):
+                count = connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                assert count == (3 if table == "milestones" else 2 if table == "history" else 1)
+
+        storage.upgrade(engine)
+        with uow_factory() as uow:
+            loaded = uow.asks.get(ask_id)
+            assert loaded is not None
+            assert uow.audit(ask_id) == []
+        expected = copy.deepcopy(original)
+        expected.ticket.owner = expected.ticket.decided_at = None
+        expected.card = expected.seen = None
+        assert loaded == expected
     finally:
         engine.dispose()

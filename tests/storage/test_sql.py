@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, event, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from intake.conversation import Thread
-from intake.ticket import HistoryEntry, Milestone, Status
+from intake.ticket import AuditEntry, HistoryEntry, Milestone, Status
 from storage import ConcurrentUpdate, SqlUnitOfWorkFactory
 from storage.models import (
     AskRow,
+    AuditRow,
     ConversationRow,
     HistoryRow,
     MilestoneRow,
+    OutboxRow,
     ProcessedKeyRow,
     TranscriptRow,
 )
@@ -201,11 +203,13 @@ def test_foreign_keys_are_enforced(uow_factory: SqlUnitOfWorkFactory, engine: En
     ask_id = add(uow_factory, full_conversation())
     with uow_factory() as uow:
         uow.record_message(ask_id, "U1", "hello", T0)
+        uow.record_audit(ask_id, AuditEntry(T0, "U1", "approve", "ok"))
+        uow.enqueue_event(ask_id, {"id": "e1"}, T0)
         uow.commit()
     with engine.begin() as connection:
         connection.execute(delete(AskRow).where(AskRow.id == ask_id))
     with engine.connect() as connection:
-        for model in (MilestoneRow, HistoryRow, TranscriptRow):
+        for model in (MilestoneRow, HistoryRow, TranscriptRow, AuditRow, OutboxRow):
             count = connection.scalar(select(func.count()).select_from(model))
             assert count == 0, model.__tablename__
         assert connection.scalar(select(func.count()).select_from(ConversationRow)) == 0
@@ -224,3 +228,89 @@ def test_thread_columns(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> No
         (cli, "T7", None, None),
         (another_cli, "T7", None, None),
     ]
+
+
+def test_review_columns(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    ask_id = add(uow_factory, full_conversation())
+    plain = add(uow_factory, minimal_conversation())
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.id, a.owner, c.card_channel, c.card_ts, c.seen FROM asks a "
+                "JOIN conversations c ON c.ask_id = a.id ORDER BY a.id"
+            )
+        ).all()
+        decided = connection.scalar(select(AskRow.decided_at).where(AskRow.id == ask_id))
+    (_, owner, channel, ts, seen), (_, *empty) = rows
+    assert (owner, channel, ts) == ("U300", "C0REVIEW", "1700000001.000400")
+    if isinstance(seen, str):  # SQLite hands raw JSON text to text() queries
+        seen = __import__("json").loads(seen)
+    assert seen["$dict"]["$odd key"] == {"$dict": {"$date": "a user's text, not a tag"}}
+    assert empty == [None, None, None, None]
+    assert decided is not None and decided.utcoffset() == timedelta(0)
+    assert plain != ask_id
+
+
+def test_list_loads_whole_tickets_in_a_fixed_number_of_queries(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def listed() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with uow_factory() as uow:
+                tickets = uow.asks.list()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert all(len(t.milestones) == 3 and len(t.history) == 2 for t in tickets)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    add(uow_factory, full_conversation())
+    one = listed()
+    for n in range(9):
+        add(uow_factory, full_conversation(thread=Thread("C", f"{n}.0"), key=f"PLAT-{n + 20}"))
+    assert listed() == one <= 4  # asks, conversations, milestones, history
+
+
+def test_commits_that_queue_events_call_on_events(engine: Engine) -> None:
+    calls: list[int] = []
+    factory = SqlUnitOfWorkFactory(engine, on_events=lambda: calls.append(1))
+    ask_id = add(factory, minimal_conversation())
+    assert calls == []  # no events queued
+    with factory() as uow:
+        uow.enqueue_event(ask_id, {"id": "e1"}, T0)
+        uow.enqueue_event(ask_id, {"id": "e2"}, T0)
+        uow.commit()
+    assert calls == [1]  # once per commit
+    with factory() as uow:
+        uow.enqueue_event(ask_id, {"id": "e3"}, T0)
+        uow.rollback()
+        uow.commit()
+    with factory() as uow:
+        uow.enqueue_event(ask_id, {"id": "e4"}, T0)
+        # left without commit
+    assert calls == [1]
+    disabled = SqlUnitOfWorkFactory(engine, events_enabled=False, on_events=lambda: calls.append(2))
+    with disabled() as uow:
+        uow.enqueue_event(ask_id, {"id": "e5"}, T0)
+        uow.commit()
+    assert calls == [1]
+
+
+def test_queued_events_are_due_at_once(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    ask_id = add(uow_factory, minimal_conversation())
+    at = datetime(2025, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with uow_factory() as uow:
+        uow.enqueue_event(ask_id, {"id": "e1", "n": 1}, at)
+        uow.commit()
+    with engine.connect() as connection:
+        row = connection.execute(select(OutboxRow.__table__)).one()
+    assert row.ask_id == ask_id and row.event_id == "e1" and row.payload == {"id": "e1", "n": 1}
+    assert row.created_at == row.next_attempt_at == at
+    assert row.next_attempt_at.utcoffset() == timedelta(0)
+    assert (row.attempts, row.delivered_at, row.last_error) == (0, None, None)
