@@ -11,10 +11,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake import readiness
+from intake import lifecycle, readiness
 from intake.assistant import Assistant
 from intake.conversation import Conversation, Phase, Source
 from intake.extraction import AnswerError, Extraction, ParsedAnswer, parse_answer
+from intake.lifecycle import Action, Role
 from intake.replies import (
     Cancelled,
     Draft,
@@ -23,13 +24,15 @@ from intake.replies import (
     NotReady,
     Question,
     Reply,
+    Resubmitted,
     Submitted,
     Understood,
 )
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
-from intake.ticket import HistoryEntry, Status, Ticket
+from intake.ticket import Status, Ticket
 
 MAX_QUESTIONS = 8
+REQUESTER = frozenset({Role.REQUESTER})
 
 # Words a requester types instead of an answer.
 SKIP_WORDS = frozenset({"skip", "pass", "next", "don't know", "dont know", "idk", "not sure"})
@@ -77,6 +80,8 @@ class IntakeEngine:
         """A message typed in the intake thread."""
         today = _local_date(now, conversation.tz)
         command = _command(text)
+        if conversation.ticket.status is Status.NEEDS_INFO:
+            return self._revise(conversation, text, today, now, note=text)
         if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
             return [self._closed_notice(conversation)]
         if command in CANCEL_WORDS:
@@ -147,7 +152,8 @@ class IntakeEngine:
     ) -> list[Reply]:
         """Fields saved from the edit form, already typed (see intake.forms)."""
         today = _local_date(now, conversation.tz)
-        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+        revising = conversation.ticket.status is Status.NEEDS_INFO
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED) and not revising:
             return [self._closed_notice(conversation)]
         ticket = conversation.ticket
         old_deadline = (ticket.deadline, ticket.no_deadline)
@@ -165,6 +171,9 @@ class IntakeEngine:
             ticket.no_deadline = False
         if (ticket.deadline, ticket.no_deadline) != old_deadline and not milestones_given:
             ticket.milestones = []
+        if revising:
+            self.assistant.complete_draft(conversation, self.template(conversation), today)
+            return self._revise(conversation, "", today, now, note="(edited the ask)")
         conversation.pending = None
         conversation.phase = Phase.DRAFTED
         template = self.template(conversation)
@@ -184,8 +193,7 @@ class IntakeEngine:
         check = readiness.check(ticket, template)
         if not check.ready and not force:
             return [NotReady(ticket, check)]
-        self._transition(ticket, Status.SUBMITTED, actor, now)
-        ticket.submitted_at = now
+        lifecycle.apply(ticket, Action.SUBMIT, actor, REQUESTER, now)
         conversation.phase = Phase.SUBMITTED
         conversation.pending = None
         return [Submitted(ticket)]
@@ -194,7 +202,7 @@ class IntakeEngine:
         ticket = conversation.ticket
         if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
             return [self._closed_notice(conversation)]
-        self._transition(ticket, Status.CANCELLED, actor, now, note="Cancelled during intake")
+        lifecycle.apply(ticket, Action.CANCEL, actor, REQUESTER, now, "Cancelled during intake")
         conversation.phase = Phase.CANCELLED
         conversation.pending = None
         return [Cancelled(ticket)]
@@ -293,10 +301,17 @@ class IntakeEngine:
         spec = template.field(name)
         return spec.label if spec else name.replace("_", " ").capitalize()
 
-    @staticmethod
-    def _transition(ticket: Ticket, to: Status, actor: str, now: datetime, note: str = "") -> None:
-        ticket.history.append(HistoryEntry(now, actor, ticket.status, to, note))
-        ticket.status = to
+    def _revise(
+        self, conversation: Conversation, text: str, today: date, now: datetime, note: str
+    ) -> list[Reply]:
+        """The requester answered the platform team's questions: keep what the answer states
+        and send the ask back to review, the answer as the history note."""
+        template = self.template(conversation)
+        changed = self._apply(conversation, self.assistant.extract(text, template, today), template)
+        ticket = conversation.ticket
+        lifecycle.apply(ticket, Action.RESUBMIT, ticket.requester, REQUESTER, now, note)
+        labels = tuple(self._label(template, name) for name in changed)
+        return [Resubmitted(ticket, labels)]
 
     @staticmethod
     def _closed_notice(conversation: Conversation) -> Notice:

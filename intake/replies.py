@@ -58,6 +58,14 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Resubmitted:
+    """The requester answered the platform team's questions; the ask is back in review."""
+
+    ticket: Ticket
+    changed: tuple[str, ...] = ()  # labels of the fields the answer changed
+
+
+@dataclass(frozen=True)
 class Cancelled:
     ticket: Ticket
 
@@ -69,4 +77,4 @@ class Notice:
     text: str
 
 
-Reply = Understood | Question | Draft | NotReady | Submitted | Cancelled | Notice
+Reply = Understood | Question | Draft | NotReady | Submitted | Resubmitted | Cancelled | Notice

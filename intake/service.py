@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
+from intake import events
 from intake.clock import Clock
 from intake.conversation import Conversation, Source, Thread
 from intake.engine import IntakeEngine
@@ -126,11 +127,12 @@ class IntakeService:
             conversation = uow.asks.by_thread(team_id, thread)
             if conversation is None or conversation.ticket.requester != user:
                 return None
+            seen = len(conversation.ticket.history)
             if dedupe_key and not uow.claim(dedupe_key):
                 return None
             was = (conversation.pending, conversation.questions_asked)
             replies = self.engine.answer(conversation, text, now)
-            self._save(uow, conversation, user, text)
+            self._save(uow, conversation, user, text, seen)
         return Outcome(conversation, replies, _answered(was, conversation))
 
     @retry_on_conflict
@@ -140,11 +142,12 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
+            seen = len(conversation.ticket.history)
             if dedupe_key and not uow.claim(dedupe_key):
                 return Outcome(conversation, [])
             was = (conversation.pending, conversation.questions_asked)
             replies = self.engine.choose(conversation, field, value, now)
-            self._save(uow, conversation, user, value)
+            self._save(uow, conversation, user, value, seen)
         return Outcome(conversation, replies, _answered(was, conversation))
 
     @retry_on_conflict
@@ -152,8 +155,9 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
+            seen = len(conversation.ticket.history)
             replies = self.engine.edit(conversation, values, now)
-            self._save(uow, conversation, user, f"(edited: {', '.join(sorted(values))})")
+            self._save(uow, conversation, user, f"(edited: {', '.join(sorted(values))})", seen)
         return Outcome(conversation, replies)
 
     @retry_on_conflict
@@ -161,11 +165,12 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
+            seen = len(conversation.ticket.history)
             replies = self.engine.submit(conversation, user, now, force=force)
             ticket = conversation.ticket
             if any(isinstance(reply, Submitted) for reply in replies):
                 ticket.key = f"{self.id_prefix}-{uow.next_number(ticket.team_id)}"
-            self._save(uow, conversation, user, "(submit anyway)" if force else "(submit)")
+            self._save(uow, conversation, user, "(submit anyway)" if force else "(submit)", seen)
         return Outcome(conversation, replies)
 
     @retry_on_conflict
@@ -173,8 +178,9 @@ class IntakeService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
+            seen = len(conversation.ticket.history)
             replies = self.engine.cancel(conversation, user, now)
-            self._save(uow, conversation, user, "(cancel)")
+            self._save(uow, conversation, user, "(cancel)", seen)
         return Outcome(conversation, replies)
 
     # -- bookkeeping the adapters need ------------------------------------------------------
@@ -235,9 +241,17 @@ class IntakeService:
             raise NotAllowed("Only the person who opened this intake can change it.")
         return conversation
 
-    def _save(self, uow: UnitOfWork, conversation: Conversation, user: str, said: str) -> None:
-        assert conversation.ticket.id is not None
-        uow.record_message(conversation.ticket.id, user, said, self.clock.now())
+    def _save(
+        self, uow: UnitOfWork, conversation: Conversation, user: str, said: str, seen: int
+    ) -> None:
+        """Persist the conversation and what the person said; every status change since
+        ``seen`` history entries becomes an integration event in the same transaction."""
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        now = self.clock.now()
+        uow.record_message(ticket.id, user, said, now)
+        for entry in ticket.history[seen:]:
+            uow.enqueue_event(ticket.id, events.status_changed(ticket, entry), now)
         uow.asks.save(conversation)
         uow.commit()
 
