@@ -12,7 +12,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import errors, listeners
+from bot.announcer import Announcer
 from bot.bootstrap import Container
+from bot.home import HomeTabs
+from bot.leads import Leads
 from bot.listeners.deps import Deps
 from bot.people import People
 from bot.replier import Replier
@@ -52,10 +55,23 @@ def create_app(container: Container, *, socket_mode: bool = False) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )
+    leads = Leads(settings.intake_leads)
+    homes = HomeTabs(container.intake, leads, settings.intake_timezone)
+    announcer = Announcer(
+        container.review,
+        container.templates,
+        container.clock,
+        settings.intake_review_channel,
+        homes.publish,
+    )
     deps = Deps(
         service=container.intake,
-        replier=Replier(container.intake, settings.intake_review_channel),
+        review=container.review,
+        replier=Replier(container.intake, announcer),
+        announcer=announcer,
         people=People(settings.intake_timezone),
+        leads=leads,
+        homes=homes,
         templates=container.templates,
     )
     errors.register(app)

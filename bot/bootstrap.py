@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bot.settings import ConfigError, Settings
+from bot.webhooks import WebhookSender
 from intake.assistant import RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
+from intake.review import ReviewService
 from intake.service import IntakeService
 from intake.templates import TemplateError, load_templates
 from intake.templates.model import TemplateSet
@@ -27,7 +29,9 @@ class Container:
     db_engine: Engine
     templates: TemplateSet
     intake: IntakeService
+    review: ReviewService
     clock: Clock
+    webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
 
 
 def build(
@@ -48,10 +52,18 @@ def build(
         _require_current_schema(db_engine)
     clock = clock or SystemClock()
     engine = IntakeEngine(templates, RuleAssistant())
-    service = IntakeService(
-        SqlUnitOfWorkFactory(db_engine), engine, clock, id_prefix=settings.intake_id_prefix
+    webhooks = None
+    if settings.intake_webhook_url and settings.intake_webhook_secret:
+        secret = settings.intake_webhook_secret.get_secret_value()
+        webhooks = WebhookSender(db_engine, settings.intake_webhook_url, secret, clock=clock)
+    uow_factory = SqlUnitOfWorkFactory(
+        db_engine,
+        events_enabled=webhooks is not None,
+        on_events=webhooks.notify if webhooks else None,  # deliver at once, not at next poll
     )
-    return Container(settings, db_engine, templates, service, clock)
+    service = IntakeService(uow_factory, engine, clock, id_prefix=settings.intake_id_prefix)
+    review = ReviewService(uow_factory, clock)
+    return Container(settings, db_engine, templates, service, review, clock, webhooks)
 
 
 def _require_current_schema(db_engine: Engine) -> None:

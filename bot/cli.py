@@ -122,6 +122,12 @@ def asks_show(ask_id: str) -> None:
         click.echo(f"    {h.at:%Y-%m-%d %H:%M} {h.actor}: {origin} -> {h.to_status.value}{note}")
     if not ticket.history:
         click.echo("    (none yet: still a draft)")
+    audit = container.review.audit(ticket.id) if ticket.id is not None else []
+    if audit:
+        click.echo("Audit trail:")
+    for a in audit:
+        note = f"  ({a.note})" if a.note else ""
+        click.echo(f"    {a.at:%Y-%m-%d %H:%M} {a.actor}: {a.action} -> {a.outcome}{note}")
 
 
 @asks.command("export", help="Every ask in the canonical schema, on stdout.")

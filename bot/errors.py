@@ -7,12 +7,15 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack_text import user
+from intake.lifecycle import Refusal
 from intake.service import NotAllowed, NotFound
 
 log = logging.getLogger("bot.errors")
@@ -36,6 +39,9 @@ def handle(error: Exception, body: dict[str, Any], client: WebClient) -> None:
         return
     if isinstance(error, NotAllowed):
         tell(client, body, str(error))
+        return
+    if isinstance(error, Refusal):  # not allowed, not possible now, or already done
+        tell(client, body, error.message(user, datetime.now(UTC)))
         return
     ref = secrets.token_hex(3)
     log.error(

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
+from bot.blocks.review_modals import milestones_from_view
 from bot.slack_text import normalize_incoming
 from intake.extraction import AnswerError, parse_answer
 from intake.templates.model import AnswerType, RequestTemplate
@@ -145,3 +146,30 @@ def read_milestones(text: str) -> tuple[list[Milestone], str]:
         criterion = " | ".join(parts[2:]) if len(parts) > 2 else ""
         plan.append(Milestone(title=title, due=due, done_criterion=criterion))
     return plan, ""
+
+
+def read_approve(state: dict[str, Any], rows: list[str]) -> tuple[dict[str, Any], Errors]:
+    """Owner, priority, size and milestones from the approve form (a submission's state
+    holds every input, touched or not)."""
+    errors: Errors = {}
+    owner = state_value(state, "owner")
+    if not owner:
+        errors["owner"] = "Choose who owns this work."
+    priority = state_value(state, "priority")
+    size = state_value(state, "size")
+    plan = [m for _row, m in milestones_from_view({"state": state}, rows)]
+    for row, milestone in zip(rows, plan, strict=True):
+        if not milestone.title.strip():
+            errors[f"ms_title:{row}"] = "Give the milestone a title, or remove it."
+    values = {
+        "owner": owner,
+        "priority": Priority(priority) if priority else None,
+        "size": Size(size) if size else None,
+        "milestones": plan,
+    }
+    return values, errors
+
+
+def read_required_text(state: dict[str, Any], block_id: str, missing: str) -> tuple[str, Errors]:
+    text = normalize_incoming(state_value(state, block_id) or "").strip()
+    return text, ({} if text else {block_id: missing})

@@ -12,7 +12,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.announcer import Announcer
 from bot.blocks import intake as render
+from bot.blocks import review
 from bot.slack_text import safe
 from intake.conversation import Conversation, Thread
 from intake.replies import (
@@ -22,6 +24,7 @@ from intake.replies import (
     NotReady,
     Question,
     Reply,
+    Resubmitted,
     Submitted,
     Understood,
 )
@@ -31,9 +34,9 @@ log = logging.getLogger(__name__)
 
 
 class Replier:
-    def __init__(self, service: IntakeService, review_channel: str | None) -> None:
+    def __init__(self, service: IntakeService, announcer: Announcer) -> None:
         self.service = service
-        self.review_channel = review_channel
+        self.announcer = announcer
 
     def open_dm_thread(
         self, client: WebClient, user: str, opening_text: str, source_note: str = ""
@@ -103,8 +106,16 @@ class Replier:
                     conversation.draft_ts,
                     render.closed_draft(ticket, template, note),
                 )
-            self._post_in_thread(client, thread, render.submitted(ticket))
-            self._notify_review(client, reply, template)
+            self._post_in_thread(client, thread, review.submitted_with_cancel(ticket))
+            self.announcer.submitted(client, conversation)
+        elif isinstance(reply, Resubmitted):
+            changed = f" (changed: {safe(', '.join(reply.changed), 300)})" if reply.changed else ""
+            self._post_in_thread(
+                client,
+                thread,
+                render.notice(f"Thanks! I sent your answer back to the platform team{changed}."),
+            )
+            self.announcer.refresh_card(client, conversation)
         elif isinstance(reply, Cancelled):
             if conversation.draft_ts:
                 message = render.closed_draft(reply.ticket, template, ":wastebasket: Cancelled")
@@ -154,14 +165,6 @@ class Replier:
             answer = render.describe(ticket.get(field), spec.type, spec.unit)
         self._update(
             client, thread, conversation.question_ts, render.answered(spec.question, number, answer)
-        )
-
-    def _notify_review(self, client: WebClient, reply: Submitted, template: Any) -> None:
-        if not self.review_channel:
-            log.warning("INTAKE_REVIEW_CHANNEL is not set; %s was not announced", reply.ticket.key)
-            return
-        client.chat_postMessage(
-            channel=self.review_channel, **render.review_notification(reply.ticket, template)
         )
 
 

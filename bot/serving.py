@@ -74,6 +74,8 @@ def serve(container: Any, *, host: str, port: int) -> None:
     from bot.app import create_app
 
     settings = container.settings
+    if container.webhooks is not None:
+        container.webhooks.start()  # delivers status-change events in the background
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     intake_timezone: str = "UTC"
     intake_templates_dir: Path | None = None
     intake_id_prefix: str = Field("PLAT", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    intake_webhook_url: str | None = None
+    intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     intake_llm_model: str | None = None
@@ -89,6 +91,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a directory")
         return value
 
+    @field_validator("intake_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL that receives the status-change events")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.intake_webhook_url and not self.intake_webhook_secret:
+            raise ValueError(
+                "INTAKE_WEBHOOK_SECRET is required with INTAKE_WEBHOOK_URL (receivers check the "
+                "signature with it)"
+            )
+        return self
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
@@ -116,7 +136,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+            name = str(error["loc"][0]).upper() if error["loc"] else "INTAKE_WEBHOOK_SECRET"
             message = str(error["msg"]).removeprefix("Value error, ")
             lines.append(f"{name}: {message}")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -32,6 +32,8 @@ COLUMNS = (
     "links",
     "created_at",
     "submitted_at",
+    "owner",
+    "decided_at",
 )
 
 
@@ -78,6 +80,8 @@ def to_dict(ticket: Ticket) -> dict[str, Any]:
         "links": list(ticket.links),
         "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
         "submitted_at": ticket.submitted_at.isoformat() if ticket.submitted_at else None,
+        "owner": ticket.owner,
+        "decided_at": ticket.decided_at.isoformat() if ticket.decided_at else None,
     }
 
 

@@ -1,15 +1,31 @@
-"""The bot's Home tab: start a request, see your asks."""
+"""The bot's Home tab: what concerns the person looking at it.
+
+- everyone: a "New request" button and their own asks (status, next milestone);
+- platform leads: the review queue, oldest first, with counts by status;
+- owners: their milestones that are overdue or due within two weeks.
+Each list shows PAGE items with "Show more"; the list being expanded grows a page at a time (to
+MAX_FOCUSED items) while the others shrink to a few, so the tab stays inside 100 blocks.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import kit
-from bot.slack_text import day, safe
-from intake.ticket import Ticket
+from bot.slack_text import day, safe, user
+from intake.lifecycle import ago
+from intake.review import next_milestone, waiting_since
+from intake.ticket import Milestone, Status, Ticket
 
 NEW_REQUEST_ACTION = "home_new_request"
-MAX_ASKS = 40  # two blocks an ask keeps the tab well inside 100 blocks
+MORE_ACTION = "home_more"
+PAGE = 15
+MAX_FOCUSED = 60
+SHRUNK = 5
+SECTIONS = ("queue", "milestones", "mine")
 
 STATUS_LABEL = {
     "draft": ":pencil2: draft",
@@ -23,7 +39,19 @@ STATUS_LABEL = {
 }
 
 
-def home(tickets: list[Ticket]) -> dict[str, Any]:
+@dataclass
+class HomeData:
+    """What one person's Home tab shows, gathered by bot.home."""
+
+    mine: list[Ticket]
+    queue: list[Ticket] | None = None  # None: not a lead
+    counts: Counter[str] = field(default_factory=Counter)
+    due: list[tuple[Ticket, Milestone]] = field(default_factory=list)
+    focus: str | None = None  # the list being expanded with "Show more"
+    pages: int = 1  # how many pages of it to show
+
+
+def home(data: HomeData, now: datetime, today: date) -> dict[str, Any]:
     blocks: list[kit.Block] = [
         kit.header("Platform Intake"),
         kit.section(
@@ -32,20 +60,119 @@ def home(tickets: list[Ticket]) -> dict[str, Any]:
             accessory=kit.button("New request", NEW_REQUEST_ACTION, "new", style="primary"),
         ),
         kit.context("You can also type `/intake` and your ask anywhere, or send me a DM."),
-        kit.divider(),
-        kit.section("*Your asks*"),
     ]
-    if not tickets:
+    if data.queue is not None:
+        blocks += _queue(data, now)
+    if data.due:
+        blocks += _milestones(data, today)
+    blocks += _mine(data, today)
+    return {"type": "home", "blocks": blocks[: kit.VIEW_BLOCKS]}
+
+
+def _queue(data: HomeData, now: datetime) -> list[kit.Block]:
+    queue = data.queue or []
+    oldest = waiting_since(queue[0]) if queue else None
+    summary = f"{len(queue)} waiting" + (
+        f", oldest {ago(oldest, now).replace(' ago', '')}" if oldest else ""
+    )
+    counts = " · ".join(
+        f"{STATUS_LABEL[s.value]} {data.counts[s.value]}"
+        for s in Status
+        if data.counts.get(s.value)
+    )
+    blocks: list[kit.Block] = [kit.divider(), kit.section(f"*Review queue* — {summary}")]
+    if counts:
+        blocks.append(kit.context(counts))
+    shown = _page(queue, data, "queue")
+    for ticket in shown:
+        since = waiting_since(ticket)
+        waited = ago(since, now).replace(" ago", "") if since else "—"
+        status = " · :question: waiting for answers" if ticket.status is Status.NEEDS_INFO else ""
+        blocks.append(
+            kit.section(
+                f"*{safe(ticket.key or '', 20)}* {safe(ticket.title, 120)}\n"
+                f"from {user(ticket.requester)} · waiting {waited} · "
+                f"{ticket.priority or '—'}{status}"
+            )
+        )
+    if not queue:
+        blocks.append(kit.context("Nothing waiting for review."))
+    blocks += _more(len(queue), len(shown), "queue", data)
+    return blocks
+
+
+def _milestones(data: HomeData, today: date) -> list[kit.Block]:
+    blocks: list[kit.Block] = [kit.divider(), kit.section("*Your milestones due soon*")]
+    shown = _page(data.due, data, "milestones")
+    for ticket, milestone in shown:
+        late = " — *overdue*" if milestone.due and milestone.due < today else ""
+        due = f"due {day(milestone.due)}" if milestone.due else "no due date"
+        blocks.append(
+            kit.section(
+                f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 120)}\n{due}{late} · "
+                f"{milestone.status.value.replace('_', ' ')}"
+            )
+        )
+    blocks += _more(len(data.due), len(shown), "milestones", data)
+    return blocks
+
+
+def _mine(data: HomeData, today: date) -> list[kit.Block]:
+    blocks: list[kit.Block] = [kit.divider(), kit.section("*Your asks*")]
+    if not data.mine:
         blocks.append(kit.context("Nothing yet. Your asks and their status will show here."))
-    for ticket in tickets[:MAX_ASKS]:
+        return blocks
+    shown = _page(data.mine, data, "mine")
+    for ticket in shown:
         label = ticket.key or "draft"
-        deadline = f" · due {day(ticket.deadline)}" if ticket.deadline else ""
+        nxt = (
+            next_milestone(ticket, today)
+            if ticket.status in (Status.ACCEPTED, Status.IN_PROGRESS)
+            else None
+        )
+        detail = (
+            f" · next: {safe(nxt.title, 80)}" + (f" ({day(nxt.due)})" if nxt.due else "")
+            if nxt
+            else ""
+        )
+        deadline = f" · due {day(ticket.deadline)}" if ticket.deadline and not nxt else ""
         blocks.append(
             kit.section(
                 f"*{safe(label, 20)}* {safe(ticket.title or ticket.problem, 150)}\n"
-                f"{STATUS_LABEL.get(ticket.status.value, ticket.status.value)}{deadline}"
+                f"{STATUS_LABEL.get(ticket.status.value, ticket.status.value)}{detail}{deadline}"
             )
         )
-    if len(tickets) > MAX_ASKS:
-        blocks.append(kit.context(f"…and {len(tickets) - MAX_ASKS} older asks."))
-    return {"type": "home", "blocks": blocks[: kit.VIEW_BLOCKS]}
+    blocks += _more(len(data.mine), len(shown), "mine", data)
+    return blocks
+
+
+def _page(items: list[Any], data: HomeData, section: str) -> list[Any]:
+    if data.focus is None:
+        return items[:PAGE]
+    if data.focus == section:
+        return items[: min(PAGE * data.pages, MAX_FOCUSED)]
+    return items[:SHRUNK]
+
+
+def _more(total: int, shown: int, section: str, data: HomeData) -> list[kit.Block]:
+    if total <= shown or (data.focus == section and shown >= MAX_FOCUSED):
+        return []
+    pages = data.pages + 1 if data.focus == section else 2
+    return [
+        kit.actions(
+            kit.button(
+                f"Show more ({total - shown} more)",
+                f"{MORE_ACTION}:{section}",
+                f"{section}:{pages}",
+            ),
+            block_id=f"home_more:{section}",
+        )
+    ]
+
+
+def read_more(value: str) -> tuple[str | None, int]:
+    """The list and page count a "Show more" button asks for (its value: "queue:2")."""
+    name, _, count = value.partition(":")
+    if name not in SECTIONS or not count.isdigit():
+        return None, 1
+    return name, max(1, min(int(count), MAX_FOCUSED // PAGE))

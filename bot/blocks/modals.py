@@ -38,7 +38,7 @@ def new_request() -> dict[str, Any]:
             _input(
                 "ask",
                 "What do you need from the platform team?",
-                _text_element(
+                text_element(
                     "", multiline=True, placeholder="e.g. a Postgres database for billing by Dec 12"
                 ),
             ),
@@ -51,7 +51,7 @@ def edit(
     ask_id: int, ticket: Ticket, template: RequestTemplate, templates: TemplateSet
 ) -> dict[str, Any]:
     blocks: list[kit.Block] = [
-        _input("title", "Title", _text_element(ticket.title, max_length=150)),
+        _input("title", "Title", text_element(ticket.title, max_length=150)),
         _input(
             "category",
             "Request type",
@@ -68,14 +68,14 @@ def edit(
             )
             continue
         blocks.append(
-            _input(name, label, _text_element(value, multiline=True), optional=not required)
+            _input(name, label, text_element(value, multiline=True), optional=not required)
         )
     for name, label in LIST_FIELDS:
         blocks.append(
             _input(
                 name,
                 label,
-                _text_element("\n".join(getattr(ticket, name)), multiline=True),
+                text_element("\n".join(getattr(ticket, name)), multiline=True),
                 optional=True,
             )
         )
@@ -110,7 +110,7 @@ def edit(
         _input(
             "services",
             "Services (comma-separated)",
-            _text_element(", ".join(ticket.services)),
+            text_element(", ".join(ticket.services)),
             optional=True,
         )
     )
@@ -135,7 +135,7 @@ def edit(
         _input(
             "milestones",
             "Milestones",
-            _text_element(_milestone_lines(ticket.milestones), multiline=True),
+            text_element(_milestone_lines(ticket.milestones), multiline=True),
             optional=True,
             hint=MILESTONE_HINT,
         )
@@ -168,14 +168,14 @@ def _field_input(spec: FieldSpec, value: Any) -> kit.Block:
         if value:
             element["initial_date"] = str(value)
     elif spec.type is AnswerType.LIST:
-        element = _text_element("\n".join(value or []), multiline=True)
+        element = text_element("\n".join(value or []), multiline=True)
     else:
         text = (
             ""
             if value is None
             else str(int(value) if isinstance(value, float) and value.is_integer() else value)
         )
-        element = _text_element(text)
+        element = text_element(text)
     label = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
     return _input(f"field:{spec.name}", label, element, optional=True)
 
@@ -196,7 +196,7 @@ def _input(
     return block
 
 
-def _text_element(
+def text_element(
     value: str, *, multiline: bool = False, max_length: int = INPUT_LIMIT, placeholder: str = ""
 ) -> dict[str, Any]:
     element: dict[str, Any] = {

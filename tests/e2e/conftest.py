@@ -23,6 +23,10 @@ BOT_TOKEN = "xoxb-test-token"
 REVIEW_CHANNEL = "C0REVIEW"
 REQUESTER = "U0ALICE"
 OTHER = "U0BOB"
+LEAD = "U0LEE"  # a lead by user ID
+GROUP_LEAD = "U0KIM"  # a lead through the user group LEADS_GROUP
+LEADS_GROUP = "S0LEADS"
+OWNER = "U0OWEN"
 # Monday 23 Nov 2026, 09:30 in Berlin.
 START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
@@ -58,6 +62,7 @@ class BotServer:
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.fake.api_url,
             intake_review_channel=REVIEW_CHANNEL,
+            intake_leads=f"{LEAD},{LEADS_GROUP}",
             intake_timezone="UTC",
             _env_file=None,
         )
@@ -91,6 +96,10 @@ def clock() -> MovableClock:
 def slack(fake_slack: FakeSlack) -> FakeSlack:
     fake_slack.add_user(REQUESTER, "alice", tz="Europe/Berlin")
     fake_slack.add_user(OTHER, "bob", tz="America/New_York")
+    fake_slack.add_user(LEAD, "lee", tz="Europe/London")
+    fake_slack.add_user(GROUP_LEAD, "kim", tz="Asia/Tokyo")
+    fake_slack.add_user(OWNER, "owen", tz="Pacific/Auckland")
+    fake_slack.add_usergroup(LEADS_GROUP, [GROUP_LEAD], handle="platform-leads")
     fake_slack.add_channel(REVIEW_CHANNEL, "platform-review")
     fake_slack.add_channel("C0REQUESTS", "platform-requests")
     return fake_slack

@@ -172,3 +172,21 @@ def buttons_value(message: dict[str, Any]) -> str:
         for e in b["elements"]
         if e["action_id"] == "intake_submit"
     )
+
+
+def submit_ready_ask(
+    driver: SlackDriver, slack: FakeSlack, user: str
+) -> tuple[Conversation, dict[str, Any]]:
+    """A database ask answered in full and submitted; returns its thread and review card."""
+    c = start_dm(driver, slack, user, ASK)
+    answer_database_questions(c)
+    c.click_button("Submit")
+    return c, review_card(slack)
+
+
+def review_card(slack: FakeSlack) -> dict[str, Any]:
+    cards = review_posts(slack)
+    assert cards, "no review card in the review channel"
+    current = slack.find_message(cards[-1]["ts"])
+    assert current is not None
+    return current

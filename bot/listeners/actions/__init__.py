@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import intake as render
 from bot.blocks import modals
-from bot.blocks.home import NEW_REQUEST_ACTION
+from bot.blocks.home import MORE_ACTION, NEW_REQUEST_ACTION, read_more
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from intake.service import NotAllowed
@@ -91,6 +91,19 @@ def register(app: App, deps: Deps) -> None:
             conversation.ticket.id or 0, conversation.ticket, template, deps.templates
         )
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(re.compile(f"^{MORE_ACTION}:"))
+    @after_ack
+    def show_more(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        focus, pages = read_more(action.get("value", ""))
+        deps.homes.publish(client, context.team_id or "", body["user"]["id"], focus, pages)
 
     @app.action(NEW_REQUEST_ACTION)
     @after_ack

@@ -7,15 +7,18 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks import review
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
-from bot.slack_text import normalize_incoming
+from bot.slack_text import normalize_incoming, safe
+from intake import readiness
 from intake.conversation import Source
 
 HELP = (
     "*Platform Intake* turns your ask into a ticket the platform team can act on.\n"
     "• `/intake <what you need>` — e.g. `/intake we need a postgres db for billing by Dec 12`\n"
+    "• `/intake list` — your asks and their status; `/intake show PLAT-12` — one ask\n"
     "• or send me a DM, or mention me in a channel, or use *Scope this as a platform ask* on "
     "any message.\n"
     "I'll ask a few short questions in a thread, then show you a draft to submit."
@@ -34,8 +37,18 @@ def register(app: App, deps: Deps) -> None:
         context: BoltContext,
     ) -> None:
         text = normalize_incoming(command.get("text") or "").strip()
+        words = text.split()
         if not text or text.lower() in {"help", "?"}:
             ack(response_type="ephemeral", text=HELP)
+            return
+        team_id = context.team_id or command.get("team_id", "")
+        user = command["user_id"]
+        if words[0].lower() == "list" and len(words) == 1:
+            tickets = deps.service.list(team_id=team_id, requester=user)
+            ack(response_type="ephemeral", **review.ask_list(tickets))
+            return
+        if words[0].lower() == "show" and len(words) == 2:
+            ack(response_type="ephemeral", **show(deps, client, team_id, user, words[1]))
             return
         ack(response_type="ephemeral", text=OPENING)
         start_in_dm(
@@ -46,3 +59,16 @@ def register(app: App, deps: Deps) -> None:
             text=text,
             source=Source.SLASH_COMMAND,
         )
+
+
+def show(deps: Deps, client: WebClient, team_id: str, user: str, key: str) -> dict[str, Any]:
+    """One ask, to its requester, its owners and the leads; "not found" to anyone else, exactly
+    as for an ID that does not exist, so IDs cannot be probed."""
+    conversation = deps.review.find_visible(
+        key, team_id=team_id, user=user, is_lead=deps.leads.is_lead(client, user)
+    )
+    if conversation is None:
+        return {"text": f"No ask {safe(key, 20)} found."}
+    ticket = conversation.ticket
+    template = deps.templates.get(ticket.category)
+    return review.ask_detail(ticket, template, readiness.check(ticket, template))

@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.home import home
 from bot.listeners.deps import Deps
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
@@ -65,7 +64,7 @@ def register(app: App, deps: Deps) -> None:
     def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(deps, client, context.team_id or "", event["user"])
+        deps.homes.publish(client, context.team_id or "", event["user"])
 
 
 def answer_in_thread(
@@ -111,11 +110,6 @@ def start_in_thread(
     )
     if started is not None:
         deps.replier.deliver(client, started, user)
-
-
-def publish_home(deps: Deps, client: WebClient, team_id: str, user: str) -> None:
-    tickets = deps.service.list(team_id=team_id, requester=user)
-    client.views_publish(user_id=user, view=home(tickets))
 
 
 def message_key(channel: str, ts: str) -> str:

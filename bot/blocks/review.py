@@ -1,0 +1,248 @@
+"""The review card in the review channel, and the messages that follow a lead's decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks import kit
+from bot.blocks.intake import EDIT_ACTION, readiness_text, show, ticket_blocks
+from bot.slack_text import day, safe, user
+from intake.conversation import Conversation
+from intake.lifecycle import RULE_DONE, Action, ago, last_change
+from intake.readiness import Readiness
+from intake.review import changes_since_seen, waiting_since
+from intake.templates.model import RequestTemplate
+from intake.ticket import HistoryEntry, Status, Ticket
+
+APPROVE = "review_approve"
+REQUEST_CHANGES = "review_request_changes"
+DECLINE = "review_decline"
+ASSIGN = "review_assign"
+START = "ask_start"
+COMPLETE = "ask_done"
+REOPEN = "ask_reopen"
+CANCEL_ASK = "ask_cancel"
+
+STATUS_EMOJI = {
+    Status.DRAFT: ":pencil2:",
+    Status.SUBMITTED: ":inbox_tray:",
+    Status.NEEDS_INFO: ":question:",
+    Status.ACCEPTED: ":white_check_mark:",
+    Status.IN_PROGRESS: ":hammer_and_wrench:",
+    Status.DONE: ":tada:",
+    Status.DECLINED: ":no_entry_sign:",
+    Status.CANCELLED: ":wastebasket:",
+}
+
+
+def when(at: datetime) -> str:
+    """A time each viewer sees in their own time zone (Slack's date token), with a fallback."""
+    return (
+        f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+    )
+
+
+def status_line(ticket: Ticket) -> str:
+    """*Status:* accepted · approved by @lee · Nov 23 at 10:00"""
+    label = f"{STATUS_EMOJI[ticket.status]} *{ticket.status.value.replace('_', ' ')}*"
+    last = last_change(ticket)
+    if last is None:
+        return f"*Status:* {label}"
+    return f"*Status:* {label} · {RULE_DONE[ticket.status]} by {user(last.actor)} · {when(last.at)}"
+
+
+def card(
+    conversation: Conversation, template: RequestTemplate, check: Readiness, now: datetime
+) -> dict[str, Any]:
+    ticket = conversation.ticket
+    since = waiting_since(ticket)
+    age = ago(since, now).replace(" ago", "") if since else "—"
+    blocks: list[kit.Block] = [
+        kit.header(f"{ticket.key or 'Draft'}: {ticket.title or template.name}"),
+        kit.section(status_line(ticket)),
+        kit.fields(
+            [
+                f"*Requester*\n{user(ticket.requester)}",
+                f"*Owner*\n{user(ticket.owner) if ticket.owner else '—'}",
+                f"*Type*\n{safe(template.name, 100)}",
+                f"*Priority · Size*\n{ticket.priority or '—'} · {ticket.size or '—'}",
+                f"*Deadline*\n{_deadline(ticket)}",
+                f"*Waiting*\n{age}"
+                if ticket.status in _IN_REVIEW
+                else f"*Submitted*\n{_submitted(ticket)}",
+                f"*Environment*\n{show(ticket.environment)}",
+                f"*Services*\n{show(ticket.services)}",
+            ]
+        ),
+        kit.section(f"*Problem*\n{safe(ticket.problem, 700)}"),
+    ]
+    if ticket.acceptance_criteria:
+        bullets = "\n".join(f"• {c}" for c in ticket.acceptance_criteria)
+        blocks.append(kit.section(f"*Acceptance criteria*\n{safe(bullets, 900)}"))
+    changed = changes_since_seen(conversation)
+    answer = _last_answer(ticket)
+    if ticket.status is Status.SUBMITTED and (changed or answer):
+        text = ":arrows_counterclockwise: *Back from the requester*"
+        if changed:
+            text += f"\nChanged since you asked: {safe(', '.join(changed), 300)}"
+        if answer:
+            text += f"\n>{safe(answer, 800)}"
+        blocks.append(kit.section(text))
+    blocks.append(kit.context(_readiness_summary(check)))
+    buttons = _buttons(ticket)
+    if buttons:
+        blocks.append(kit.actions(*buttons, block_id=f"review:{ticket.id}"))
+    return kit.message(f"{ticket.key}: {ticket.title} ({ticket.status.value})", blocks)
+
+
+def owner_message(ticket: Ticket, template: RequestTemplate) -> dict[str, Any]:
+    """The DM to the owner: the ticket and the buttons to move it along."""
+    blocks = [
+        kit.section(
+            f":wave: You own *{safe(ticket.key or '', 20)}*, requested by {user(ticket.requester)}."
+        ),
+        *ticket_blocks(ticket, template, heading=ticket.key or "Ask"),
+        kit.context(status_line(ticket)),
+    ]
+    buttons = _buttons(ticket, for_owner=True)
+    if buttons:
+        blocks.append(kit.actions(*buttons, block_id=f"owner:{ticket.id}"))
+    return kit.message(f"You own {ticket.key}: {ticket.title}", blocks[: kit.MESSAGE_BLOCKS])
+
+
+def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dict[str, Any]:
+    """What the requester reads in their intake thread after a change."""
+    key = safe(ticket.key or "Your ask", 20)
+    who = user(entry.actor)
+    note = f"\n>{safe(entry.note, 1500)}" if entry.note else ""
+    blocks: list[kit.Block]
+    if action is Action.APPROVE:
+        plan = "\n".join(
+            f"• {safe(m.title, 120)}" + (f" — due {day(m.due)}" if m.due else "")
+            for m in ticket.milestones[:10]
+        )
+        text = (
+            f":white_check_mark: *{key}* was approved by {who}. Owner: {user(ticket.owner or '')}."
+        )
+        blocks = [kit.section(text + (f"\n*Plan*\n{plan}" if plan else ""))]
+    elif action is Action.REQUEST_CHANGES:
+        text = f":question: The platform team ({who}) has questions about *{key}*:{note}"
+        blocks = [
+            kit.section(text),
+            kit.context("Reply in this thread with your answers, or use *Edit ask*."),
+            kit.actions(
+                kit.button("Edit ask", EDIT_ACTION, str(ticket.id)),
+                block_id=f"needs_info:{ticket.id}",
+            ),
+        ]
+    elif action is Action.DECLINE:
+        blocks = [kit.section(f":no_entry_sign: *{key}* was declined by {who}.{note}")]
+    elif action is Action.ASSIGN:
+        blocks = [kit.section(f":bust_in_silhouette: {user(ticket.owner or '')} now owns *{key}*.")]
+    elif action is Action.START:
+        blocks = [kit.section(f":hammer_and_wrench: Work on *{key}* has started ({who}).")]
+    elif action is Action.COMPLETE:
+        blocks = [kit.section(f":tada: *{key}* is done ({who}).")]
+    elif action is Action.REOPEN:
+        blocks = [kit.section(f":leftwards_arrow_with_hook: *{key}* was reopened by {who}.{note}")]
+    else:
+        blocks = [kit.section(f":wastebasket: *{key}* was cancelled.")]
+    return kit.message(f"{ticket.key}: {ticket.status.value.replace('_', ' ')}", blocks)
+
+
+def submitted_with_cancel(ticket: Ticket) -> dict[str, Any]:
+    """The requester's confirmation after submit, with a way to withdraw the ask."""
+    text = (
+        f":inbox_tray: Submitted as *{ticket.key}*. The platform team will review it; "
+        "I will tell you here when they decide or have questions."
+    )
+    return kit.message(
+        f"Submitted as {ticket.key}",
+        [
+            kit.section(text),
+            kit.actions(
+                kit.button("Cancel ask", CANCEL_ASK, str(ticket.id), style="danger"),
+                block_id=f"submitted:{ticket.id}",
+            ),
+        ],
+    )
+
+
+def ask_detail(ticket: Ticket, template: RequestTemplate, check: Readiness) -> dict[str, Any]:
+    """`/intake show PLAT-12`: the ticket, its status and readiness (private)."""
+    blocks = [
+        *ticket_blocks(ticket, template, heading=ticket.key or "Ask"),
+        kit.context(status_line(ticket)),
+    ]
+    if ticket.status in (Status.DRAFT, Status.SUBMITTED, Status.NEEDS_INFO):
+        blocks.append(kit.section(readiness_text(check)))
+    return kit.message(f"{ticket.key}: {ticket.title}", blocks[: kit.MESSAGE_BLOCKS])
+
+
+def ask_list(tickets: list[Ticket]) -> dict[str, Any]:
+    """`/intake list`: the person's own asks, newest first."""
+    if not tickets:
+        return kit.message(
+            "You have no asks yet.",
+            [kit.section("You have no asks yet. Start one with `/intake` and what you need.")],
+        )
+    lines = [_list_line(t) for t in tickets[:25]]
+    more = f"\n…and {len(tickets) - 25} older asks" if len(tickets) > 25 else ""
+    return kit.message("Your asks", [kit.section("*Your asks*\n" + "\n".join(lines) + more)])
+
+
+def _list_line(ticket: Ticket) -> str:
+    label = safe(ticket.key or "draft", 20)
+    status = ticket.status.value.replace("_", " ")
+    title = safe(ticket.title or ticket.problem, 80)
+    return f"{STATUS_EMOJI[ticket.status]} *{label}* {title} — {status}"
+
+
+_IN_REVIEW = (Status.SUBMITTED, Status.NEEDS_INFO)
+
+
+def _buttons(ticket: Ticket, *, for_owner: bool = False) -> list[dict[str, Any]]:
+    value = str(ticket.id)
+    status = ticket.status
+    if status in _IN_REVIEW and not for_owner:
+        return [
+            kit.button("Approve", APPROVE, value, style="primary"),
+            kit.button("Request changes", REQUEST_CHANGES, value),
+            kit.button("Decline", DECLINE, value, style="danger"),
+            kit.button("Assign", ASSIGN, value),
+        ]
+    buttons = []
+    if status is Status.ACCEPTED:
+        buttons.append(kit.button("Start work", START, value, style="primary"))
+    if status in (Status.ACCEPTED, Status.IN_PROGRESS):
+        buttons.append(kit.button("Mark done", COMPLETE, value))
+        if not for_owner:
+            buttons.append(kit.button("Assign", ASSIGN, value))
+    if status in (Status.DECLINED, Status.DONE) and not for_owner:
+        buttons.append(kit.button("Reopen", REOPEN, value))
+    return buttons
+
+
+def _readiness_summary(check: Readiness) -> str:
+    if check.ready:
+        return ":white_check_mark: Meets the definition of ready"
+    missing = ", ".join(item.label for item in check.missing)
+    return f":warning: Not ready: missing {safe(missing, 400)}"
+
+
+def _last_answer(ticket: Ticket) -> str:
+    last = ticket.history[-1] if ticket.history else None
+    if last and last.from_status is Status.NEEDS_INFO and last.to_status is Status.SUBMITTED:
+        return last.note
+    return ""
+
+
+def _deadline(ticket: Ticket) -> str:
+    if ticket.deadline:
+        return day(ticket.deadline)
+    return "no deadline" if ticket.no_deadline else "—"
+
+
+def _submitted(ticket: Ticket) -> str:
+    return day(ticket.submitted_at.date()) if ticket.submitted_at else "—"

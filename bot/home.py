@@ -1,0 +1,46 @@
+"""Publishing a person's Home tab (views.publish) with what concerns them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from slack_sdk import WebClient
+
+from bot.blocks.home import HomeData, home
+from bot.leads import Leads
+from intake.clock import local_today
+from intake.review import waiting_since
+from intake.service import IntakeService
+from intake.ticket import MilestoneStatus, Status
+
+DUE_SOON = timedelta(days=14)
+
+
+class HomeTabs:
+    def __init__(self, service: IntakeService, leads: Leads, default_tz: str) -> None:
+        self.service = service
+        self.leads = leads
+        self.default_tz = default_tz
+
+    def publish(
+        self, client: WebClient, team_id: str, user: str, focus: str | None = None, pages: int = 1
+    ) -> None:
+        now = self.service.clock.now()
+        today = local_today(self.service.clock, self.default_tz)
+        tickets = self.service.list(team_id=team_id)
+        data = HomeData(mine=[t for t in tickets if t.requester == user], focus=focus, pages=pages)
+        if self.leads.is_lead(client, user):
+            waiting = [t for t in tickets if t.status in (Status.SUBMITTED, Status.NEEDS_INFO)]
+            data.queue = sorted(waiting, key=lambda t: waiting_since(t) or now)
+            data.counts = Counter(t.status.value for t in tickets)
+        for ticket in tickets:
+            if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
+                continue
+            for milestone in ticket.milestones:
+                mine = milestone.owner == user or (milestone.owner is None and ticket.owner == user)
+                soon = milestone.due is not None and milestone.due <= today + DUE_SOON
+                if mine and soon and milestone.status is not MilestoneStatus.DONE:
+                    data.due.append((ticket, milestone))
+        data.due.sort(key=lambda pair: pair[1].due or today)
+        client.views_publish(user_id=user, view=home(data, now, today))
