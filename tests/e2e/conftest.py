@@ -46,7 +46,10 @@ class BotServer:
     """One running replica of the bot; ``restart()`` starts a fresh process-equivalent (new
     app, new container) on the same database, as after a crash or a deploy."""
 
-    def __init__(self, database_url: str, fake: FakeSlack, clock: MovableClock) -> None:
+    def __init__(
+        self, database_url: str, fake: FakeSlack, clock: MovableClock, **settings: Any
+    ) -> None:
+        self.settings = settings  # extra configuration, e.g. intake_webhook_url
         self.database_url = database_url
         self.fake = fake
         self.clock = clock
@@ -65,8 +68,11 @@ class BotServer:
             intake_leads=f"{LEAD},{LEADS_GROUP}",
             intake_timezone="UTC",
             _env_file=None,
+            **self.settings,
         )
         self.container = build(settings, clock=self.clock, migrate=True)
+        if self.container.webhooks is not None:
+            self.container.webhooks.start()  # as `serve` does
         app = create_app(self.container)
         self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
         port = self._server.effective_port
@@ -80,6 +86,8 @@ class BotServer:
             self._server.close()
             self._server = None
         if self.container is not None:
+            if self.container.webhooks is not None:
+                self.container.webhooks.stop()
             self.container.db_engine.dispose()
 
     def restart(self) -> None:
@@ -123,12 +131,13 @@ def driver(bot: BotServer, slack: FakeSlack) -> SlackDriver:
 
 
 @pytest.fixture
-def make_bot(slack: FakeSlack, clock: MovableClock) -> Iterator[Callable[[str], BotServer]]:
-    """Bots on a database of the test's choosing (e.g. PostgreSQL); stopped after the test."""
+def make_bot(slack: FakeSlack, clock: MovableClock) -> Iterator[Callable[..., BotServer]]:
+    """Bots on a database of the test's choosing (e.g. PostgreSQL), with extra settings if
+    given; stopped after the test."""
     started: list[BotServer] = []
 
-    def make(database_url: str) -> BotServer:
-        server = BotServer(database_url, slack, clock).start()
+    def make(database_url: str, **settings: Any) -> BotServer:
+        server = BotServer(database_url, slack, clock, **settings).start()
         started.append(server)
         return server
 

@@ -4,17 +4,13 @@ checks every signature. Time is a controllable clock: backoff never sleeps."""
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,14 +18,14 @@ from sqlalchemy import Engine, select
 
 from bot.webhooks import WebhookSender, encode
 from intake.conversation import Thread
-from intake.events import signature, status_changed
+from intake.events import status_changed
 from intake.ticket import HistoryEntry, Status
 from storage import SqlUnitOfWorkFactory
 from storage.models import OutboxRow
 from storage.outbox import pending_count
+from tests.fakes.webhook_receiver import SECRET, Received, Receiver
 from tests.storage.samples import minimal_conversation
 
-SECRET = "whsec-e2e-0123456789"
 START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
 
@@ -45,104 +41,6 @@ class Clock:
 
 
 # -- the receiver -------------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    event_id: str
-    timestamp: str
-    signature: str
-    content_type: str
-    body: bytes
-    status: int  # what the receiver answered
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        value = json.loads(self.body)
-        assert isinstance(value, dict)
-        return value
-
-    @property
-    def signed(self) -> bool:
-        expected = signature(SECRET, self.timestamp, self.body)
-        return hmac.compare_digest(expected, self.signature)
-
-    @property
-    def ask(self) -> str:
-        return str(self.payload["ask_id"])
-
-
-class Receiver:
-    """An HTTP endpoint on 127.0.0.1 that records every request. ``answer`` decides the status
-    of each (200 unless changed); ``delay`` holds the answer back."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.requests: list[Received] = []
-        self.answer: Callable[[Received], int] = lambda _: 200
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        self.in_flight: dict[str, int] = defaultdict(int)  # per ask
-        self.overlaps: list[str] = []  # asks with two requests in flight at once
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received = Received(
-                    event_id=self.headers.get("X-Intake-Event-Id", ""),
-                    timestamp=self.headers.get("X-Intake-Timestamp", ""),
-                    signature=self.headers.get("X-Intake-Signature", ""),
-                    content_type=self.headers.get("Content-Type", ""),
-                    body=body,
-                    status=0,
-                )
-                ask = received.ask
-                with receiver.lock:
-                    receiver.in_flight[ask] += 1
-                    if receiver.in_flight[ask] > 1:
-                        receiver.overlaps.append(ask)
-                    received.status = receiver.answer(received)
-                    receiver.requests.append(received)
-                if receiver.delay:
-                    time.sleep(receiver.delay)
-                with receiver.lock:  # done before answering: the sender waits for the answer
-                    receiver.in_flight[ask] -= 1
-                try:
-                    self.send_response(received.status)
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"ok")
-                except OSError:
-                    pass  # the sender gave up waiting
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/intake"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def accepted(self) -> list[Received]:
-        """Requests answered with a 2xx, in arrival order."""
-        with self.lock:
-            return [r for r in self.requests if 200 <= r.status < 300]
-
-    def accepted_ids(self) -> list[str]:
-        return [r.event_id for r in self.accepted()]
-
-    def by_ask(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = defaultdict(list)
-        for request in self.accepted():
-            found[request.ask].append(request.event_id)
-        return dict(found)
 
 
 @pytest.fixture
