@@ -205,3 +205,20 @@ def test_show_finds_an_ask_only_for_people_who_may_see_it(
         assert answer["text"].startswith("No ask PLAT-") and answer["text"].endswith("found.")
     mine = driver.slash_command(REQUESTER, "list").body
     assert "PLAT-1" in mine and "submitted" in mine
+
+
+def test_the_requester_answers_questions_by_editing_the_ask(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    c, card = submit_ready_ask(driver, slack, REQUESTER)
+    click(driver, slack, LEAD, card, "review_request_changes")
+    submit_form(driver, slack, LEAD, questions="Can it wait until mid December?")
+    click(driver, slack, REQUESTER, c.last, "intake_edit")
+    form = slack.current_view(REQUESTER)
+    assert form is not None and form["callback_id"] == "intake_edit_modal"
+    before = len(slack.calls)
+    assert driver.submit_view(REQUESTER, form, deadline="2026-12-16").json is None
+    wait_for_bot(slack, before)
+    back = text_of(review_card(slack))
+    assert "submitted" in back and "Changed since you asked: Deadline" in back
+    assert "Wed 16 Dec 2026" in back
