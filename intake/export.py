@@ -63,6 +63,18 @@ def to_dict(ticket: Ticket) -> dict[str, Any]:
                 "done_criterion": m.done_criterion,
                 "status": m.status.value,
                 "owner": m.owner,
+                "reason": m.reason,
+                "log": [
+                    {
+                        "at": c.at.isoformat(),
+                        "actor": c.actor,
+                        "what": c.what,
+                        "old": c.old,
+                        "new": c.new,
+                        "reason": c.reason,
+                    }
+                    for c in m.log
+                ],
             }
             for m in ticket.milestones
         ],

@@ -41,6 +41,20 @@ class MilestoneStatus(StrEnum):
     DONE = "done"
 
 
+@dataclass(frozen=True)
+class MilestoneChange:
+    """One update of a milestone, kept so that old due dates and reasons are never lost.
+    ``what`` is "status", "due", "added" or "removed"; ``old``/``new`` are the values as text
+    (a status value, an ISO date, or a title)."""
+
+    at: datetime
+    actor: str
+    what: str
+    old: str
+    new: str
+    reason: str = ""
+
+
 @dataclass
 class Milestone:
     title: str
@@ -48,6 +62,8 @@ class Milestone:
     done_criterion: str = ""
     status: MilestoneStatus = MilestoneStatus.NOT_STARTED
     owner: str | None = None
+    reason: str = ""  # why it is at risk or blocked (required for blocked)
+    log: list[MilestoneChange] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +146,7 @@ class Ticket:
     submitted_at: datetime | None = None
     owner: str | None = None  # the platform engineer who owns the accepted work
     decided_at: datetime | None = None  # first approve or decline after the last submit
+    done_requested_at: datetime | None = None  # all milestones done: requester asked to confirm
 
     def get(self, name: str) -> Any:
         """The value of a core or request-type field, by name."""
