@@ -72,7 +72,7 @@ def _copy(conversation: Conversation) -> Conversation:
 
 def _normalised(conversation: Conversation) -> Conversation:
     """A stored copy, read back the way the database gives it: history in time order and
-    the ticket's times in UTC."""
+    the ticket's times (and its milestones' change times) in UTC."""
     stored = _copy(conversation)
     ticket = stored.ticket
     ticket.history.sort(key=lambda entry: entry.at)
@@ -81,6 +81,9 @@ def _normalised(conversation: Conversation) -> Conversation:
     ticket.created_at = _utc(ticket.created_at) if ticket.created_at else None
     ticket.submitted_at = _utc(ticket.submitted_at) if ticket.submitted_at else None
     ticket.decided_at = _utc(ticket.decided_at) if ticket.decided_at else None
+    ticket.done_requested_at = _utc(ticket.done_requested_at) if ticket.done_requested_at else None
+    for milestone in ticket.milestones:
+        milestone.log = [dataclasses.replace(c, at=_utc(c.at)) for c in milestone.log]
     return stored
 
 

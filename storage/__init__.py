@@ -8,6 +8,10 @@ Wiring::
 
 ``ConcurrentUpdate`` is raised by ``save()`` / ``commit()`` when another transaction changed
 the ask since it was read: abandon the unit of work and redo the use case.
+
+Background work has its own modules: ``storage.outbox`` (delivering webhook events),
+``storage.followthrough`` (scheduled job runs claimed once, the outbox of Slack messages,
+people's time zones and snoozes) and ``storage.pace`` (Web API pacing shared by replicas).
 """
 
 from intake.ports import ConcurrentUpdate

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -44,6 +45,8 @@ NAMING_CONVENTION: dict[str, str] = {
 
 # Longest processed key stored as given; longer ones are stored as their SHA-256.
 PROCESSED_KEY_MAX = 255
+# Longest key of an outgoing Slack message.
+MESSAGE_KEY_MAX = 255
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -122,6 +125,8 @@ class AskRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner: Mapped[str | None] = mapped_column(String(255))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # All milestones done: when the requester was asked to confirm the ask is done.
+    done_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(Integer)
 
     conversation: Mapped[ConversationRow] = relationship(
@@ -184,6 +189,12 @@ class MilestoneRow(Base):
     done_criterion: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32))
     owner: Mapped[str | None] = mapped_column(String(255))
+    # Why it is at risk or blocked.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # Every change, oldest first: [{"at": ISO UTC, "actor", "what", "old", "new", "reason"}].
+    log: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
 
     ask: Mapped[AskRow] = relationship(back_populates="milestones")
 
@@ -259,6 +270,88 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class JobRunRow(Base):
+    """One run of a scheduled job (a weekly digest, the nudges of a week, ...) for one period,
+    claimed by exactly one replica: the unique ``(job, period)`` is the claim (see
+    ``storage.followthrough.claim_run``)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(255))  # the replica's id
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlackOutboxRow(Base):
+    """Slack messages waiting for, or done with, sending: the transactional outbox of the
+    follow-through jobs (``storage.followthrough``). ``key`` (``kind:team:recipient:period``)
+    makes each message exist once. Unsent while ``sent_at`` is NULL; ``next_attempt_at`` is
+    when it may be tried (again), also pushed forward while a sender holds it;
+    ``not_before`` is the earliest send time (a person's local morning). ``sending_at`` is
+    set when a send starts: set without ``ts`` it means the outcome is unknown (a crash
+    between sending and recording). Past the retry limit ``gave_up_at`` is set and the row
+    is kept, to be reported."""
+
+    __tablename__ = "slack_outbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "next_attempt_at"),
+        Index(None, "sent_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(MESSAGE_KEY_MAX))
+    kind: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))  # a channel ID, or a user ID for a DM
+    thread_ts: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)  # {"text": ..., "blocks": [...]}
+    lane: Mapped[str] = mapped_column(String(16), default="bulk", server_default=text("'bulk'"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ts: Mapped[str | None] = mapped_column(String(64))  # the message's ts, as Slack answered
+    channel_id_sent: Mapped[str | None] = mapped_column(String(64))  # e.g. the DM's D… id
+    last_error: Mapped[str | None] = mapped_column(Text)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PersonRow(Base):
+    """What the bot keeps about a person: their time zone (as Slack gave it, and when) and
+    until when they snoozed follow-up nudges."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaceRow(Base):
+    """The token bucket of one Web API method (or method and channel), shared by replicas
+    (``storage.pace.SqlPaceStore``)."""
+
+    __tablename__ = "pace"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    rate_per_minute: Mapped[float] = mapped_column(Float)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    successes_since_429: Mapped[int] = mapped_column(Integer)
+
+
 class ProcessedKeyRow(Base):
     """Inbound deliveries (events, messages, clicks) already handled, for idempotency."""
 
@@ -278,6 +371,7 @@ class CounterRow(Base):
 
 
 __all__ = [
+    "MESSAGE_KEY_MAX",
     "NAMING_CONVENTION",
     "PROCESSED_KEY_MAX",
     "AskRow",
@@ -287,10 +381,14 @@ __all__ = [
     "CounterRow",
     "HistoryRow",
     "JSONType",
+    "JobRunRow",
     "MilestoneRow",
     "NullableJSONType",
     "OutboxRow",
+    "PaceRow",
+    "PersonRow",
     "ProcessedKeyRow",
+    "SlackOutboxRow",
     "TranscriptRow",
     "UTCDateTime",
 ]

@@ -7,6 +7,8 @@ until ``save()``), and domain objects back to rows on ``save()``:
 * milestones are replaced by position (rows at kept positions are updated in place, so their
   ids stay; extra rows are deleted, new ones inserted);
 * history is append-only: entries beyond those stored are inserted, stored ones never change;
+* a milestone's change log is a JSON list (``at`` as an ISO UTC time) read back as
+  ``MilestoneChange`` objects with aware UTC times;
 * ``number`` is the numeric suffix of ``key`` (``PLAT-12`` -> 12).
 
 ``fields`` values (and the conversation's ``seen`` snapshot) may hold dates and datetimes;
@@ -36,6 +38,7 @@ from intake.ports import ConcurrentUpdate
 from intake.ticket import (
     HistoryEntry,
     Milestone,
+    MilestoneChange,
     MilestoneStatus,
     Priority,
     Size,
@@ -96,6 +99,49 @@ def decode_json(value: Any) -> Any:
     return value
 
 
+# -- milestone change logs ------------------------------------------------------------------
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at!r}: storage needs timezone-aware times")
+    return at.astimezone(UTC)
+
+
+def encode_milestone_log(log: Sequence[MilestoneChange]) -> list[dict[str, str]]:
+    """A milestone's change log as plain JSON (times as ISO UTC strings); ValueError for a
+    naive time."""
+    return [
+        {
+            "at": _utc(change.at).isoformat(),
+            "actor": change.actor,
+            "what": change.what,
+            "old": change.old,
+            "new": change.new,
+            "reason": change.reason,
+        }
+        for change in log
+    ]
+
+
+def decode_milestone_log(log: Sequence[dict[str, Any]] | None) -> list[MilestoneChange]:
+    """The reverse of ``encode_milestone_log``: aware UTC times."""
+    changes = []
+    for entry in log or ():
+        at = datetime.fromisoformat(entry["at"])
+        changes.append(
+            MilestoneChange(
+                at=at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC),
+                actor=str(entry.get("actor", "")),
+                what=str(entry.get("what", "")),
+                old=str(entry.get("old", "")),
+                new=str(entry.get("new", "")),
+                reason=str(entry.get("reason", "")),
+            )
+        )
+    return changes
+
+
 # -- rows -> domain ---------------------------------------------------------------------------
 
 
@@ -125,6 +171,7 @@ def to_ticket(row: AskRow) -> Ticket:
         submitted_at=row.submitted_at,
         owner=row.owner,
         decided_at=row.decided_at,
+        done_requested_at=row.done_requested_at,
         milestones=[
             Milestone(
                 title=m.title,
@@ -132,6 +179,8 @@ def to_ticket(row: AskRow) -> Ticket:
                 done_criterion=m.done_criterion,
                 status=MilestoneStatus(m.status),
                 owner=m.owner,
+                reason=m.reason,
+                log=decode_milestone_log(m.log),
             )
             for m in row.milestones
         ],
@@ -207,6 +256,7 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     row.submitted_at = t.submitted_at
     row.owner = t.owner
     row.decided_at = t.decided_at
+    row.done_requested_at = t.done_requested_at
     row.updated_at = now
     # Always part of the UPDATE, so the version advances even when only children changed.
     flag_modified(row, "updated_at")
@@ -249,6 +299,8 @@ def _write_milestones(row: AskRow, milestones: Sequence[Milestone]) -> None:
         m.done_criterion = milestone.done_criterion
         m.status = MilestoneStatus(milestone.status).value
         m.owner = milestone.owner
+        m.reason = milestone.reason
+        m.log = encode_milestone_log(milestone.log)  # a new list: never shared with the domain
     row.milestones = rows[: len(milestones)]
 
 

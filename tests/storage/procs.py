@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from typing import Any
 
 from storage.db import make_engine
+from storage.followthrough import claim_run, enqueue_message, transaction
+from storage.pace import SqlPaceStore
 from storage.uow import SqlUnitOfWorkFactory
 
 
@@ -19,5 +23,36 @@ def claim_and_number(url: str, key: str, team_id: str, barrier: Any, results: An
             number = uow.next_number(team_id)
             uow.commit()
         results.put((won, number))
+    finally:
+        engine.dispose()
+
+
+PACE_BURST = 5
+
+
+def run_digest_and_take(url: str, barrier: Any, results: Any) -> None:
+    """A replica's scheduler and sender at once: claim this week's digest run and queue its
+    message, then take as many tokens of a shared pace bucket as it can (the clock stands
+    still, so the bucket does not refill)."""
+    engine = make_engine(url)
+    try:
+        at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+        barrier.wait(timeout=60)
+        queued = False
+        with transaction(engine) as session:
+            won = claim_run(session, "digest", "2026-W48", f"replica-{os.getpid()}", at)
+            if won:
+                queued = enqueue_message(
+                    session,
+                    key="digest:T1:C0DIGEST:2026-W48",
+                    kind="digest",
+                    team_id="T1",
+                    channel="C0DIGEST",
+                    payload={"text": "This week"},
+                    at=at,
+                )
+        pace = SqlPaceStore(engine)
+        taken = sum(pace.take("chat.postMessage", at, 60.0, PACE_BURST) == 0.0 for _ in range(10))
+        results.put((won, queued, taken))
     finally:
         engine.dispose()

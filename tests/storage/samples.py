@@ -9,6 +9,7 @@ from intake.extraction import Urgency
 from intake.ticket import (
     HistoryEntry,
     Milestone,
+    MilestoneChange,
     MilestoneStatus,
     Priority,
     Size,
@@ -69,6 +70,26 @@ def full_conversation(
                 due=date(2025, 4, 30),
                 done_criterion="Traffic on new DB",
                 status=MilestoneStatus.AT_RISK,
+                reason=f"Vendor quota pending {AWKWARD}",
+                log=[
+                    MilestoneChange(
+                        at=created_at + timedelta(days=2),
+                        actor="U300",
+                        what="due",
+                        old="2025-04-15",
+                        new="2025-04-30",
+                        reason="quota request slipped",
+                    ),
+                    MilestoneChange(
+                        # Not UTC: it comes back as the same instant in UTC.
+                        at=datetime(2025, 3, 6, 12, 0, tzinfo=timezone(timedelta(hours=-5))),
+                        actor="U300",
+                        what="status",
+                        old="on_track",
+                        new="at_risk",
+                        reason=AWKWARD,
+                    ),
+                ],
             ),
         ],
         history=[
@@ -101,6 +122,7 @@ def full_conversation(
         submitted_at=created_at + timedelta(minutes=5),
         owner="U300",
         decided_at=created_at + timedelta(minutes=50),
+        done_requested_at=created_at + timedelta(days=40),
     )
     return Conversation(
         ticket=ticket,

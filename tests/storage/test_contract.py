@@ -17,6 +17,7 @@ from intake.ticket import (
     AuditEntry,
     HistoryEntry,
     Milestone,
+    MilestoneChange,
     MilestoneStatus,
     Priority,
     Size,
@@ -650,6 +651,100 @@ def test_review_fields_round_trip(backend: Backend) -> None:
     assert loaded.ticket.decided_at == datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
     assert loaded.ticket.decided_at.utcoffset() == timedelta(0)
     assert type(loaded.seen["when"]) is date
+
+
+# -- follow-through fields ----------------------------------------------------------------------
+
+
+def test_milestone_reason_log_and_done_requested_round_trip(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    east = timezone(timedelta(hours=9))
+    with backend() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        assert conversation.ticket.done_requested_at is None
+        conversation.ticket.milestones = [
+            Milestone(
+                title="Provision",
+                due=date(2026, 12, 1),
+                status=MilestoneStatus.BLOCKED,
+                reason=f"waiting for the vendor {AWKWARD}",
+                log=[
+                    MilestoneChange(T0, "U1", "added", "", "Provision"),
+                    MilestoneChange(
+                        datetime(2026, 11, 20, 18, 0, tzinfo=east),
+                        "U2",
+                        "due",
+                        "2026-11-25",
+                        "2026-12-01",
+                        reason=AWKWARD,
+                    ),
+                ],
+            ),
+            Milestone(title="Cut over"),
+        ]
+        conversation.ticket.done_requested_at = datetime(2026, 11, 21, 18, 0, tzinfo=east)
+        expected = copy.deepcopy(conversation)
+        uow.asks.save(conversation)
+        uow.commit()
+
+    with backend() as uow:
+        loaded = uow.asks.get(ask_id)
+        (listed,) = uow.asks.list()
+    assert loaded == expected and listed == expected.ticket
+    provision, cut_over = loaded.ticket.milestones
+    assert provision.reason == f"waiting for the vendor {AWKWARD}"
+    assert [change.at for change in provision.log] == [T0, datetime(2026, 11, 20, 9, 0, tzinfo=UTC)]
+    assert all(change.at.utcoffset() == timedelta(0) for change in provision.log)
+    assert all(isinstance(change, MilestoneChange) for change in provision.log)
+    assert (cut_over.reason, cut_over.log) == ("", [])
+    done_requested_at = loaded.ticket.done_requested_at
+    assert done_requested_at == datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    assert done_requested_at is not None and done_requested_at.utcoffset() == timedelta(0)
+
+    # The log grows, a reason is cleared, the confirm request is withdrawn: all saved.
+    with backend() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        provision = conversation.ticket.milestones[0]
+        provision.log.append(MilestoneChange(T0, "U2", "status", "blocked", "on_track"))
+        provision.status, provision.reason = MilestoneStatus.ON_TRACK, ""
+        conversation.ticket.done_requested_at = None
+        uow.asks.save(conversation)
+        uow.commit()
+    with backend() as uow:
+        again = uow.asks.get(ask_id)
+    assert again is not None and again.ticket.done_requested_at is None
+    assert [c.new for c in again.ticket.milestones[0].log] == [
+        "Provision",
+        "2026-12-01",
+        "on_track",
+    ]
+    assert again.ticket.milestones[0].reason == ""
+
+
+def test_milestone_log_is_a_copy(backend: Backend) -> None:
+    ask_id = add(backend, full_conversation())
+    with backend() as uow:
+        first = uow.asks.get(ask_id)
+        assert first is not None
+        first.ticket.milestones[2].log.clear()  # not saved
+        second = uow.asks.get(ask_id)
+    assert second is not None and len(second.ticket.milestones[2].log) == 2
+
+
+def test_milestone_log_needs_aware_times(backend: Backend) -> None:
+    ask_id = add(backend, minimal_conversation())
+    with backend() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        naive = MilestoneChange(datetime(2026, 11, 20, 9, 0), "U1", "added", "", "x")
+        conversation.ticket.milestones = [Milestone(title="x", log=[naive])]
+        with pytest.raises(ValueError, match="naive"):
+            uow.asks.save(conversation)
+    with backend() as uow:
+        loaded = uow.asks.get(ask_id)
+    assert loaded is not None and loaded.ticket.milestones == []
 
 
 def test_seen_is_copied_on_read_and_written_on_save(backend: Backend) -> None:

@@ -82,11 +82,17 @@ def test_migrations_ship_inside_the_package() -> None:
     package = __import__("storage").__file__
     assert package is not None
     assert MIGRATIONS_DIR.parent.samefile(__import__("pathlib").Path(package).parent)
-    for name in ("env.py", "script.py.mako", "versions/0001_initial.py", "versions/0002_review.py"):
+    for name in (
+        "env.py",
+        "script.py.mako",
+        "versions/0001_initial.py",
+        "versions/0002_review.py",
+        "versions/0003_followthrough.py",
+    ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0002"]  # one line of history
-    assert [script.revision for script in scripts.walk_revisions()] == ["0002", "0001"]
+    assert scripts.get_heads() == ["0003"]  # one line of history
+    assert [script.revision for script in scripts.walk_revisions()] == ["0003", "0002", "0001"]
     assert alembic_config().config_file_name is None  # no alembic.ini involved
 
 
@@ -149,6 +155,56 @@ def test_review_migration_keeps_asks_both_ways(empty_database_url: str) -> None:
         expected = copy.deepcopy(original)
         expected.ticket.owner = expected.ticket.decided_at = None
         expected.card = expected.seen = None
+        # Going below 0003 loses the follow-through data too.
+        expected.ticket.done_requested_at = None
+        for milestone in expected.ticket.milestones:
+            milestone.reason, milestone.log = "", []
+        assert loaded == expected
+    finally:
+        engine.dispose()
+
+
+def test_followthrough_migration_keeps_asks_both_ways(empty_database_url: str) -> None:
+    """0003 adds and drops in place: down to 0002 and up again keeps every ask and milestone
+    and only loses the follow-through data; existing milestones get the column defaults."""
+    engine = storage.make_engine(empty_database_url)
+    try:
+        storage.upgrade(engine)
+        uow_factory = storage.SqlUnitOfWorkFactory(engine)
+        original = full_conversation()
+        with uow_factory() as uow:
+            uow.asks.add(original)
+            uow.commit()
+        ask_id = original.ticket.id
+        assert ask_id is not None
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO job_runs (job, period, claimed_at, claimed_by)"
+                    " VALUES ('digest', '2026-W48', CURRENT_TIMESTAMP, 'r1')"
+                )
+            )
+
+        new_tables = {"job_runs", "slack_outbox", "people", "pace"}
+        storage.downgrade(engine, "0002")
+        assert storage.current_revision(engine) == "0002"
+        assert new_tables & _tables(engine) == set()
+        assert "done_requested_at" not in {c["name"] for c in inspect(engine).get_columns("asks")}
+        milestone_columns = {c["name"] for c in inspect(engine).get_columns("milestones")}
+        assert {"reason", "log"} & milestone_columns == set()
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM milestones")) == 3
+            assert connection.scalar(text("SELECT count(*) FROM history")) == 2
+
+        storage.upgrade(engine)
+        assert new_tables <= _tables(engine)
+        assert _diff(engine, Base.metadata) == []
+        with uow_factory() as uow:
+            loaded = uow.asks.get(ask_id)
+        expected = copy.deepcopy(original)
+        expected.ticket.done_requested_at = None
+        for milestone in expected.ticket.milestones:
+            milestone.reason, milestone.log = "", []
         assert loaded == expected
     finally:
         engine.dispose()

@@ -21,7 +21,13 @@ from storage.models import (
     ProcessedKeyRow,
     TranscriptRow,
 )
-from storage.repository import decode_json, encode_json, key_number
+from storage.repository import (
+    decode_json,
+    decode_milestone_log,
+    encode_json,
+    encode_milestone_log,
+    key_number,
+)
 from tests.storage.samples import LONG_PASTE, T0, full_conversation, minimal_conversation
 
 
@@ -314,3 +320,66 @@ def test_queued_events_are_due_at_once(uow_factory: SqlUnitOfWorkFactory, engine
     assert row.created_at == row.next_attempt_at == at
     assert row.next_attempt_at.utcoffset() == timedelta(0)
     assert (row.attempts, row.delivered_at, row.last_error) == (0, None, None)
+
+
+def test_milestone_log_is_stored_as_plain_json(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
+    ask_id = add(uow_factory, full_conversation())
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(MilestoneRow.reason, MilestoneRow.log)
+            .where(MilestoneRow.ask_id == ask_id)
+            .order_by(MilestoneRow.position)
+        ).all()
+    assert [(reason, log) for reason, log in rows[:2]] == [("", []), ("", [])]
+    reason, log = rows[2]
+    assert reason.startswith("Vendor quota pending")
+    assert log[1] == {
+        "at": "2025-03-06T17:00:00+00:00",  # 12:00 at UTC-5, kept in UTC
+        "actor": "U300",
+        "what": "status",
+        "old": "on_track",
+        "new": "at_risk",
+        "reason": log[1]["reason"],
+    }
+    assert decode_milestone_log(log) == full_conversation().ticket.milestones[2].log
+    assert encode_milestone_log(decode_milestone_log(log)) == log
+    with engine.connect() as connection:
+        stored = connection.scalar(select(AskRow.done_requested_at).where(AskRow.id == ask_id))
+    assert stored == T0 + timedelta(days=40)
+
+
+def test_milestones_added_before_0003_get_defaults(engine: Engine) -> None:
+    """Rows written without the new columns (as before the migration) read as no reason and
+    an empty log: the server defaults."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO asks (id, team_id, status, requester, category, title, problem,"
+                " impact, desired_outcome, acceptance_criteria, out_of_scope, environment,"
+                " services, links, fields, no_deadline, created_at, updated_at, version_id)"
+                " VALUES (7, 'T1', 'accepted', 'U1', 'other', 't', '', '', '', '[]', '[]',"
+                " '[]', '[]', '[]', '{}', false, :at, :at, 1)"
+            ),
+            {"at": T0.replace(tzinfo=None)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO conversations (ask_id, team_id, source, tz, phase, asked, skipped,"
+                " urgency) VALUES (7, 'T1', 'cli', 'UTC', 'submitted', '[]', '[]', 'none')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO milestones (ask_id, position, title, done_criterion, status)"
+                " VALUES (7, 0, 'old one', '', 'on_track')"
+            )
+        )
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    with uow_factory() as uow:
+        loaded = uow.asks.get(7)
+    assert loaded is not None
+    (milestone,) = loaded.ticket.milestones
+    assert (milestone.title, milestone.reason, milestone.log) == ("old one", "", [])
+    assert loaded.ticket.done_requested_at is None

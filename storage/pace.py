@@ -1,0 +1,299 @@
+"""Pacing of Slack Web API calls: token buckets that every replica shares.
+
+Each key (a method, ``"chat.postMessage"``, or a method and channel,
+``"chat.postMessage:C123"``) has a bucket of at most ``burst`` tokens that refills at
+``rate_per_minute``. Before a call the pacer takes a token::
+
+    wait = pace.take("chat.postMessage", now, default_rate_per_minute=50, burst=5)
+    if wait > 0: sleep(wait) and ask again           # nothing was taken
+    ... call ...
+    on HTTP 429: pace.penalize(key, now, retry_after)  # block, and slow down
+    on success:  pace.reward(key, now, ceiling=50)     # speed up again, gradually
+
+Semantics (the same for ``MemoryPaceStore`` and ``SqlPaceStore``; ``Bucket`` holds them):
+
+* ``take``: a new key starts with a full bucket at ``default_rate_per_minute``; later calls use
+  the key's current rate (penalties and rewards change it). The bucket is refilled for the time
+  since its last use (not counting time it was blocked). With a token available it is taken
+  and the answer is 0.0; otherwise nothing is taken and the answer is the seconds until one is.
+  While the key is blocked the answer is the rest of the block;
+* ``penalize`` (a 429 with ``Retry-After``): the key is blocked until ``now + retry_after``,
+  its rate multiplied by ``factor`` (not below ``floor`` per minute) and its success count
+  reset. After the block one call may go at once, the next ones at the new rate. The 429s of
+  calls that were in flight together count once: while a penalty's block lasts, a further
+  penalty only extends the block. A key never taken is only blocked; its rate is set by its
+  first ``take``;
+* ``reward`` (a call went through): every ``every`` (10) successes since the last penalty
+  the rate grows by ``step`` (10 %), up to ``ceiling`` (pass the method's documented rate;
+  None: no limit). Never lowers the rate. Nothing for a key never taken;
+* ``rate``: the key's current rate per minute; 0.0 when it has none yet.
+
+Times come from the caller (tests control them) and must be timezone-aware. Clocks of
+replicas may disagree a little: a bucket's time never moves backwards, so a replica whose
+clock is behind refills nothing until it catches up.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol, cast
+
+from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import PaceRow
+
+REWARD_EVERY: Final = 10
+_EPSILON: Final = 1e-9  # float slack: a bucket refilled to 0.9999999999 holds a token
+
+
+class PaceStore(Protocol):
+    """Shared token buckets for API calls (see the module docstring)."""
+
+    def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        """Take a token: 0.0 when taken, else the seconds to wait (nothing taken)."""
+
+    def penalize(
+        self,
+        key: str,
+        now: datetime,
+        retry_after: float,
+        factor: float = 0.5,
+        floor: float = 1.0,
+    ) -> None:
+        """Slack answered 429: block the key for ``retry_after`` s and slow it down."""
+
+    def reward(
+        self,
+        key: str,
+        now: datetime,
+        step: float = 0.1,
+        ceiling: float | None = None,
+    ) -> None:
+        """A call went through: count it; speed the key up gradually."""
+
+    def rate(self, key: str) -> float:
+        """The key's current rate per minute (0.0: none yet)."""
+
+
+def _aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at!r}: pacing needs timezone-aware times")
+
+
+@dataclass
+class Bucket:
+    """One key's state, and the rules both stores apply to it. ``rate_per_minute`` 0.0: not
+    set yet (the next ``take`` sets it to its default)."""
+
+    rate_per_minute: float
+    tokens: float
+    updated_at: datetime
+    blocked_until: datetime | None = None
+    successes_since_429: int = 0
+
+    @classmethod
+    def new(cls, now: datetime, rate_per_minute: float, burst: float) -> Bucket:
+        return cls(rate_per_minute=rate_per_minute, tokens=burst, updated_at=now)
+
+    def take(self, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        if default_rate_per_minute <= 0 or burst < 1:
+            raise ValueError("pacing needs a positive rate and a burst of at least 1")
+        if self.rate_per_minute <= 0:
+            self.rate_per_minute = default_rate_per_minute
+        if self.blocked_until is not None and now < self.blocked_until:
+            return (self.blocked_until - now).total_seconds()
+        start = self.updated_at
+        if self.blocked_until is not None and self.blocked_until > start:
+            start = self.blocked_until  # no refill while blocked
+        elapsed = max((now - start).total_seconds(), 0.0)
+        self.tokens = min(burst, self.tokens + elapsed * self.rate_per_minute / 60.0)
+        self.updated_at = max(self.updated_at, now)
+        if self.tokens >= 1.0 - _EPSILON:
+            self.tokens = max(self.tokens - 1.0, 0.0)
+            return 0.0
+        return (1.0 - self.tokens) * 60.0 / self.rate_per_minute
+
+    def penalize(self, now: datetime, retry_after: float, factor: float, floor: float) -> None:
+        still_blocked = self.blocked_until is not None and now < self.blocked_until
+        until = now + timedelta(seconds=max(retry_after, 0.0))
+        if not still_blocked and self.rate_per_minute > 0:
+            self.rate_per_minute = max(self.rate_per_minute * factor, floor)
+        if self.blocked_until is None or until > self.blocked_until:
+            self.blocked_until = until
+        self.tokens = 1.0
+        self.successes_since_429 = 0
+        self.updated_at = max(self.updated_at, now)
+
+    def reward(self, step: float, ceiling: float | None, every: int) -> None:
+        self.successes_since_429 += 1
+        if self.rate_per_minute <= 0 or self.successes_since_429 % max(every, 1):
+            return
+        grown = self.rate_per_minute * (1.0 + step)
+        if ceiling is not None:
+            grown = min(grown, ceiling)
+        self.rate_per_minute = max(self.rate_per_minute, grown)
+
+
+class MemoryPaceStore:
+    """``PaceStore`` in this process's memory (thread-safe): for tests and a single
+    process."""
+
+    def __init__(self, *, reward_every: int = REWARD_EVERY) -> None:
+        self.reward_every = reward_every
+        self._lock = threading.Lock()
+        self._buckets: dict[str, Bucket] = {}
+
+    def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        _aware(now)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = Bucket.new(now, default_rate_per_minute, burst)
+            wait = bucket.take(now, default_rate_per_minute, burst)
+            self._buckets[key] = bucket
+            return wait
+
+    def penalize(
+        self,
+        key: str,
+        now: datetime,
+        retry_after: float,
+        factor: float = 0.5,
+        floor: float = 1.0,
+    ) -> None:
+        _aware(now)
+        with self._lock:
+            bucket = self._buckets.setdefault(key, Bucket.new(now, 0.0, 1.0))
+            bucket.penalize(now, retry_after, factor, floor)
+
+    def reward(
+        self,
+        key: str,
+        now: datetime,
+        step: float = 0.1,
+        ceiling: float | None = None,
+    ) -> None:
+        _aware(now)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is not None:
+                bucket.reward(step, ceiling, self.reward_every)
+
+    def rate(self, key: str) -> float:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            return bucket.rate_per_minute if bucket is not None else 0.0
+
+
+_PACE = cast(Table, PaceRow.__table__)
+
+
+class SqlPaceStore:
+    """``PaceStore`` in the ``pace`` table, shared by every process on the database. Each
+    call is one short transaction that locks the key's row (PostgreSQL:
+    ``SELECT ... FOR UPDATE``; SQLite: the engine's ``BEGIN IMMEDIATE``), so concurrent takes
+    never hand out more tokens than the bucket holds."""
+
+    def __init__(self, engine: Engine, *, reward_every: int = REWARD_EVERY) -> None:
+        self.engine = engine
+        self.reward_every = reward_every
+
+    @staticmethod
+    def _load(connection: Connection, key: str) -> Bucket | None:
+        row = connection.execute(
+            select(_PACE).where(_PACE.c.key == key).with_for_update()
+        ).one_or_none()
+        if row is None:
+            return None
+        return Bucket(
+            rate_per_minute=row.rate_per_minute,
+            tokens=row.tokens,
+            updated_at=row.updated_at,
+            blocked_until=row.blocked_until,
+            successes_since_429=row.successes_since_429,
+        )
+
+    @staticmethod
+    def _values(bucket: Bucket) -> dict[str, Any]:
+        return {
+            "rate_per_minute": bucket.rate_per_minute,
+            "tokens": bucket.tokens,
+            "updated_at": bucket.updated_at,
+            "blocked_until": bucket.blocked_until,
+            "successes_since_429": bucket.successes_since_429,
+        }
+
+    def _load_or_create(self, connection: Connection, key: str, new: Bucket) -> Bucket:
+        bucket = self._load(connection, key)
+        if bucket is not None:
+            return bucket
+        dialect = connection.dialect.name
+        insert: Any
+        if dialect == "postgresql":
+            insert = postgresql.insert(_PACE)
+        elif dialect == "sqlite":
+            insert = sqlite.insert(_PACE)
+        else:
+            raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")
+        # Another process may create it at the same moment: then its row is the one.
+        connection.execute(
+            insert.values(key=key, **self._values(new)).on_conflict_do_nothing(
+                index_elements=["key"]
+            )
+        )
+        bucket = self._load(connection, key)
+        assert bucket is not None
+        return bucket
+
+    def _save(self, connection: Connection, key: str, bucket: Bucket) -> None:
+        connection.execute(update(_PACE).where(_PACE.c.key == key).values(self._values(bucket)))
+
+    def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        _aware(now)
+        with self.engine.begin() as connection:
+            bucket = self._load_or_create(
+                connection, key, Bucket.new(now, default_rate_per_minute, burst)
+            )
+            wait = bucket.take(now, default_rate_per_minute, burst)
+            self._save(connection, key, bucket)
+        return wait
+
+    def penalize(
+        self,
+        key: str,
+        now: datetime,
+        retry_after: float,
+        factor: float = 0.5,
+        floor: float = 1.0,
+    ) -> None:
+        _aware(now)
+        with self.engine.begin() as connection:
+            bucket = self._load_or_create(connection, key, Bucket.new(now, 0.0, 1.0))
+            bucket.penalize(now, retry_after, factor, floor)
+            self._save(connection, key, bucket)
+
+    def reward(
+        self,
+        key: str,
+        now: datetime,
+        step: float = 0.1,
+        ceiling: float | None = None,
+    ) -> None:
+        _aware(now)
+        with self.engine.begin() as connection:
+            bucket = self._load(connection, key)
+            if bucket is None:
+                return
+            bucket.reward(step, ceiling, self.reward_every)
+            self._save(connection, key, bucket)
+
+    def rate(self, key: str) -> float:
+        with self.engine.connect() as connection:
+            rate = connection.scalar(select(_PACE.c.rate_per_minute).where(_PACE.c.key == key))
+        return float(rate) if rate is not None else 0.0
+
+
+__all__ = ["REWARD_EVERY", "Bucket", "MemoryPaceStore", "PaceStore", "SqlPaceStore"]
