@@ -202,6 +202,8 @@ class FakeSlack:
         self.violations: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
         self.ratelimited: Counter[str] = Counter()
+        # (method, "forced" | "method" | "channel" | "workspace"): which limit answered 429
+        self.ratelimited_by: Counter[tuple[str, str]] = Counter()
         self._violations_expected = False
         self._inflight = 0
         self._last_activity = time.monotonic()
@@ -222,6 +224,7 @@ class FakeSlack:
         # behaviour knobs
         self._forced_limits: dict[str, deque[int]] = {}
         self._rules: dict[str, _RateRule] = {}
+        self._workspace_rules: dict[str, _RateRule] = {}
         self._limited_until: dict[Any, float] = {}
         self._delays: dict[str, float] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -351,9 +354,19 @@ class FakeSlack:
         with self._lock:
             self._rules[method] = _RateRule(per_minute, max(1.0, burst), per_channel)
 
+    def set_workspace_rate(self, method: str, per_minute: float, burst: float = 1) -> None:
+        """A workspace-wide token bucket for ``method`` on top of its ``set_rate`` rule, as
+        chat.postMessage has (about 1 per second per channel, plus a workspace-wide limit Slack
+        does not publish). A call goes through only when every bucket that applies has a
+        token; over either -> 429 with that bucket's Retry-After, and while a workspace-wide
+        Retry-After lasts every call of ``method`` (any channel) is a violation."""
+        with self._lock:
+            self._workspace_rules[method] = _RateRule(per_minute, max(1.0, burst), False)
+
     def clear_rate(self, method: str) -> None:
         with self._lock:
             self._rules.pop(method, None)
+            self._workspace_rules.pop(method, None)
             self._forced_limits.pop(method, None)
 
     def delay(self, method: str, seconds: float) -> None:
@@ -425,6 +438,7 @@ class FakeSlack:
             self.violations.clear()
             self.warnings.clear()
             self.ratelimited.clear()
+            self.ratelimited_by.clear()
 
     def wait_for(
         self,
@@ -759,7 +773,7 @@ class FakeSlack:
                     raise SlackError("invalid_auth")
                 retry_after = self._check_rate(method, args)
                 if retry_after is not None:
-                    self.ratelimited[method] += 1
+                    self.ratelimited[method] += 1  # ratelimited_by is counted in _check_rate
                     extra_headers["Retry-After"] = str(retry_after)
                     raise SlackError("ratelimited", status=429)
                 body = impl(args)
@@ -774,8 +788,10 @@ class FakeSlack:
     def _check_rate(self, method: str, args: dict[str, Any]) -> int | None:
         now = time.monotonic()
         rule = self._rules.get(method)
+        wide = self._workspace_rules.get(method)
         key: Any = (method, args.get("channel")) if rule and rule.per_channel else method
-        for k in {method, key}:
+        wide_key = ("workspace", method)
+        for k in {method, key, wide_key}:
             until = self._limited_until.get(k)
             if until is not None and now < until - RETRY_AFTER_TOLERANCE:
                 self.violations.append(
@@ -785,19 +801,33 @@ class FakeSlack:
         if forced:
             retry = forced.popleft()
             self._limited_until[method] = now + retry
+            self.ratelimited_by[(method, "forced")] += 1
             return retry
+        # Every bucket that applies must hold a token; only then is one taken from each.
+        checks: list[tuple[_RateRule, Any, Any, str]] = []
         if rule is not None:
-            rate = rule.per_minute / 60.0
-            tokens, last = rule.buckets.get(key, (rule.burst, now))
-            tokens = min(rule.burst, tokens + (now - last) * rate)
+            checks.append((rule, key, key, "channel" if rule.per_channel else "method"))
+        if wide is not None:
+            checks.append((wide, method, wide_key, "workspace"))
+        levels = []
+        for r, bucket_key, _, _ in checks:
+            tokens, last = r.buckets.get(bucket_key, (r.burst, now))
+            levels.append(min(r.burst, tokens + (now - last) * r.per_minute / 60.0))
+        if all(tokens >= 1 for tokens in levels):
+            for (r, bucket_key, _, _), tokens in zip(checks, levels, strict=True):
+                r.buckets[bucket_key] = (tokens - 1, now)
+            return None
+        retry_after: int | None = None
+        for (r, bucket_key, limited_key, cause), tokens in zip(checks, levels, strict=True):
+            r.buckets[bucket_key] = (tokens, now)
             if tokens >= 1:
-                rule.buckets[key] = (tokens - 1, now)
-                return None
-            rule.buckets[key] = (tokens, now)
+                continue
+            rate = r.per_minute / 60.0
             retry = max(1, math.ceil((1 - tokens) / rate)) if rate > 0 else 60
-            self._limited_until[key] = now + retry
-            return retry
-        return None
+            self._limited_until[limited_key] = now + retry
+            self.ratelimited_by[(method, cause)] += 1
+            retry_after = max(retry_after or 0, retry)
+        return retry_after
 
     # ------------------------------------------------------------------ store internals
 

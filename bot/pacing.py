@@ -1,0 +1,608 @@
+"""Pacing of every Slack Web API call: fast things stay fast under load.
+
+Every call takes a token from shared token buckets (``storage.pace.PaceStore``: in the
+database, so every replica keeps the same pace) before it goes out:
+
+* the **method's bucket** (key ``"chat.postMessage"``): the app's limit for the method in
+  the workspace. Documented tiers start at their published rate; chat.postMessage's
+  workspace-wide limit is not published, so it starts from a guess and is *learned*;
+* for chat.postMessage also the **channel's bucket** (``"chat.postMessage:C123"``): Slack's
+  "about 1 message per second per channel, short bursts allowed";
+* **lanes**: calls are INTERACTIVE (the default: someone clicked and waits) or BULK (nudges,
+  progress replies, digests: ``with lane(Lane.BULK): ...``). A bulk call waits for the
+  method's bucket, and while an interactive call of this process waits, bulk calls of the
+  method hold back. An interactive call that finds the method's bucket empty (a fan-out is
+  using all of it) takes a token from the method's **interactive reserve** instead
+  (``"chat.postMessage:reserve"``), so it never queues behind the bulk backlog, in this
+  replica or any other. What the reserve sends on top of the method's rate shows up as
+  429s when it pushes the total over Slack's limit, and the learning below then lowers the
+  method's rate: bulk ends up with what Slack allows minus what people are using.
+
+Learning, per method: a 429 blocks the method (and its reserve) for Retry-After, in every
+replica, and lowers its rate; successes while the bucket is what holds callers back raise it
+again. Until the first 429 of a method whose limit is unknown the rate doubles about every
+second (a fresh workspace finds its limit within seconds); the first 429 halves it. After
+that the rate creeps up by ``PROBE_GROWTH_PER_S`` (0.5 % a second) and a 429 takes
+``PROBE_PENALTY`` (20 %) off, or half when the previous one was less than
+``RECENT_PENALTY_S`` ago. Slack's own burst allowance absorbs the overshoot of each probe, so
+the rate hovers just under the limit with a 429 every ten to thirty seconds of saturation.
+
+Why chat.postMessage starts at 300 a minute: Slack publishes "1 per second per channel" and
+that there is a workspace-wide limit, but no number for it. 300 is a guess above every
+published tier (Tier 4 is "100+"): a guess above the real limit costs a short burst of 429s
+that the first halving corrects; one below it only makes the first fan-out ramp up (600 a
+minute after about two seconds of saturation, 2,400 after four). What is learned stays in the
+store for the next fan-out and the other replicas.
+
+``PacedWebClient`` is a drop-in ``WebClient`` whose every call (and every page of a paginated
+call) goes through a ``Pacer``, and which retries a 429 after Retry-After up to
+``MAX_RATE_LIMIT_RETRIES`` times, telling the pacer. When the pace store fails (the
+database is down) calls go out unpaced rather than not at all, and a Retry-After seen by
+this process is still honoured from memory. Bolt gives each request a plain ``WebClient`` of
+its own: ``pace_bolt_app(app, pacer)`` makes listeners' clients paced ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import math
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Final
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
+
+from storage.pace import PaceStore
+
+log = logging.getLogger(__name__)
+
+
+class Lane(enum.Enum):
+    """Who waits for a call: a person who just clicked (INTERACTIVE) or nobody (BULK)."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+# The lane of the calls made in the current context (thread / task); see ``lane``.
+CURRENT_LANE: Final[ContextVar[Lane]] = ContextVar("slack_pacing_lane", default=Lane.INTERACTIVE)
+
+
+@contextlib.contextmanager
+def lane(which: Lane) -> Iterator[None]:
+    """Make the Web API calls inside the block ``which`` lane's (default: INTERACTIVE)."""
+    token = CURRENT_LANE.set(which)
+    try:
+        yield
+    finally:
+        CURRENT_LANE.reset(token)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How a method is paced before anything is learned about it.
+
+    ``per_minute``/``burst``: the start rate and the burst of the method's shared bucket.
+    ``documented``: the rate is a published tier (start there and probe up slowly); False:
+    nobody knows, ramp up fast until the first 429. ``reserve_per_minute``/``reserve_burst``:
+    what interactive calls may send when bulk has emptied the bucket. ``channel_per_minute``/
+    ``channel_burst``: a per-channel bucket (chat.postMessage), None for none.
+    """
+
+    per_minute: float
+    burst: float
+    reserve_per_minute: float
+    reserve_burst: float
+    documented: bool = True
+    channel_per_minute: float | None = None
+    channel_burst: float = 1.0
+
+
+# Slack's tiers (per method, per app, per workspace): 1+, 20+, 50+ and 100+ a minute.
+TIER_1: Final = Limits(per_minute=1, burst=1, reserve_per_minute=1, reserve_burst=1)
+TIER_2: Final = Limits(per_minute=20, burst=5, reserve_per_minute=5, reserve_burst=2)
+TIER_3: Final = Limits(per_minute=50, burst=10, reserve_per_minute=12, reserve_burst=3)
+TIER_4: Final = Limits(per_minute=100, burst=20, reserve_per_minute=25, reserve_burst=5)
+# chat.postMessage: ~1/s per channel with short bursts, and an unpublished workspace-wide
+# limit (see the module docstring for the guess). The reserve lets people's replies through
+# at up to 4 a second while a fan-out saturates the method.
+POST_MESSAGE: Final = Limits(
+    per_minute=300,
+    burst=10,
+    reserve_per_minute=240,
+    reserve_burst=5,
+    documented=False,
+    channel_per_minute=60,
+    channel_burst=3,
+)
+METHOD_LIMITS: Final[Mapping[str, Limits]] = MappingProxyType(
+    {
+        "chat.postMessage": POST_MESSAGE,
+        "chat.update": TIER_3,
+        "chat.delete": TIER_3,
+        "chat.postEphemeral": TIER_4,
+        "chat.getPermalink": TIER_4,
+        "conversations.open": TIER_3,
+        "conversations.info": TIER_3,
+        "conversations.history": TIER_3,
+        "conversations.replies": TIER_3,
+        "conversations.list": TIER_2,
+        "users.info": TIER_4,
+        "users.list": TIER_2,
+        "users.lookupByEmail": TIER_3,
+        "usergroups.users.list": TIER_2,
+        "usergroups.list": TIER_2,
+        "reactions.add": TIER_3,
+        "reactions.remove": TIER_2,
+        "views.open": TIER_4,
+        "views.push": TIER_4,
+        "views.update": TIER_4,
+        "views.publish": TIER_4,
+        "auth.test": TIER_4,
+        "api.test": TIER_4,
+    }
+)
+DEFAULT_LIMITS: Final = TIER_3  # a method not listed above
+
+RESERVE_SUFFIX: Final = ":reserve"
+RAMP_DOUBLING_S: Final = 1.0  # unknown limit, before its first 429: double this often
+RAMP_MAX_STEP: Final = 1.0  # ... but never more than double per reward round
+RAMP_PENALTY: Final = 0.5  # the first 429 of a ramp halves the rate
+PROBE_GROWTH_PER_S: Final = 0.005  # after that: +0.5 % a second while saturated
+PROBE_PENALTY: Final = 0.8  # ... and a 429 takes 20 % off
+RECENT_PENALTY_S: Final = 3.0  # a 429 this soon after the last block: halve instead
+FLOOR_FRACTION: Final = 0.1  # never below a tenth of the start rate
+SATURATED_S: Final = 2.0  # a bucket that made someone wait this recently is the bottleneck
+RATE_REFRESH_S: Final = 0.25  # how stale the cached rate of a key may be
+INTERACTIVE_YIELD_S: Final = 0.02  # how often held-back bulk calls look again
+MIN_SLEEP_S: Final = 0.001
+CHANNEL_HOT_S: Final = 2.0  # two posts to one channel this close: a 429 is the channel's
+CHANNELS_REMEMBERED: Final = 4096
+MAX_RATE_LIMIT_RETRIES: Final = 3
+STORE_ERROR_LOG_EVERY_S: Final = 60.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _KeyState:
+    """What this process knows about one key beyond the store."""
+
+    ramping: bool
+    rate: float = 0.0
+    rate_at: float = -math.inf
+    waited_at: float = -math.inf
+    penalty_end: float = -math.inf
+    blocked_until: float = -math.inf
+
+
+class Pacer:
+    """Paces Web API calls with shared token buckets (see the module docstring).
+
+    ``clock`` gives the wall-clock time (timezone-aware): buckets are shared between
+    processes and hosts, so a monotonic clock, which each host starts anywhere, would not do.
+    ``sleep`` waits; tests pass a fake pair.
+    """
+
+    def __init__(
+        self,
+        store: PaceStore,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        limits: Mapping[str, Limits] = METHOD_LIMITS,
+        default_limits: Limits = DEFAULT_LIMITS,
+        reward_every: int | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.sleep = sleep
+        self.limits = limits
+        self.default_limits = default_limits
+        # The store grows a rate once per this many successes (storage.pace.REWARD_EVERY).
+        self.reward_every = reward_every or int(getattr(store, "reward_every", 10))
+        self._lock = threading.Lock()
+        self._keys: dict[str, _KeyState] = {}
+        self._interactive_waiting: Counter[str] = Counter()
+        self._channel_posts: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._store_error_logged = -math.inf
+
+    def __copy__(self) -> Pacer:
+        return self  # shared state: a copy (Bolt deep-copies lazy listeners' clients) is this
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Pacer:
+        return self
+
+    # -- public API ------------------------------------------------------------------------
+
+    @staticmethod
+    def lane(which: Lane) -> contextlib.AbstractContextManager[None]:
+        """``with pacer.lane(Lane.BULK): ...``: the same as the module's ``lane``."""
+        return lane(which)
+
+    def limits_for(self, method: str) -> Limits:
+        return self.limits.get(method, self.default_limits)
+
+    def acquire(self, method: str, channel: str | None = None, lane: Lane | None = None) -> None:
+        """Block until a call of ``method`` (to ``channel``) may go out in ``lane`` (default:
+        the context's, see ``lane``)."""
+        which = lane or CURRENT_LANE.get()
+        limits = self.limits_for(method)
+        key = self._channel_key(method, channel, limits)
+        if key is not None and limits.channel_per_minute is not None:
+            self._wait(key, limits.channel_per_minute, limits.channel_burst)
+            self._note_channel_post(key)
+        if which is Lane.INTERACTIVE:
+            self._acquire_interactive(method, limits)
+        else:
+            self._acquire_bulk(method, limits)
+
+    def on_success(self, method: str, channel: str | None = None) -> None:
+        """The call went through Slack's rate limiter (answered, not with 429)."""
+        limits = self.limits_for(method)
+        self._reward(method, limits, ceiling=None)
+        key = self._channel_key(method, channel, limits)
+        if key is not None:
+            self._reward(key, limits, ceiling=limits.channel_per_minute)
+
+    def on_rate_limited(self, method: str, channel: str | None, retry_after: float) -> None:
+        """Slack answered 429 with ``retry_after``: block the method (and its interactive
+        reserve) that long everywhere, and slow down what was too fast."""
+        retry_after = max(float(retry_after), 0.0)
+        limits = self.limits_for(method)
+        now_dt = self.clock()
+        now = now_dt.timestamp()
+        channel_key = self._channel_key(method, channel, limits)
+        blame_channel = channel_key is not None and self._channel_is_hot(channel_key)
+        floor = max(limits.per_minute * FLOOR_FRACTION, 0.1)
+        with self._lock:
+            state = self._state(method, limits)
+            if blame_channel:
+                factor = 1.0  # only blocked: Retry-After is honoured for the whole method
+            elif state.ramping or now - state.penalty_end < RECENT_PENALTY_S:
+                factor = RAMP_PENALTY
+            else:
+                factor = PROBE_PENALTY
+            state.ramping = False
+            before = state.rate
+            state.penalty_end = max(state.penalty_end, now + retry_after)
+            state.blocked_until = max(state.blocked_until, now + retry_after)
+            state.rate_at = -math.inf  # read the new rate next time
+            reserve = self._state(method + RESERVE_SUFFIX, limits)
+            reserve.blocked_until = max(reserve.blocked_until, now + retry_after)
+            if channel_key is not None:
+                channel_state = self._state(channel_key, limits)
+                channel_state.blocked_until = max(channel_state.blocked_until, now + retry_after)
+        self._store_call(self.store.penalize, method, now_dt, retry_after, factor, floor)
+        self._store_call(self.store.penalize, method + RESERVE_SUFFIX, now_dt, retry_after, 1.0)
+        if channel_key is not None and blame_channel:
+            channel_floor = max((limits.channel_per_minute or 1.0) * FLOOR_FRACTION, 0.1)
+            self._store_call(
+                self.store.penalize, channel_key, now_dt, retry_after, RAMP_PENALTY, channel_floor
+            )
+        log.info(
+            "Slack answered 429 to %s%s (Retry-After %.0f s): slowing the %s (was %.0f/min)",
+            method,
+            f" in {channel}" if channel else "",
+            retry_after,
+            "channel" if blame_channel else "method",
+            before,
+        )
+
+    def rate(self, method: str) -> float:
+        """The method's current shared rate per minute (0.0: not used yet)."""
+        return self._read_rate(method)
+
+    # -- acquiring -------------------------------------------------------------------------
+
+    def _acquire_interactive(self, method: str, limits: Limits) -> None:
+        reserve = method + RESERVE_SUFFIX
+        registered = False
+        try:
+            while True:
+                wait = self._take(method, limits.per_minute, limits.burst)
+                if wait <= 0:
+                    return
+                reserve_wait = self._take(reserve, limits.reserve_per_minute, limits.reserve_burst)
+                if reserve_wait <= 0:
+                    return
+                if not registered:
+                    registered = True
+                    with self._lock:
+                        self._interactive_waiting[method] += 1
+                self._sleep(min(wait, reserve_wait))
+        finally:
+            if registered:
+                with self._lock:
+                    self._interactive_waiting[method] -= 1
+
+    def _acquire_bulk(self, method: str, limits: Limits) -> None:
+        while True:
+            with self._lock:
+                held_back = self._interactive_waiting[method] > 0
+            if held_back:
+                self._sleep(INTERACTIVE_YIELD_S)
+                continue
+            wait = self._take(method, limits.per_minute, limits.burst)
+            if wait <= 0:
+                return
+            self._sleep(wait)
+
+    def _wait(self, key: str, per_minute: float, burst: float) -> None:
+        while (wait := self._take(key, per_minute, burst)) > 0:
+            self._sleep(wait)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleep(max(seconds, MIN_SLEEP_S))  # a wait rounded to nothing must still pass time
+
+    def _take(self, key: str, per_minute: float, burst: float) -> float:
+        """0.0 when a token of ``key`` was taken, else the seconds to wait."""
+        now_dt = self.clock()
+        now = now_dt.timestamp()
+        with self._lock:
+            blocked = self._keys[key].blocked_until - now if key in self._keys else 0.0
+        if blocked > 0:  # a Retry-After this process saw: no need to ask the store
+            return blocked
+        wait = float(self._store_call(self.store.take, key, now_dt, per_minute, burst, default=0.0))
+        if wait > 0:
+            with self._lock:
+                self._state(key, self.limits_for(key.split(":", 1)[0])).waited_at = now
+        return wait
+
+    # -- learning --------------------------------------------------------------------------
+
+    def _reward(self, key: str, limits: Limits, ceiling: float | None) -> None:
+        now_dt = self.clock()
+        now = now_dt.timestamp()
+        with self._lock:
+            state = self._keys.get(key)
+            if state is None or now - state.waited_at > SATURATED_S:
+                return  # the bucket held nobody back: its rate says nothing
+        rate = self._cached_rate(key, limits, now)
+        if rate <= 0:
+            return
+        span = self.reward_every * 60.0 / rate  # seconds the next round of successes takes
+        if state.ramping:
+            step = min(RAMP_MAX_STEP, 2.0 ** (span / RAMP_DOUBLING_S) - 1.0)
+        else:
+            step = (1.0 + PROBE_GROWTH_PER_S) ** span - 1.0
+        self._store_call(self.store.reward, key, now_dt, step, ceiling)
+
+    def _cached_rate(self, key: str, limits: Limits, now: float) -> float:
+        with self._lock:
+            state = self._state(key, limits)
+            if now - state.rate_at <= RATE_REFRESH_S:
+                return state.rate
+        rate = self._read_rate(key)
+        with self._lock:
+            if 0 < rate < state.rate * 0.999:
+                # Another replica (or an in-flight call) was answered 429: learn from it too.
+                state.ramping = False
+                state.penalty_end = max(state.penalty_end, now)
+            state.rate, state.rate_at = rate, now
+        return rate
+
+    def _read_rate(self, key: str) -> float:
+        return float(self._store_call(self.store.rate, key, default=0.0))
+
+    def _state(self, key: str, limits: Limits) -> _KeyState:
+        """The key's local state (caller holds the lock)."""
+        state = self._keys.get(key)
+        if state is None:
+            ramping = False
+            if not limits.documented and ":" not in key:
+                stored = self._store_call(self.store.rate, key, default=0.0)
+                # Never used, or never changed from the guess: nothing learned yet.
+                ramping = stored <= 0 or math.isclose(stored, limits.per_minute)
+            state = self._keys[key] = _KeyState(ramping=ramping)
+        return state
+
+    # -- channels --------------------------------------------------------------------------
+
+    @staticmethod
+    def _channel_key(method: str, channel: str | None, limits: Limits) -> str | None:
+        if not channel or limits.channel_per_minute is None:
+            return None
+        return f"{method}:{channel}"
+
+    def _note_channel_post(self, key: str) -> None:
+        now = self.clock().timestamp()
+        with self._lock:
+            _, last = self._channel_posts.pop(key, (-math.inf, -math.inf))
+            self._channel_posts[key] = (last, now)
+            while len(self._channel_posts) > CHANNELS_REMEMBERED:
+                self._channel_posts.popitem(last=False)
+
+    def _channel_is_hot(self, key: str) -> bool:
+        with self._lock:
+            previous, last = self._channel_posts.get(key, (-math.inf, -math.inf))
+        return last - previous < CHANNEL_HOT_S
+
+    # -- the store -------------------------------------------------------------------------
+
+    def _store_call(self, fn: Callable[..., Any], *args: Any, default: Any = None) -> Any:
+        """Call the store; if it fails, log (now and then) and carry on unpaced."""
+        try:
+            return fn(*args)
+        except Exception:
+            now = time.monotonic()
+            if now - self._store_error_logged > STORE_ERROR_LOG_EVERY_S:
+                self._store_error_logged = now
+                log.exception("the pace store failed; Slack calls go out unpaced meanwhile")
+            return default
+
+
+def _channel_of(*sources: Mapping[str, Any] | None) -> str | None:
+    for source in sources:
+        if source:
+            channel = source.get("channel")
+            if isinstance(channel, str) and channel:
+                return channel
+    return None
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name in ("Retry-After", "retry-after"):
+        value = headers.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                return max(float(value), 0.0)
+    return 1.0
+
+
+class PacedWebClient(WebClient):
+    """A ``WebClient`` whose every call goes through ``pacer`` first (see the module
+    docstring). The lane comes from the context (``with lane(Lane.BULK): ...``), INTERACTIVE
+    by default. A 429 is reported to the pacer and the call retried once the pacer lets it
+    (after Retry-After), at most ``max_rate_limit_retries`` times; then the 429 is raised as
+    ``SlackApiError`` as usual. slack_sdk's ``RateLimitErrorRetryHandler`` is dropped from
+    ``retry_handlers`` (it would sleep and retry unseen by the pacer); the other handlers
+    (connection errors) stay."""
+
+    def __init__(
+        self,
+        *args: Any,
+        pacer: Pacer,
+        max_rate_limit_retries: int = MAX_RATE_LIMIT_RETRIES,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pacer = pacer
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self.retry_handlers = [
+            handler
+            for handler in self.retry_handlers
+            if not isinstance(handler, RateLimitErrorRetryHandler)
+        ]
+
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+        auth: dict[str, Any] | None = None,
+    ) -> SlackResponse:
+        channel = _channel_of(json, data, params)
+        retries = 0
+        while True:
+            self.pacer.acquire(api_method, channel)
+            try:
+                response = super().api_call(
+                    api_method,
+                    http_verb=http_verb,
+                    files=files,
+                    data=data,
+                    params=params,
+                    json=json,
+                    headers=dict(headers) if headers is not None else None,  # it is updated
+                    auth=auth,
+                )
+            except SlackApiError as error:
+                if error.response.status_code != 429:
+                    self.pacer.on_success(api_method, channel)  # it passed the rate limiter
+                    raise
+                self.pacer.on_rate_limited(
+                    api_method, channel, _retry_after(error.response.headers)
+                )
+                # A file already read cannot be sent again.
+                if retries >= self.max_rate_limit_retries or files:
+                    raise
+                retries += 1
+                continue
+            self.pacer.on_success(api_method, channel)
+            return response
+
+    def _request_for_pagination(
+        self, api_url: str, req_args: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The next page of a paginated call (``for page in client.conversations_history(...)``):
+        paced like ``api_call``."""
+        method = api_url.split("?", 1)[0].rsplit("/", 1)[-1]
+        channel = _channel_of(req_args.get("json"), req_args.get("data"), req_args.get("params"))
+        retries = 0
+        while True:
+            self.pacer.acquire(method, channel)
+            page: dict[str, Any] = super()._request_for_pagination(api_url, req_args)
+            if page.get("status_code") != 429:
+                self.pacer.on_success(method, channel)
+                return page
+            self.pacer.on_rate_limited(method, channel, _retry_after(page.get("headers") or {}))
+            if retries >= self.max_rate_limit_retries:
+                return page  # SlackResponse.validate raises the 429
+            retries += 1
+
+
+def paced_copy(client: WebClient, pacer: Pacer) -> PacedWebClient:
+    """A ``PacedWebClient`` with ``client``'s token, base URL, timeout, proxy, headers, team,
+    logger and retry handlers."""
+    return PacedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=list(client.retry_handlers),
+        pacer=pacer,
+    )
+
+
+def pace_bolt_app(app: App, pacer: Pacer) -> None:
+    """Pace the ``client`` (and ``say``) that ``app``'s listeners get.
+
+    ``App(client=PacedWebClient(...))`` is not enough: since slack_bolt 1.15 every request
+    gets a new plain ``WebClient`` built from the app client's settings, not its class. This
+    registers a global middleware that swaps it for a ``PacedWebClient`` with the same
+    settings. Listeners then pick their lane with ``with lane(Lane.BULK): ...``; the default,
+    INTERACTIVE, is right for a reply to a click.
+    """
+
+    def use_paced_client(context: BoltContext, next: Callable[[], None]) -> None:
+        if not isinstance(context.client, PacedWebClient):
+            context["client"] = paced_copy(context.client, pacer)
+        next()
+
+    app.use(use_paced_client)
+
+
+__all__ = [
+    "CURRENT_LANE",
+    "DEFAULT_LIMITS",
+    "MAX_RATE_LIMIT_RETRIES",
+    "METHOD_LIMITS",
+    "POST_MESSAGE",
+    "TIER_1",
+    "TIER_2",
+    "TIER_3",
+    "TIER_4",
+    "Lane",
+    "Limits",
+    "PacedWebClient",
+    "Pacer",
+    "lane",
+    "pace_bolt_app",
+    "paced_copy",
+]
