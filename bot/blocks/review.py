@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
-from bot.blocks import kit
+from bot.blocks import kit, milestones
 from bot.blocks.intake import EDIT_ACTION, readiness_text, show, ticket_blocks
 from bot.slack_text import day, safe, user
 from intake.conversation import Conversation
@@ -96,15 +97,22 @@ def card(
     return kit.message(f"{ticket.key}: {ticket.title} ({ticket.status.value})", blocks)
 
 
-def owner_message(ticket: Ticket, template: RequestTemplate) -> dict[str, Any]:
-    """The DM to the owner: the ticket and the buttons to move it along."""
-    blocks = [
-        kit.section(
-            f":wave: You own *{safe(ticket.key or '', 20)}*, requested by {user(ticket.requester)}."
-        ),
-        *ticket_blocks(ticket, template, heading=ticket.key or "Ask"),
-        kit.context(status_line(ticket)),
-    ]
+def owner_message(
+    ticket: Ticket, template: RequestTemplate, today: date | None = None
+) -> dict[str, Any]:
+    """The DM to the owner: the ticket, its milestones with their buttons (updated in place
+    as they change) and the buttons to move it along."""
+    greeting = kit.section(
+        f":wave: You own *{safe(ticket.key or '', 20)}*, requested by {user(ticket.requester)}."
+    )
+    # The plan is shown once, with its buttons, instead of the ticket's milestone summary.
+    about = ticket_blocks(replace(ticket, milestones=[]), template, heading=ticket.key or "Ask")
+    plan = milestones.milestone_plan(ticket, today=today) if ticket.milestones else []
+    status = kit.context(status_line(ticket))
+    if milestones.text_size([greeting, *about, *plan, status]) > milestones.MESSAGE_TEXT_BUDGET:
+        plan = milestones.milestone_plan(ticket, today=today, compact=True)
+        about = about[:3]  # heading, facts, problem
+    blocks = [greeting, *about, status, *plan]
     buttons = _buttons(ticket, for_owner=True)
     if buttons:
         blocks.append(kit.actions(*buttons, block_id=f"owner:{ticket.id}"))
