@@ -5,46 +5,51 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import errors, listeners
 from bot.announcer import Announcer
+from bot.background import follow_through
 from bot.bootstrap import Container
 from bot.home import HomeTabs
 from bot.leads import Leads
 from bot.listeners.deps import Deps
+from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
 from bot.replier import Replier
+from storage.pace import SqlPaceStore
 
 log = logging.getLogger(__name__)
 
 SLACK_API = "https://slack.com/api/"
 
 
-def make_client(container: Container) -> WebClient:
+def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
+    """The Web API client: every call goes through the pacer, whose learned limits every
+    replica shares through the database (see bot.pacing)."""
     settings = container.settings
     assert settings.slack_bot_token is not None
-    return WebClient(
+    return PacedWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url or SLACK_API,
         timeout=10,
-        # Connection errors and 429s (honouring Retry-After) are retried a bounded number of
-        # times; slack_sdk retries neither 429s nor anything else by default.
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        # Connection errors are retried a bounded number of times; 429s are the pacer's.
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+        pacer=pacer or make_pacer(container),
     )
 
 
-def create_app(container: Container, *, socket_mode: bool = False) -> App:
+def make_pacer(container: Container) -> Pacer:
+    return Pacer(SqlPaceStore(container.db_engine))
+
+
+def create_app(
+    container: Container, *, socket_mode: bool = False, pacer: Pacer | None = None
+) -> App:
     settings = container.settings
     settings.require_slack(socket_mode=socket_mode)
-    client = make_client(container)
+    pacer = pacer or make_pacer(container)
+    client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
     app = App(
         client=client,
@@ -73,7 +78,10 @@ def create_app(container: Container, *, socket_mode: bool = False) -> App:
         leads=leads,
         homes=homes,
         templates=container.templates,
+        milestones=container.milestones,
+        followthrough=follow_through(container, client),
     )
+    pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     errors.register(app)
     listeners.register(app, deps)
     return app

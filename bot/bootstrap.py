@@ -13,6 +13,7 @@ from bot.webhooks import WebhookSender
 from intake.assistant import RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
+from intake.milestone_service import MilestoneService
 from intake.review import ReviewService
 from intake.service import IntakeService
 from intake.templates import TemplateError, load_templates
@@ -31,6 +32,7 @@ class Container:
     intake: IntakeService
     review: ReviewService
     clock: Clock
+    milestones: MilestoneService
     webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
 
 
@@ -63,7 +65,8 @@ def build(
     )
     service = IntakeService(uow_factory, engine, clock, id_prefix=settings.intake_id_prefix)
     review = ReviewService(uow_factory, clock)
-    return Container(settings, db_engine, templates, service, review, clock, webhooks)
+    milestones = MilestoneService(uow_factory, clock)
+    return Container(settings, db_engine, templates, service, review, clock, milestones, webhooks)
 
 
 def _require_current_schema(db_engine: Engine) -> None:

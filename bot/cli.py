@@ -145,6 +145,77 @@ def asks_export(fmt: str) -> None:
     )
 
 
+@main.group(help="The weekly follow-through: owner nudges, progress replies, channel digest.")
+def digest() -> None:
+    pass
+
+
+@digest.command("preview", help="Print what a run now would send. Sends nothing.")
+@friendly_errors
+def digest_preview() -> None:
+    from bot.background import follow_through
+    from bot.blocks.kit import text_of
+
+    container = _container()
+    planned = follow_through(container, client=None).preview()
+    if not planned:
+        click.echo("Nothing to send: no milestones due, no active asks, no digest channel.")
+    for item in planned:
+        where = f"{item.channel} (thread {item.thread_ts})" if item.thread_ts else item.channel
+        click.echo(f"=== {item.kind} to {where} · {item.period}")
+        click.echo(text_of(item.payload))
+        for reply in item.payload.get("thread") or []:
+            click.echo("  --- in the thread:")
+            click.echo(text_of(reply))
+        click.echo()
+
+
+@digest.command(
+    "run",
+    help="Run this week's nudges, progress replies and digest now and send them "
+    "(the scheduled path; once per ISO week however often it runs).",
+)
+@friendly_errors
+def digest_run() -> None:
+    from bot.app import make_client
+    from bot.background import follow_through
+    from bot.sender import OutboxSender
+
+    container = _container()
+    container.settings.require_slack(socket_mode=True)
+    client = make_client(container)
+    report = follow_through(container, client).tick(force=True)
+    sent = OutboxSender(container.db_engine, client, container.clock).run_once()
+    click.echo(
+        f"Queued {report.nudges} nudges, {report.progress} progress replies and "
+        f"{report.digests} digest(s); sent {sent} message(s). Messages to people outside their "
+        "08:00-18:00 wait for their morning."
+    )
+
+
+@main.command(
+    help="Run the scheduler and the senders without the HTTP server (a separate worker "
+    "process; set INTAKE_RUN_SCHEDULER=false on the serve replicas then)."
+)
+@friendly_errors
+def worker() -> None:
+    import signal
+    import threading
+
+    from bot.app import make_client
+    from bot.background import start_background
+
+    container = _container()
+    container.settings.require_slack(socket_mode=True)
+    background = start_background(container, make_client(container), schedule=True)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    click.echo("worker running: follow-through scheduler, outbox and webhook senders")
+    stopping.wait()
+    background.stop()
+
+
 @main.group(help="Database schema.")
 def db() -> None:
     pass

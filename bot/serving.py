@@ -72,19 +72,20 @@ def create_server(wsgi: WsgiApp, host: str, port: int, threads: int = 8) -> Any:
 def serve(container: Any, *, host: str, port: int) -> None:
     """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise. Blocks."""
     from bot.app import create_app
+    from bot.background import start_background
 
     settings = container.settings
-    if container.webhooks is not None:
-        container.webhooks.start()  # delivers status-change events in the background
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         app = create_app(container, socket_mode=True)
+        start_background(container, app.client, schedule=settings.intake_run_scheduler)
         log.info("connecting to Slack in Socket Mode")
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         handler.start()  # type: ignore[no-untyped-call]
         return
     app = create_app(container)
+    start_background(container, app.client, schedule=settings.intake_run_scheduler)
     server = create_server(WsgiApp(app, container.db_engine), host, port)
     log.info(
         "listening on http://%s:%s (Slack: POST /slack/events, health: GET /healthz)",

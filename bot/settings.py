@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     intake_timezone: str = "UTC"
     intake_templates_dir: Path | None = None
     intake_id_prefix: str = Field("PLAT", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    intake_digest_schedule: str = "0 9 * * 1"  # cron, in INTAKE_TIMEZONE: Mondays 09:00
+    intake_run_scheduler: bool = True  # false when a separate `intake-bot worker` runs it
     intake_webhook_url: str | None = None
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
@@ -89,6 +91,19 @@ class Settings(BaseSettings):
     def _check_templates_dir(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a directory")
+        return value
+
+    @field_validator("intake_digest_schedule")
+    @classmethod
+    def _check_schedule(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a cron schedule like '0 9 * * 1' (Mondays 09:00): {exc}"
+            ) from None
         return value
 
     @field_validator("intake_webhook_url")

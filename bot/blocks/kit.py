@@ -90,3 +90,19 @@ def option(text: str, value: str) -> dict[str, Any]:
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """chat.postMessage / chat.update arguments: a notification fallback and the blocks."""
     return {"text": truncate(text, MESSAGE_TEXT), "blocks": blocks[:MESSAGE_BLOCKS]}
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """A message's readable text, block by block (for previews in a terminal)."""
+    lines: list[str] = []
+    for block in message.get("blocks") or []:
+        if block.get("text"):
+            lines.append(block["text"]["text"])
+        lines += [field["text"] for field in block.get("fields") or []]
+        lines += [e["text"] for e in block.get("elements") or [] if e.get("type") == "mrkdwn"]
+        buttons = [
+            e["text"]["text"] for e in block.get("elements") or [] if e.get("type") == "button"
+        ]
+        if buttons:
+            lines.append("  ".join(f"[{b}]" for b in buttons))
+    return "\n".join(lines) or str(message.get("text", ""))

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, review, shortcuts, views
+from bot.listeners import (
+    actions,
+    commands,
+    events,
+    followup,
+    milestones,
+    review,
+    shortcuts,
+    views,
+)
 from bot.listeners.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    for group in (commands, events, actions, review, shortcuts, views):
+    for group in (commands, events, actions, review, milestones, followup, shortcuts, views):
         group.register(app, deps)

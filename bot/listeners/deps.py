@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.announcer import Announcer
+from bot.followthrough import FollowThrough
 from bot.home import HomeTabs
 from bot.leads import Leads
 from bot.people import People
 from bot.replier import Replier
+from intake.milestone_service import MilestoneService
 from intake.review import ReviewService
 from intake.service import IntakeService
 from intake.templates.model import TemplateSet
@@ -24,3 +26,5 @@ class Deps:
     leads: Leads
     homes: HomeTabs
     templates: TemplateSet
+    milestones: MilestoneService
+    followthrough: FollowThrough

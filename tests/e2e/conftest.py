@@ -13,8 +13,10 @@ import pytest
 
 from bot.app import create_app
 from bot.bootstrap import Container, build
+from bot.pacing import Limits, Pacer
 from bot.serving import WsgiApp, create_server
 from bot.settings import load_settings
+from storage.pace import MemoryPaceStore
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -29,6 +31,14 @@ LEADS_GROUP = "S0LEADS"
 OWNER = "U0OWEN"
 # Monday 23 Nov 2026, 09:30 in Berlin.
 START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+
+
+def unhurried_pacer() -> Pacer:
+    """A pacer that never waits: these tests type faster than people do, and the pacing
+    itself is tested on its own (tests/unit/test_pacing.py, tests/e2e/test_pacing.py and
+    benchmarks/fanout.py)."""
+    fast = Limits(per_minute=60_000, burst=10_000, reserve_per_minute=60_000, reserve_burst=10_000)
+    return Pacer(MemoryPaceStore(), limits={}, default_limits=fast)
 
 
 class MovableClock:
@@ -73,7 +83,7 @@ class BotServer:
         self.container = build(settings, clock=self.clock, migrate=True)
         if self.container.webhooks is not None:
             self.container.webhooks.start()  # as `serve` does
-        app = create_app(self.container)
+        app = create_app(self.container, pacer=unhurried_pacer())
         self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
         port = self._server.effective_port
         self.events_url = f"http://127.0.0.1:{port}/slack/events"

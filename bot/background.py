@@ -1,0 +1,55 @@
+"""The work that runs beside the request handlers, started in one place: the follow-through
+scheduler, the outbox sender for weekly messages, and the webhook sender. `serve` runs them
+with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.bootstrap import Container
+from bot.followthrough import FollowThrough
+from bot.scheduler import start_scheduler
+from bot.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+
+def follow_through(container: Container, client: WebClient | None) -> FollowThrough:
+    settings = container.settings
+    return FollowThrough(
+        container.intake,
+        container.db_engine,
+        client,
+        default_tz=settings.intake_timezone,
+        digest_channel=settings.intake_digest_channel,
+        digest_schedule=settings.intake_digest_schedule,
+        auto_complete=container.milestones.auto_complete,
+    )
+
+
+@dataclass
+class Background:
+    follow: FollowThrough
+    sender: OutboxSender
+    scheduler: BackgroundScheduler | None
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self.sender.stop()
+
+
+def start_background(container: Container, client: WebClient, *, schedule: bool) -> Background:
+    """Start the senders (always: they drain what any replica queued) and, with ``schedule``,
+    the scheduler that queues the weekly messages."""
+    follow = follow_through(container, client)
+    sender = OutboxSender(container.db_engine, client, container.clock)
+    sender.start()
+    if container.webhooks is not None:
+        container.webhooks.start()
+    scheduler = start_scheduler(follow) if schedule else None
+    return Background(follow, sender, scheduler)

@@ -1,0 +1,367 @@
+"""The weekly follow-through jobs: owner nudges, requester progress replies, the channel digest,
+and completing asks whose requester never answered "is it done?".
+
+Exactly once, across replicas and restarts: every run claims its (job, period) row and queues
+its messages in the same transaction, each under a unique key (kind, recipient, period). The
+messages are sent by bot.sender from the outbox. A scheduler tick on any replica may run these
+at any time; whatever was already claimed is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.followup import digest_messages, progress_message
+from bot.blocks.milestones import auto_completed
+from bot.blocks.nudge import nudge_message
+from bot.pacing import Lane, lane
+from intake.followup import (
+    NUDGE_AT,
+    QUIET_BEFORE,
+    QUIET_FROM,
+    build_digest,
+    in_waking_hours,
+    iso_week,
+    nudge_for,
+    owners,
+    progress,
+    week_start,
+    weekly_due,
+)
+from intake.review import Decision
+from intake.service import IntakeService
+from intake.ticket import Status, Ticket
+from storage import followthrough as store
+
+log = logging.getLogger(__name__)
+
+TZ_FRESH = timedelta(days=7)  # how long a person's time zone from users.info is trusted
+
+
+def replica_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message a run would queue: under ``key``, once per (``job``, ``period``)."""
+
+    job: str
+    period: str
+    key: str
+    kind: str
+    team_id: str
+    channel: str
+    payload: dict[str, Any]
+    not_before: datetime
+    counter: str  # the RunReport field it counts toward
+    thread_ts: str | None = None
+
+
+@dataclass
+class RunReport:
+    """What one run queued (for logs and `intake-bot digest run`)."""
+
+    nudges: int = 0
+    progress: int = 0
+    digests: int = 0
+    completed: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+class FollowThrough:
+    def __init__(
+        self,
+        service: IntakeService,
+        engine: Any,
+        client: WebClient | None,
+        *,
+        default_tz: str,
+        digest_channel: str | None,
+        digest_schedule: str,
+        auto_complete: Callable[[datetime], list[Decision]] | None = None,
+        replica: str | None = None,
+    ) -> None:
+        self.service = service
+        self.engine = engine
+        self.client = client
+        self.default_tz = default_tz
+        self.digest_channel = digest_channel
+        self.digest_trigger = CronTrigger.from_crontab(
+            digest_schedule, timezone=ZoneInfo(default_tz)
+        )
+        self.auto_complete = auto_complete  # MilestoneService.auto_complete, when wired
+        self.replica = replica or replica_id()
+
+    # -- one scheduler tick ------------------------------------------------------------------
+
+    def tick(self, now: datetime | None = None, *, force: bool = False) -> RunReport:
+        """Queue whatever is due now, once. ``force`` (``digest run``) does this week's work at
+        once instead of waiting for Monday 09:00 and the digest schedule; each person still
+        only gets messages inside their 08:00-18:00 (else they wait for their next 08:00)."""
+        now = now or self.service.clock.now()
+        report = RunReport()
+        with lane(Lane.BULK):  # background work: people clicking buttons go first
+            planned = self.plan(now, force=force)
+        for item in planned:
+            if self._queue_once(item, now):
+                setattr(report, item.counter, getattr(report, item.counter) + 1)
+        report.completed += self._complete(now)
+        return report
+
+    def preview(self, now: datetime | None = None) -> list[Planned]:
+        """What a run now would queue (nothing is queued or sent)."""
+        return self.plan(now or self.service.clock.now(), force=True, skip_claimed=False)
+
+    def plan(
+        self, now: datetime, *, force: bool = False, skip_claimed: bool = True
+    ) -> list[Planned]:
+        tickets = self.service.list()
+        by_team: dict[str, list[Ticket]] = defaultdict(list)
+        for ticket in tickets:
+            by_team[ticket.team_id].append(ticket)
+        planned: list[Planned] = []
+        for team_id, team_tickets in by_team.items():
+            planned += self._nudges(team_id, team_tickets, now, force, skip_claimed)
+            planned += self._progress(team_id, team_tickets, now, force, skip_claimed)
+        planned += self._digest(tickets, now, force, skip_claimed)
+        return planned
+
+    def _nudges(
+        self, team_id: str, tickets: list[Ticket], now: datetime, force: bool, skip_claimed: bool
+    ) -> list[Planned]:
+        planned = []
+        for owner in sorted(owners(tickets)):
+            tz = self.timezone(team_id, owner)
+            period = self._period(now, tz, force)
+            job = f"nudge:{team_id}:{owner}"
+            if period is None or (skip_claimed and self._claimed(job, period)):
+                continue
+            if self._snoozed(team_id, owner, now) and not force:
+                continue
+            nudge = nudge_for(owner, tickets, now.astimezone(ZoneInfo(tz)).date())
+            if nudge is None:
+                continue  # someone with nothing due gets nothing
+            planned.append(
+                Planned(
+                    job=job,
+                    period=period,
+                    key=f"{job}:{period}",
+                    kind="nudge",
+                    team_id=team_id,
+                    channel=owner,
+                    payload={**nudge_message(nudge), "tz": tz},
+                    not_before=_not_before(now, tz),
+                    counter="nudges",
+                )
+            )
+        return planned
+
+    def _progress(
+        self, team_id: str, tickets: list[Ticket], now: datetime, force: bool, skip_claimed: bool
+    ) -> list[Planned]:
+        planned = []
+        for ticket in tickets:
+            if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS) or ticket.id is None:
+                continue
+            tz = self.timezone(team_id, ticket.requester)
+            period = self._period(now, tz, force)
+            job = f"progress:{team_id}:{ticket.id}"
+            if period is None or (skip_claimed and self._claimed(job, period)):
+                continue
+            report = progress(ticket, now - timedelta(days=7))
+            thread = self.service.get(ticket.id).thread
+            if report is None or thread is None:
+                continue
+            planned.append(
+                Planned(
+                    job=job,
+                    period=period,
+                    key=f"{job}:{period}",
+                    kind="progress",
+                    team_id=team_id,
+                    channel=thread.channel,
+                    payload={**progress_message(report), "tz": tz},
+                    not_before=_not_before(now, tz),
+                    thread_ts=thread.ts,
+                    counter="progress",
+                )
+            )
+        return planned
+
+    def _digest(
+        self, tickets: list[Ticket], now: datetime, force: bool, skip_claimed: bool
+    ) -> list[Planned]:
+        if not self.digest_channel:
+            return []
+        fire = self.last_digest_time(now)
+        if fire is None and not force:
+            return []
+        period = iso_week((fire or now).astimezone(ZoneInfo(self.default_tz)).date())
+        if skip_claimed and self._claimed("digest", period):
+            return []
+        today = now.astimezone(ZoneInfo(self.default_tz)).date()
+        undelivered = [m.key for m in store.given_up(self.engine, now - timedelta(days=7))]
+        main, details = digest_messages(build_digest(tickets, now, today, undelivered=undelivered))
+        return [
+            Planned(
+                job="digest",
+                period=period,
+                key=f"digest:{self.digest_channel}:{period}",
+                kind="digest",
+                team_id="",
+                channel=self.digest_channel,
+                payload={**main, "thread": details},
+                not_before=now,
+                counter="digests",
+            )
+        ]
+
+    def _complete(self, now: datetime) -> int:
+        if self.auto_complete is None:
+            return 0
+        day = now.date().isoformat()
+        with store.transaction(self.engine) as session:
+            if not store.claim_run(session, "auto_complete", day, self.replica, now):
+                return 0
+        decisions = self.auto_complete(now)
+        for decision in decisions:  # tell each requester, once, in their intake thread
+            ticket, thread = decision.conversation.ticket, decision.conversation.thread
+            if thread is None or ticket.id is None:
+                continue
+            with store.transaction(self.engine) as session:
+                store.enqueue_message(
+                    session,
+                    key=f"auto_complete:{ticket.team_id}:{ticket.id}",
+                    kind="auto_complete",
+                    team_id=ticket.team_id,
+                    channel=thread.channel,
+                    payload=auto_completed(ticket),
+                    at=now,
+                    thread_ts=thread.ts,
+                )
+        return len(decisions)
+
+    def _queue_once(self, item: Planned, now: datetime) -> bool:
+        """Claim the run's period and queue its message in one transaction: exactly once."""
+        with store.transaction(self.engine) as session:
+            if not store.claim_run(session, item.job, item.period, self.replica, now):
+                return False
+            store.enqueue_message(
+                session,
+                key=item.key,
+                kind=item.kind,
+                team_id=item.team_id,
+                channel=item.channel,
+                payload=item.payload,
+                at=now,
+                not_before=item.not_before,
+                thread_ts=item.thread_ts,
+            )
+        return True
+
+    def _claimed(self, job: str, period: str) -> bool:
+        with store.transaction(self.engine) as session:
+            return store.claimed(session, job, period)
+
+    def _snoozed(self, team_id: str, user: str, now: datetime) -> bool:
+        with store.transaction(self.engine) as session:
+            person = store.get_person(session, team_id, user)
+        return bool(person and person.snoozed_until and person.snoozed_until > now)
+
+    # -- snooze --------------------------------------------------------------------------------
+
+    def snooze(self, team_id: str, user: str, choice: str, now: datetime) -> str:
+        """The owner's snooze on a nudge: "day" queues the nudge again for their next 09:00;
+        "week" keeps further reminders away until next Monday's. Returns the note to show."""
+        tz = self.timezone(team_id, user)
+        local = now.astimezone(ZoneInfo(tz))
+        if choice == "week":
+            monday = week_start(local.date()) + timedelta(days=7)
+            until = datetime.combine(monday, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+            with store.transaction(self.engine) as session:
+                person = store.get_person(session, team_id, user) or store.Person(team_id, user)
+                person.snoozed_until = until
+                store.save_person(session, person, now)
+            return ":zzz: Snoozed: no more reminders this week."
+        tomorrow = local.date() + timedelta(days=1)
+        again = datetime.combine(tomorrow, NUDGE_AT, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+        nudge = nudge_for(user, [t for t in self.service.list(team_id=team_id)], tomorrow)
+        if nudge is not None:
+            with store.transaction(self.engine) as session:
+                store.enqueue_message(
+                    session,
+                    key=f"nudge:{team_id}:{user}:again:{tomorrow.isoformat()}",
+                    kind="nudge",
+                    team_id=team_id,
+                    channel=user,
+                    payload={**nudge_message(nudge), "tz": tz},
+                    at=now,
+                    not_before=again,
+                )
+        return f":alarm_clock: I'll remind you tomorrow ({tomorrow:%a}) at 09:00."
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def _period(self, now: datetime, tz: str, force: bool) -> str | None:
+        if force:
+            return iso_week(now.astimezone(ZoneInfo(tz)).date())
+        return weekly_due(now, tz)
+
+    def last_digest_time(self, now: datetime) -> datetime | None:
+        """The digest's latest scheduled time at or before ``now`` within the past week (a
+        replica that was down at that time still sends it when it comes back, once)."""
+        start = now - timedelta(days=7)
+        fire = self.digest_trigger.get_next_fire_time(None, start)
+        latest = None
+        while fire is not None and fire <= now:
+            latest = fire
+            fire = self.digest_trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        return latest
+
+    def timezone(self, team_id: str, user: str) -> str:
+        """The person's time zone: cached in the database for all replicas, refreshed from
+        users.info once a week; the configured default when Slack cannot say."""
+        now = datetime.now(UTC)
+        with store.transaction(self.engine) as session:
+            person = store.get_person(session, team_id, user)
+            if (
+                person
+                and person.tz
+                and person.tz_fetched_at
+                and now - person.tz_fetched_at < TZ_FRESH
+            ):
+                return person.tz
+        tz = self.default_tz
+        if self.client is not None:
+            try:
+                tz = self.client.users_info(user=user)["user"].get("tz") or self.default_tz
+            except SlackApiError as exc:
+                log.info("users.info for %s failed (%s)", user, exc.response.get("error"))
+        with store.transaction(self.engine) as session:
+            person = store.get_person(session, team_id, user) or store.Person(team_id, user)
+            person.tz, person.tz_fetched_at = tz, now
+            store.save_person(session, person)
+        return tz
+
+
+def _not_before(now: datetime, tz: str) -> datetime:
+    """Now, or the person's next 08:00 when it is night where they are."""
+    if in_waking_hours(now, tz):
+        return now
+    local = now.astimezone(ZoneInfo(tz))
+    day: date = local.date() if local.hour < QUIET_BEFORE else local.date() + timedelta(days=1)
+    assert QUIET_FROM > QUIET_BEFORE
+    return datetime.combine(day, time(QUIET_BEFORE), tzinfo=ZoneInfo(tz)).astimezone(UTC)

@@ -1,0 +1,52 @@
+"""APScheduler (3.x) running the follow-through inside `serve` or as `intake-bot worker`.
+
+One job with a fixed id ticks every few minutes; each tick queues whatever is due (see
+bot.followthrough), so the schedule lives in the data, not in the scheduler's memory: a
+replica that was down at 09:00 catches up when it comes back, and several replicas ticking
+at once still queue each message once (the database decides).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.followthrough import FollowThrough
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "intake-followthrough"
+TICK_MINUTES = 5
+
+
+def start_scheduler(follow: FollowThrough, *, minutes: float = TICK_MINUTES) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        _tick,
+        IntervalTrigger(minutes=minutes, timezone=UTC),
+        args=[follow],
+        id=JOB_ID,
+        replace_existing=True,
+        coalesce=True,  # ticks missed while busy or down collapse into one
+        max_instances=1,
+        misfire_grace_time=3600,
+        next_run_time=datetime.now(UTC),  # and one right away at start
+    )
+    scheduler.start()
+    log.info("follow-through scheduler started (every %s minutes)", minutes)
+    return scheduler
+
+
+def _tick(follow: FollowThrough) -> None:
+    report = follow.tick()
+    if report.nudges or report.progress or report.digests or report.completed:
+        log.info(
+            "follow-through queued %d nudges, %d progress replies, %d digests; completed %d asks",
+            report.nudges,
+            report.progress,
+            report.digests,
+            report.completed,
+        )

@@ -1,0 +1,176 @@
+"""Sending the queued weekly messages (bot.followthrough) from the outbox, once each.
+
+Before a send the row is marked as sending; after it, Slack's ts is recorded. A row that was
+marked but never recorded (a crash in between) is looked up in its channel by the outbox key
+carried in the message's metadata, and only sent again when it is not there. Everything goes
+through the paced client's bulk lane, so people clicking buttons are served first; a row that
+keeps failing is retried with backoff and, past the limit, kept and reported in the digest.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.pacing import Lane, lane
+from intake.clock import Clock
+from intake.followup import QUIET_BEFORE, in_waking_hours
+from storage import followthrough as store
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "intake_outbox"
+LOOKBACK = 200  # how many of a channel's newest messages are searched for an unrecorded send
+
+
+class OutboxSender:
+    def __init__(
+        self, engine: Any, client: WebClient, clock: Clock, *, poll_interval: float = 1.0
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- rounds ------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Send everything due; the number sent."""
+        sent = 0
+        while True:
+            batch = store.due_messages(self.engine, self.clock.now(), limit=50)
+            if not batch:
+                return sent
+            for item in batch:
+                sent += self._send(item)
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the loop alive; the row is retried on the next round
+                log.exception("outbox round failed")
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    # -- one message --------------------------------------------------------------------------
+
+    def _send(self, item: store.OutgoingMessage) -> int:
+        now = self.clock.now()
+        payload = dict(item.payload)
+        tz = payload.pop("tz", None)
+        thread = payload.pop("thread", None)  # digest details, posted under the digest once sent
+        if item.sending_at is not None:  # a send began and was never recorded (a crash)
+            found = self._find_sent(item)
+            if found is not None:
+                log.info("outbox %s was sent before an interruption; recorded it", item.key)
+                self._sent(item, found[1], found[0])
+                return 0
+        if tz and not in_waking_hours(now, tz):  # never a DM at night, even when sends run late
+            store.release_messages(self.engine, [item.id], _next_morning(now, tz))
+            return 0
+        store.mark_sending(self.engine, item.id, now)
+        args: dict[str, Any] = {
+            "channel": item.channel,
+            "text": payload.get("text", ""),
+            "blocks": payload.get("blocks"),
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": item.key}},
+        }
+        if item.thread_ts:
+            args["thread_ts"] = item.thread_ts
+        try:
+            with lane(Lane.BULK):
+                response = self.client.chat_postMessage(**args)
+        except SlackApiError as exc:
+            retry_after = (
+                exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+            )
+            error = str(exc.response.get("error") or exc.response.status_code)
+            keeps = store.mark_failed(
+                self.engine,
+                item.id,
+                error,
+                self.clock.now(),
+                retry_after=float(retry_after) if retry_after else None,
+            )
+            (log.warning if keeps else log.error)(
+                "outbox %s failed (%s)%s", item.key, error, "" if keeps else "; gave up"
+            )
+            return 0
+        if thread:
+            with store.transaction(self.engine) as session:
+                for n, reply in enumerate(thread):
+                    store.enqueue_message(
+                        session,
+                        key=f"{item.key}:reply:{n}",
+                        kind=f"{item.kind}_detail",
+                        team_id=item.team_id,
+                        channel=str(response["channel"]),
+                        payload=reply,
+                        at=self.clock.now(),
+                        thread_ts=str(response["ts"]),
+                    )
+        self._sent(item, str(response["ts"]), str(response["channel"]))
+        return 1
+
+    def _sent(self, item: store.OutgoingMessage, ts: str, channel: str) -> None:
+        store.mark_sent(self.engine, item.id, ts, channel, self.clock.now())
+
+    def _find_sent(self, item: store.OutgoingMessage) -> tuple[str, str] | None:
+        """The message of ``item`` if Slack has it (carried in its metadata), else None."""
+        channel = item.channel
+        try:
+            if channel.startswith(("U", "W")):
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            # The newest messages are enough: it was posted just before the interruption. (No
+            # `oldest` bound: it would tie the lookup to this host's clock agreeing with Slack's.)
+            history = self.client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=LOOKBACK
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "could not look up outbox %s (%s); sending it again",
+                item.key,
+                exc.response.get("error"),
+            )
+            return None
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == item.key
+            ):
+                return channel, str(message["ts"])
+        return None
+
+
+def _next_morning(now: datetime, tz: str) -> datetime:
+    """The person's next 08:00."""
+    local = now.astimezone(ZoneInfo(tz))
+    morning = local.replace(hour=QUIET_BEFORE, minute=0, second=0, microsecond=0)
+    if local.hour >= QUIET_BEFORE:
+        morning += timedelta(days=1)
+    return morning
