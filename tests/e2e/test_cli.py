@@ -154,3 +154,40 @@ def test_serve_runs_the_bot_over_http(env: dict[str, str], fake_slack: FakeSlack
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_digest_preview_prints_the_digest_and_sends_nothing(env: dict[str, str]) -> None:
+    chat = "\n".join(
+        [
+            "we need a postgres db for billing asap",
+            "2",
+            "200 GB",
+            "invoices stop",
+            "billing-api connects",
+            "submit",
+        ]
+    )
+    run(env, "chat", "--user", "alice", stdin=chat)
+    result = run({**env, "INTAKE_DIGEST_CHANNEL": "C0DIGEST"}, "digest", "preview")
+    assert result.returncode == 0, result.stderr
+    assert "=== digest to C0DIGEST" in result.stdout
+    assert "Review queue:* 1 waiting" in result.stdout and "PLAT-1" in result.stdout
+
+
+def test_worker_runs_until_stopped(env: dict[str, str], fake_slack: FakeSlack) -> None:
+    worker_env = {**env, "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake_slack.api_url}
+    process = subprocess.Popen(
+        [INTAKE_BOT, "worker"],
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "worker running" in process.stdout.readline()
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "follow-through scheduler started" in stderr and "Traceback" not in stderr

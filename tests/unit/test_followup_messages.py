@@ -62,3 +62,9 @@ def test_a_progress_reply_names_what_is_blocked_and_why() -> None:
     message = progress_message(report)
     assert "Blocked:* Provisioned: why" in message["blocks"][0]["text"]["text"]
     assert validate_message(message["text"], message["blocks"]) == []
+
+
+def test_messages_the_bot_gave_up_on_are_reported_in_the_digest() -> None:
+    digest = build_digest([], NOW, date(2026, 11, 23), undelivered=["nudge:T1:U0OWEN:2026-W47"])
+    main, _ = digest_messages(digest)
+    assert "1 message(s) could not be delivered: nudge:T1:U0OWEN:2026-W47" in str(main["blocks"])
