@@ -24,11 +24,10 @@ from intake.clock import Clock
 from intake.conversation import Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
-from intake.ports import UnitOfWork, UnitOfWorkFactory
-from intake.review import Decision
-from intake.service import BOT, NotFound, retry_on_conflict
+from intake.ports import UnitOfWorkFactory
+from intake.review import Decision, load_ask, record_attempt
+from intake.service import BOT, retry_on_conflict
 from intake.ticket import (
-    AuditEntry,
     HistoryEntry,
     Milestone,
     MilestoneChange,
@@ -205,7 +204,7 @@ class MilestoneService:
         """The requester confirms the work is done: the ask is done (lifecycle COMPLETE)."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             try:
                 if ticket.requester != actor:
@@ -218,11 +217,11 @@ class MilestoneService:
                     ticket, Action.COMPLETE, actor, _ON_THE_OWNERS_REQUEST, now, CONFIRMED_NOTE
                 )
             except (Refusal, MilestoneRefusal) as refusal:
-                _audit(uow, ask_id, now, actor, CONFIRM, refusal.outcome, refusal.reason)
+                record_attempt(uow, ask_id, now, actor, CONFIRM, refusal.outcome, refusal.reason)
                 uow.commit()
                 raise
-            _audit(uow, ask_id, now, actor, CONFIRM, "ok", "")
-            _audit(uow, ask_id, now, actor, Action.COMPLETE.value, "ok", CONFIRMED_NOTE)
+            record_attempt(uow, ask_id, now, actor, CONFIRM, "ok", "")
+            record_attempt(uow, ask_id, now, actor, Action.COMPLETE.value, "ok", CONFIRMED_NOTE)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
             uow.commit()
@@ -237,7 +236,7 @@ class MilestoneService:
         now = self.clock.now()
         reason = reason.strip()[: milestones.REASON_MAX]
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             try:
                 _check_answer(ticket, actor)
@@ -249,7 +248,7 @@ class MilestoneService:
                         ticket, milestone, MilestoneStatus.ON_TRACK, actor, now, why
                     )
             except MilestoneRefusal as refusal:
-                _audit(uow, ask_id, now, actor, NOT_DONE, refusal.outcome, refusal.reason)
+                record_attempt(uow, ask_id, now, actor, NOT_DONE, refusal.outcome, refusal.reason)
                 uow.commit()
                 raise
             ticket.done_requested_at = None
@@ -257,7 +256,7 @@ class MilestoneService:
             note = f"Not done yet: {reason}" + (f" (reopened: {reopened})" if reopened else "")
             entry = HistoryEntry(now, actor, ticket.status, ticket.status, note[:1000])
             ticket.history.append(entry)
-            _audit(uow, ask_id, now, actor, NOT_DONE, "ok", note)
+            record_attempt(uow, ask_id, now, actor, NOT_DONE, "ok", note)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
             uow.commit()
@@ -291,7 +290,7 @@ class MilestoneService:
                 return None  # answered, changed or completed since the list was read
             roles = lifecycle.RULES[Action.COMPLETE].roles
             entry = lifecycle.apply(ticket, Action.COMPLETE, BOT, roles, now, AUTO_COMPLETE_NOTE)
-            _audit(uow, ask_id, now, BOT, Action.COMPLETE.value, "ok", AUTO_COMPLETE_NOTE)
+            record_attempt(uow, ask_id, now, BOT, Action.COMPLETE.value, "ok", AUTO_COMPLETE_NOTE)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
             uow.commit()
@@ -302,11 +301,11 @@ class MilestoneService:
     ) -> Conversation:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             try:
                 may(conversation.ticket)
             except MilestoneRefusal as refusal:
-                _audit(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
                 uow.commit()
                 raise
         return conversation
@@ -325,7 +324,7 @@ class MilestoneService:
         moves to in progress, by the same person."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             seen = len(ticket.history)
             try:
@@ -335,7 +334,7 @@ class MilestoneService:
                     roles = lifecycle.roles_of(ticket, actor, is_lead=start_as_lead)
                     started = lifecycle.apply(ticket, Action.START, actor, roles, now, STARTED_NOTE)
             except (MilestoneRefusal, Refusal) as refusal:
-                _audit(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
                 uow.commit()
                 raise
             ask_requester = withdrawn = False
@@ -346,11 +345,11 @@ class MilestoneService:
             elif ticket.done_requested_at is not None:
                 ticket.done_requested_at = None
                 withdrawn = True
-            _audit(
+            record_attempt(
                 uow, ask_id, now, actor, action, "ok", milestones.describe(made, milestone.title)
             )
             if started is not None:
-                _audit(uow, ask_id, now, actor, Action.START.value, "ok", STARTED_NOTE)
+                record_attempt(uow, ask_id, now, actor, Action.START.value, "ok", STARTED_NOTE)
             for entry in ticket.history[seen:]:
                 uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
@@ -386,16 +385,3 @@ def _check_answer(ticket: Ticket, actor: str) -> None:
 def _overdue_answer(ticket: Ticket, now: datetime) -> bool:
     asked = ticket.done_requested_at
     return asked is not None and now - asked >= AUTO_COMPLETE_AFTER and pending_confirmation(ticket)
-
-
-def _load(uow: UnitOfWork, ask_id: int) -> Conversation:
-    conversation = uow.asks.get(ask_id)
-    if conversation is None:
-        raise NotFound(ask_id)
-    return conversation
-
-
-def _audit(
-    uow: UnitOfWork, ask_id: int, now: datetime, actor: str, action: str, outcome: str, note: str
-) -> None:
-    uow.record_audit(ask_id, AuditEntry(now, actor, action, outcome, note[:500]))

@@ -66,12 +66,14 @@ class ReviewService:
         (recorded in the audit trail)."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             roles = lifecycle.roles_of(conversation.ticket, actor, is_lead=is_lead)
             try:
                 lifecycle.check(conversation.ticket, action, roles)
             except Refusal as refusal:
-                _audit(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+                record_attempt(
+                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
+                )
                 uow.commit()
                 raise
         return conversation
@@ -162,7 +164,7 @@ class ReviewService:
     ) -> Decision:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             previous_owner = ticket.owner
             roles = lifecycle.roles_of(ticket, actor, is_lead=is_lead)
@@ -171,12 +173,14 @@ class ReviewService:
             try:
                 entry = lifecycle.apply(ticket, action, actor, roles, now, note)
             except Refusal as refusal:
-                _audit(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+                record_attempt(
+                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
+                )
                 uow.commit()
                 raise
             if change is not None:
                 change(ticket)
-            _audit(uow, ask_id, now, actor, action, "ok", note)
+            record_attempt(uow, ask_id, now, actor, action.value, "ok", note)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
             uow.commit()
@@ -185,7 +189,7 @@ class ReviewService:
     @retry_on_conflict
     def _update(self, ask_id: int, change: Callable[[Conversation], None]) -> None:
         with self.uow_factory() as uow:
-            conversation = _load(uow, ask_id)
+            conversation = load_ask(uow, ask_id)
             change(conversation)
             uow.asks.save(conversation)
             uow.commit()
@@ -228,14 +232,16 @@ def next_milestone(ticket: Ticket, today: date) -> Milestone | None:
     return dated[0] if dated else (pending[0] if pending else None)
 
 
-def _load(uow: UnitOfWork, ask_id: int) -> Conversation:
+def load_ask(uow: UnitOfWork, ask_id: int) -> Conversation:
+    """The ask, or NotFound."""
     conversation = uow.asks.get(ask_id)
     if conversation is None:
         raise NotFound(ask_id)
     return conversation
 
 
-def _audit(
-    uow: UnitOfWork, ask_id: int, now: datetime, actor: str, action: Action, outcome: str, note: str
+def record_attempt(
+    uow: UnitOfWork, ask_id: int, now: datetime, actor: str, action: str, outcome: str, note: str
 ) -> None:
-    uow.record_audit(ask_id, AuditEntry(now, actor, action.value, outcome, note[:500]))
+    """One line of the ask's audit trail."""
+    uow.record_audit(ask_id, AuditEntry(now, actor, action, outcome, note[:500]))

@@ -106,3 +106,36 @@ def text_of(message: dict[str, Any]) -> str:
         if buttons:
             lines.append("  ".join(f"[{b}]" for b in buttons))
     return "\n".join(lines) or str(message.get("text", ""))
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    """An input whose element's action_id is its block_id (unique in the view, as Slack
+    wants; bot.forms reads values back by block_id)."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def modal(
+    callback_id: str, title: str, submit: str, blocks: list[Block], private_metadata: str = ""
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, VIEW_TITLE),
+        "submit": plain(submit, VIEW_TITLE),
+        "close": plain("Cancel", VIEW_TITLE),
+        "blocks": blocks[:VIEW_BLOCKS],
+    }
+    if private_metadata:
+        view["private_metadata"] = truncate(private_metadata, 3000)
+    return view

@@ -356,7 +356,7 @@ def reason_form(
             f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 150)}\n{ask} "
             "The requester and the platform leads will see it."
         ),
-        _input(
+        kit.input_block(
             "reason",
             "Reason",
             text_element(current, multiline=True, max_length=REASON_MAX),
@@ -379,8 +379,8 @@ def due_form(ticket: Ticket, index: int, meta: dict[str, Any]) -> dict[str, Any]
             f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 150)}\n{now} "
             "The old date and your reason are kept, and the requester sees them."
         ),
-        _input("due", "New due date", picker),
-        _input(
+        kit.input_block("due", "New due date", picker),
+        kit.input_block(
             "reason",
             "Why does the date move?",
             text_element("", multiline=True, max_length=REASON_MAX),
@@ -392,10 +392,10 @@ def due_form(ticket: Ticket, index: int, meta: dict[str, Any]) -> dict[str, Any]
 def add_form(ticket: Ticket, meta: dict[str, Any]) -> dict[str, Any]:
     blocks = [
         kit.section(f"A new milestone for *{safe(ticket.key or '', 20)}*."),
-        _input("title", "Title", text_element("", max_length=150)),
-        _input("due", "Due", {"type": "datepicker"}, optional=True),
-        _input("done", "Done when…", text_element("", max_length=500), optional=True),
-        _input(
+        kit.input_block("title", "Title", text_element("", max_length=150)),
+        kit.input_block("due", "Due", {"type": "datepicker"}, optional=True),
+        kit.input_block("done", "Done when…", text_element("", max_length=500), optional=True),
+        kit.input_block(
             "owner",
             "Owner (default: the ask's owner)",
             {"type": "users_select", "placeholder": kit.plain("Choose a person", 150)},
@@ -412,7 +412,9 @@ def not_done_form(ticket: Ticket, meta: dict[str, Any]) -> dict[str, Any]:
             f"What is still missing on *{safe(ticket.key or '', 20)}*? The owner will see your "
             "answer."
         ),
-        _input("reason", "What is missing", text_element("", multiline=True, max_length=500)),
+        kit.input_block(
+            "reason", "What is missing", text_element("", multiline=True, max_length=500)
+        ),
     ]
     options = [
         kit.option(f"{i + 1}. {m.title}", str(i))
@@ -420,7 +422,7 @@ def not_done_form(ticket: Ticket, meta: dict[str, Any]) -> dict[str, Any]:
     ]
     if options:
         blocks.append(
-            _input(
+            kit.input_block(
                 "milestone",
                 "Which milestone is not done? (optional)",
                 {"type": "static_select", "options": options},
@@ -438,24 +440,4 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
 def _modal(
     callback: str, title: str, submit: str, blocks: list[kit.Block], meta: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback,
-        "private_metadata": json.dumps(meta, separators=(",", ":"))[:3000],
-        "title": kit.plain(title, kit.VIEW_TITLE),
-        "submit": kit.plain(submit, kit.VIEW_TITLE),
-        "close": kit.plain("Cancel", kit.VIEW_TITLE),
-        "blocks": blocks[: kit.VIEW_BLOCKS],
-    }
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
-) -> kit.Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": kit.plain(label, 2000),
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
+    return kit.modal(callback, title, submit, blocks, json.dumps(meta, separators=(",", ":")))

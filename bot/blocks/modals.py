@@ -12,7 +12,7 @@ from intake.ticket import CORE_FIELDS, Milestone, Priority, Size, Ticket
 EDIT_CALLBACK = "intake_edit_modal"
 NEW_REQUEST_CALLBACK = "intake_new_request"
 INPUT_LIMIT = 3000
-VALUE = "value"  # placeholder action_id; _input() gives each element its block's id
+VALUE = "value"  # placeholder action_id; kit.input_block() gives each element its block's id
 
 # Fields every draft has, in the form's order, with the element that edits them.
 TEXT_FIELDS = (
@@ -35,7 +35,7 @@ def new_request() -> dict[str, Any]:
         "submit": kit.plain("Start", kit.VIEW_TITLE),
         "close": kit.plain("Cancel", kit.VIEW_TITLE),
         "blocks": [
-            _input(
+            kit.input_block(
                 "ask",
                 "What do you need from the platform team?",
                 text_element(
@@ -51,8 +51,8 @@ def edit(
     ask_id: int, ticket: Ticket, template: RequestTemplate, templates: TemplateSet
 ) -> dict[str, Any]:
     blocks: list[kit.Block] = [
-        _input("title", "Title", text_element(ticket.title, max_length=150)),
-        _input(
+        kit.input_block("title", "Title", text_element(ticket.title, max_length=150)),
+        kit.input_block(
             "category",
             "Request type",
             _select([(t.name, t.id) for t in templates], ticket.category),
@@ -68,11 +68,11 @@ def edit(
             )
             continue
         blocks.append(
-            _input(name, label, text_element(value, multiline=True), optional=not required)
+            kit.input_block(name, label, text_element(value, multiline=True), optional=not required)
         )
     for name, label in LIST_FIELDS:
         blocks.append(
-            _input(
+            kit.input_block(
                 name,
                 label,
                 text_element("\n".join(getattr(ticket, name)), multiline=True),
@@ -82,7 +82,7 @@ def edit(
     date_element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE}
     if ticket.deadline:
         date_element["initial_date"] = ticket.deadline.isoformat()
-    blocks.append(_input("deadline", "Deadline", date_element, optional=True))
+    blocks.append(kit.input_block("deadline", "Deadline", date_element, optional=True))
     no_deadline_option = kit.option("There is no deadline", "yes")
     checkbox: dict[str, Any] = {
         "type": "checkboxes",
@@ -91,7 +91,7 @@ def edit(
     }
     if ticket.no_deadline:
         checkbox["initial_options"] = [no_deadline_option]
-    blocks.append(_input("no_deadline", "No deadline?", checkbox, optional=True))
+    blocks.append(kit.input_block("no_deadline", "No deadline?", checkbox, optional=True))
     env_spec = template.field("environment")
     env_options = (
         [o.value for o in env_spec.options]
@@ -99,7 +99,7 @@ def edit(
         else ["production", "staging", "development"]
     )
     blocks.append(
-        _input(
+        kit.input_block(
             "environment",
             "Environment",
             _multi_select(env_options, ticket.environment),
@@ -107,7 +107,7 @@ def edit(
         )
     )
     blocks.append(
-        _input(
+        kit.input_block(
             "services",
             "Services (comma-separated)",
             text_element(", ".join(ticket.services)),
@@ -115,7 +115,7 @@ def edit(
         )
     )
     blocks.append(
-        _input(
+        kit.input_block(
             "priority",
             "Priority",
             _select([(p.value, p.value) for p in Priority], ticket.priority),
@@ -123,7 +123,7 @@ def edit(
         )
     )
     blocks.append(
-        _input(
+        kit.input_block(
             "size", "Size", _select([(s.value, s.value) for s in Size], ticket.size), optional=True
         )
     )
@@ -132,7 +132,7 @@ def edit(
             continue
         blocks.append(_field_input(spec, ticket.fields.get(spec.name)))
     blocks.append(
-        _input(
+        kit.input_block(
             "milestones",
             "Milestones",
             text_element(_milestone_lines(ticket.milestones), multiline=True),
@@ -177,23 +177,7 @@ def _field_input(spec: FieldSpec, value: Any) -> kit.Block:
         )
         element = text_element(text)
     label = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
-    return _input(f"field:{spec.name}", label, element, optional=True)
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
-) -> kit.Block:
-    element = {**element, "action_id": block_id}  # unique in the view, as Slack wants
-    block: kit.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": kit.plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = kit.plain(hint, 2000)
-    return block
+    return kit.input_block(f"field:{spec.name}", label, element, optional=True)
 
 
 def text_element(

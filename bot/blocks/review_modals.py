@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.modals import text_element
-from bot.slack_text import truncate
 from intake.ticket import Milestone, Priority, Size, Ticket
 
 APPROVE_MODAL = "review_approve_modal"
@@ -26,9 +25,11 @@ def approve(ticket: Ticket, rows: list[tuple[str, Milestone]] | None = None) -> 
     if rows is None:
         rows = [(f"m{i}", m) for i, m in enumerate(ticket.milestones[:MAX_MILESTONES])]
     blocks: list[kit.Block] = [
-        _input("owner", "Owner", _users(ticket.owner)),
-        _input("priority", "Priority", _select([p.value for p in Priority], ticket.priority)),
-        _input("size", "Size", _select([s.value for s in Size], ticket.size)),
+        kit.input_block("owner", "Owner", _users(ticket.owner)),
+        kit.input_block(
+            "priority", "Priority", _select([p.value for p in Priority], ticket.priority)
+        ),
+        kit.input_block("size", "Size", _select([s.value for s in Size], ticket.size)),
         kit.divider(),
         kit.section("*Milestone plan*  (each: title, due date, done when…, owner)"),
     ]
@@ -38,12 +39,12 @@ def approve(ticket: Ticket, rows: list[tuple[str, Milestone]] | None = None) -> 
         blocks.append(
             kit.actions(kit.button("Add milestone", ADD_MILESTONE, "add"), block_id="milestone_add")
         )
-    return _modal(
+    return kit.modal(
         APPROVE_MODAL,
         "Approve",
         "Approve",
         blocks,
-        {"ask": ticket.id, "rows": [row for row, _ in rows]},
+        _meta({"ask": ticket.id, "rows": [row for row, _ in rows]}),
     )
 
 
@@ -57,15 +58,15 @@ def milestone_row(row: str, number: int, milestone: Milestone) -> list[kit.Block
             accessory=kit.button("Remove", f"{REMOVE_MILESTONE}:{row}", row),
             block_id=f"ms_head:{row}",
         ),
-        _input(f"ms_title:{row}", "Title", text_element(milestone.title, max_length=150)),
-        _input(f"ms_due:{row}", "Due", due, optional=True),
-        _input(
+        kit.input_block(f"ms_title:{row}", "Title", text_element(milestone.title, max_length=150)),
+        kit.input_block(f"ms_due:{row}", "Due", due, optional=True),
+        kit.input_block(
             f"ms_done:{row}",
             "Done when…",
             text_element(milestone.done_criterion, max_length=500),
             optional=True,
         ),
-        _input(
+        kit.input_block(
             f"ms_owner:{row}",
             "Owner (default: the ask's owner)",
             _users(milestone.owner),
@@ -80,22 +81,26 @@ def request_changes(ticket: Ticket) -> dict[str, Any]:
             f"What does the platform team need to know about *{ticket.key}*? "
             "I'll post it in the requester's thread."
         ),
-        _input("questions", "Questions for the requester", text_element("", multiline=True)),
+        kit.input_block(
+            "questions", "Questions for the requester", text_element("", multiline=True)
+        ),
     ]
-    return _modal(REQUEST_CHANGES_MODAL, "Request changes", "Send", blocks, {"ask": ticket.id})
+    return kit.modal(
+        REQUEST_CHANGES_MODAL, "Request changes", "Send", blocks, _meta({"ask": ticket.id})
+    )
 
 
 def decline(ticket: Ticket) -> dict[str, Any]:
     blocks = [
         kit.section(f"Declining *{ticket.key}*. The requester will see your reason."),
-        _input("reason", "Reason", text_element("", multiline=True)),
+        kit.input_block("reason", "Reason", text_element("", multiline=True)),
     ]
-    return _modal(DECLINE_MODAL, "Decline", "Decline", blocks, {"ask": ticket.id})
+    return kit.modal(DECLINE_MODAL, "Decline", "Decline", blocks, _meta({"ask": ticket.id}))
 
 
 def assign(ticket: Ticket) -> dict[str, Any]:
-    blocks = [_input("owner", "Owner", _users(ticket.owner))]
-    return _modal(ASSIGN_MODAL, "Assign", "Assign", blocks, {"ask": ticket.id})
+    blocks = [kit.input_block("owner", "Owner", _users(ticket.owner))]
+    return kit.modal(ASSIGN_MODAL, "Assign", "Assign", blocks, _meta({"ask": ticket.id}))
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -135,32 +140,6 @@ def milestones_from_view(view: dict[str, Any], rows: list[str]) -> list[tuple[st
     return plan
 
 
-def _modal(
-    callback: str, title: str, submit: str, blocks: list[kit.Block], meta: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback,
-        "private_metadata": truncate(json.dumps(meta, separators=(",", ":")), 3000),
-        "title": kit.plain(title, kit.VIEW_TITLE),
-        "submit": kit.plain(submit, kit.VIEW_TITLE),
-        "close": kit.plain("Cancel", kit.VIEW_TITLE),
-        "blocks": blocks[: kit.VIEW_BLOCKS],
-    }
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
-) -> kit.Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": kit.plain(label, 2000),
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
-
-
 def _users(initial: str | None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "users_select",
@@ -178,3 +157,7 @@ def _select(values: list[str], current: Any) -> dict[str, Any]:
     if chosen:
         element["initial_option"] = chosen[0]
     return element
+
+
+def _meta(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))

@@ -46,31 +46,22 @@ def register(app: App, deps: Deps) -> None:
         )
         client.views_open(trigger_id=body["trigger_id"], view=build(conversation.ticket))
 
-    @app.action(card.START)
-    @after_ack
-    def start(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        is_lead = deps.leads.is_lead(client, user)
-        decision = deps.review.start(ask_id=int(action["value"]), actor=user, is_lead=is_lead)
-        deps.announcer.decided(client, decision)
+    # Buttons that act at once, no form: the use case each runs.
+    moves = {
+        card.START: deps.review.start,
+        card.COMPLETE: deps.review.complete,
+        card.REOPEN: deps.review.reopen,
+    }
 
-    @app.action(card.COMPLETE)
+    @app.action(re.compile(f"^({'|'.join(moves)})$"))
     @after_ack
-    def complete(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def move(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        is_lead = deps.leads.is_lead(client, user)
-        decision = deps.review.complete(ask_id=int(action["value"]), actor=user, is_lead=is_lead)
-        deps.announcer.decided(client, decision)
-
-    @app.action(card.REOPEN)
-    @after_ack
-    def reopen(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        is_lead = deps.leads.is_lead(client, user)
-        decision = deps.review.reopen(ask_id=int(action["value"]), actor=user, is_lead=is_lead)
+        use_case = moves[action["action_id"]]
+        decision = use_case(
+            ask_id=int(action["value"]), actor=user, is_lead=deps.leads.is_lead(client, user)
+        )
         deps.announcer.decided(client, decision)
 
     @app.action(card.CANCEL_ASK)
