@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 
+from pydantic import SecretStr
 from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import errors, listeners
@@ -17,6 +21,7 @@ from bot.listeners.deps import Deps
 from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
 from bot.replier import Replier
+from bot.settings import ConfigError
 from storage.pace import SqlPaceStore
 
 log = logging.getLogger(__name__)
@@ -51,15 +56,13 @@ def create_app(
     pacer = pacer or make_pacer(container)
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
-    app = App(
-        client=client,
-        signing_secret=signing_secret.get_secret_value() if signing_secret else None,
-        # Socket Mode has no HTTP requests to sign; HTTP mode always verifies signatures.
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
-        raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("slack_bolt"),
-    )
+    try:
+        app = _bolt_app(client, signing_secret, socket_mode)
+    except (BoltError, SlackApiError) as exc:
+        raise ConfigError(
+            f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
+            "SLACK_API_URL"
+        ) from None
     leads = Leads(settings.intake_leads)
     homes = HomeTabs(container.intake, leads, settings.intake_timezone)
     announcer = Announcer(
@@ -85,3 +88,24 @@ def create_app(
     errors.register(app)
     listeners.register(app, deps)
     return app
+
+
+def _bolt_app(client: PacedWebClient, signing_secret: SecretStr | None, socket_mode: bool) -> App:
+    """The Bolt app; it checks the token with auth.test as it starts."""
+    return App(
+        client=client,
+        signing_secret=signing_secret.get_secret_value() if signing_secret else None,
+        # Socket Mode has no HTTP requests to sign; HTTP mode always verifies signatures.
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    """Slack's error code only: Bolt's own message quotes the token, which must not be shown."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    found = re.search(r"'error': '([a-z_]+)'", str(exc))
+    return found.group(1) if found else "Slack could not be reached"

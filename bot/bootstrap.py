@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import ConfigError, Settings
 from bot.webhooks import WebhookSender
@@ -48,10 +49,15 @@ def build(
     db_engine = db.make_engine(settings.database_url)
     if migrate is None:
         migrate = db_engine.dialect.name == "sqlite"
-    if migrate:
-        db.upgrade(db_engine)
-    else:
-        _require_current_schema(db_engine)
+    try:
+        if migrate:
+            db.upgrade(db_engine)
+        else:
+            _require_current_schema(db_engine)
+    except OperationalError as exc:
+        where = db_engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
     engine = IntakeEngine(templates, RuleAssistant())
     webhooks = None

@@ -191,3 +191,27 @@ def test_worker_runs_until_stopped(env: dict[str, str], fake_slack: FakeSlack) -
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
     assert "follow-through scheduler started" in stderr and "Traceback" not in stderr
+
+
+def test_an_unreachable_database_is_one_clear_line(env: dict[str, str]) -> None:
+    result = run(
+        {**env, "DATABASE_URL": "postgresql://intake:secret@127.0.0.1:1/intake"}, "asks", "list"
+    )
+    assert result.returncode == 2
+    assert "Cannot reach the database DATABASE_URL=" in result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_token_slack_rejects_is_one_clear_line(
+    env: dict[str, str], fake_slack: FakeSlack
+) -> None:
+    bad = {
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-revoked",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    result = run(bad, "serve", "--port", "0")
+    assert result.returncode == 2
+    assert "Slack did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert "xoxb-revoked" not in result.stderr and "Traceback" not in result.stderr
