@@ -77,7 +77,7 @@ def create_app(
         review=container.review,
         replier=Replier(container.intake, announcer),
         announcer=announcer,
-        people=People(settings.intake_timezone),
+        people=People(container.db_engine, settings.intake_timezone),
         leads=leads,
         homes=homes,
         templates=container.templates,

@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.followup import digest_messages, progress_message
 from bot.blocks.milestones import auto_completed
 from bot.blocks.nudge import nudge_message
 from bot.pacing import Lane, lane
+from bot.people import People
 from intake.followup import (
     NUDGE_AT,
     QUIET_BEFORE,
@@ -46,8 +46,6 @@ from intake.ticket import Status, Ticket
 from storage import followthrough as store
 
 log = logging.getLogger(__name__)
-
-TZ_FRESH = timedelta(days=7)  # how long a person's time zone from users.info is trusted
 
 
 def replica_id() -> str:
@@ -98,6 +96,7 @@ class FollowThrough:
         self.engine = engine
         self.client = client
         self.default_tz = default_tz
+        self.people = People(engine, default_tz)
         self.digest_channel = digest_channel
         self.digest_trigger = CronTrigger.from_crontab(
             digest_schedule, timezone=ZoneInfo(default_tz)
@@ -332,29 +331,7 @@ class FollowThrough:
         return latest
 
     def timezone(self, team_id: str, user: str) -> str:
-        """The person's time zone: cached in the database for all replicas, refreshed from
-        users.info once a week; the configured default when Slack cannot say."""
-        now = datetime.now(UTC)
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user)
-            if (
-                person
-                and person.tz
-                and person.tz_fetched_at
-                and now - person.tz_fetched_at < TZ_FRESH
-            ):
-                return person.tz
-        tz = self.default_tz
-        if self.client is not None:
-            try:
-                tz = self.client.users_info(user=user)["user"].get("tz") or self.default_tz
-            except SlackApiError as exc:
-                log.info("users.info for %s failed (%s)", user, exc.response.get("error"))
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user) or store.Person(team_id, user)
-            person.tz, person.tz_fetched_at = tz, now
-            store.save_person(session, person)
-        return tz
+        return self.people.timezone(self.client, team_id, user)
 
 
 def _not_before(now: datetime, tz: str) -> datetime:

@@ -19,7 +19,7 @@ def start_in_dm(
     source: Source,
     source_note: str = "",
 ) -> None:
-    tz = deps.people.timezone(client, user)
+    tz = deps.people.timezone(client, team_id, user)
     outcome = deps.service.start(team_id=team_id, requester=user, text=text, source=source, tz=tz)
     assert outcome is not None  # only a delivery with a dedupe key can be a duplicate
     thread = deps.replier.open_dm_thread(client, user, text, source_note)

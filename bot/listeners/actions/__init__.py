@@ -52,30 +52,21 @@ def register(app: App, deps: Deps) -> None:
         )
         deps.replier.deliver(client, outcome, user)
 
-    @app.action(render.SUBMIT_ACTION)
-    @after_ack
-    def submit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        outcome = deps.service.submit(ask_id=int(action["value"]), user=user)
-        deps.replier.deliver(client, outcome, user)
+    # The draft's buttons that act at once: the use case each runs.
+    decisions = {
+        render.SUBMIT_ACTION: lambda ask, user: deps.service.submit(ask_id=ask, user=user),
+        render.SUBMIT_ANYWAY_ACTION: lambda ask, user: deps.service.submit(
+            ask_id=ask, user=user, force=True
+        ),
+        render.CANCEL_ACTION: lambda ask, user: deps.service.cancel(ask_id=ask, user=user),
+    }
 
-    @app.action(render.SUBMIT_ANYWAY_ACTION)
+    @app.action(re.compile(f"^({'|'.join(decisions)})$"))
     @after_ack
-    def submit_anyway(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
+    def decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        outcome = deps.service.submit(ask_id=int(action["value"]), user=user, force=True)
-        deps.replier.deliver(client, outcome, user)
-
-    @app.action(render.CANCEL_ACTION)
-    @after_ack
-    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        outcome = deps.service.cancel(ask_id=int(action["value"]), user=user)
+        outcome = decisions[action["action_id"]](int(action["value"]), user)
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.EDIT_ACTION)

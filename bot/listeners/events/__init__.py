@@ -104,7 +104,7 @@ def start_in_thread(
         requester=user,
         text=text,
         source=source,
-        tz=deps.people.timezone(client, user),
+        tz=deps.people.timezone(client, context.team_id or "", user),
         thread=thread,
         dedupe_key=message_key(thread.channel, ts),
     )

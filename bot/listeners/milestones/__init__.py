@@ -150,7 +150,7 @@ def register(app: App, deps: Deps) -> None:
         errors = {}
         if not picked:
             errors["due"] = "Pick the new due date."
-        elif date.fromisoformat(picked) < _today(client, user):
+        elif date.fromisoformat(picked) < _today(client, body["user"]["team_id"], user):
             errors["due"] = "That date is in the past; pick today or a later date."
         if not text:
             errors["reason"] = "Say why the date moves."
@@ -202,7 +202,7 @@ def register(app: App, deps: Deps) -> None:
         errors = {}
         if not title:
             errors["title"] = "Give the milestone a title."
-        if picked and date.fromisoformat(picked) < _today(client, user):
+        if picked and date.fromisoformat(picked) < _today(client, body["user"]["team_id"], user):
             errors["due"] = "That date is in the past; pick today or a later date."
         if errors:
             ack(response_action="errors", errors=errors)
@@ -315,7 +315,7 @@ def register(app: App, deps: Deps) -> None:
         ask the requester when every milestone is done."""
         conversation = update.conversation
         ticket = conversation.ticket
-        today = _today(client, user)
+        today = _today(client, ticket.team_id, user)
         if place is not None:
             if place.is_plan(ticket.id or 0):
                 template = deps.templates.get(ticket.category)
@@ -364,8 +364,8 @@ def register(app: App, deps: Deps) -> None:
         """A refusal as a form error (Slack shows ~150 characters under an input)."""
         return refusal.message(mention, service.clock.now())[:150]
 
-    def _today(client: WebClient, user: str) -> date:
-        return local_today(service.clock, deps.people.timezone(client, user))
+    def _today(client: WebClient, team_id: str, user: str) -> date:
+        return local_today(service.clock, deps.people.timezone(client, team_id, user))
 
     def _stored_place(client: WebClient, meta: dict[str, Any]) -> Place | None:
         """The message a form was opened from, as it is now (to update it in place)."""
