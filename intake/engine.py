@@ -52,6 +52,10 @@ class IntakeEngine:
         self.templates = templates
         self.assistant = assistant
 
+    def using(self, assistant: Assistant) -> IntakeEngine:
+        """The same engine consulting another assistant."""
+        return IntakeEngine(self.templates, assistant)
+
     def template(self, conversation: Conversation) -> RequestTemplate:
         return self.templates.get(conversation.ticket.category)
 
@@ -141,7 +145,7 @@ class IntakeEngine:
         ticket = conversation.ticket
         if "deadline" in changed:
             ticket.milestones = []  # re-plan against the new deadline
-        self.assistant.complete_draft(conversation, template, today)
+        self._complete(conversation, template, today)
         labels = tuple(self._label(template, name) for name in changed)
         return [Draft(ticket, readiness.check(ticket, template), changed=labels)]
 
@@ -172,12 +176,12 @@ class IntakeEngine:
         if (ticket.deadline, ticket.no_deadline) != old_deadline and not milestones_given:
             ticket.milestones = []
         if revising:
-            self.assistant.complete_draft(conversation, self.template(conversation), today)
+            self._complete(conversation, self.template(conversation), today)
             return self._revise(conversation, "", today, now, note="(edited the ask)")
         conversation.pending = None
         conversation.phase = Phase.DRAFTED
         template = self.template(conversation)
-        self.assistant.complete_draft(conversation, template, today)
+        self._complete(conversation, template, today)
         return [Draft(ticket, readiness.check(ticket, template))]
 
     def submit(
@@ -189,7 +193,7 @@ class IntakeEngine:
             return [self._closed_notice(conversation)]
         template = self.template(conversation)
         if conversation.phase is Phase.ASKING:
-            self.assistant.complete_draft(conversation, template, _local_date(now, conversation.tz))
+            self._complete(conversation, template, _local_date(now, conversation.tz), first=True)
         check = readiness.check(ticket, template)
         if not check.ready and not force:
             return [NotReady(ticket, check)]
@@ -214,17 +218,22 @@ class IntakeEngine:
         if conversation.questions_asked >= MAX_QUESTIONS:
             return self._draft(conversation, today)
         ticket = conversation.ticket
-        for spec in self.template(conversation).fields:
-            if not (spec.required or spec.ask):
-                continue
-            if ticket.has(spec.name) or spec.name in conversation.skipped:
-                continue
-            if spec.name in conversation.asked:
-                continue
-            conversation.asked.append(spec.name)
-            conversation.pending = spec.name
-            return [self._question(conversation, spec)]
-        return self._draft(conversation, today)
+        candidates = [
+            spec
+            for spec in self.template(conversation).fields
+            if (spec.required or spec.ask)
+            and not ticket.has(spec.name)
+            and spec.name not in conversation.skipped
+            and spec.name not in conversation.asked
+        ]
+        if not candidates:
+            return self._draft(conversation, today)
+        spec = self.assistant.next_field(conversation, candidates)
+        if spec not in candidates:  # an assistant may only choose among the candidates
+            spec = candidates[0]
+        conversation.asked.append(spec.name)
+        conversation.pending = spec.name
+        return [self._question(conversation, spec)]
 
     def _question(self, conversation: Conversation, spec: FieldSpec, problem: str = "") -> Question:
         return Question(
@@ -238,8 +247,37 @@ class IntakeEngine:
         conversation.phase = Phase.DRAFTED
         conversation.pending = None
         template = self.template(conversation)
-        self.assistant.complete_draft(conversation, template, today)
+        self._complete(conversation, template, today, first=True)
         return [Draft(conversation.ticket, readiness.check(conversation.ticket, template))]
+
+    def _complete(
+        self,
+        conversation: Conversation,
+        template: RequestTemplate,
+        today: date,
+        *,
+        first: bool = False,
+    ) -> None:
+        """Fill what the requester did not give from the assistant's proposal: anything the
+        requester said or edited stays. The problem statement is rewritten only when the draft
+        is first written (``first``); the rationale always follows the latest proposal."""
+        ticket = conversation.ticket
+        proposal = self.assistant.propose_draft(conversation, template, today)
+        if first and proposal.problem:
+            ticket.problem = proposal.problem
+        if not ticket.title:
+            ticket.title = proposal.title
+        for name in ("acceptance_criteria", "out_of_scope", "risks"):
+            if not getattr(ticket, name):
+                setattr(ticket, name, list(getattr(proposal, name)))
+        if ticket.priority is None:
+            ticket.priority = proposal.priority
+        if ticket.size is None:
+            ticket.size = proposal.size
+        if not ticket.milestones:
+            ticket.milestones = list(proposal.milestones)
+        if proposal.rationale:
+            ticket.rationale = proposal.rationale
 
     def _pending_spec(self, conversation: Conversation) -> FieldSpec | None:
         if conversation.pending is None:

@@ -31,9 +31,9 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -444,3 +444,34 @@ class InMemoryUnitOfWork:
             if queued.event_id in seen:
                 raise ValueError(f"duplicate event id {queued.event_id!r}")
             seen.add(queued.event_id)
+
+
+class MemoryTokenLedger:
+    """``TokenLedger`` in memory, for tests and a single process."""
+
+    def __init__(self) -> None:
+        self.by_day: dict[date, int] = {}
+
+    def spent(self, day: date) -> int:
+        return self.by_day.get(day, 0)
+
+    def add(self, day: date, tokens: int) -> None:
+        self.by_day[day] = self.by_day.get(day, 0) + tokens
+
+
+class MemoryVectorStore:
+    """``VectorStore`` in memory."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[str, str, list[float]]] = {}
+
+    def get_many(self, ask_ids: Iterable[int], model: str) -> dict[int, tuple[str, list[float]]]:
+        found = {}
+        for ask_id in ask_ids:
+            row = self.rows.get(ask_id)
+            if row is not None and row[0] == model:
+                found[ask_id] = (row[1], list(row[2]))
+        return found
+
+    def put(self, ask_id: int, model: str, source: str, vector: Sequence[float]) -> None:
+        self.rows[ask_id] = (model, source, list(vector))

@@ -129,6 +129,33 @@ def propose_priority(ticket: Ticket, urgency: Urgency, today: date) -> Priority:
     return Priority.P3
 
 
+def _priority_reason(ticket: Ticket, urgency: Urgency, today: date) -> str:
+    days_left = (ticket.deadline - today).days if ticket.deadline is not None else None
+    if urgency is Urgency.CRITICAL:
+        return "reads as an outage or blocker"
+    if days_left is not None and days_left <= 14:
+        return f"deadline in {days_left} day{'' if days_left == 1 else 's'}"
+    if urgency is Urgency.HIGH:
+        return "asked for urgently"
+    if _BUSINESS_IMPACT.search(ticket.impact or ""):
+        return "impact on customers or revenue"
+    if ticket.no_deadline:
+        return "no deadline"
+    return "no urgency stated"
+
+
+def rationale(ticket: Ticket, template: RequestTemplate, urgency: Urgency, today: date) -> str:
+    """One line for the lead: why this request type, priority and size."""
+    priority = ticket.priority or propose_priority(ticket, urgency, today)
+    size = ticket.size or propose_size(ticket, template)
+    spread = len(ticket.environment) >= 3 or len(ticket.services) >= 3
+    size_reason = "3+ environments or services" if spread else f"usual for {template.name}"
+    return (
+        f"{template.name}; {priority.value}: {_priority_reason(ticket, urgency, today)}; "
+        f"{size.value}: {size_reason}."
+    )
+
+
 def propose_size(ticket: Ticket, template: RequestTemplate) -> Size:
     """The template's size, one step bigger for 3+ environments or 3+ services (at most XL)."""
     index = _SIZES.index(template.default_size)

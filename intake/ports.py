@@ -3,8 +3,8 @@ SQLAlchemy; tests of the service layer may use the in-memory fakes in ``intake.f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -90,3 +90,22 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class TokenLedger(Protocol):
+    """LLM tokens spent per day, shared by every replica (for the per-day budget)."""
+
+    def spent(self, day: date) -> int:
+        """Tokens spent on ``day`` (UTC) so far."""
+
+    def add(self, day: date, tokens: int) -> None:
+        """Record ``tokens`` more spent on ``day``."""
+
+
+class VectorStore(Protocol):
+    """Each ask's embedding, with the text it was made from (re-embedded when that changes)."""
+
+    def get_many(self, ask_ids: Iterable[int], model: str) -> dict[int, tuple[str, list[float]]]:
+        """``{ask_id: (source text, vector)}`` for the asks that have one for ``model``."""
+
+    def put(self, ask_id: int, model: str, source: str, vector: Sequence[float]) -> None: ...

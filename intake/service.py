@@ -7,24 +7,33 @@ reply, so a crash or restart resumes where the person left off.
 
 from __future__ import annotations
 
+import copy
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from intake import events
+from intake.assistant import RuleAssistant
 from intake.clock import Clock
 from intake.conversation import Conversation, Source, Thread
 from intake.engine import IntakeEngine
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
+from intake.prepared import Recorder, Replayer
 from intake.replies import Reply, Submitted
-from intake.ticket import Status, Ticket
+from intake.ticket import LlmUsage, Status, Ticket
+
+log = logging.getLogger(__name__)
 
 BOT = "intake-bot"
 ATTEMPTS = 3
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# A decision of the engine about a conversation: what the use case asks it to do.
+Decide = Callable[[IntakeEngine, Conversation], list[Reply]]
 
 
 def retry_on_conflict(use_case: Callable[P, R]) -> Callable[P, R]:
@@ -96,20 +105,27 @@ class IntakeService:
         """Open an intake. None when ``dedupe_key`` was already handled (a retried event)."""
         text = clean(text)
         now = self.clock.now()
+        if dedupe_key:
+            with self.uow_factory() as uow:
+                if not uow.claim(dedupe_key):
+                    return None
+                uow.commit()
+        engine, usage = self._prepare(
+            None, lambda engine, _: engine.start(text, requester, source, tz, now)[1]
+        )
         with self.uow_factory() as uow:
-            if dedupe_key and not uow.claim(dedupe_key):
-                return None
-            conversation, replies = self.engine.start(text, requester, source, tz, now)
+            conversation, replies = engine.start(text, requester, source, tz, now)
             conversation.ticket.team_id = team_id
             conversation.ticket.created_at = now
+            conversation.ticket.usage.add(usage)
             conversation.thread = thread
             uow.asks.add(conversation)
             assert conversation.ticket.id is not None
             uow.record_message(conversation.ticket.id, requester, text, now)
             uow.commit()
+        _log_usage(conversation.ticket, usage)
         return Outcome(conversation, replies)
 
-    @retry_on_conflict
     def answer(
         self,
         *,
@@ -127,61 +143,48 @@ class IntakeService:
             conversation = uow.asks.by_thread(team_id, thread)
             if conversation is None or conversation.ticket.requester != user:
                 return None
-            seen = len(conversation.ticket.history)
             if dedupe_key and not uow.claim(dedupe_key):
                 return None
-            was = (conversation.pending, conversation.questions_asked)
-            replies = self.engine.answer(conversation, text, now)
-            self._save(uow, conversation, user, text, seen)
-        return Outcome(conversation, replies, _answered(was, conversation))
+            self._said(uow, conversation, user, text, now)
+        return self._decide(
+            conversation, lambda engine, c: engine.answer(c, text, now), track_answer=True
+        )
 
-    @retry_on_conflict
     def choose(
         self, *, ask_id: int, user: str, field: str, value: str, dedupe_key: str | None = None
     ) -> Outcome:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            seen = len(conversation.ticket.history)
             if dedupe_key and not uow.claim(dedupe_key):
                 return Outcome(conversation, [])
-            was = (conversation.pending, conversation.questions_asked)
-            replies = self.engine.choose(conversation, field, value, now)
-            self._save(uow, conversation, user, value, seen)
-        return Outcome(conversation, replies, _answered(was, conversation))
+            self._said(uow, conversation, user, value, now)
+        return self._decide(
+            conversation, lambda engine, c: engine.choose(c, field, value, now), track_answer=True
+        )
 
-    @retry_on_conflict
     def edit(self, *, ask_id: int, user: str, values: dict[str, Any]) -> Outcome:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            seen = len(conversation.ticket.history)
-            replies = self.engine.edit(conversation, values, now)
-            self._save(uow, conversation, user, f"(edited: {', '.join(sorted(values))})", seen)
-        return Outcome(conversation, replies)
+            self._said(uow, conversation, user, f"(edited: {', '.join(sorted(values))})", now)
+        return self._decide(conversation, lambda engine, c: engine.edit(c, dict(values), now))
 
-    @retry_on_conflict
     def submit(self, *, ask_id: int, user: str, force: bool = False) -> Outcome:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            seen = len(conversation.ticket.history)
-            replies = self.engine.submit(conversation, user, now, force=force)
-            ticket = conversation.ticket
-            if any(isinstance(reply, Submitted) for reply in replies):
-                ticket.key = f"{self.id_prefix}-{uow.next_number(ticket.team_id)}"
-            self._save(uow, conversation, user, "(submit anyway)" if force else "(submit)", seen)
-        return Outcome(conversation, replies)
+            self._said(uow, conversation, user, "(submit anyway)" if force else "(submit)", now)
+        return self._decide(
+            conversation, lambda engine, c: engine.submit(c, user, now, force=force)
+        )
 
-    @retry_on_conflict
     def cancel(self, *, ask_id: int, user: str) -> Outcome:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = self._own(uow, ask_id, user)
-            seen = len(conversation.ticket.history)
-            replies = self.engine.cancel(conversation, user, now)
-            self._save(uow, conversation, user, "(cancel)", seen)
-        return Outcome(conversation, replies)
+            self._said(uow, conversation, user, "(cancel)", now)
+        return self._decide(conversation, lambda engine, c: engine.cancel(c, user, now))
 
     # -- bookkeeping the adapters need ------------------------------------------------------
 
@@ -241,15 +244,72 @@ class IntakeService:
             raise NotAllowed("Only the person who opened this intake can change it.")
         return conversation
 
-    def _save(
-        self, uow: UnitOfWork, conversation: Conversation, user: str, said: str, seen: int
+    @staticmethod
+    def _said(
+        uow: UnitOfWork, conversation: Conversation, user: str, text: str, now: datetime
     ) -> None:
-        """Persist the conversation and what the person said; every status change since
-        ``seen`` history entries becomes an integration event in the same transaction."""
+        """What the person said or did, committed before anything is decided on it."""
+        assert conversation.ticket.id is not None
+        uow.record_message(conversation.ticket.id, user, text, now)
+        uow.commit()
+
+    def _prepare(
+        self, conversation: Conversation | None, decide: Decide
+    ) -> tuple[IntakeEngine, LlmUsage]:
+        """The engine to decide with inside the transaction. With the rule assistant that is
+        the engine itself; with a slow (LLM) assistant, ``decide`` is first run on a copy of
+        ``conversation`` outside any transaction, and the engine returned replays its answers
+        (see ``intake.prepared``)."""
+        assistant = self.engine.assistant
+        if isinstance(assistant, RuleAssistant):
+            return self.engine, LlmUsage()
+        recorder = Recorder(assistant)
+        spent = conversation.ticket.usage.tokens if conversation is not None else 0
+        with assistant.metering(spent) as usage:
+            decide(self.engine.using(recorder), copy.deepcopy(conversation))  # type: ignore[arg-type]
+        return self.engine.using(Replayer(recorder.answers)), usage
+
+    def _decide(
+        self, conversation: Conversation, decide: Decide, *, track_answer: bool = False
+    ) -> Outcome:
+        ask_id = conversation.ticket.id
+        assert ask_id is not None
+        engine, usage = self._prepare(conversation, decide)
+        outcome = self._apply(ask_id, engine, usage, decide, track_answer)
+        _log_usage(outcome.ticket, usage)
+        return outcome
+
+    @retry_on_conflict
+    def _apply(
+        self,
+        ask_id: int,
+        engine: IntakeEngine,
+        usage: LlmUsage,
+        decide: Decide,
+        track_answer: bool,
+    ) -> Outcome:
+        """Load the ask afresh, decide, and persist, in one transaction."""
+        with self.uow_factory() as uow:
+            conversation = uow.asks.get(ask_id)
+            if conversation is None:
+                raise NotFound(ask_id)
+            seen = len(conversation.ticket.history)
+            was = (conversation.pending, conversation.questions_asked)
+            replies = decide(engine, conversation)
+            ticket = conversation.ticket
+            if any(isinstance(reply, Submitted) for reply in replies):
+                ticket.key = f"{self.id_prefix}-{uow.next_number(ticket.team_id)}"
+            ticket.usage.add(usage)
+            self._save(uow, conversation, seen)
+        answered = _answered(was, conversation) if track_answer else None
+        return Outcome(conversation, replies, answered)
+
+    def _save(self, uow: UnitOfWork, conversation: Conversation, seen: int) -> None:
+        """Persist the conversation; every status change since ``seen`` history entries
+        becomes an integration event in the same transaction."""
         ticket = conversation.ticket
         assert ticket.id is not None
         now = self.clock.now()
-        uow.record_message(ticket.id, user, said, now)
         for entry in ticket.history[seen:]:
             uow.enqueue_event(ticket.id, events.status_changed(ticket, entry), now)
         uow.asks.save(conversation)
@@ -265,6 +325,19 @@ class IntakeService:
                 setattr(conversation, name, value)
             uow.asks.save(conversation)
             uow.commit()
+
+
+def _log_usage(ticket: Ticket, usage: LlmUsage) -> None:
+    if usage.calls:
+        log.info(
+            "LLM usage ask=%s calls=%d tokens=%d cost_usd=%.6f (ask total tokens=%d cost_usd=%.6f)",
+            ticket.id,
+            usage.calls,
+            usage.tokens,
+            usage.cost_usd,
+            ticket.usage.tokens,
+            ticket.usage.cost_usd,
+        )
 
 
 def _answered(was: tuple[str | None, int], conversation: Conversation) -> tuple[str, int] | None:

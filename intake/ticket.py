@@ -67,6 +67,26 @@ class Milestone:
 
 
 @dataclass
+class LlmUsage:
+    """What calls to an LLM cost: counted per ask, shown in the export and the log."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: LlmUsage) -> None:
+        self.calls += other.calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd = round(self.cost_usd + other.cost_usd, 6)
+
+
+@dataclass
 class HistoryEntry:
     """One change of an ask's status (``from_status == to_status`` for an assignment)."""
 
@@ -147,6 +167,10 @@ class Ticket:
     owner: str | None = None  # the platform engineer who owns the accepted work
     decided_at: datetime | None = None  # first approve or decline after the last submit
     done_requested_at: datetime | None = None  # all milestones done: requester asked to confirm
+    risks: list[str] = field(default_factory=list)
+    rationale: str = ""  # one line for the lead: why this type, priority and size
+    watchers: list[str] = field(default_factory=list)  # people who joined this ask as theirs too
+    usage: LlmUsage = field(default_factory=LlmUsage)
 
     def get(self, name: str) -> Any:
         """The value of a core or request-type field, by name."""

@@ -127,6 +127,13 @@ class AskRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # All milestones done: when the requester was asked to confirm the ask is done.
     done_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    risks: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    rationale: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    watchers: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    # LLM calls made for this ask: {"calls", "prompt_tokens", "completion_tokens", "cost_usd"}.
+    usage: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'")
+    )
     version_id: Mapped[int] = mapped_column(Integer)
 
     conversation: Mapped[ConversationRow] = relationship(
@@ -392,3 +399,24 @@ __all__ = [
     "TranscriptRow",
     "UTCDateTime",
 ]
+
+
+class AskEmbeddingRow(Base):
+    """An ask's embedding vector (when an LLM is configured), for similar-ask detection.
+    ``source`` is the text that was embedded, so a changed ask is embedded again."""
+
+    __tablename__ = "ask_embeddings"
+
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(Text)
+    vector: Mapped[list[float]] = mapped_column(JSONType)
+
+
+class LlmDayRow(Base):
+    """LLM tokens spent per UTC day, shared by every replica (the per-day budget)."""
+
+    __tablename__ = "llm_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(Integer)

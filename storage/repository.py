@@ -22,6 +22,7 @@ transaction is then unusable and should be abandoned (leave the ``with`` block) 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -37,6 +38,7 @@ from intake.extraction import Urgency
 from intake.ports import ConcurrentUpdate
 from intake.ticket import (
     HistoryEntry,
+    LlmUsage,
     Milestone,
     MilestoneChange,
     MilestoneStatus,
@@ -172,6 +174,10 @@ def to_ticket(row: AskRow) -> Ticket:
         owner=row.owner,
         decided_at=row.decided_at,
         done_requested_at=row.done_requested_at,
+        risks=list(row.risks or []),
+        rationale=row.rationale or "",
+        watchers=list(row.watchers or []),
+        usage=LlmUsage(**(row.usage or {})),
         milestones=[
             Milestone(
                 title=m.title,
@@ -257,6 +263,10 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     row.owner = t.owner
     row.decided_at = t.decided_at
     row.done_requested_at = t.done_requested_at
+    row.risks = list(t.risks)
+    row.rationale = t.rationale
+    row.watchers = list(t.watchers)
+    row.usage = dataclasses.asdict(t.usage)
     row.updated_at = now
     # Always part of the UPDATE, so the version advances even when only children changed.
     flag_modified(row, "updated_at")

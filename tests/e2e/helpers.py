@@ -118,10 +118,12 @@ def wait_for_bot(slack: FakeSlack, calls_before: int, timeout: float = 5.0) -> N
 
 def start_dm(driver: DriverResponse | Any, slack: FakeSlack, user: str, text: str) -> Conversation:
     """An intake started by a DM; the thread is the DM message itself."""
-    before = len(slack.calls)
+    posts = len(slack.calls_to("chat.postMessage"))
     response, ts = driver.message_im(user, text)
     assert response.status == 200
-    wait_for_bot(slack, before)
+    # Reading a long paste takes a moment before anything is posted: wait for the first post.
+    slack.wait_for("chat.postMessage", count=posts + 1, timeout=10)
+    slack.wait_idle(quiet=0.25, timeout=5)
     return Conversation(driver, slack, user, slack.dm_channel(user), ts)
 
 

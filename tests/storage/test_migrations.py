@@ -91,8 +91,13 @@ def test_migrations_ship_inside_the_package() -> None:
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0003"]  # one line of history
-    assert [script.revision for script in scripts.walk_revisions()] == ["0003", "0002", "0001"]
+    assert scripts.get_heads() == ["0004"]  # one line of history
+    assert [script.revision for script in scripts.walk_revisions()] == [
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
     assert alembic_config().config_file_name is None  # no alembic.ini involved
 
 
