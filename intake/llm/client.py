@@ -1,0 +1,375 @@
+"""The LLM gateway: every call to the model goes through here, and none is ever a dependency.
+
+``LlmGateway.parse(prompt, Schema)`` returns the model's structured answer or raises
+``LlmUnavailable`` with a short reason; callers answer from rules then. Around each call:
+
+* the ``openai`` client's own bounded retries (``max_retries``, default 2) on 429 and 5xx,
+  honouring ``Retry-After``; a timeout per request (default 20 s). No retry loop of our own;
+* a circuit breaker: after ``breaker_failures`` consecutive failures (default 3) no call is
+  made for ``breaker_cooldown_s`` (default 60 s); then one trial call, whose success closes it;
+* token budgets: per ask (inside a ``metering`` block, counting the tokens the ask had spent
+  before it) and per day across replicas (a ``TokenLedger``). Over budget: no call;
+* usage: each call's tokens and estimated cost are added to the ``LlmUsage`` of the innermost
+  ``metering`` block of this thread, and to the day's ledger; one INFO line per call (purpose,
+  model, tokens, cost, latency), never the requester's words;
+* prompts and answers are logged at DEBUG only, redacted (``intake.llm.prompts.redact``).
+
+The model only returns data: no tools or functions are offered to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam, ParsedChatCompletion
+from pydantic import BaseModel
+
+from intake.clock import Clock, SystemClock
+from intake.fakes import MemoryTokenLedger
+from intake.llm.prompts import Prompt, redact
+from intake.ports import TokenLedger
+from intake.ticket import LlmUsage
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+# Characters per token, to estimate a prompt's size before it is sent (for the budgets).
+_CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    """Everything the gateway needs, independent of how settings are read."""
+
+    api_key: str = field(repr=False)
+    base_url: str | None = None  # None: the OpenAI API
+    model: str = "gpt-4o-mini"
+    embedding_model: str = "text-embedding-3-small"
+    timeout_s: float = 20.0
+    max_retries: int = 2
+    max_output_tokens: int = 1500
+    per_ask_tokens: int = 20_000
+    per_day_tokens: int = 500_000
+    usd_per_1m_input: float = 0.0
+    usd_per_1m_output: float = 0.0
+    breaker_failures: int = 3
+    breaker_cooldown_s: float = 60.0
+
+
+class LlmUnavailable(Exception):
+    """No usable answer from the model; ``reason`` says why in a few words (never user text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- circuit breaker ----------------------------------------------------------------------------
+
+
+class CircuitBreaker:
+    """Closed: calls go through. After ``failures`` consecutive failures it opens: no call for
+    ``cooldown_s`` seconds (of ``clock``, a monotonic clock). Then it is half-open: one trial
+    call goes through (others are refused until it ends); its success closes the breaker, its
+    failure opens it for another cooldown."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+    def __init__(
+        self,
+        failures: int = 3,
+        cooldown_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.failures = max(1, failures)
+        self.cooldown_s = cooldown_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._consecutive = 0
+        self._opened_at: float | None = None
+        self._trial = False
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._opened_at is None:
+                return self.CLOSED
+            if self._trial or self.clock() - self._opened_at >= self.cooldown_s:
+                return self.HALF_OPEN
+            return self.OPEN
+
+    def allow(self) -> bool:
+        """Whether a call may be made now (taking the trial slot when half-open)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._trial or self.clock() - self._opened_at < self.cooldown_s:
+                return False
+            self._trial = True
+            return True
+
+    def success(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._opened_at = None
+            self._trial = False
+
+    def failure(self) -> None:
+        with self._lock:
+            self._consecutive += 1
+            if self._trial or self._consecutive >= self.failures:
+                self._opened_at = self.clock()
+            self._trial = False
+
+    def release(self) -> None:
+        """The call allowed by ``allow()`` was not made after all (it gives the trial back)."""
+        with self._lock:
+            self._trial = False
+
+
+# -- metering -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Meter:
+    spent_before: int
+    usage: LlmUsage
+
+
+class _Meters(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[_Meter] = []
+
+
+# -- the gateway --------------------------------------------------------------------------------
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(error, openai.APIConnectionError):
+        return "connection error"
+    if isinstance(error, openai.RateLimitError):
+        return "rate limited (HTTP 429)"
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code}"
+    return type(error).__name__
+
+
+def _usage_of(body: Any) -> tuple[int, int]:
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return (
+        prompt if isinstance(prompt, int) else 0,
+        completion if isinstance(completion, int) else 0,
+    )
+
+
+class LlmGateway:
+    """The one way to the model. Thread-safe; share one per process (one breaker, one budget).
+
+    ``clock`` is a monotonic clock (seconds) for the breaker and latencies; ``wall_clock`` says
+    which UTC day the per-day budget counts; ``client`` replaces the ``openai.OpenAI`` built
+    from ``config``."""
+
+    def __init__(
+        self,
+        config: LlmConfig,
+        ledger: TokenLedger | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Clock | None = None,
+        client: openai.OpenAI | None = None,
+    ) -> None:
+        self.config = config
+        self.ledger: TokenLedger = ledger if ledger is not None else MemoryTokenLedger()
+        self.clock = clock
+        self.wall_clock: Clock = wall_clock or SystemClock()
+        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s, clock)
+        self.client = client or openai.OpenAI(
+            api_key=config.api_key,
+            base_url=config.base_url,
+            timeout=config.timeout_s,
+            max_retries=config.max_retries,
+        )
+        self._meters = _Meters()
+
+    # -- budgets and usage ----------------------------------------------------------------------
+
+    @contextmanager
+    def metering(self, spent_tokens: int) -> Iterator[LlmUsage]:
+        """Count the calls this thread makes inside the block, for one ask that had already
+        spent ``spent_tokens``: the per-ask budget applies to both together."""
+        meter = _Meter(max(0, spent_tokens), LlmUsage())
+        self._meters.stack.append(meter)
+        try:
+            yield meter.usage
+        finally:
+            self._meters.stack.remove(meter)
+
+    def _today(self) -> date:
+        return self.wall_clock.now().date()
+
+    def _check_budget(self, estimate: int) -> None:
+        stack = self._meters.stack
+        if stack:
+            meter = stack[-1]
+            used = meter.spent_before + meter.usage.tokens
+            if used + estimate > self.config.per_ask_tokens:
+                raise LlmUnavailable("per-ask token budget used up")
+        if self.ledger.spent(self._today()) + estimate > self.config.per_day_tokens:
+            raise LlmUnavailable("per-day token budget used up")
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Estimated USD for a call, from the configured prices per million tokens."""
+        return (
+            prompt_tokens * self.config.usd_per_1m_input
+            + completion_tokens * self.config.usd_per_1m_output
+        ) / 1_000_000
+
+    def _record(
+        self, purpose: str, model: str, prompt_tokens: int, completion_tokens: int, started: float
+    ) -> None:
+        cost = self.cost(prompt_tokens, completion_tokens)
+        usage = LlmUsage(
+            calls=1,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=round(cost, 6),
+        )
+        if self._meters.stack:
+            self._meters.stack[-1].usage.add(usage)
+        tokens = prompt_tokens + completion_tokens
+        if tokens:
+            self.ledger.add(self._today(), tokens)
+        latency_ms = round((self.clock() - started) * 1000)
+        log.info(
+            "llm call purpose=%s model=%s prompt_tokens=%d completion_tokens=%d cost_usd=%.6f "
+            "latency_ms=%d",
+            purpose,
+            model,
+            prompt_tokens,
+            completion_tokens,
+            cost,
+            latency_ms,
+        )
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def _begin(self, estimate: int) -> None:
+        self._check_budget(estimate)
+        if not self.breaker.allow():
+            raise LlmUnavailable("circuit open")
+
+    def parse(self, prompt: Prompt, schema: type[T]) -> T:
+        """The model's answer to ``prompt`` as a ``schema`` instance (structured outputs).
+        Raises ``LlmUnavailable`` on any failure: over budget, circuit open, timeout, HTTP
+        error after the client's retries, refusal, malformed or truncated output."""
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
+        estimate = math.ceil((len(prompt.system) + len(prompt.user)) / _CHARS_PER_TOKEN)
+        self._begin(estimate)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "llm prompt purpose=%s:\n[system]\n%s\n[user]\n%s",
+                prompt.purpose,
+                redact(prompt.system),
+                redact(prompt.user),
+            )
+        started = self.clock()
+        try:
+            raw = self.client.chat.completions.with_raw_response.parse(
+                model=self.config.model,
+                messages=messages,
+                response_format=schema,
+                max_completion_tokens=self.config.max_output_tokens,
+            )
+        except openai.OpenAIError as error:
+            self.breaker.failure()
+            raise LlmUnavailable(_reason(error)) from error
+        except BaseException:
+            self.breaker.release()
+            raise
+        # The service answered: whatever the answer is worth, the breaker closes.
+        self.breaker.success()
+        try:
+            completion: ParsedChatCompletion[Any] = raw.parse()
+        except Exception as error:
+            # Malformed JSON, a schema mismatch, or output cut by a limit. Tokens were spent.
+            try:
+                body = raw.http_response.json()
+            except ValueError:
+                body = None
+            prompt_tokens, completion_tokens = _usage_of(body)
+            model = body.get("model", self.config.model) if isinstance(body, dict) else ""
+            self._record(prompt.purpose, str(model), prompt_tokens, completion_tokens, started)
+            if isinstance(error, openai.LengthFinishReasonError):
+                raise LlmUnavailable("output cut at the token limit") from error
+            if isinstance(error, openai.ContentFilterFinishReasonError):
+                raise LlmUnavailable("content filter") from error
+            raise LlmUnavailable("malformed output") from error
+        usage = completion.usage
+        self._record(
+            prompt.purpose,
+            completion.model or self.config.model,
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+            started,
+        )
+        if not completion.choices:
+            raise LlmUnavailable("no answer")
+        message = completion.choices[0].message
+        if message.refusal:
+            raise LlmUnavailable("refusal")
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("llm answer purpose=%s: %s", prompt.purpose, redact(message.content or ""))
+        parsed = message.parsed
+        if not isinstance(parsed, schema):
+            raise LlmUnavailable("empty output")
+        return parsed
+
+    def embed(self, texts: Sequence[str], purpose: str = "embed") -> list[list[float]]:
+        """One vector per text (``config.embedding_model``). Raises ``LlmUnavailable``."""
+        if not texts:
+            return []
+        estimate = math.ceil(sum(len(t) for t in texts) / _CHARS_PER_TOKEN)
+        self._begin(estimate)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("llm embed purpose=%s: %s", purpose, " | ".join(redact(t) for t in texts))
+        started = self.clock()
+        try:
+            response = self.client.embeddings.create(
+                model=self.config.embedding_model, input=list(texts)
+            )
+        except openai.OpenAIError as error:
+            self.breaker.failure()
+            raise LlmUnavailable(_reason(error)) from error
+        except Exception as error:  # an answer the client could not decode
+            self.breaker.success()
+            raise LlmUnavailable("malformed output") from error
+        except BaseException:
+            self.breaker.release()
+            raise
+        self.breaker.success()
+        tokens = response.usage.prompt_tokens if response.usage else 0
+        self._record(purpose, response.model or self.config.embedding_model, tokens, 0, started)
+        vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+        if len(vectors) != len(texts) or any(not v for v in vectors):
+            raise LlmUnavailable("malformed output")
+        return [[float(x) for x in vector] for vector in vectors]

@@ -1,0 +1,310 @@
+"""The domain rules every answer of the model must pass before the engine sees it.
+
+Nothing here trusts the model: values are re-read through the same functions the rule engine
+uses (``intake.extraction.parse_answer``, ``intake.readiness.is_verifiable``), so they have the
+types and forms the rest of the code expects. A whole answer that fails raises ``Rejected``; an
+answer made of parts (an extraction, a draft) keeps the parts that pass and says which did not.
+Reasons name fields and rules, never the text the model or the requester wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from intake.assistant import SUMMARY_LIMIT, DraftProposal
+from intake.extraction import (
+    DEFAULT_ENVIRONMENT,
+    AnswerError,
+    Extraction,
+    Urgency,
+    parse_answer,
+)
+from intake.llm.schemas import DraftReply, ExtractionReply, MilestoneReply
+from intake.planning import TITLE_LIMIT
+from intake.readiness import is_verifiable
+from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
+from intake.ticket import Milestone, Priority, Size
+
+MAX_MILESTONES = 8
+MAX_CRITERIA = 5
+MAX_ITEMS = 5  # out of scope, risks
+ITEM_LIMIT = 200  # characters of one criterion, out-of-scope item, risk or done criterion
+QUESTION_LIMIT = 300
+RATIONALE_LIMIT = 200
+PROBLEM_LIMIT = 2000
+
+# The core fields ``intake.extraction.extract`` reads from any message, whatever the template.
+EXTRACTED_CORE = ("deadline", "environment", "services", "impact")
+
+_URGENCY_RANK = {Urgency.NONE: 0, Urgency.HIGH: 1, Urgency.CRITICAL: 2}
+
+
+class Rejected(ValueError):
+    """The model's answer breaks a domain rule; ``reason`` says which (no user text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- Slack control sequences --------------------------------------------------------------------
+
+# <!channel>, <!here>, <!subteam^S123>, <@U123>, <#C123|name>, <https://x|label>, <mailto:…>
+_CONTROL = re.compile(r"<\s*(?:[!@#]|[a-z][a-z0-9+.-]*:)[^<>]*>", re.IGNORECASE)
+_BROADCAST = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.IGNORECASE)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without Slack control sequences (mentions, broadcasts, links), on one line."""
+    text = _CONTROL.sub(" ", text)
+    text = _BROADCAST.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def _clean_block(text: str) -> str:
+    """Like ``strip_controls`` but keeps line breaks (for a problem statement or a summary)."""
+    lines = [strip_controls(line) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+# -- classify, next_field, word_question, summarise_thread --------------------------------------
+
+
+def request_type(value: str, templates: TemplateSet) -> str:
+    template_id = value.strip()
+    if template_id not in templates.templates:
+        raise Rejected("unknown request type")
+    return template_id
+
+
+def next_field(name: str, candidates: Sequence[FieldSpec]) -> FieldSpec:
+    for spec in candidates:
+        if spec.name == name.strip():
+            return spec
+    raise Rejected("field is not one of the candidates")
+
+
+def question(text: str) -> str:
+    cleaned = strip_controls(text)
+    if not cleaned:
+        raise Rejected("empty question")
+    if len(cleaned) > QUESTION_LIMIT:
+        raise Rejected(f"question longer than {QUESTION_LIMIT} characters")
+    if not cleaned.endswith("?"):
+        raise Rejected("not a question")
+    return cleaned
+
+
+def summary(text: str) -> str:
+    cleaned = _clean_block(text)
+    if not cleaned:
+        raise Rejected("empty summary")
+    if len(cleaned) > SUMMARY_LIMIT:
+        raise Rejected(f"summary longer than {SUMMARY_LIMIT} characters")
+    return cleaned
+
+
+# -- extract ------------------------------------------------------------------------------------
+
+
+def extractable_fields(template: RequestTemplate) -> dict[str, FieldSpec]:
+    """The fields the model may fill for ``template``: the template's own fields and the core
+    fields extraction reads from any message, by name. People (user fields) and links are
+    left to the rules: the model never sees user IDs and must not invent URLs."""
+    specs = {spec.name: spec for spec in template.fields}
+    if "environment" not in specs:
+        specs["environment"] = DEFAULT_ENVIRONMENT
+    missing = [name for name in EXTRACTED_CORE if name not in specs]
+    if missing:  # every loaded template has them; a hand-made one may not
+        for name in missing:
+            specs[name] = _core_spec(name)
+    return {
+        name: spec
+        for name, spec in specs.items()
+        if spec.type is not AnswerType.USER and not name.endswith(("_url", "_link"))
+    }
+
+
+def _core_spec(name: str) -> FieldSpec:
+    kinds = {"deadline": AnswerType.DATE, "services": AnswerType.LIST}
+    label = name.replace("_", " ").capitalize()
+    return FieldSpec(name, label, "", kinds.get(name, AnswerType.TEXT))
+
+
+def _read_value(spec: FieldSpec, values: list[str], today: date) -> Any:
+    """The model's ``values`` for ``spec`` read the way a typed answer is, or None."""
+    items = [strip_controls(v) for v in values]
+    items = [item for item in items if item]
+    if not items:
+        return None
+    if spec.type is AnswerType.CHOICE and spec.multiple:
+        known = [
+            item for item in items if not isinstance(parse_answer(spec, item, today), AnswerError)
+        ]
+        if not known:
+            return None
+        items = known  # unknown options are dropped, the known ones kept
+    elif spec.type is not AnswerType.LIST:
+        items = items[:1]
+    parsed = parse_answer(spec, ", ".join(items), today)
+    if isinstance(parsed, AnswerError) or parsed.no_deadline:
+        return None
+    if parsed.value in (None, "", []):
+        return None
+    if isinstance(parsed.value, date) and parsed.value < today:
+        return None
+    return parsed.value
+
+
+def extraction(
+    reply: ExtractionReply, template: RequestTemplate, today: date, rules: Extraction
+) -> tuple[Extraction, list[str]]:
+    """The rule extraction of the same text with the model's valid values laid over it: the
+    model adds fields, the rules keep what they found when the model leaves it out. Links are
+    always the rules'. Returns the merged extraction and what was dropped."""
+    specs = extractable_fields(template)
+    values: dict[str, Any] = {}
+    dropped: list[str] = []
+    unknown = 0
+    for item in reply.fields:
+        spec = specs.get(item.name.strip())
+        if spec is None:
+            unknown += 1
+            continue
+        value = _read_value(spec, item.values, today)
+        if value is None:
+            dropped.append(spec.name)
+            continue
+        values[spec.name] = value
+    if unknown:
+        dropped.append(f"{unknown} unknown field(s)")
+    merged = replace(rules, values={**rules.values, **values}, links=list(rules.links))
+    merged.no_deadline = "deadline" not in merged.values and (
+        rules.no_deadline or reply.no_deadline
+    )
+    try:
+        urgency = Urgency(reply.urgency.strip().lower())
+    except ValueError:
+        dropped.append("urgency")
+        urgency = Urgency.NONE
+    if _URGENCY_RANK[urgency] > _URGENCY_RANK[rules.urgency]:
+        merged.urgency = urgency
+    return merged, dropped
+
+
+# -- propose_draft ------------------------------------------------------------------------------
+
+
+def _line(text: str, limit: int) -> str | None:
+    cleaned = strip_controls(text)
+    if not cleaned or len(cleaned) > limit:
+        return None
+    return cleaned
+
+
+def _items(texts: Sequence[str], limit: int) -> tuple[list[str], int]:
+    """Up to ``limit`` cleaned items of at most ITEM_LIMIT characters, and how many were
+    dropped."""
+    kept: list[str] = []
+    for text in texts:
+        line = _line(text, ITEM_LIMIT)
+        if line and line not in kept:
+            kept.append(line)
+    return kept[:limit], len(texts) - min(len(kept), limit)
+
+
+def milestones(
+    plan: Sequence[MilestoneReply], today: date, deadline: date | None
+) -> list[Milestone]:
+    """The model's milestone plan, or ``Rejected``: 1 to MAX_MILESTONES milestones, each with
+    a title and a done criterion, due dates not before today, in order, and not after the
+    deadline when there is one."""
+    if not plan:
+        raise Rejected("no milestones")
+    if len(plan) > MAX_MILESTONES:
+        raise Rejected(f"more than {MAX_MILESTONES} milestones")
+    result: list[Milestone] = []
+    previous = today
+    for item in plan:
+        title = _line(item.title, TITLE_LIMIT)
+        done = _line(item.done_criterion, ITEM_LIMIT)
+        if title is None or done is None:
+            raise Rejected("a milestone without a title or a done criterion")
+        try:
+            due = date.fromisoformat(item.due.strip())
+        except ValueError:
+            raise Rejected("a milestone due date is not a date") from None
+        if due < today:
+            raise Rejected("a milestone due before today")
+        if due < previous:
+            raise Rejected("milestone due dates out of order")
+        if deadline is not None and due > deadline:
+            raise Rejected("a milestone due after the deadline")
+        previous = due
+        result.append(Milestone(title=title, due=due, done_criterion=done))
+    return result
+
+
+def draft(
+    reply: DraftReply,
+    rules: DraftProposal,
+    today: date,
+    deadline: date | None,
+) -> tuple[DraftProposal, list[str]]:
+    """The model's draft with each part that breaks a rule replaced by the rules' proposal.
+    Returns the proposal and the parts that were replaced."""
+    rejected: list[str] = []
+    proposal = DraftProposal()
+
+    title = _line(reply.title, TITLE_LIMIT)
+    if title is None:
+        rejected.append("title")
+    proposal.title = title or rules.title
+
+    problem = _clean_block(reply.problem)
+    if len(problem) > PROBLEM_LIMIT:
+        rejected.append("problem")
+        problem = ""
+    proposal.problem = problem or rules.problem
+
+    criteria = [c for c in reply.acceptance_criteria if is_verifiable(strip_controls(c))]
+    kept, _ = _items(criteria, MAX_CRITERIA)
+    if len(kept) < len(reply.acceptance_criteria):
+        rejected.append(f"{len(reply.acceptance_criteria) - len(kept)} acceptance criteria")
+    proposal.acceptance_criteria = kept or list(rules.acceptance_criteria)
+
+    for name in ("out_of_scope", "risks"):
+        given: list[str] = getattr(reply, name)
+        items, dropped = _items(given, MAX_ITEMS)
+        if dropped:
+            rejected.append(f"{dropped} {name.replace('_', ' ')} item(s)")
+        setattr(proposal, name, items or list(getattr(rules, name)))
+
+    try:
+        proposal.milestones = milestones(reply.milestones, today, deadline)
+    except Rejected as error:
+        if reply.milestones:  # an empty plan is no proposal, not a broken one
+            rejected.append(f"milestones ({error.reason})")
+        proposal.milestones = list(rules.milestones)
+
+    try:
+        proposal.priority = Priority(reply.priority.strip().upper())
+    except ValueError:
+        rejected.append("priority")
+        proposal.priority = rules.priority
+    try:
+        proposal.size = Size(reply.size.strip().upper())
+    except ValueError:
+        rejected.append("size")
+        proposal.size = rules.size
+
+    rationale = reply.rationale.strip()
+    line = _line(rationale, RATIONALE_LIMIT) if "\n" not in rationale else None
+    if line is None:
+        rejected.append("rationale")
+    proposal.rationale = line or rules.rationale
+    return proposal, rejected
