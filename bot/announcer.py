@@ -12,12 +12,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import review as render
+from bot.blocks import similar
 from intake import readiness
 from intake.clock import Clock
 from intake.conversation import Conversation, Thread
 from intake.lifecycle import Action
 from intake.review import Decision, ReviewService
+from intake.similar_asks import SimilarAsks
+from intake.similarity import Match
 from intake.templates.model import TemplateSet
+from intake.ticket import Status
+
+IN_REVIEW = (Status.SUBMITTED, Status.NEEDS_INFO)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +38,9 @@ class Announcer:
         clock: Clock,
         review_channel: str | None,
         refresh_home: HomeRefresher,
+        similar_asks: SimilarAsks | None = None,
     ) -> None:
+        self.similar_asks = similar_asks
         self.review = review
         self.templates = templates
         self.clock = clock
@@ -80,13 +88,24 @@ class Announcer:
         owner_changed = decision.action is Action.ASSIGN and ticket.owner != decision.previous_owner
         if ticket.owner and (decision.action is Action.APPROVE or owner_changed):
             client.chat_postMessage(channel=ticket.owner, **render.owner_message(ticket, template))
+        if decision.entry.from_status != decision.entry.to_status:
+            update = similar.watcher_update(ticket, similar.status_words(ticket.status))
+            for watcher in ticket.watchers:
+                client.chat_postMessage(channel=watcher, **update)
         for person in {ticket.requester, ticket.owner, decision.entry.actor} - {None}:
             self.refresh_home(client, ticket.team_id, str(person))
 
     def _card(self, conversation: Conversation) -> dict[str, Any]:
         template = self.templates.get(conversation.ticket.category)
         check = readiness.check(conversation.ticket, template)
-        return render.card(conversation, template, check, self.clock.now())
+        matches = self._similar(conversation)
+        return render.card(conversation, template, check, self.clock.now(), matches)
+
+    def _similar(self, conversation: Conversation) -> list[Match]:
+        """Open asks like this one, for the leads while it waits for review."""
+        if self.similar_asks is None or conversation.ticket.status not in IN_REVIEW:
+            return []
+        return self.similar_asks.like(conversation.ticket)
 
     @staticmethod
     def _post(client: WebClient, thread: Thread, message: dict[str, Any]) -> None:

@@ -71,11 +71,12 @@ def create_app(
         container.clock,
         settings.intake_review_channel,
         homes.publish,
+        container.similar,
     )
     deps = Deps(
         service=container.intake,
         review=container.review,
-        replier=Replier(container.intake, announcer),
+        replier=Replier(container.intake, announcer, container.similar),
         announcer=announcer,
         people=People(container.db_engine, settings.intake_timezone),
         leads=leads,

@@ -11,15 +11,19 @@ from sqlalchemy.exc import OperationalError
 
 from bot.settings import ConfigError, Settings
 from bot.webhooks import WebhookSender
-from intake.assistant import RuleAssistant
+from intake.assistant import Assistant, RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
+from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
 from intake.milestone_service import MilestoneService
 from intake.review import ReviewService
 from intake.service import IntakeService
+from intake.similar_asks import SimilarAsks
+from intake.similarity import Embedder
 from intake.templates import TemplateError, load_templates
 from intake.templates.model import TemplateSet
 from storage import db
+from storage.assistant import SqlTokenLedger, SqlVectorStore
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ class Container:
     review: ReviewService
     clock: Clock
     milestones: MilestoneService
+    similar: SimilarAsks
     webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
 
 
@@ -59,7 +64,8 @@ def build(
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
-    engine = IntakeEngine(templates, RuleAssistant())
+    assistant, embedder = _assistant(settings, db_engine, clock)
+    engine = IntakeEngine(templates, assistant)
     webhooks = None
     if settings.intake_webhook_url and settings.intake_webhook_secret:
         secret = settings.intake_webhook_secret.get_secret_value()
@@ -72,7 +78,40 @@ def build(
     service = IntakeService(uow_factory, engine, clock, id_prefix=settings.intake_id_prefix)
     review = ReviewService(uow_factory, clock)
     milestones = MilestoneService(uow_factory, clock)
-    return Container(settings, db_engine, templates, service, review, clock, milestones, webhooks)
+    similar = SimilarAsks(
+        uow_factory,
+        embedder=embedder,
+        vectors=SqlVectorStore(db_engine) if embedder else None,
+        model=settings.intake_llm_embedding_model,
+    )
+    return Container(
+        settings, db_engine, templates, service, review, clock, milestones, similar, webhooks
+    )
+
+
+def _assistant(
+    settings: Settings, db_engine: Engine, clock: Clock
+) -> tuple[Assistant, Embedder | None]:
+    """The rule assistant, or the OpenAI one (with rules behind it) when an LLM is configured.
+    One gateway per process: the assistant and the embedder share its breaker and budgets."""
+    if not settings.llm_enabled:
+        return RuleAssistant(), None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    config = LlmConfig(
+        api_key=key,  # local OpenAI-compatible servers take any key
+        base_url=settings.openai_base_url,
+        model=settings.intake_llm_model,
+        embedding_model=settings.intake_llm_embedding_model,
+        timeout_s=settings.intake_llm_timeout,
+        per_ask_tokens=settings.intake_llm_tokens_per_ask,
+        per_day_tokens=settings.intake_llm_tokens_per_day,
+        usd_per_1m_input=settings.intake_llm_usd_per_1m_input,
+        usd_per_1m_output=settings.intake_llm_usd_per_1m_output,
+    )
+    gateway = LlmGateway(config, SqlTokenLedger(db_engine), wall_clock=clock)
+    where = settings.openai_base_url or "the OpenAI API"
+    log.info("LLM assistant: model %s at %s", config.model, where)
+    return OpenAIAssistant(gateway), OpenAIEmbedder(gateway)
 
 
 def _require_current_schema(db_engine: Engine) -> None:

@@ -14,12 +14,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.announcer import Announcer
 from bot.blocks import intake as render
-from bot.blocks import review
+from bot.blocks import review, similar
 from bot.slack_text import safe
-from intake.conversation import Conversation, Thread
+from intake.conversation import Conversation, Phase, Thread
 from intake.replies import (
     Cancelled,
     Draft,
+    Joined,
     Notice,
     NotReady,
     Question,
@@ -29,14 +30,18 @@ from intake.replies import (
     Understood,
 )
 from intake.service import IntakeService, Outcome
+from intake.similar_asks import SimilarAsks
 
 log = logging.getLogger(__name__)
 
 
 class Replier:
-    def __init__(self, service: IntakeService, announcer: Announcer) -> None:
+    def __init__(
+        self, service: IntakeService, announcer: Announcer, similar_asks: SimilarAsks | None = None
+    ) -> None:
         self.service = service
         self.announcer = announcer
+        self.similar_asks = similar_asks
 
     def open_dm_thread(
         self, client: WebClient, user: str, opening_text: str, source_note: str = ""
@@ -57,12 +62,28 @@ class Replier:
             self._mark_answered(client, conversation, thread, *outcome.answered)
         replies: list[Reply] = list(outcome.replies)
         understood: Understood | None = None
+        started = any(isinstance(reply, Understood) for reply in replies)
+        first_draft = conversation.draft_ts is None and any(isinstance(r, Draft) for r in replies)
+        if started or first_draft:  # before the question or draft, so that stays the last word
+            self.suggest_similar(client, conversation, thread, draft=not started)
         for reply in replies:
             if isinstance(reply, Understood):
                 understood = reply
                 continue
             self._post(client, conversation, thread, user, reply, understood)
             understood = None
+
+    def suggest_similar(
+        self, client: WebClient, conversation: Conversation, thread: Thread, *, draft: bool
+    ) -> None:
+        """Open asks like this intake, with Join and Not the same (when an intake starts, and
+        again when its draft is first shown)."""
+        if self.similar_asks is None or conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return
+        matches = self.similar_asks.like(conversation.ticket, exclude=conversation.dismissed)
+        if matches:
+            message = similar.suggestions(_ask_id(conversation), matches, draft=draft)
+            self._post_in_thread(client, thread, message)
 
     # -- one reply --------------------------------------------------------------------------
 
@@ -121,6 +142,15 @@ class Replier:
                 message = render.closed_draft(reply.ticket, template, ":wastebasket: Cancelled")
                 self._update(client, thread, conversation.draft_ts, message)
             self._post_in_thread(client, thread, render.cancelled())
+        elif isinstance(reply, Joined):
+            if conversation.draft_ts:
+                note = f":handshake: Joined {reply.target.key} instead"
+                message = render.closed_draft(reply.ticket, template, note)
+                self._update(client, thread, conversation.draft_ts, message)
+            self._post_in_thread(client, thread, similar.joined(reply.target))
+            target = self.service.find(reply.target.key or "", reply.target.team_id)
+            if target is not None:
+                self.announcer.refresh_card(client, target)
         elif isinstance(reply, Notice):
             self.notify(client, thread, user, reply.text)
 

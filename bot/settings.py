@@ -45,7 +45,13 @@ class Settings(BaseSettings):
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
-    intake_llm_model: str | None = None
+    intake_llm_model: str = "gpt-4o-mini"
+    intake_llm_embedding_model: str = "text-embedding-3-small"
+    intake_llm_timeout: float = Field(20.0, gt=0, le=120)  # seconds per attempt
+    intake_llm_tokens_per_ask: int = Field(20_000, ge=0)
+    intake_llm_tokens_per_day: int = Field(500_000, ge=0)
+    intake_llm_usd_per_1m_input: float = Field(0.0, ge=0)
+    intake_llm_usd_per_1m_output: float = Field(0.0, ge=0)
     log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
 
     @field_validator("intake_leads", mode="before")
@@ -123,6 +129,20 @@ class Settings(BaseSettings):
                 "signature with it)"
             )
         return self
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _openai_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as http://localhost:11434/v1")
+        return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        """An LLM is used when an API key or an OpenAI-compatible server is configured."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
 
     @field_validator("slack_api_url")
     @classmethod

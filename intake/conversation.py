@@ -53,6 +53,7 @@ class Conversation:
     draft_ts: str | None = None
     card: Thread | None = None  # the review card in the review channel
     seen: dict[str, Any] | None = None  # the ticket as leads last saw it (to show changes)
+    dismissed: list[str] = field(default_factory=list)  # similar asks marked "not the same"
 
     @property
     def questions_asked(self) -> int:

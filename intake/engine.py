@@ -20,6 +20,7 @@ from intake.replies import (
     Cancelled,
     Draft,
     Fact,
+    Joined,
     Notice,
     NotReady,
     Question,
@@ -28,6 +29,7 @@ from intake.replies import (
     Submitted,
     Understood,
 )
+from intake.similarity import OPEN_STATUSES
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import Status, Ticket
 
@@ -206,10 +208,34 @@ class IntakeEngine:
         ticket = conversation.ticket
         if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
             return [self._closed_notice(conversation)]
-        lifecycle.apply(ticket, Action.CANCEL, actor, REQUESTER, now, "Cancelled during intake")
+        self._close(conversation, actor, now, "Cancelled during intake")
+        return [Cancelled(ticket)]
+
+    def join(
+        self, conversation: Conversation, target: Ticket, actor: str, now: datetime
+    ) -> list[Reply]:
+        """The requester joins ``target`` (an open ask like this one) instead: they become one
+        of its watchers and this intake is closed."""
+        if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED):
+            return [self._closed_notice(conversation)]
+        if target.status not in OPEN_STATUSES:
+            return [Notice(f"{target.label} is no longer open, so there is nothing to join.")]
+        if actor != target.requester and actor not in target.watchers:
+            target.watchers.append(actor)
+        self._close(conversation, actor, now, f"Joined {target.label} instead")
+        return [Joined(conversation.ticket, target)]
+
+    def not_same(self, conversation: Conversation, key: str) -> list[Reply]:
+        """The requester says ``key`` is a different need: it is not suggested again."""
+        if key not in conversation.dismissed:
+            conversation.dismissed.append(key)
+        return []
+
+    @staticmethod
+    def _close(conversation: Conversation, actor: str, now: datetime, note: str) -> None:
+        lifecycle.apply(conversation.ticket, Action.CANCEL, actor, REQUESTER, now, note)
         conversation.phase = Phase.CANCELLED
         conversation.pending = None
-        return [Cancelled(ticket)]
 
     # -- internals --------------------------------------------------------------------------
 

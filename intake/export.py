@@ -20,6 +20,7 @@ COLUMNS = (
     "desired_outcome",
     "acceptance_criteria",
     "out_of_scope",
+    "risks",
     "deadline",
     "no_deadline",
     "environment",
@@ -34,6 +35,9 @@ COLUMNS = (
     "submitted_at",
     "owner",
     "decided_at",
+    "watchers",
+    "rationale",
+    "llm_usage",
 )
 
 
@@ -50,6 +54,7 @@ def to_dict(ticket: Ticket) -> dict[str, Any]:
         "desired_outcome": ticket.desired_outcome,
         "acceptance_criteria": list(ticket.acceptance_criteria),
         "out_of_scope": list(ticket.out_of_scope),
+        "risks": list(ticket.risks),
         "deadline": ticket.deadline.isoformat() if ticket.deadline else None,
         "no_deadline": ticket.no_deadline,
         "environment": list(ticket.environment),
@@ -93,6 +98,14 @@ def to_dict(ticket: Ticket) -> dict[str, Any]:
         "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
         "submitted_at": ticket.submitted_at.isoformat() if ticket.submitted_at else None,
         "owner": ticket.owner,
+        "watchers": list(ticket.watchers),
+        "rationale": ticket.rationale,
+        "llm_usage": {
+            "calls": ticket.usage.calls,
+            "prompt_tokens": ticket.usage.prompt_tokens,
+            "completion_tokens": ticket.usage.completion_tokens,
+            "cost_usd": ticket.usage.cost_usd,
+        },
         "decided_at": ticket.decided_at.isoformat() if ticket.decided_at else None,
     }
 

@@ -34,6 +34,7 @@ class Role(StrEnum):
     REQUESTER = "requester"
     LEAD = "lead"
     OWNER = "owner"
+    WATCHER = "watcher"  # joined the ask as theirs too: sees it, takes no action
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ def roles_of(ticket: Ticket, user: str, *, is_lead: bool) -> frozenset[Role]:
         roles.add(Role.LEAD)
     if ticket.owner == user or any(m.owner == user for m in ticket.milestones):
         roles.add(Role.OWNER)
+    if user in ticket.watchers:
+        roles.add(Role.WATCHER)
     return frozenset(roles)
 
 

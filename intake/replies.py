@@ -71,10 +71,20 @@ class Cancelled:
 
 
 @dataclass(frozen=True)
+class Joined:
+    """The requester joined an existing ask (``target``) instead: this intake is closed."""
+
+    ticket: Ticket
+    target: Ticket
+
+
+@dataclass(frozen=True)
 class Notice:
     """A short private note: nothing changed, here is why and what to do."""
 
     text: str
 
 
-Reply = Understood | Question | Draft | NotReady | Submitted | Resubmitted | Cancelled | Notice
+Reply = (
+    Understood | Question | Draft | NotReady | Submitted | Resubmitted | Cancelled | Joined | Notice
+)

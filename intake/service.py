@@ -22,8 +22,8 @@ from intake.conversation import Conversation, Source, Thread
 from intake.engine import IntakeEngine
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
-from intake.replies import Reply, Submitted
-from intake.ticket import LlmUsage, Status, Ticket
+from intake.replies import Joined, Reply, Submitted
+from intake.ticket import AuditEntry, LlmUsage, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,42 @@ class IntakeService:
             conversation = self._own(uow, ask_id, user)
             self._said(uow, conversation, user, "(cancel)", now)
         return self._decide(conversation, lambda engine, c: engine.cancel(c, user, now))
+
+    @retry_on_conflict
+    def join(self, *, ask_id: int, user: str, key: str) -> Outcome:
+        """Join the open ask ``key`` instead of this intake (which is closed)."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            target = uow.asks.by_key(key, conversation.ticket.team_id)
+            if target is None:
+                raise NotFound(key)
+            seen = len(conversation.ticket.history)
+            replies = self.engine.join(conversation, target.ticket, user, now)
+            if any(isinstance(reply, Joined) for reply in replies):
+                assert target.ticket.id is not None
+                uow.record_audit(target.ticket.id, AuditEntry(now, user, "join", "ok"))
+                uow.asks.save(target)
+            uow.record_message(ask_id, user, f"(joined {key})", now)
+            self._save(uow, conversation, seen)
+        return Outcome(conversation, replies)
+
+    @retry_on_conflict
+    def not_same(self, *, ask_id: int, user: str, key: str) -> Outcome:
+        """``key`` is a different need: stop suggesting it for this intake."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            conversation = self._own(uow, ask_id, user)
+            seen = len(conversation.ticket.history)
+            replies = self.engine.not_same(conversation, key)
+            uow.record_message(ask_id, user, f"(not the same as {key})", now)
+            self._save(uow, conversation, seen)
+        return Outcome(conversation, replies)
+
+    def summarise(self, messages: list[str]) -> str:
+        """An opening ask from a thread's messages (oldest first), by the assistant. No
+        transaction is open: this may be a slow call."""
+        return self.engine.assistant.summarise_thread([clean(m) for m in messages])
 
     # -- bookkeeping the adapters need ------------------------------------------------------
 

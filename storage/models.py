@@ -180,6 +180,9 @@ class ConversationRow(Base):
     card_ts: Mapped[str | None] = mapped_column(String(64))
     # The ticket as leads last saw it (JSON, encoded like ``asks.fields``).
     seen: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)
+    dismissed: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
 
     ask: Mapped[AskRow] = relationship(back_populates="conversation")
 

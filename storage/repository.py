@@ -229,6 +229,7 @@ def to_conversation(row: AskRow) -> Conversation:
         draft_ts=c.draft_ts,
         card=card,
         seen=decode_json(c.seen) if c.seen is not None else None,
+        dismissed=list(c.dismissed or []),
     )
 
 
@@ -290,6 +291,7 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     c.card_ts = conversation.card.ts if conversation.card else None
     # A new object every time: the row never shares (mutable) state with the domain object.
     c.seen = encode_json(conversation.seen) if conversation.seen is not None else None
+    c.dismissed = list(conversation.dismissed)
 
     _write_milestones(row, t.milestones)
     _write_history(row, t.history)

@@ -182,6 +182,10 @@ def cancelled() -> dict[str, Any]:
     )
 
 
+def thinking_note() -> dict[str, Any]:
+    return kit.message("Thinking…", [kit.context(":hourglass_flowing_sand: _Thinking…_")])
+
+
 def notice(text: str) -> dict[str, Any]:
     """A short note; ``text`` is the bot's own words (may hold mrkdwn)."""
     return kit.message(text, [kit.section(text)])
@@ -234,6 +238,8 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
     )
     if ticket.out_of_scope:
         blocks.append(kit.section("*Out of scope*\n" + _bullets(ticket.out_of_scope, 800)))
+    if ticket.risks:
+        blocks.append(kit.section("*Risks*\n" + _bullets(ticket.risks, 800)))
     extra = [
         f"*{safe(spec.label, 80)}*\n{show(ticket.fields.get(spec.name), spec.type, spec.unit, 300)}"
         for spec in template.fields

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from bot.blocks import kit, milestones
+from bot.blocks import kit, milestones, similar
 from bot.blocks.intake import EDIT_ACTION, readiness_text, show, ticket_blocks
 from bot.slack_text import day, safe, user
 from intake.conversation import Conversation
 from intake.lifecycle import RULE_DONE, Action, ago, last_change
 from intake.readiness import Readiness
 from intake.review import changes_since_seen, waiting_since
+from intake.similarity import Match
 from intake.templates.model import RequestTemplate
 from intake.ticket import HistoryEntry, Status, Ticket
 
@@ -54,7 +56,11 @@ def status_line(ticket: Ticket) -> str:
 
 
 def card(
-    conversation: Conversation, template: RequestTemplate, check: Readiness, now: datetime
+    conversation: Conversation,
+    template: RequestTemplate,
+    check: Readiness,
+    now: datetime,
+    similar_asks: Sequence[Match] = (),
 ) -> dict[str, Any]:
     ticket = conversation.ticket
     since = waiting_since(ticket)
@@ -90,7 +96,19 @@ def card(
         if answer:
             text += f"\n>{safe(answer, 800)}"
         blocks.append(kit.section(text))
+    if ticket.risks:
+        bullets = "\n".join(f"• {r}" for r in ticket.risks)
+        blocks.append(kit.section(f"*Risks*\n{safe(bullets, 600)}"))
     blocks.append(kit.context(_readiness_summary(check)))
+    if ticket.rationale and ticket.status in _IN_REVIEW:
+        blocks.append(kit.context(f":bulb: Suggested: {safe(ticket.rationale, 300)}"))
+    if ticket.watchers:
+        blocks.append(
+            kit.context("Also wanted by " + ", ".join(user(w) for w in ticket.watchers[:20]))
+        )
+    similar_line = similar.card_line(similar_asks)
+    if similar_line is not None and ticket.status in _IN_REVIEW:
+        blocks.append(similar_line)
     buttons = _buttons(ticket)
     if buttons:
         blocks.append(kit.actions(*buttons, block_id=f"review:{ticket.id}"))

@@ -12,11 +12,13 @@ from bot.listeners import (
     milestones,
     review,
     shortcuts,
+    similar,
     views,
 )
 from bot.listeners.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
-    for group in (commands, events, actions, review, milestones, followup, shortcuts, views):
+    groups = (commands, events, actions, review, milestones, followup, shortcuts, similar, views)
+    for group in groups:
         group.register(app, deps)

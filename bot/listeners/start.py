@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.listeners.deps import Deps
+from bot.thinking import thinking
 from intake.conversation import Source
 
 
@@ -20,10 +21,10 @@ def start_in_dm(
     source_note: str = "",
 ) -> None:
     tz = deps.people.timezone(client, team_id, user)
-    outcome = deps.service.start(team_id=team_id, requester=user, text=text, source=source, tz=tz)
-    assert outcome is not None  # only a delivery with a dedupe key can be a duplicate
     thread = deps.replier.open_dm_thread(client, user, text, source_note)
-    assert outcome.ticket.id is not None
-    deps.service.attach_thread(outcome.ticket.id, thread)
-    outcome.conversation.thread = thread
+    with thinking(client, thread):
+        outcome = deps.service.start(
+            team_id=team_id, requester=user, text=text, source=source, tz=tz, thread=thread
+        )
+    assert outcome is not None  # only a delivery with a dedupe key can be a duplicate
     deps.replier.deliver(client, outcome, user)

@@ -14,6 +14,7 @@ from bot.blocks import modals
 from bot.blocks.home import MORE_ACTION, NEW_REQUEST_ACTION, read_more
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
+from bot.thinking import thinking, thread_of_click
 from intake.service import NotAllowed
 
 
@@ -26,13 +27,14 @@ def register(app: App, deps: Deps) -> None:
         ack()
         choice = json.loads(action["value"])
         user = body["user"]["id"]
-        outcome = deps.service.choose(
-            ask_id=int(choice["a"]),
-            user=user,
-            field=choice["f"],
-            value=choice["v"],
-            dedupe_key=click_key(body, action),
-        )
+        with thinking(client, thread_of_click(body)):
+            outcome = deps.service.choose(
+                ask_id=int(choice["a"]),
+                user=user,
+                field=choice["f"],
+                value=choice["v"],
+                dedupe_key=click_key(body, action),
+            )
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.ANSWER_USER_ACTION)
@@ -43,13 +45,14 @@ def register(app: App, deps: Deps) -> None:
         ack()
         _, ask_id, field = action["block_id"].split(":", 2)
         user = body["user"]["id"]
-        outcome = deps.service.choose(
-            ask_id=int(ask_id),
-            user=user,
-            field=field,
-            value=action["selected_user"],
-            dedupe_key=click_key(body, action),
-        )
+        with thinking(client, thread_of_click(body)):
+            outcome = deps.service.choose(
+                ask_id=int(ask_id),
+                user=user,
+                field=field,
+                value=action["selected_user"],
+                dedupe_key=click_key(body, action),
+            )
         deps.replier.deliver(client, outcome, user)
 
     # The draft's buttons that act at once: the use case each runs.
@@ -66,7 +69,8 @@ def register(app: App, deps: Deps) -> None:
     def decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        outcome = decisions[action["action_id"]](int(action["value"]), user)
+        with thinking(client, thread_of_click(body)):
+            outcome = decisions[action["action_id"]](int(action["value"]), user)
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.EDIT_ACTION)

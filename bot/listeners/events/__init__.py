@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.listeners.deps import Deps
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
+from bot.thinking import thinking
 from intake.conversation import Source, Thread
 
 # Message subtypes that are still a person writing (others are edits, joins, bots...).
@@ -77,13 +78,14 @@ def answer_in_thread(
     ts: str,
 ) -> None:
     """A reply in a thread: an answer when the thread is the person's intake, else nothing."""
-    outcome = deps.service.answer(
-        team_id=context.team_id or "",
-        thread=thread,
-        user=user,
-        text=text,
-        dedupe_key=message_key(thread.channel, ts),
-    )
+    with thinking(client, thread):
+        outcome = deps.service.answer(
+            team_id=context.team_id or "",
+            thread=thread,
+            user=user,
+            text=text,
+            dedupe_key=message_key(thread.channel, ts),
+        )
     if outcome is not None:
         deps.replier.deliver(client, outcome, user)
 
@@ -99,15 +101,17 @@ def start_in_thread(
     ts: str,
 ) -> None:
     """An intake whose thread is the person's own message (a DM, or a mention's thread)."""
-    started = deps.service.start(
-        team_id=context.team_id or "",
-        requester=user,
-        text=text,
-        source=source,
-        tz=deps.people.timezone(client, context.team_id or "", user),
-        thread=thread,
-        dedupe_key=message_key(thread.channel, ts),
-    )
+    tz = deps.people.timezone(client, context.team_id or "", user)
+    with thinking(client, thread):
+        started = deps.service.start(
+            team_id=context.team_id or "",
+            requester=user,
+            text=text,
+            source=source,
+            tz=tz,
+            thread=thread,
+            dedupe_key=message_key(thread.channel, ts),
+        )
     if started is not None:
         deps.replier.deliver(client, started, user)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -14,6 +15,8 @@ from bot.listeners.start import start_in_dm
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
 from intake.conversation import Source
+
+log = logging.getLogger(__name__)
 
 CALLBACK_ID = "intake_from_message"
 
@@ -39,6 +42,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         channel = (shortcut.get("channel") or {}).get("id", "")
+        text = thread_ask(deps, client, channel, message) or text
         start_in_dm(
             deps,
             client,
@@ -48,6 +52,32 @@ def register(app: App, deps: Deps) -> None:
             source=Source.SHORTCUT,
             source_note=source_note(client, channel, message),
         )
+
+
+THREAD_LIMIT = 50  # messages of a thread read for its summary
+
+
+def thread_ask(deps: Deps, client: WebClient, channel: str, message: dict[str, Any]) -> str:
+    """When the message is part of a thread, an opening ask summarised from the whole thread
+    (by the assistant); "" when it stands alone or the thread cannot be read."""
+    root = message.get("thread_ts")
+    if not root and not message.get("reply_count"):
+        return ""
+    try:
+        replies = client.conversations_replies(
+            channel=channel, ts=root or message["ts"], limit=THREAD_LIMIT
+        )
+    except SlackApiError as exc:  # e.g. not_in_channel: the message alone will do
+        log.info("cannot read the thread for a summary: %s", exc.response.get("error"))
+        return ""
+    texts = [
+        normalize_incoming(m.get("text") or "")
+        for m in replies.get("messages") or []
+        if not m.get("bot_id")
+    ]
+    if len(texts) < 2:
+        return ""
+    return normalize_incoming(deps.service.summarise(texts)).strip()
 
 
 def source_note(client: WebClient, channel: str, message: dict[str, Any]) -> str:

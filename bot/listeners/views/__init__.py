@@ -12,6 +12,7 @@ from bot.blocks import modals
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
+from bot.thinking import thinking
 from intake.clock import local_today
 from intake.conversation import Source
 
@@ -28,8 +29,11 @@ def register(app: App, deps: Deps) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        outcome = deps.service.edit(ask_id=conversation.ticket.id or 0, user=user, values=values)
-        ack()
+        ack()  # before the edit: redrafting may consult the (slow) assistant
+        with thinking(client, conversation.thread):
+            outcome = deps.service.edit(
+                ask_id=conversation.ticket.id or 0, user=user, values=values
+            )
         deps.replier.deliver(client, outcome, user)
 
     @app.view(modals.NEW_REQUEST_CALLBACK)

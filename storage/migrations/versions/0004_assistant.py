@@ -36,6 +36,10 @@ def upgrade() -> None:
         "asks", sa.Column("watchers", JSON, server_default=sa.text("'[]'"), nullable=False)
     )
     op.add_column("asks", sa.Column("usage", JSON, server_default=sa.text("'{}'"), nullable=False))
+    op.add_column(
+        "conversations",
+        sa.Column("dismissed", JSON, server_default=sa.text("'[]'"), nullable=False),
+    )
 
     op.create_table(
         "ask_embeddings",
@@ -59,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("llm_days")
     op.drop_table("ask_embeddings")
+    op.drop_column("conversations", "dismissed")
     op.drop_column("asks", "usage")
     op.drop_column("asks", "watchers")
     op.drop_column("asks", "rationale")

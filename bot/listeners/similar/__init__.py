@@ -1,0 +1,51 @@
+"""The similar-ask suggestion's buttons: *Join* an existing ask, or *Not the same*."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks import similar as render
+from bot.errors import after_ack
+from bot.listeners.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action(re.compile(rf"^{render.JOIN_ACTION}:"))
+    @after_ack
+    def join(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        choice = json.loads(action["value"])
+        user = body["user"]["id"]
+        outcome = deps.service.join(ask_id=int(choice["a"]), user=user, key=str(choice["k"]))
+        _settle(client, body)
+        deps.replier.deliver(client, outcome, user)
+
+    @app.action(re.compile(rf"^{render.NOT_SAME_ACTION}:"))
+    @after_ack
+    def not_same(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        choice = json.loads(action["value"])
+        key = str(choice["k"])
+        deps.service.not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
+        message = body.get("message") or {}
+        rest = render.without(message, key)
+        _replace(client, body, rest if rest is not None else render.dismissed(key))
+
+
+def _settle(client: WebClient, body: dict[str, Any]) -> None:
+    """The suggestion has been answered: its buttons go."""
+    message = body.get("message") or {}
+    text = message.get("text", "Similar asks")
+    _replace(client, body, render.answered(text))
+
+
+def _replace(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if channel and ts:
+        client.chat_update(channel=channel, ts=ts, **message)
