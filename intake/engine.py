@@ -289,7 +289,9 @@ class IntakeEngine:
         is first written (``first``); the rationale always follows the latest proposal."""
         ticket = conversation.ticket
         proposal = self.assistant.propose_draft(conversation, template, today)
-        if first and proposal.problem:
+        if first and proposal.problem and "<@" not in ticket.problem:
+            # A rewrite cannot keep the people the requester named (the assistant never sees
+            # their IDs), so then the requester's own words stay.
             ticket.problem = proposal.problem
         if not ticket.title:
             ticket.title = proposal.title

@@ -235,6 +235,8 @@ def next_field(conversation: Conversation, candidates: Sequence[FieldSpec]) -> P
     return _prompt(
         "next_field",
         f"Candidate fields, in the request type's order:\n{_fields_text(candidates)}",
+        "Required for the definition of ready: "
+        + (", ".join(c.name for c in candidates if c.required) or "none of these"),
         _draft_block(conversation.ticket),
         data_block("ask", conversation.ticket.problem),
     )

@@ -11,17 +11,24 @@ run ends at the ``Draft``.
     print(report.format())
 
 ``run_all`` takes any ``IntakeEngine``, so the same scenarios measure an engine consulting an
-LLM assistant. ``python -m tests.scenarios.simulate`` prints the rule engine's report;
-``--write-baseline`` also records its figures in ``baseline.json``, which
-``test_scenarios.py`` holds the rule engine to.
+LLM assistant: ``run_llm`` runs them through ``OpenAIAssistant`` talking, through the real
+``openai`` client, to the fake OpenAI server (``tests/fakes/openai_api.py``) answered by the
+scripted model of ``fake_model.py``, which reads each opening ask as its hand-labelled
+``model_reads`` say and answers everything else from the request alone.
+
+``python -m tests.scenarios.simulate`` prints both reports and the figures side by side
+(``--engine rules`` or ``--engine llm`` for one); ``--write-baseline`` also records the rule
+engine's figures in ``baseline.json``, which ``test_scenarios.py`` holds the rule engine to.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -33,10 +40,13 @@ import yaml
 from intake.assistant import RuleAssistant
 from intake.conversation import Conversation, Source
 from intake.engine import IntakeEngine
+from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant
 from intake.replies import Draft, Question, Reply
 from intake.templates import load_templates
 from intake.templates.model import AnswerType, FieldSpec
 from intake.ticket import Ticket
+from tests.fakes.openai_api import FAKE_MODEL, FakeOpenAI
+from tests.scenarios.fake_model import ModelReading, ScenarioModel
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS_FILE = HERE / "scenarios.yaml"
@@ -68,6 +78,7 @@ class Scenario:
     facts: Mapping[str, tuple[str, ...]]
     unknown: frozenset[str] = frozenset()
     expect: Mapping[str, Any] = field(default_factory=dict)
+    model_reads: ModelReading | None = None  # what the fake model reads in ``ask``
     today: date = date(2026, 11, 23)
     timezone: str = "UTC"
     requester: str = "U0REQ0001"
@@ -210,18 +221,24 @@ class Report:
                 f"{f'{len(r.from_opening)}/{len(r.known)}':>7}  {'yes' if r.ready else 'no'}"
             )
         lines.append("-" * len(header))
-        right = sum(r.type_ok for r in self.results)
-        lines += [
-            f"scenarios            {self.scenarios}",
-            f"type accuracy        {self.type_accuracy:.0%} ({right}/{self.scenarios})",
-            f"mean questions asked {self.mean_questions:.2f} ({self.reasked} asked again)",
-            f"fields captured      {self.captured_fraction:.1%} ({self.captured}/{self.known})",
-            f"  with a wrong value {self.wrong} (right: {self.correct_fraction:.1%})",
-            f"  from the opening   {self.from_opening_fraction:.1%} "
-            f"({self.from_opening}/{self.known})",
-            f"ready drafts         {self.ready}/{self.scenarios}",
-        ]
+        lines += [f"{label:<20} {value}" for label, value in self.totals()]
         return "\n".join(lines)
+
+    def totals(self) -> list[tuple[str, str]]:
+        """The totals as (label, value) lines."""
+        right = sum(r.type_ok for r in self.results)
+        return [
+            ("scenarios", f"{self.scenarios}"),
+            ("type accuracy", f"{self.type_accuracy:.0%} ({right}/{self.scenarios})"),
+            ("mean questions asked", f"{self.mean_questions:.2f} ({self.reasked} asked again)"),
+            ("fields captured", f"{self.captured_fraction:.1%} ({self.captured}/{self.known})"),
+            ("  with a wrong value", f"{self.wrong} (right: {self.correct_fraction:.1%})"),
+            (
+                "  from the opening",
+                f"{self.from_opening_fraction:.1%} ({self.from_opening}/{self.known})",
+            ),
+            ("ready drafts", f"{self.ready}/{self.scenarios}"),
+        ]
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -257,6 +274,11 @@ def load_scenarios(path: Path = SCENARIOS_FILE) -> list[Scenario]:
         scenarios.append(
             Scenario(
                 expect=dict(row.get("expect") or {}),
+                model_reads=(
+                    ModelReading.from_yaml(row["model_reads"], f"{row['id']}.model_reads")
+                    if "model_reads" in row
+                    else None
+                ),
                 id=row["id"],
                 ask=" ".join(str(row["ask"]).split()),
                 type=row["type"],
@@ -405,6 +427,116 @@ def rule_engine() -> IntakeEngine:
     return IntakeEngine(load_templates(None), RuleAssistant())
 
 
+# -- the LLM engine -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LlmRun:
+    """The scenarios through ``OpenAIAssistant`` and the fake model: the report, the requests
+    the model answered (by schema), the warnings the assistant logged (each a fallback to the
+    rules or a dropped value: none when the model answered well), the opening asks the model
+    had no reading of, and what the fake server refused."""
+
+    report: Report
+    calls: Mapping[str, int]
+    fallbacks: tuple[str, ...]
+    unread: tuple[str, ...]
+    violations: tuple[str, ...]
+
+    def format(self) -> str:
+        calls = ", ".join(f"{name} {count}" for name, count in sorted(self.calls.items()))
+        lines = [
+            f"model calls          {sum(self.calls.values())} ({calls})",
+            f"fallbacks to rules   {len(self.fallbacks)}"
+            + (f": {'; '.join(sorted(set(self.fallbacks)))}" if self.fallbacks else ""),
+        ]
+        if self.unread:
+            lines.append(f"asks without a model reading: {len(self.unread)}")
+        if self.violations:
+            lines.append(f"fake server violations: {'; '.join(self.violations)}")
+        return "\n".join(lines)
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def llm_engine(
+    scenarios: Sequence[Scenario],
+) -> Iterator[tuple[IntakeEngine, ScenarioModel, FakeOpenAI]]:
+    """An engine consulting ``OpenAIAssistant``, whose gateway talks through the real ``openai``
+    client to a fake OpenAI server on 127.0.0.1 answered by the scenarios' fake model. The
+    budgets are set out of reach and retries off, so that every call is the model's or a
+    counted fallback."""
+    readings = {s.ask: s.model_reads for s in scenarios if s.model_reads is not None}
+    model = ScenarioModel(readings)
+    with FakeOpenAI() as fake:
+        fake.responder = model
+        config = LlmConfig(
+            api_key="sk-scenarios-0000",
+            base_url=fake.base_url,
+            model=FAKE_MODEL,
+            timeout_s=10.0,
+            max_retries=0,
+            per_ask_tokens=10**9,
+            per_day_tokens=10**9,
+        )
+        engine = IntakeEngine(load_templates(None), OpenAIAssistant(LlmGateway(config)))
+        yield engine, model, fake
+
+
+def run_llm(scenarios: Sequence[Scenario] | None = None) -> LlmRun:
+    """Every scenario through the LLM engine (``llm_engine``), with what the model did."""
+    chosen = load_scenarios() if scenarios is None else scenarios
+    warnings = _Warnings()
+    logger = logging.getLogger("intake.llm")
+    logger.addHandler(warnings)
+    try:
+        with llm_engine(chosen) as (engine, model, fake):
+            report = run_all(engine, chosen)
+            violations = tuple(fake.violations)
+    finally:
+        logger.removeHandler(warnings)
+    return LlmRun(
+        report=report,
+        calls=dict(model.calls),
+        fallbacks=tuple(warnings.messages),
+        unread=tuple(model.unread),
+        violations=violations,
+    )
+
+
+def side_by_side(rules: Report, llm: Report) -> str:
+    """Per scenario and in total, the rule engine's figures next to the LLM engine's."""
+
+    def cell(r: ScenarioResult) -> str:
+        mark = "ok" if r.type_ok else "✗"
+        return (
+            f"{mark:>4} {r.questions_asked:>2} {f'{len(r.captured)}/{len(r.known)}':>5} "
+            f"{len(r.wrong):>2} {f'{len(r.from_opening)}/{len(r.known)}':>5} "
+            f"{'yes' if r.ready else 'no':>3}"
+        )
+
+    columns = f"{'type':>4} {'Qs':>2} {'capt':>5} {'wr':>2} {'open':>5} {'rdy':>3}"
+    width = len(columns)
+    header = f"{'scenario':<26} | {'rules':<{width}} | llm"
+    lines = [header, f"{'':<26} | {columns} | {columns}"]
+    lines.append("-" * len(lines[-1]))
+    by_id = {r.id: r for r in llm.results}
+    for r in rules.results:
+        lines.append(f"{r.id:<26} | {cell(r)} | {cell(by_id[r.id])}")
+    lines.append("-" * len(lines[1]))
+    for (label, a), (_, b) in zip(rules.totals(), llm.totals(), strict=True):
+        lines.append(f"{label:<26} | {a:<{width}} | {b}")
+    return "\n".join(lines)
+
+
 def load_baseline(path: Path = BASELINE_FILE) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text())
     return data
@@ -414,33 +546,63 @@ def write_baseline(report: Report, path: Path = BASELINE_FILE) -> None:
     path.write_text(json.dumps(report.figures(), indent=2) + "\n")
 
 
+def _print_transcripts(report: Report) -> None:
+    for result in report.results:
+        print(f"== {result.id} ({result.chosen_type})")
+        print("\n".join(result.transcript))
+        if result.missing:
+            print(f"  draft misses: {', '.join(result.missing)}")
+        print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.scenarios.simulate",
-        description="Run the scenario set through the rule engine and print the figures.",
+        description="Run the scenario set through the rule engine and the LLM engine (the "
+        "OpenAI assistant against a fake OpenAI server and a scripted model) and print the "
+        "figures.",
     )
     parser.add_argument(
-        "--write-baseline", action="store_true", help=f"record the figures in {BASELINE_FILE}"
+        "--engine",
+        choices=("rules", "llm", "both"),
+        default="both",
+        help="which engine to run (default: both, then the figures side by side)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help=f"record the rule engine's figures in {BASELINE_FILE}",
     )
     parser.add_argument(
         "--transcripts", action="store_true", help="print each conversation as well"
     )
     args = parser.parse_args(argv)
-    report = run_all(rule_engine())
-    if args.transcripts:
-        for result in report.results:
-            print(f"== {result.id} ({result.chosen_type})")
-            print("\n".join(result.transcript))
-            if result.missing:
-                print(f"  draft misses: {', '.join(result.missing)}")
-            print()
-    print(report.format())
-    if args.write_baseline:
-        write_baseline(report)
-        print(f"\nwrote {BASELINE_FILE}")
-    elif BASELINE_FILE.exists():
-        worse = report.regressions(load_baseline())
-        print("\nagainst the baseline: " + ("; ".join(worse) if worse else "no figure is worse"))
+    if args.write_baseline and args.engine == "llm":
+        parser.error("--write-baseline records the rule engine: use --engine rules or both")
+    rules = run_all(rule_engine()) if args.engine in ("rules", "both") else None
+    llm = run_llm() if args.engine in ("llm", "both") else None
+    if rules is not None:
+        print("== the rule engine\n")
+        if args.transcripts:
+            _print_transcripts(rules)
+        print(rules.format())
+        if args.write_baseline:
+            write_baseline(rules)
+            print(f"\nwrote {BASELINE_FILE}")
+        elif BASELINE_FILE.exists():
+            worse = rules.regressions(load_baseline())
+            print(
+                "\nagainst the baseline: " + ("; ".join(worse) if worse else "no figure is worse")
+            )
+    if llm is not None:
+        print("\n== the LLM engine (OpenAIAssistant, fake OpenAI server, scripted model)\n")
+        if args.transcripts:
+            _print_transcripts(llm.report)
+        print(llm.report.format())
+        print(llm.format())
+    if rules is not None and llm is not None:
+        print("\n== side by side\n")
+        print(side_by_side(rules, llm.report))
     return 0
 
 

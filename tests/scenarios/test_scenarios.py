@@ -1,13 +1,21 @@
-"""The scenario set: realistic vague asks through the rule engine, held to its baseline.
+"""The scenario set: realistic vague asks through the rule engine, held to its baseline, and
+through the LLM engine, held to the rule engine.
 
 ``baseline.json`` holds the rule engine's figures as they were when the scenario set landed
 (``python -m tests.scenarios.simulate --write-baseline``). A change that makes the rule engine
 capture fewer fields, capture them wrong, pick the wrong request type more often, leave more
-drafts not ready, or ask more questions fails here. Run with ``pytest -s`` to see the report.
+drafts not ready, or ask more questions fails here.
+
+The same scenarios run through ``OpenAIAssistant`` against the fake OpenAI server and the
+scripted model of ``fake_model.py`` (its readings of the opening asks are ``model_reads`` in
+``scenarios.yaml``, checked here against the asks' words): the LLM engine must capture at least
+as many fields from the opening ask as the rules and ask no more questions on average. Run with
+``pytest -s`` to see both reports.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -15,18 +23,23 @@ import pytest
 
 from intake.assistant import RuleAssistant
 from intake.engine import IntakeEngine
+from intake.llm.validate import extractable_fields
 from intake.templates import load_templates
-from intake.templates.model import TemplateSet
+from intake.templates.model import AnswerType, TemplateSet
 from intake.ticket import Ticket
+from tests.scenarios.fake_model import listed_fields, read_answer
 from tests.scenarios.simulate import (
     BASELINE_FILE,
+    LlmRun,
     Report,
     Scenario,
     load_baseline,
     load_scenarios,
     rule_engine,
     run_all,
+    run_llm,
     run_scenario,
+    side_by_side,
     value_matches,
 )
 
@@ -64,6 +77,97 @@ def test_rule_engine_is_no_worse_than_its_baseline(report: Report) -> None:
 def test_every_scenario_ends_in_a_draft_within_the_question_limit(report: Report) -> None:
     for result in report.results:
         assert result.questions_asked <= 8 + result.reasked, result.transcript
+
+
+# -- the LLM engine -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llm_run() -> LlmRun:
+    return run_llm()
+
+
+def test_llm_engine_captures_no_less_from_the_opening_and_asks_no_more(
+    report: Report, llm_run: LlmRun
+) -> None:
+    llm = llm_run.report
+    print("\n" + llm.format() + "\n" + llm_run.format())
+    print("\n" + side_by_side(report, llm))
+    # The figures measure the model only if it answered every call, for every ask.
+    assert llm_run.violations == ()
+    assert llm_run.unread == (), "opening asks without model_reads"
+    assert llm_run.fallbacks == (), "the assistant answered from rules or dropped values"
+    assert llm_run.calls.get("ClassifyReply") == report.scenarios
+    assert llm.from_opening_fraction >= report.from_opening_fraction, (
+        f"the LLM engine captured {llm.from_opening}/{llm.known} fields from the opening ask, "
+        f"the rules {report.from_opening}/{report.known}"
+    )
+    assert llm.mean_questions <= report.mean_questions + 1e-9, (
+        f"the LLM engine asked {llm.mean_questions:.2f} questions on average, "
+        f"the rules {report.mean_questions:.2f}"
+    )
+    for result in llm.results:
+        assert result.questions_asked <= 8 + result.reasked, result.transcript
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:['.-][a-z0-9]+)*")
+_URGENT = {"high": ("asap", "urgent", "soon", "immediately"), "critical": ("down", "outage")}
+
+
+def test_model_readings_state_only_what_the_ask_says() -> None:
+    """Each ``model_reads`` value is in the ask: a text's words are all the ask's words, a
+    choice is named by its option or one of its keywords (at the start of a word: "alert" in
+    "alerted"), a number's digits are written; urgency needs an urgent word."""
+    templates = load_templates(None)
+    for scenario in load_scenarios():
+        reading = scenario.model_reads
+        assert reading is not None, f"{scenario.id}: no model_reads"
+        assert reading.request_type in templates.templates, scenario.id
+        ask = scenario.ask.lower()
+        words = set(_WORD.findall(ask))
+        specs = extractable_fields(templates.get(reading.request_type))
+        for name, values in reading.fields.items():
+            where = f"{scenario.id}.model_reads.{name}"
+            assert name in specs, f"{where}: not a field the model may fill"
+            spec = specs[name]
+            for value in values:
+                if spec.type is AnswerType.CHOICE:
+                    option = next((o for o in spec.options if o.value == value), None)
+                    assert option is not None, f"{where}: {value!r} is not an option"
+                    terms = [option.value.lower(), *option.keywords]
+                    assert any(
+                        re.search(rf"(?<![a-z0-9]){re.escape(term.lower())}", ask) for term in terms
+                    ), f"{where}: the ask does not name {value!r}"
+                elif spec.type is AnswerType.NUMBER:
+                    assert re.sub(r"\D", "", value) in re.sub(r"\D", "", ask), where
+                elif spec.type is AnswerType.DATE:
+                    assert re.search(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", ask)
+                else:
+                    extra = set(_WORD.findall(value.lower())) - words
+                    assert not extra, f"{where}: {sorted(extra)} are not in the ask"
+        if reading.urgency != "none":
+            assert any(w in ask for w in _URGENT[reading.urgency]), scenario.id
+        assert not reading.no_deadline or "deadline" in ask, scenario.id
+
+
+def test_the_fake_model_reads_only_what_an_answer_states_plainly() -> None:
+    fields = listed_fields(
+        "Fields:\n"
+        "- environment (Environments; choice, several allowed): production | staging | "
+        "development\n- runtime (Runtime; choice): Python | Go | Other\n"
+        "- deadline (Deadline; date)\n- impact (Impact; text)"
+    )
+    assert [f.name for f in fields] == ["environment", "runtime", "deadline", "impact"]
+    assert read_answer("prod and staging, by Dec 18", fields, TODAY) == [
+        {"name": "environment", "values": ["production", "staging"]},
+        {"name": "deadline", "values": ["2026-12-18"]},
+    ]
+    said = "I'm on the rotation next week, other teams go first; the goal for Q1 depends on it"
+    assert read_answer(said, fields, TODAY) == []
+    assert read_answer("in Go, live on 2027-01-08", fields, TODAY) == [
+        {"name": "runtime", "values": ["Go"]},
+        {"name": "deadline", "values": ["2027-01-08"]},
+    ]
 
 
 # -- the simulated requester --------------------------------------------------------------------
