@@ -3,6 +3,8 @@ leads see them on the review card; watchers hear about status changes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.e2e.conftest import LEAD, OTHER, REQUESTER, BotServer
 from tests.e2e.helpers import (
     answer_database_questions,
@@ -21,7 +23,7 @@ from tests.fakes.slack_requests import SlackDriver
 SAME_NEED = "can we get a postgres database for billing? invoices need it"
 
 
-def suggestion(messages: list[dict]) -> dict:  # type: ignore[type-arg]
+def suggestion(messages: list[dict[str, Any]]) -> dict[str, Any]:
     found = [m for m in messages if "join it instead?" in text_of(m)]
     assert found, "no similar-ask suggestion in the thread"
     return found[-1]
