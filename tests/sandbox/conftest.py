@@ -1,0 +1,103 @@
+"""The sandbox under test: one running sandbox (the real bot, the emulated Slack, the page) on a
+clock that starts on Thursday 19 Nov 2026, 10:00 in Berlin; and, for the browser tests, headless
+Chromium from the system's packages driven by Playwright (no browser downloads)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.runtime import Sandbox
+from bot.sandbox.server import PageServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "sandbox"
+START = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)  # Thursday, 10:00 in Berlin
+CHROMIUM = os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_required() -> bool:
+    """CI (.ci/run) installs Chromium and sets INTAKE_REQUIRE_BROWSER=1: there a missing browser
+    fails the run instead of skipping the browser tests."""
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return ci and os.environ.get("INTAKE_REQUIRE_BROWSER") == "1"
+
+
+def no_browser(reason: str) -> None:
+    if browser_required():
+        pytest.fail(f"{reason}; the browser tests are required here (CI, INTAKE_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox(start_at=START).start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+@pytest.fixture(scope="module")
+def page_url(sandbox: Sandbox) -> Iterator[str]:
+    server = PageServer(sandbox, 0).start()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        no_browser(
+            f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; or set "
+            "INTAKE_CHROMIUM to its path): the sandbox's browser tests need it"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        no_browser("the playwright Python package is not installed")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # launch() gives every run a fresh, temporary profile; executable_path: the system's
+        # Chromium, never a downloaded one.
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, page_url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.goto(page_url)
+    yield tab
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def node() -> str | None:
+    return shutil.which("node") or shutil.which("nodejs")
