@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.bootstrap import Container, build
+from bot.sandbox.cli import sandbox
 from bot.settings import ConfigError, Settings, load_settings
 from intake import export
 from intake.ticket import Status
@@ -33,22 +34,42 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings() -> Settings:
+def _settings(log_format: str = "text") -> Settings:
+    """The settings, with logging set up: ``log_format`` ("json" for the services, "text" for
+    the commands people run at a terminal) unless ``--log-format`` says otherwise; secrets
+    are redacted from every line (bot.observability.logs)."""
+    from bot.observability.logs import configure_logging, secret_values
+
     settings = load_settings()
-    level = settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "DEBUG":  # migrations say "Running upgrade" at INFO on every start
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    chosen = _log_format_option() or log_format
+    configure_logging(settings.log_level, chosen, secrets=secret_values(settings))
     return settings
 
 
-def _container(**kwargs: Any) -> Container:
-    return build(_settings(), **kwargs)
+def _log_format_option() -> str | None:
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return None
+    value = context.find_root().params.get("log_format")
+    return str(value) if value else None
+
+
+def _container(log_format: str = "text", **kwargs: Any) -> Container:
+    return build(_settings(log_format), **kwargs)
 
 
 @click.group(help="Platform Intake: turn vague platform asks into scoped tickets.")
-def main() -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default=None,
+    help="Log lines as JSON or text (default: json for serve and worker, text otherwise).",
+)
+def main(log_format: str | None) -> None:
     pass
+
+
+main.add_command(sandbox)
 
 
 @main.command(help="Try an intake in the terminal (same engine and database as the Slack bot).")
@@ -68,13 +89,27 @@ def chat(user: str, tz: str | None) -> None:
 
 @main.command(help="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.")
 @click.option("--host", default="0.0.0.0", show_default=True)
-@click.option("--port", type=int, default=None, help="HTTP port (default PORT, 3000).")
+@click.option(
+    "--port", type=int, default=None, help="HTTP port (default PORT, 3000; 0: any free port)."
+)
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="Also serve only GET /metrics and /healthz on this port (in HTTP mode they are on "
+    "PORT too; in Socket Mode this is the only way to get them).",
+)
 @friendly_errors
-def serve(host: str, port: int | None) -> None:
+def serve(host: str, port: int | None, metrics_port: int | None) -> None:
     from bot.serving import serve as run
 
-    container = _container()
-    run(container, host=host, port=port or container.settings.port)
+    container = _container("json")
+    run(
+        container,
+        host=host,
+        port=port if port is not None else container.settings.port,  # 0: any free port
+        metrics_port=metrics_port,
+    )
 
 
 @main.group(help="Look at asks.")
@@ -197,23 +232,39 @@ def digest_run() -> None:
     help="Run the scheduler and the senders without the HTTP server (a separate worker "
     "process; set INTAKE_RUN_SCHEDULER=false on the serve replicas then)."
 )
+@click.option("--metrics-host", default="0.0.0.0", show_default=True)
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="Serve GET /metrics and /healthz on this port (0: any free port; default: none).",
+)
 @friendly_errors
-def worker() -> None:
+def worker(metrics_host: str, metrics_port: int | None) -> None:
     import signal
     import threading
 
     from bot.app import make_client
     from bot.background import start_background
+    from bot.serving import make_metrics, start_ops_server
 
-    container = _container()
+    container = _container("json")
     container.settings.require_slack(socket_mode=True)
-    background = start_background(container, make_client(container), schedule=True)
+    client = make_client(container)
+    metrics = make_metrics(container)
+    metrics.watch_slack(client)
+    background = start_background(container, client, schedule=True)
+    ops = None
+    if metrics_port is not None:
+        ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     click.echo("worker running: follow-through scheduler, outbox and webhook senders")
     stopping.wait()
     background.stop()
+    if ops is not None:
+        ops.close()
 
 
 @main.group(help="Database schema.")

@@ -40,6 +40,11 @@ call) goes through a ``Pacer``, and which retries a 429 after Retry-After up to
 database is down) calls go out unpaced rather than not at all, and a Retry-After seen by
 this process is still honoured from memory. Bolt gives each request a plain ``WebClient`` of
 its own: ``pace_bolt_app(app, pacer)`` makes listeners' clients paced ones.
+
+Since every call passes the pacer, the pacer is also where calls are counted: its optional
+``observer(method, status)`` (``Pacer(..., observer=...)`` or set later, e.g. by
+``bot.observability.Metrics.watch_slack``) is told the outcome of every attempt: ``"ok"``,
+``"ratelimited"`` (429), Slack's error code, ``"http_<code>"``, or ``"no_response"``.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import contextlib
 import enum
 import logging
 import math
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -172,6 +178,11 @@ CHANNEL_HOT_S: Final = 2.0  # two posts to one channel this close: a 429 is the 
 CHANNELS_REMEMBERED: Final = 4096
 MAX_RATE_LIMIT_RETRIES: Final = 3
 STORE_ERROR_LOG_EVERY_S: Final = 60.0
+RATELIMITED: Final = "ratelimited"
+NO_RESPONSE: Final = "no_response"
+
+CallObserver = Callable[[str, str], None]
+"""Told ``(method, status)`` after every Web API attempt; see the module docstring."""
 
 
 def _utcnow() -> datetime:
@@ -207,8 +218,10 @@ class Pacer:
         limits: Mapping[str, Limits] = METHOD_LIMITS,
         default_limits: Limits = DEFAULT_LIMITS,
         reward_every: int | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.store = store
+        self.observer = observer
         self.clock = clock
         self.sleep = sleep
         self.limits = limits
@@ -306,6 +319,16 @@ class Pacer:
     def rate(self, method: str) -> float:
         """The method's current shared rate per minute (0.0: not used yet)."""
         return self._read_rate(method)
+
+    def observe(self, method: str, status: str) -> None:
+        """Tell the observer (if any) how a call of ``method`` ended; it never fails a call."""
+        observer = self.observer
+        if observer is None:
+            return
+        try:
+            observer(method, status)
+        except Exception:
+            log.debug("the Slack call observer failed", exc_info=True)
 
     # -- acquiring -------------------------------------------------------------------------
 
@@ -455,6 +478,19 @@ def _channel_of(*sources: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+_ERROR_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _status(status_code: int, data: Any) -> str:
+    """The observer's status of an answer that was not a success (see the module docstring)."""
+    if status_code == 429:
+        return RATELIMITED
+    error = data.get("error") if isinstance(data, Mapping) else None
+    if isinstance(error, str) and _ERROR_CODE.match(error):
+        return error
+    return f"http_{status_code}"
+
+
 def _retry_after(headers: Mapping[str, Any]) -> float:
     for name in ("Retry-After", "retry-after"):
         value = headers.get(name)
@@ -519,6 +555,8 @@ class PacedWebClient(WebClient):
                     auth=auth,
                 )
             except SlackApiError as error:
+                status = _status(error.response.status_code, error.response.data)
+                self.pacer.observe(api_method, status)
                 if error.response.status_code != 429:
                     self.pacer.on_success(api_method, channel)  # it passed the rate limiter
                     raise
@@ -530,6 +568,10 @@ class PacedWebClient(WebClient):
                     raise
                 retries += 1
                 continue
+            except Exception:
+                self.pacer.observe(api_method, NO_RESPONSE)
+                raise
+            self.pacer.observe(api_method, "ok")
             self.pacer.on_success(api_method, channel)
             return response
 
@@ -543,7 +585,14 @@ class PacedWebClient(WebClient):
         retries = 0
         while True:
             self.pacer.acquire(method, channel)
-            page: dict[str, Any] = super()._request_for_pagination(api_url, req_args)
+            try:
+                page: dict[str, Any] = super()._request_for_pagination(api_url, req_args)
+            except Exception:
+                self.pacer.observe(method, NO_RESPONSE)
+                raise
+            data = page.get("data")
+            ok = page.get("status_code") == 200 and isinstance(data, Mapping) and data.get("ok")
+            self.pacer.observe(method, "ok" if ok else _status(page.get("status_code", 0), data))
             if page.get("status_code") != 429:
                 self.pacer.on_success(method, channel)
                 return page
@@ -593,11 +642,14 @@ __all__ = [
     "DEFAULT_LIMITS",
     "MAX_RATE_LIMIT_RETRIES",
     "METHOD_LIMITS",
+    "NO_RESPONSE",
     "POST_MESSAGE",
+    "RATELIMITED",
     "TIER_1",
     "TIER_2",
     "TIER_3",
     "TIER_4",
+    "CallObserver",
     "Lane",
     "Limits",
     "PacedWebClient",

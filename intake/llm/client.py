@@ -12,7 +12,11 @@
 * usage: each call's tokens and estimated cost are added to the ``LlmUsage`` of the innermost
   ``metering`` block of this thread, and to the day's ledger; one INFO line per call (purpose,
   model, tokens, cost, latency), never the requester's words;
-* prompts and answers are logged at DEBUG only, redacted (``intake.llm.prompts.redact``).
+* prompts and answers are logged at DEBUG only, redacted (``intake.llm.prompts.redact``);
+* an optional ``observer(purpose, seconds, prompt_tokens, completion_tokens, outcome)`` is told
+  about every call, for metrics (``bot.observability``). ``outcome`` is ``"ok"`` or why there was
+  no usable answer (``OUTCOMES``); ``"budget"`` and ``"circuit_open"`` mean no call was made
+  (``seconds`` is 0). An observer that raises never fails the call.
 
 The model only returns data: no tools or functions are offered to it.
 """
@@ -45,6 +49,25 @@ T = TypeVar("T", bound=BaseModel)
 
 # Characters per token, to estimate a prompt's size before it is sent (for the budgets).
 _CHARS_PER_TOKEN = 4
+
+LlmObserver = Callable[[str, float, int, int, str], None]
+"""``(purpose, seconds, prompt_tokens, completion_tokens, outcome)`` of one call."""
+
+OUTCOMES = (
+    "ok",
+    "budget",  # no call: a token budget is used up
+    "circuit_open",  # no call: the circuit breaker is open
+    "timeout",
+    "connection_error",
+    "rate_limited",  # HTTP 429 after the client's retries
+    "http_error",
+    "malformed",
+    "cut",  # output cut at the token limit
+    "content_filter",
+    "refusal",
+    "no_answer",
+    "empty",
+)
 
 
 @dataclass(frozen=True)
@@ -168,6 +191,16 @@ def _reason(error: Exception) -> str:
     return type(error).__name__
 
 
+def _outcome(error: Exception) -> str:
+    if isinstance(error, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(error, openai.APIConnectionError):
+        return "connection_error"
+    if isinstance(error, openai.RateLimitError):
+        return "rate_limited"
+    return "http_error"
+
+
 def _usage_of(body: Any) -> tuple[int, int]:
     usage = body.get("usage") if isinstance(body, dict) else None
     if not isinstance(usage, dict):
@@ -184,7 +217,8 @@ class LlmGateway:
 
     ``clock`` is a monotonic clock (seconds) for the breaker and latencies; ``wall_clock`` says
     which UTC day the per-day budget counts; ``client`` replaces the ``openai.OpenAI`` built
-    from ``config``."""
+    from ``config``; ``observer`` is told about every call (see the module docstring; it may
+    also be set later as the ``observer`` attribute)."""
 
     def __init__(
         self,
@@ -194,8 +228,10 @@ class LlmGateway:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Clock | None = None,
         client: openai.OpenAI | None = None,
+        observer: LlmObserver | None = None,
     ) -> None:
         self.config = config
+        self.observer = observer
         self.ledger: TokenLedger = ledger if ledger is not None else MemoryTokenLedger()
         self.clock = clock
         self.wall_clock: Clock = wall_clock or SystemClock()
@@ -268,11 +304,33 @@ class LlmGateway:
             latency_ms,
         )
 
+    def _observe(
+        self,
+        purpose: str,
+        started: float | None,
+        prompt_tokens: int,
+        completion_tokens: int,
+        outcome: str,
+    ) -> None:
+        observer = self.observer
+        if observer is None:
+            return
+        seconds = max(self.clock() - started, 0.0) if started is not None else 0.0
+        try:
+            observer(purpose, seconds, prompt_tokens, completion_tokens, outcome)
+        except Exception:
+            log.debug("the llm observer failed", exc_info=True)
+
     # -- calls ----------------------------------------------------------------------------------
 
-    def _begin(self, estimate: int) -> None:
-        self._check_budget(estimate)
+    def _begin(self, purpose: str, estimate: int) -> None:
+        try:
+            self._check_budget(estimate)
+        except LlmUnavailable:
+            self._observe(purpose, None, 0, 0, "budget")
+            raise
         if not self.breaker.allow():
+            self._observe(purpose, None, 0, 0, "circuit_open")
             raise LlmUnavailable("circuit open")
 
     def parse(self, prompt: Prompt, schema: type[T]) -> T:
@@ -284,7 +342,7 @@ class LlmGateway:
             {"role": "user", "content": prompt.user},
         ]
         estimate = math.ceil((len(prompt.system) + len(prompt.user)) / _CHARS_PER_TOKEN)
-        self._begin(estimate)
+        self._begin(prompt.purpose, estimate)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "llm prompt purpose=%s:\n[system]\n%s\n[user]\n%s",
@@ -302,6 +360,7 @@ class LlmGateway:
             )
         except openai.OpenAIError as error:
             self.breaker.failure()
+            self._observe(prompt.purpose, started, 0, 0, _outcome(error))
             raise LlmUnavailable(_reason(error)) from error
         except BaseException:
             self.breaker.release()
@@ -320,28 +379,39 @@ class LlmGateway:
             model = body.get("model", self.config.model) if isinstance(body, dict) else ""
             self._record(prompt.purpose, str(model), prompt_tokens, completion_tokens, started)
             if isinstance(error, openai.LengthFinishReasonError):
-                raise LlmUnavailable("output cut at the token limit") from error
-            if isinstance(error, openai.ContentFilterFinishReasonError):
-                raise LlmUnavailable("content filter") from error
-            raise LlmUnavailable("malformed output") from error
+                outcome, reason = "cut", "output cut at the token limit"
+            elif isinstance(error, openai.ContentFilterFinishReasonError):
+                outcome, reason = "content_filter", "content filter"
+            else:
+                outcome, reason = "malformed", "malformed output"
+            self._observe(prompt.purpose, started, prompt_tokens, completion_tokens, outcome)
+            raise LlmUnavailable(reason) from error
         usage = completion.usage
+        prompt_tokens = usage.prompt_tokens if usage else 0
+        completion_tokens = usage.completion_tokens if usage else 0
         self._record(
             prompt.purpose,
             completion.model or self.config.model,
-            usage.prompt_tokens if usage else 0,
-            usage.completion_tokens if usage else 0,
+            prompt_tokens,
+            completion_tokens,
             started,
         )
+
+        def fail(outcome: str, reason: str) -> LlmUnavailable:
+            self._observe(prompt.purpose, started, prompt_tokens, completion_tokens, outcome)
+            return LlmUnavailable(reason)
+
         if not completion.choices:
-            raise LlmUnavailable("no answer")
+            raise fail("no_answer", "no answer")
         message = completion.choices[0].message
         if message.refusal:
-            raise LlmUnavailable("refusal")
+            raise fail("refusal", "refusal")
         if log.isEnabledFor(logging.DEBUG):
             log.debug("llm answer purpose=%s: %s", prompt.purpose, redact(message.content or ""))
         parsed = message.parsed
         if not isinstance(parsed, schema):
-            raise LlmUnavailable("empty output")
+            raise fail("empty", "empty output")
+        self._observe(prompt.purpose, started, prompt_tokens, completion_tokens, "ok")
         return parsed
 
     def embed(self, texts: Sequence[str], purpose: str = "embed") -> list[list[float]]:
@@ -349,7 +419,7 @@ class LlmGateway:
         if not texts:
             return []
         estimate = math.ceil(sum(len(t) for t in texts) / _CHARS_PER_TOKEN)
-        self._begin(estimate)
+        self._begin(purpose, estimate)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("llm embed purpose=%s: %s", purpose, " | ".join(redact(t) for t in texts))
         started = self.clock()
@@ -359,9 +429,11 @@ class LlmGateway:
             )
         except openai.OpenAIError as error:
             self.breaker.failure()
+            self._observe(purpose, started, 0, 0, _outcome(error))
             raise LlmUnavailable(_reason(error)) from error
         except Exception as error:  # an answer the client could not decode
             self.breaker.success()
+            self._observe(purpose, started, 0, 0, "malformed")
             raise LlmUnavailable("malformed output") from error
         except BaseException:
             self.breaker.release()
@@ -371,5 +443,7 @@ class LlmGateway:
         self._record(purpose, response.model or self.config.embedding_model, tokens, 0, started)
         vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
         if len(vectors) != len(texts) or any(not v for v in vectors):
+            self._observe(purpose, started, tokens, 0, "malformed")
             raise LlmUnavailable("malformed output")
+        self._observe(purpose, started, tokens, 0, "ok")
         return [[float(x) for x in vector] for vector in vectors]
