@@ -57,15 +57,17 @@ def make_engine(url: str | URL) -> Engine:
         connect_args: dict[str, Any] = {}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
-    return create_engine(parsed)
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+        )
+    return create_engine(parsed, hide_parameters=True)
 
 
 def _sqlite_engine(url: URL) -> Engine:
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
