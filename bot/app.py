@@ -1,4 +1,9 @@
-"""The Bolt app factory. No module-level App: each call builds one from a Container."""
+"""The Bolt app factory. No module-level App: each call builds one from a Container.
+
+Single-workspace mode (``SLACK_BOT_TOKEN``) builds the app on that token. The multi-workspace
+install (``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``, ``bot.oauth``) builds it with Bolt's
+OAuth settings instead: no token at start, and each request's client carries the bot token of
+the workspace it comes from; its listeners then see that workspace's asks only."""
 
 from __future__ import annotations
 
@@ -8,16 +13,18 @@ import re
 from pydantic import SecretStr
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import errors, listeners
 from bot.announcer import Announcer
-from bot.background import follow_through
 from bot.bootstrap import Container
+from bot.followthrough import follow_through_for
 from bot.home import HomeTabs
 from bot.leads import Leads
 from bot.listeners.deps import Deps
+from bot.oauth import oauth_settings
 from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
 from bot.replier import Replier
@@ -31,11 +38,14 @@ SLACK_API = "https://slack.com/api/"
 
 def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
     """The Web API client: every call goes through the pacer, whose learned limits every
-    replica shares through the database (see bot.pacing)."""
+    replica shares through the database (see bot.pacing). In multi-workspace mode it has no
+    token: the clients made from it (each request's, ``bot.oauth.team_clients``) get their
+    workspace's."""
     settings = container.settings
-    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token is not None or settings.multi_workspace
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return PacedWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=token,
         base_url=settings.slack_api_url or SLACK_API,
         timeout=10,
         # Connection errors are retried a bounded number of times; 429s are the pacer's.
@@ -56,8 +66,9 @@ def create_app(
     pacer = pacer or make_pacer(container)
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
+    oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
     try:
-        app = _bolt_app(client, signing_secret, socket_mode)
+        app = _bolt_app(client, signing_secret, socket_mode, oauth)
     except (BoltError, SlackApiError) as exc:
         raise ConfigError(
             f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
@@ -83,7 +94,8 @@ def create_app(
         homes=homes,
         templates=container.templates,
         milestones=container.milestones,
-        followthrough=follow_through(container, client),
+        followthrough=follow_through_for(container, client),
+        per_team=settings.multi_workspace,
     )
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     errors.register(app)
@@ -91,8 +103,15 @@ def create_app(
     return app
 
 
-def _bolt_app(client: PacedWebClient, signing_secret: SecretStr | None, socket_mode: bool) -> App:
-    """The Bolt app; it checks the token with auth.test as it starts."""
+def _bolt_app(
+    client: PacedWebClient,
+    signing_secret: SecretStr | None,
+    socket_mode: bool,
+    oauth: OAuthSettings | None = None,
+) -> App:
+    """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
+    (multi-workspace) it serves the install and redirect paths and authorizes each request
+    from the installation store."""
     return App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -100,6 +119,7 @@ def _bolt_app(client: PacedWebClient, signing_secret: SecretStr | None, socket_m
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        oauth_settings=oauth,
         logger=logging.getLogger("slack_bolt"),
     )
 

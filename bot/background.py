@@ -11,7 +11,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.bootstrap import Container
-from bot.followthrough import FollowThrough
+from bot.followthrough import FollowThrough, follow_through_for
+from bot.oauth import outbox_sender
 from bot.scheduler import start_scheduler
 from bot.sender import OutboxSender
 
@@ -19,16 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def follow_through(container: Container, client: WebClient | None) -> FollowThrough:
-    settings = container.settings
-    return FollowThrough(
-        container.intake,
-        container.db_engine,
-        client,
-        default_tz=settings.intake_timezone,
-        digest_channel=settings.intake_digest_channel,
-        digest_schedule=settings.intake_digest_schedule,
-        auto_complete=container.milestones.auto_complete,
-    )
+    """On ``client`` with one workspace; on each installation's token in the multi-workspace
+    install (``bot.oauth``; ``client`` is then the app's tokenless one)."""
+    return follow_through_for(container, client)
 
 
 @dataclass
@@ -47,7 +41,8 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     """Start the senders (always: they drain what any replica queued) and, with ``schedule``,
     the scheduler that queues the weekly messages."""
     follow = follow_through(container, client)
-    sender = OutboxSender(container.db_engine, client, container.clock)
+    # Each message with its own workspace's token in the multi-workspace install.
+    sender = outbox_sender(container.db_engine, client, container.clock, follow.clients)
     sender.start()
     if container.webhooks is not None:
         container.webhooks.start()

@@ -39,7 +39,10 @@ class Container:
     clock: Clock
     milestones: MilestoneService
     similar: SimilarAsks
-    webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
+    webhooks: WebhookSender | None = None
+    llm: LlmGateway | None = (
+        None  # the model's gateway, when one is configured (for metrics)  # started by `serve` when INTAKE_WEBHOOK_URL is set
+    )
 
 
 def build(
@@ -64,7 +67,7 @@ def build(
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
-    assistant, embedder = _assistant(settings, db_engine, clock)
+    assistant, embedder, llm = _assistant(settings, db_engine, clock)
     engine = IntakeEngine(templates, assistant)
     webhooks = None
     if settings.intake_webhook_url and settings.intake_webhook_secret:
@@ -85,17 +88,17 @@ def build(
         model=settings.intake_llm_embedding_model,
     )
     return Container(
-        settings, db_engine, templates, service, review, clock, milestones, similar, webhooks
+        settings, db_engine, templates, service, review, clock, milestones, similar, webhooks, llm
     )
 
 
 def _assistant(
     settings: Settings, db_engine: Engine, clock: Clock
-) -> tuple[Assistant, Embedder | None]:
+) -> tuple[Assistant, Embedder | None, LlmGateway | None]:
     """The rule assistant, or the OpenAI one (with rules behind it) when an LLM is configured.
     One gateway per process: the assistant and the embedder share its breaker and budgets."""
     if not settings.llm_enabled:
-        return RuleAssistant(), None
+        return RuleAssistant(), None, None
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
     config = LlmConfig(
         api_key=key,  # local OpenAI-compatible servers take any key
@@ -111,7 +114,7 @@ def _assistant(
     gateway = LlmGateway(config, SqlTokenLedger(db_engine), wall_clock=clock)
     where = settings.openai_base_url or "the OpenAI API"
     log.info("LLM assistant: model %s at %s", config.model, where)
-    return OpenAIAssistant(gateway), OpenAIEmbedder(gateway)
+    return OpenAIAssistant(gateway), OpenAIEmbedder(gateway), gateway
 
 
 def _require_current_schema(db_engine: Engine) -> None:

@@ -214,13 +214,14 @@ def digest_preview() -> None:
 def digest_run() -> None:
     from bot.app import make_client
     from bot.background import follow_through
-    from bot.sender import OutboxSender
+    from bot.oauth import outbox_sender
 
     container = _container()
     container.settings.require_slack(socket_mode=True)
     client = make_client(container)
-    report = follow_through(container, client).tick(force=True)
-    sent = OutboxSender(container.db_engine, client, container.clock).run_once()
+    follow = follow_through(container, client)
+    report = follow.tick(force=True)
+    sent = outbox_sender(container.db_engine, client, container.clock, follow.clients).run_once()
     click.echo(
         f"Queued {report.nudges} nudges, {report.progress} progress replies and "
         f"{report.digests} digest(s); sent {sent} message(s). Messages to people outside their "

@@ -5,6 +5,12 @@ Exactly once, across replicas and restarts: every run claims its (job, period) r
 its messages in the same transaction, each under a unique key (kind, recipient, period). The
 messages are sent by bot.sender from the outbox. A scheduler tick on any replica may run these
 at any time; whatever was already claimed is skipped.
+
+Workspace by workspace: nudges and progress replies are planned per team (each with its own
+people and asks). With one workspace (token mode) the digest covers every ask in the database,
+as it always did. In the multi-workspace install (``bot.oauth``) each installed workspace gets
+its own digest of its own asks (and its own undelivered messages), sent with its own token;
+asks of a workspace without an installation are left alone.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -25,6 +31,7 @@ from slack_sdk import WebClient
 from bot.blocks.followup import digest_messages, progress_message
 from bot.blocks.milestones import auto_completed
 from bot.blocks.nudge import nudge_message
+from bot.oauth import OneWorkspace, TeamClients, team_clients
 from bot.pacing import Lane, lane
 from bot.people import People
 from intake.followup import (
@@ -45,7 +52,27 @@ from intake.service import IntakeService
 from intake.ticket import Status, Ticket
 from storage import followthrough as store
 
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+
 log = logging.getLogger(__name__)
+
+
+def follow_through_for(container: Container, client: WebClient | None) -> FollowThrough:
+    """The follow-through of ``container``'s settings: on ``client`` with one workspace, on
+    each installation's client in multi-workspace mode (``client`` then gives their base URL,
+    timeouts and pacer; None: nothing is sent, as for ``digest preview``)."""
+    settings = container.settings
+    return FollowThrough(
+        container.intake,
+        container.db_engine,
+        client,
+        default_tz=settings.intake_timezone,
+        digest_channel=settings.intake_digest_channel,
+        digest_schedule=settings.intake_digest_schedule,
+        auto_complete=container.milestones.auto_complete,
+        clients=team_clients(container, client),
+    )
 
 
 def replica_id() -> str:
@@ -91,10 +118,13 @@ class FollowThrough:
         digest_schedule: str,
         auto_complete: Callable[[datetime], list[Decision]] | None = None,
         replica: str | None = None,
+        clients: TeamClients | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
         self.client = client
+        # Whose token each workspace's work uses; by default ``client`` for all (one workspace).
+        self.clients: TeamClients = clients if clients is not None else OneWorkspace(client)
         self.default_tz = default_tz
         self.people = People(engine, default_tz)
         self.digest_channel = digest_channel
@@ -127,15 +157,21 @@ class FollowThrough:
     def plan(
         self, now: datetime, *, force: bool = False, skip_claimed: bool = True
     ) -> list[Planned]:
-        tickets = self.service.list()
+        tickets = self.service.list()  # every workspace's, gone through team by team
         by_team: dict[str, list[Ticket]] = defaultdict(list)
         for ticket in tickets:
             by_team[ticket.team_id].append(ticket)
         planned: list[Planned] = []
         for team_id, team_tickets in by_team.items():
+            if not self.clients.installed(team_id):
+                log.debug("follow-through: workspace %s has no installation", team_id or "-")
+                continue
             planned += self._nudges(team_id, team_tickets, now, force, skip_claimed)
             planned += self._progress(team_id, team_tickets, now, force, skip_claimed)
-        planned += self._digest(tickets, now, force, skip_claimed)
+            if self.clients.per_team:
+                planned += self._digest(team_tickets, now, force, skip_claimed, team_id=team_id)
+        if not self.clients.per_team:
+            planned += self._digest(tickets, now, force, skip_claimed)
         return planned
 
     def _nudges(
@@ -201,26 +237,37 @@ class FollowThrough:
         return planned
 
     def _digest(
-        self, tickets: list[Ticket], now: datetime, force: bool, skip_claimed: bool
+        self,
+        tickets: list[Ticket],
+        now: datetime,
+        force: bool,
+        skip_claimed: bool,
+        *,
+        team_id: str | None = None,
     ) -> list[Planned]:
+        """The digest of ``tickets``: of every ask (one workspace), or, with ``team_id``, of
+        that workspace's, with its own undelivered messages, once per workspace and week."""
         if not self.digest_channel:
             return []
         fire = self.last_digest_time(now)
         if fire is None and not force:
             return []
         period = iso_week((fire or now).astimezone(ZoneInfo(self.default_tz)).date())
-        if skip_claimed and self._claimed("digest", period):
+        job = "digest" if team_id is None else f"digest:{team_id}"
+        if skip_claimed and self._claimed(job, period):
             return []
         today = now.astimezone(ZoneInfo(self.default_tz)).date()
-        undelivered = [m.key for m in store.given_up(self.engine, now - timedelta(days=7))]
+        since = now - timedelta(days=7)
+        undelivered = [m.key for m in store.given_up(self.engine, since, team_id=team_id)]
         main, details = digest_messages(build_digest(tickets, now, today, undelivered=undelivered))
+        key = f"{job}:{self.digest_channel}:{period}"
         return [
             Planned(
-                job="digest",
+                job=job,
                 period=period,
-                key=f"digest:{self.digest_channel}:{period}",
+                key=key,
                 kind="digest",
-                team_id="",
+                team_id=team_id or "",
                 channel=self.digest_channel,
                 payload={**main, "thread": details},
                 not_before=now,
@@ -331,7 +378,7 @@ class FollowThrough:
         return latest
 
     def timezone(self, team_id: str, user: str) -> str:
-        return self.people.timezone(self.client, team_id, user)
+        return self.people.timezone(self.clients.for_team(team_id), team_id, user)
 
 
 def _not_before(now: datetime, tz: str) -> datetime:

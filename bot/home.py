@@ -28,7 +28,7 @@ class HomeTabs:
     ) -> None:
         now = self.service.clock.now()
         today = local_today(self.service.clock, self.default_tz)
-        tickets = self.service.list(team_id=team_id)
+        tickets = self.service.for_team(team_id).list()  # this workspace's asks only
         data = HomeData(mine=[t for t in tickets if t.requester == user], focus=focus, pages=pages)
         if self.leads.is_lead(client, user):
             waiting = [t for t in tickets if t.status in (Status.SUBMITTED, Status.NEEDS_INFO)]

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
+    # Multi-workspace install (OAuth): both set, and no SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
     port: int = Field(3000, ge=1, le=65535)
     intake_review_channel: str | None = None
     intake_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -130,6 +133,56 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("slack_client_secret", mode="before")
+    @classmethod
+    def _empty_secret(cls, value: object) -> object:
+        return None if value == "" else value  # SLACK_CLIENT_SECRET= is "not set"
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _client_id(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"\d+\.\d+", value):
+            raise ValueError(
+                f"{value!r} is not a Slack client ID; copy it from Basic Information → App "
+                "Credentials (digits.digits)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_slack_mode(self) -> Settings:
+        """A bot token (one workspace) or client credentials (installs), never both."""
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            given, lacking = (
+                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                if self.slack_client_id
+                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            )
+            raise ValueError(
+                f"{lacking} is required with {given} (Basic Information → App Credentials): "
+                "both switch on the multi-workspace install"
+            )
+        if self.multi_workspace and self.slack_bot_token is not None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: set "
+                "SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(and no SLACK_BOT_TOKEN) to let workspaces install the app at /slack/install"
+            )
+        if self.multi_workspace and self.slack_app_token is not None:
+            raise ValueError(
+                "SLACK_APP_TOKEN (Socket Mode) cannot be combined with SLACK_CLIENT_ID/"
+                "SLACK_CLIENT_SECRET: the multi-workspace install needs HTTP mode (Slack "
+                "redirects browsers to /slack/oauth_redirect); unset SLACK_APP_TOKEN"
+            )
+        return self
+
+    @property
+    def multi_workspace(self) -> bool:
+        """Workspaces install the app (OAuth, tokens in the database) instead of one bot
+        token: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
     @field_validator("openai_base_url")
     @classmethod
     def _openai_url(cls, value: str | None) -> str | None:
@@ -156,8 +209,11 @@ class Settings(BaseSettings):
     def require_slack(self, *, socket_mode: bool) -> None:
         """Raise ConfigError naming every Slack variable the chosen mode needs but lacks."""
         missing = []
-        if self.slack_bot_token is None:
-            missing.append("SLACK_BOT_TOKEN (the bot token, xoxb-…)")
+        if self.slack_bot_token is None and not self.multi_workspace:
+            missing.append(
+                "SLACK_BOT_TOKEN (the bot token, xoxb-…; or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET for the multi-workspace install)"
+            )
         if not socket_mode and self.slack_signing_secret is None:
             missing.append("SLACK_SIGNING_SECRET (Basic Information → Signing Secret)")
         if missing:
@@ -171,7 +227,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "INTAKE_WEBHOOK_SECRET"
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{name}: {message}")
+            # A rule across settings names its variables in the message itself.
+            lines.append(f"{str(error['loc'][0]).upper()}: {message}" if error["loc"] else message)
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -25,6 +25,8 @@ def status_changed(ticket: Ticket, entry: HistoryEntry) -> dict[str, Any]:
         "type": STATUS_CHANGED,
         "occurred_at": entry.at.isoformat(),
         "ask_id": ticket.key or f"draft-{ticket.id}",
+        # The Slack workspace: ask IDs repeat per workspace (the multi-workspace install).
+        "team_id": ticket.team_id,
         "change": {
             "from": entry.from_status.value if entry.from_status else None,
             "to": entry.to_status.value,

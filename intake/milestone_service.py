@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Self
 
 from intake import events, lifecycle, milestones
 from intake.clock import Clock
@@ -26,6 +27,7 @@ from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
 from intake.review import Decision, load_ask, record_attempt
+from intake.scoping import for_team
 from intake.service import BOT, retry_on_conflict
 from intake.ticket import (
     HistoryEntry,
@@ -95,6 +97,10 @@ class MilestoneService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
+
+    def for_team(self, team_id: str) -> Self:
+        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
+        return for_team(self, team_id)
 
     # -- before opening a form ---------------------------------------------------------------
 

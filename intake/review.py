@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 from intake import events, lifecycle
 from intake.clock import Clock
@@ -20,6 +20,7 @@ from intake.conversation import Conversation, Thread
 from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
 from intake.ports import UnitOfWork, UnitOfWorkFactory
+from intake.scoping import for_team
 from intake.service import NotFound, retry_on_conflict
 from intake.ticket import AuditEntry, HistoryEntry, Milestone, Priority, Size, Status, Ticket
 
@@ -60,6 +61,10 @@ class ReviewService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
+
+    def for_team(self, team_id: str) -> Self:
+        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
+        return for_team(self, team_id)
 
     def check(self, *, ask_id: int, actor: str, is_lead: bool, action: Action) -> Conversation:
         """Before opening a form for ``action``: the ask, or the Refusal the action would get

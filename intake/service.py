@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar
 
 from intake import events
 from intake.assistant import RuleAssistant
@@ -23,6 +23,7 @@ from intake.engine import IntakeEngine
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
 from intake.replies import Joined, Reply, Submitted
+from intake.scoping import for_team
 from intake.ticket import AuditEntry, LlmUsage, Status, Ticket
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,11 @@ class IntakeService:
         self.engine = engine
         self.clock = clock
         self.id_prefix = id_prefix
+
+    def for_team(self, team_id: str) -> Self:
+        """These use cases on ``team_id``'s asks only: another workspace's ask is not found
+        (``intake.scoping``). What a Slack request runs in multi-workspace mode."""
+        return for_team(self, team_id)
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -257,6 +263,8 @@ class IntakeService:
             return uow.asks.by_thread(team_id, thread)
 
     def find(self, key: str, team_id: str | None = None) -> Conversation | None:
+        """The ask ``key`` (``PLAT-12``) of ``team_id``. Keys repeat in every workspace:
+        without ``team_id`` the oldest ask with that key in any (operator tools only)."""
         with self.uow_factory() as uow:
             return uow.asks.by_key(key, team_id)
 
@@ -267,6 +275,8 @@ class IntakeService:
         requester: str | None = None,
         statuses: list[Status] | None = None,
     ) -> list[Ticket]:
+        """Tickets of ``team_id``, newest first; without it every workspace's (operator tools
+        and scheduled work that goes through them team by team)."""
         with self.uow_factory() as uow:
             return uow.asks.list(team_id=team_id, requester=requester, statuses=statuses)
 

@@ -406,9 +406,12 @@ def in_doubt(engine: Engine, now: datetime | None = None) -> list[OutgoingMessag
         return [_message(row) for row in connection.execute(query)]
 
 
-def given_up(engine: Engine, since: datetime) -> list[OutgoingMessage]:
+def given_up(
+    engine: Engine, since: datetime, *, team_id: str | None = None
+) -> list[OutgoingMessage]:
     """Messages given up at or after ``since`` and not sent since, in the order they were
-    given up (for the log and the weekly digest)."""
+    given up (for the log and the weekly digest); only ``team_id``'s when given (a workspace's
+    digest lists its own)."""
     _aware(since)
     query = (
         select(*_COLUMNS)
@@ -419,6 +422,8 @@ def given_up(engine: Engine, since: datetime) -> list[OutgoingMessage]:
         )
         .order_by(_MESSAGES.c.gave_up_at, _MESSAGES.c.id)
     )
+    if team_id is not None:
+        query = query.where(_MESSAGES.c.team_id == team_id)
     with engine.connect() as connection:
         return [_message(row) for row in connection.execute(query)]
 

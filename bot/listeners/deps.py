@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slack_bolt import BoltContext
+
 from bot.announcer import Announcer
 from bot.followthrough import FollowThrough
 from bot.home import HomeTabs
@@ -28,3 +30,23 @@ class Deps:
     templates: TemplateSet
     milestones: MilestoneService
     followthrough: FollowThrough
+    # Multi-workspace install: each request may touch only its own workspace's asks.
+    per_team: bool = False
+
+    # The use cases as a request runs them. With one workspace (token mode) these are the
+    # services themselves, as they always were; in the multi-workspace install they see only
+    # the asks of the request's workspace, so an ask ID from another one is "not found".
+
+    def service_in(self, context: BoltContext) -> IntakeService:
+        return self.service.for_team(team_of(context)) if self.per_team else self.service
+
+    def review_in(self, context: BoltContext) -> ReviewService:
+        return self.review.for_team(team_of(context)) if self.per_team else self.review
+
+    def milestones_in(self, context: BoltContext) -> MilestoneService:
+        return self.milestones.for_team(team_of(context)) if self.per_team else self.milestones
+
+
+def team_of(context: BoltContext) -> str:
+    """The workspace a request comes from ("" when Slack says none: nothing matches it)."""
+    return context.team_id or ""

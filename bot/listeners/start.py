@@ -22,8 +22,9 @@ def start_in_dm(
 ) -> None:
     tz = deps.people.timezone(client, team_id, user)
     thread = deps.replier.open_dm_thread(client, user, text, source_note)
+    service = deps.service.for_team(team_id) if deps.per_team else deps.service
     with thinking(client, thread):
-        outcome = deps.service.start(
+        outcome = service.start(
             team_id=team_id, requester=user, text=text, source=source, tz=tz, thread=thread
         )
     assert outcome is not None  # only a delivery with a dedupe key can be a duplicate

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -306,7 +306,7 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlack:
+    def start(self) -> Self:
         if self._server is not None:
             return self
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -331,7 +331,7 @@ class FakeSlack:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeSlack:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -88,11 +88,14 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0001_initial.py",
         "versions/0002_review.py",
         "versions/0003_followthrough.py",
+        "versions/0004_assistant.py",
+        "versions/0005_installations.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0004"]  # one line of history
+    assert scripts.get_heads() == ["0005"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0005",
         "0004",
         "0003",
         "0002",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -15,20 +16,24 @@ from bot.blocks.home import MORE_ACTION, NEW_REQUEST_ACTION, read_more
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.thinking import thinking, thread_of_click
-from intake.service import NotAllowed
+from intake.service import IntakeService, NotAllowed, Outcome
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.ANSWER_ACTION}:"))
     @after_ack
     def answer_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         choice = json.loads(action["value"])
         user = body["user"]["id"]
         with thinking(client, thread_of_click(body)):
-            outcome = deps.service.choose(
+            outcome = deps.service_in(context).choose(
                 ask_id=int(choice["a"]),
                 user=user,
                 field=choice["f"],
@@ -40,13 +45,17 @@ def register(app: App, deps: Deps) -> None:
     @app.action(render.ANSWER_USER_ACTION)
     @after_ack
     def answer_user(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         _, ask_id, field = action["block_id"].split(":", 2)
         user = body["user"]["id"]
         with thinking(client, thread_of_click(body)):
-            outcome = deps.service.choose(
+            outcome = deps.service_in(context).choose(
                 ask_id=int(ask_id),
                 user=user,
                 field=field,
@@ -56,29 +65,43 @@ def register(app: App, deps: Deps) -> None:
         deps.replier.deliver(client, outcome, user)
 
     # The draft's buttons that act at once: the use case each runs.
-    decisions = {
-        render.SUBMIT_ACTION: lambda ask, user: deps.service.submit(ask_id=ask, user=user),
-        render.SUBMIT_ANYWAY_ACTION: lambda ask, user: deps.service.submit(
+    Decide = Callable[[IntakeService, int, str], Outcome]
+    decisions: dict[str, Decide] = {
+        render.SUBMIT_ACTION: lambda service, ask, user: service.submit(ask_id=ask, user=user),
+        render.SUBMIT_ANYWAY_ACTION: lambda service, ask, user: service.submit(
             ask_id=ask, user=user, force=True
         ),
-        render.CANCEL_ACTION: lambda ask, user: deps.service.cancel(ask_id=ask, user=user),
+        render.CANCEL_ACTION: lambda service, ask, user: service.cancel(ask_id=ask, user=user),
     }
 
     @app.action(re.compile(f"^({'|'.join(decisions)})$"))
     @after_ack
-    def decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def decide(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         user = body["user"]["id"]
+        service = deps.service_in(context)
         with thinking(client, thread_of_click(body)):
-            outcome = decisions[action["action_id"]](int(action["value"]), user)
+            outcome = decisions[action["action_id"]](service, int(action["value"]), user)
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.EDIT_ACTION)
     @after_ack
-    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def edit(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         user = body["user"]["id"]
-        conversation = deps.service.get(int(action["value"]))
+        conversation = deps.service_in(context).get(int(action["value"]))
         if conversation.ticket.requester != user:
             raise NotAllowed("Only the person who opened this intake can edit it.")
         template = deps.service.engine.template(conversation)

@@ -14,6 +14,7 @@ from bot.listeners.start import start_in_dm
 from bot.slack_text import normalize_incoming, safe
 from intake import readiness
 from intake.conversation import Source
+from intake.review import ReviewService
 
 HELP = (
     "*Platform Intake* turns your ask into a ticket the platform team can act on.\n"
@@ -44,11 +45,12 @@ def register(app: App, deps: Deps) -> None:
         team_id = context.team_id or command.get("team_id", "")
         user = command["user_id"]
         if words[0].lower() == "list" and len(words) == 1:
-            tickets = deps.service.list(team_id=team_id, requester=user)
+            tickets = deps.service_in(context).list(team_id=team_id, requester=user)
             ack(response_type="ephemeral", **review.ask_list(tickets))
             return
         if words[0].lower() == "show" and len(words) == 2:
-            ack(response_type="ephemeral", **show(deps, client, team_id, user, words[1]))
+            found = show(deps, deps.review_in(context), client, team_id, user, words[1])
+            ack(response_type="ephemeral", **found)
             return
         ack(response_type="ephemeral", text=OPENING)
         start_in_dm(
@@ -61,10 +63,13 @@ def register(app: App, deps: Deps) -> None:
         )
 
 
-def show(deps: Deps, client: WebClient, team_id: str, user: str, key: str) -> dict[str, Any]:
-    """One ask, to its requester, its owners and the leads; "not found" to anyone else, exactly
-    as for an ID that does not exist, so IDs cannot be probed."""
-    conversation = deps.review.find_visible(
+def show(
+    deps: Deps, reviews: ReviewService, client: WebClient, team_id: str, user: str, key: str
+) -> dict[str, Any]:
+    """One ask of the workspace, to its requester, its owners and the leads; "not found" to
+    anyone else, exactly as for an ID that does not exist, so IDs cannot be probed (keys repeat
+    per workspace: another workspace's PLAT-1 is not this one's)."""
+    conversation = reviews.find_visible(
         key, team_id=team_id, user=user, is_lead=deps.leads.is_lead(client, user)
     )
     if conversation is None:

@@ -40,7 +40,7 @@ def register(app: App, deps: Deps) -> None:
             return
         text = strip_mention(normalize_incoming(event.get("text") or ""), context.bot_user_id)
         thread = Thread(channel, event.get("thread_ts") or ts)
-        existing = deps.service.by_thread(context.team_id or "", thread)
+        existing = deps.service_in(context).by_thread(context.team_id or "", thread)
         if existing is not None and existing.ticket.requester != user:
             deps.replier.notify(
                 client,
@@ -79,7 +79,7 @@ def answer_in_thread(
 ) -> None:
     """A reply in a thread: an answer when the thread is the person's intake, else nothing."""
     with thinking(client, thread):
-        outcome = deps.service.answer(
+        outcome = deps.service_in(context).answer(
             team_id=context.team_id or "",
             thread=thread,
             user=user,
@@ -103,7 +103,7 @@ def start_in_thread(
     """An intake whose thread is the person's own message (a DM, or a mention's thread)."""
     tz = deps.people.timezone(client, context.team_id or "", user)
     with thinking(client, thread):
-        started = deps.service.start(
+        started = deps.service_in(context).start(
             team_id=context.team_id or "",
             requester=user,
             text=text,

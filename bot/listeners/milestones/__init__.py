@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -47,7 +47,8 @@ def register(app: App, deps: Deps) -> None:
 
     def told(listener: Listener) -> Listener:
         """A refusal (not allowed, not possible, already so) is told to whoever clicked, with
-        names and times filled in; a click on an out-of-date line refreshes it first."""
+        names and times filled in; a click on an out-of-date line refreshes it first. The
+        listener must take ``body``, ``client`` and ``context``."""
 
         @functools.wraps(listener)
         def run(*args: Any, **kwargs: Any) -> None:
@@ -59,7 +60,7 @@ def register(app: App, deps: Deps) -> None:
                     ack()
                 body, client = kwargs["body"], kwargs["client"]
                 if isinstance(refusal, StalePlan):
-                    _refresh_clicked(deps, client, body)
+                    _refresh_clicked(deps, kwargs["context"], client, body)
                 tell(client, body, refusal.message(mention, service.clock.now()))
 
         return run  # type: ignore[return-value]
@@ -69,7 +70,13 @@ def register(app: App, deps: Deps) -> None:
     @app.action(render.STATUS_ACTION)
     @after_ack
     @told
-    def status(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def status(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         match = render.STATUS_ACTION.match(action["action_id"])
         assert match is not None
@@ -78,13 +85,13 @@ def register(app: App, deps: Deps) -> None:
         user = body["user"]["id"]
         is_lead = deps.leads.is_lead(client, user)
         if new in NEEDS_FORM:  # a reason first (required for blocked)
-            conversation = service.check(
+            conversation = deps.milestones_in(context).check(
                 ask_id=ref.ask, actor=user, is_lead=is_lead, index=ref.index, tag=ref.tag or None
             )
             form = render.reason_form(conversation.ticket, ref.index, new, _meta(body, ref))
             client.views_open(trigger_id=body["trigger_id"], view=form)
             return
-        update = service.update_status(
+        update = deps.milestones_in(context).update_status(
             ask_id=ref.ask,
             index=ref.index,
             status=new,
@@ -96,7 +103,13 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(render.REASON_MODAL)
     @after_ack
-    def reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def reason(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         meta = render.metadata(view)
         new = MilestoneStatus(meta["s"])
         text = normalize_incoming(forms.state_value(view["state"], "reason") or "").strip()
@@ -105,7 +118,7 @@ def register(app: App, deps: Deps) -> None:
             return
         user = body["user"]["id"]
         try:
-            update = service.update_status(
+            update = deps.milestones_in(context).update_status(
                 ask_id=int(meta["ask"]),
                 index=int(meta["i"]),
                 status=new,
@@ -125,11 +138,17 @@ def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.DUE_ACTION}(:|$)"))
     @after_ack
     @told
-    def due(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def due(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         ref = _ref(action)
         user = body["user"]["id"]
-        conversation = service.check(
+        conversation = deps.milestones_in(context).check(
             ask_id=ref.ask,
             actor=user,
             is_lead=deps.leads.is_lead(client, user),
@@ -142,7 +161,13 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(render.DUE_MODAL)
     @after_ack
-    def save_due(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def save_due(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         meta = render.metadata(view)
         user = body["user"]["id"]
         picked = forms.state_value(view["state"], "due")
@@ -158,7 +183,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=errors)
             return
         try:
-            update = service.change_due(
+            update = deps.milestones_in(context).change_due(
                 ask_id=int(meta["ask"]),
                 index=int(meta["i"]),
                 due=date.fromisoformat(picked),
@@ -179,11 +204,17 @@ def register(app: App, deps: Deps) -> None:
     @app.action(render.ADD_ACTION)
     @after_ack
     @told
-    def add(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def add(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         user = body["user"]["id"]
         ask_id = int(action["value"])
-        conversation = service.check(
+        conversation = deps.milestones_in(context).check(
             ask_id=ask_id, actor=user, is_lead=deps.leads.is_lead(client, user)
         )
         meta = _meta(body, render.Ref(ask_id, -1))
@@ -193,7 +224,13 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(render.ADD_MODAL)
     @after_ack
-    def save_add(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def save_add(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         meta = render.metadata(view)
         user = body["user"]["id"]
         state = view["state"]
@@ -214,7 +251,7 @@ def register(app: App, deps: Deps) -> None:
             owner=forms.state_value(state, "owner") or None,
         )
         try:
-            update = service.add(
+            update = deps.milestones_in(context).add(
                 ask_id=int(meta["ask"]),
                 milestone=milestone,
                 actor=user,
@@ -229,11 +266,17 @@ def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.REMOVE_ACTION}(:|$)"))
     @after_ack
     @told
-    def remove(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def remove(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         ref = _ref(action)
         user = body["user"]["id"]
-        update = service.remove(
+        update = deps.milestones_in(context).remove(
             ask_id=ref.ask,
             index=ref.index,
             actor=user,
@@ -247,10 +290,16 @@ def register(app: App, deps: Deps) -> None:
     @app.action(render.CONFIRM_DONE)
     @after_ack
     @told
-    def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def confirm(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         user = body["user"]["id"]
-        decision = service.confirm_done(int(action["value"]), user)
+        decision = deps.milestones_in(context).confirm_done(int(action["value"]), user)
         ticket = decision.ticket
         place = _clicked(body)
         if place is not None:
@@ -265,10 +314,18 @@ def register(app: App, deps: Deps) -> None:
     @app.action(render.NOT_DONE)
     @after_ack
     @told
-    def not_yet(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def not_yet(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         ask_id = int(action["value"])
-        conversation = service.check_answer(ask_id=ask_id, actor=body["user"]["id"])
+        conversation = deps.milestones_in(context).check_answer(
+            ask_id=ask_id, actor=body["user"]["id"]
+        )
         meta = _meta(body, render.Ref(ask_id, -1))
         client.views_open(
             trigger_id=body["trigger_id"], view=render.not_done_form(conversation.ticket, meta)
@@ -277,7 +334,11 @@ def register(app: App, deps: Deps) -> None:
     @app.view(render.NOT_DONE_MODAL)
     @after_ack
     def save_not_done(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         meta = render.metadata(view)
         user = body["user"]["id"]
@@ -287,7 +348,7 @@ def register(app: App, deps: Deps) -> None:
             return
         chosen = forms.state_value(view["state"], "milestone")
         try:
-            answer = service.not_done(
+            answer = deps.milestones_in(context).not_done(
                 int(meta["ask"]), user, text, milestone=int(chosen) if chosen else None
             )
         except MilestoneRefusal as refusal:
@@ -472,13 +533,15 @@ def _update(client: WebClient, place: Place, message: dict[str, Any]) -> None:
         log.info("message %s in %s is gone; not updated", place.ts, place.channel)
 
 
-def _refresh_clicked(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def _refresh_clicked(
+    deps: Deps, context: BoltContext, client: WebClient, body: dict[str, Any]
+) -> None:
     """Show the current plan on an out-of-date message (after a click on a removed line)."""
     place = _clicked(body)
     action = (body.get("actions") or [{}])[0]
     if place is None or not action.get("value"):
         return
-    conversation = deps.service.get(render.parse_value(action["value"]).ask)
+    conversation = deps.service_in(context).get(render.parse_value(action["value"]).ask)
     ticket = conversation.ticket
     if place.is_plan(ticket.id or 0):
         message = owner_message(ticket, deps.templates.get(ticket.category))

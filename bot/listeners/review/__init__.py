@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
@@ -18,6 +19,7 @@ from bot.errors import after_ack
 from bot.listeners.deps import Deps
 from bot.slack_text import user as mention
 from intake.lifecycle import Action, Refusal
+from intake.review import Decision, ReviewService
 from intake.ticket import Milestone
 
 # Buttons that open a form first, and the form each opens.
@@ -33,12 +35,16 @@ def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(f"^({'|'.join(FORMS)})$"))
     @after_ack
     def open_form(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         user = body["user"]["id"]
         kind, build = FORMS[action["action_id"]]
-        conversation = deps.review.check(
+        conversation = deps.review_in(context).check(
             ask_id=int(action["value"]),
             actor=user,
             is_lead=deps.leads.is_lead(client, user),
@@ -47,18 +53,25 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=build(conversation.ticket))
 
     # Buttons that act at once, no form: the use case each runs.
-    moves = {
-        card.START: deps.review.start,
-        card.COMPLETE: deps.review.complete,
-        card.REOPEN: deps.review.reopen,
+    Move = Callable[..., Decision]
+    moves: dict[str, Callable[[ReviewService], Move]] = {
+        card.START: lambda reviews: reviews.start,
+        card.COMPLETE: lambda reviews: reviews.complete,
+        card.REOPEN: lambda reviews: reviews.reopen,
     }
 
     @app.action(re.compile(f"^({'|'.join(moves)})$"))
     @after_ack
-    def move(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def move(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         user = body["user"]["id"]
-        use_case = moves[action["action_id"]]
+        use_case = moves[action["action_id"]](deps.review_in(context))
         decision = use_case(
             ask_id=int(action["value"]), actor=user, is_lead=deps.leads.is_lead(client, user)
         )
@@ -66,28 +79,48 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(card.CANCEL_ASK)
     @after_ack
-    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def cancel(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
-        decision = deps.review.cancel(ask_id=int(action["value"]), actor=body["user"]["id"])
+        decision = deps.review_in(context).cancel(
+            ask_id=int(action["value"]), actor=body["user"]["id"]
+        )
         deps.announcer.decided(client, decision)
 
     @app.action(modals.ADD_MILESTONE)
     @after_ack
-    def add_milestone(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def add_milestone(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
-        _replan(deps, client, body["view"], add=True)
+        _replan(deps, context, client, body["view"], add=True)
 
     @app.action(re.compile(f"^{modals.REMOVE_MILESTONE}:"))
     @after_ack
     def remove_milestone(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
-        _replan(deps, client, body["view"], remove=action["value"])
+        _replan(deps, context, client, body["view"], remove=action["value"])
 
     @app.view(modals.APPROVE_MODAL)
     @after_ack
-    def approve(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def approve(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         meta = modals.metadata(view)
         values, errors = forms.read_approve(view["state"], meta["rows"])
         if errors:
@@ -95,7 +128,7 @@ def register(app: App, deps: Deps) -> None:
             return
         user = body["user"]["id"]
         try:
-            decision = deps.review.approve(
+            decision = deps.review_in(context).approve(
                 ask_id=int(meta["ask"]),
                 actor=user,
                 is_lead=deps.leads.is_lead(client, user),
@@ -110,7 +143,11 @@ def register(app: App, deps: Deps) -> None:
     @app.view(modals.REQUEST_CHANGES_MODAL)
     @after_ack
     def request_changes(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         questions, errors = forms.read_required_text(
             view["state"], "questions", "Ask at least one question."
@@ -122,22 +159,36 @@ def register(app: App, deps: Deps) -> None:
             client,
             errors,
             "questions",
-            deps.review.request_changes,
+            deps.review_in(context).request_changes,
             questions=questions,
         )
 
     @app.view(modals.DECLINE_MODAL)
     @after_ack
-    def decline(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def decline(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         reason, errors = forms.read_required_text(view["state"], "reason", "A reason is required.")
-        decide(ack, body, view, client, errors, "reason", deps.review.decline, reason=reason)
+        use_case = deps.review_in(context).decline
+        decide(ack, body, view, client, errors, "reason", use_case, reason=reason)
 
     @app.view(modals.ASSIGN_MODAL)
     @after_ack
-    def assign(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def assign(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         owner = forms.state_value(view["state"], "owner")
         errors = {} if owner else {"owner": "Choose who owns this work."}
-        decide(ack, body, view, client, errors, "owner", deps.review.assign, owner=owner)
+        use_case = deps.review_in(context).assign
+        decide(ack, body, view, client, errors, "owner", use_case, owner=owner)
 
     def decide(
         ack: Ack,
@@ -174,7 +225,13 @@ def refused(deps: Deps, refusal: Refusal) -> str:
 
 
 def _replan(
-    deps: Deps, client: WebClient, view: dict[str, Any], *, add: bool = False, remove: str = ""
+    deps: Deps,
+    context: BoltContext,
+    client: WebClient,
+    view: dict[str, Any],
+    *,
+    add: bool = False,
+    remove: str = "",
 ) -> None:
     """Rebuild the approve form with a milestone more or less, keeping what was typed."""
     meta = modals.metadata(view)
@@ -184,7 +241,7 @@ def _replan(
     if add and len(rows) < modals.MAX_MILESTONES:
         # A fresh block id: Slack keeps typed values by block id, so never reuse a removed one.
         rows.append((f"m{secrets.token_hex(3)}", Milestone(title="")))
-    conversation = deps.service.get(int(meta["ask"]))
+    conversation = deps.service_in(context).get(int(meta["ask"]))
     client.views_update(
         view_id=view["id"], hash=view.get("hash"), view=modals.approve(conversation.ticket, rows)
     )

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import similar as render
@@ -17,21 +17,35 @@ from bot.listeners.deps import Deps
 def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.JOIN_ACTION}:"))
     @after_ack
-    def join(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def join(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         choice = json.loads(action["value"])
         user = body["user"]["id"]
-        outcome = deps.service.join(ask_id=int(choice["a"]), user=user, key=str(choice["k"]))
+        outcome = deps.service_in(context).join(
+            ask_id=int(choice["a"]), user=user, key=str(choice["k"])
+        )
         _settle(client, body)
         deps.replier.deliver(client, outcome, user)
 
     @app.action(re.compile(rf"^{render.NOT_SAME_ACTION}:"))
     @after_ack
-    def not_same(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def not_same(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         ack()
         choice = json.loads(action["value"])
         key = str(choice["k"])
-        deps.service.not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
+        deps.service_in(context).not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
         message = body.get("message") or {}
         rest = render.without(message, key)
         _replace(client, body, rest if rest is not None else render.dismissed(key))

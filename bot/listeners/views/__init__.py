@@ -20,10 +20,17 @@ from intake.conversation import Source
 def register(app: App, deps: Deps) -> None:
     @app.view(modals.EDIT_CALLBACK)
     @after_ack
-    def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def save_edit(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         user = body["user"]["id"]
-        conversation = deps.service.get(int(view["private_metadata"]))
-        template = deps.service.engine.template(conversation)
+        service = deps.service_in(context)
+        conversation = service.get(int(view["private_metadata"]))
+        template = service.engine.template(conversation)
         today = local_today(deps.service.clock, conversation.tz)
         values, errors = forms.read_edit(view["state"], template, today)
         if errors:
@@ -31,9 +38,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()  # before the edit: redrafting may consult the (slow) assistant
         with thinking(client, conversation.thread):
-            outcome = deps.service.edit(
-                ask_id=conversation.ticket.id or 0, user=user, values=values
-            )
+            outcome = service.edit(ask_id=conversation.ticket.id or 0, user=user, values=values)
         deps.replier.deliver(client, outcome, user)
 
     @app.view(modals.NEW_REQUEST_CALLBACK)

@@ -1,0 +1,34 @@
+"""`serve` and `intake-bot worker` start the follow-through and the outbox sender with
+start_background: in the multi-workspace install they work with each workspace's token."""
+
+from __future__ import annotations
+
+from bot.background import start_background
+from bot.oauth import InstalledWorkspaces, WorkspaceOutboxSender
+from storage import followthrough as outbox
+from tests.multiworkspace.conftest import T1, MultiBot, MultiWorkspaceSlack, bearer
+
+
+def test_start_background_sends_with_each_workspaces_token(
+    multi_bot: MultiBot, multi_slack: MultiWorkspaceSlack
+) -> None:
+    multi_bot.install(multi_slack, T1)
+    container = multi_bot.container
+    with outbox.transaction(container.db_engine) as session:
+        outbox.enqueue_message(
+            session,
+            key=f"progress:{T1.id}:1:2026-W48",
+            kind="progress",
+            team_id=T1.id,
+            channel="C0REVIEW",
+            payload={"text": "queued"},
+            at=container.clock.now(),
+        )
+    background = start_background(container, multi_bot.app.client, schedule=False)
+    try:
+        assert isinstance(background.follow.clients, InstalledWorkspaces)
+        assert isinstance(background.sender, WorkspaceOutboxSender)
+        (posted,) = multi_slack.wait_for("chat.postMessage", timeout=10)
+        assert posted.args["text"] == "queued" and bearer(posted) == T1.token
+    finally:
+        background.stop()
