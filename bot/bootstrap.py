@@ -39,10 +39,8 @@ class Container:
     clock: Clock
     milestones: MilestoneService
     similar: SimilarAsks
-    webhooks: WebhookSender | None = None
-    llm: LlmGateway | None = (
-        None  # the model's gateway, when one is configured (for metrics)  # started by `serve` when INTAKE_WEBHOOK_URL is set
-    )
+    webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
+    llm: LlmGateway | None = None  # the model's gateway, when one is configured (for metrics)
 
 
 def build(

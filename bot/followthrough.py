@@ -25,12 +25,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
 from bot.blocks.followup import digest_messages, progress_message
 from bot.blocks.milestones import auto_completed
 from bot.blocks.nudge import nudge_message
+from bot.cron import cron_trigger
 from bot.oauth import OneWorkspace, TeamClients, team_clients
 from bot.pacing import Lane, lane
 from bot.people import People
@@ -128,9 +128,7 @@ class FollowThrough:
         self.default_tz = default_tz
         self.people = People(engine, default_tz)
         self.digest_channel = digest_channel
-        self.digest_trigger = CronTrigger.from_crontab(
-            digest_schedule, timezone=ZoneInfo(default_tz)
-        )
+        self.digest_trigger = cron_trigger(digest_schedule, ZoneInfo(default_tz))
         self.auto_complete = auto_complete  # MilestoneService.auto_complete, when wired
         self.replica = replica or replica_id()
 

@@ -105,10 +105,10 @@ class Settings(BaseSettings):
     @field_validator("intake_digest_schedule")
     @classmethod
     def _check_schedule(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from bot.cron import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value)
+            cron_trigger(value)
         except ValueError as exc:
             raise ValueError(
                 f"{value!r} is not a cron schedule like '0 9 * * 1' (Mondays 09:00): {exc}"

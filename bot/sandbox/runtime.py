@@ -134,9 +134,7 @@ class Sandbox:
             "intake_digest_channel": cast.DIGEST.id,
             "intake_leads": cast.LEAD.id,
             "intake_timezone": cast.TEAM_TIMEZONE,
-            # Mondays 09:00. Named, not "0 9 * * 1": APScheduler 3.x counts weekdays from
-            # Monday = 0, so its from_crontab reads "1" as Tuesday.
-            "intake_digest_schedule": "0 9 * * mon",
+            "intake_digest_schedule": "0 9 * * 1",  # Mondays 09:00 (bot.cron)
             "intake_run_scheduler": self.run_scheduler,
             "intake_webhook_url": None,
             "intake_webhook_secret": None,
