@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from pydantic import SecretStr
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
+from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
@@ -29,6 +32,7 @@ from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
 from bot.replier import Replier
 from bot.settings import ConfigError
+from intake.ports import UnitOfWorkFactory
 from storage.pace import SqlPaceStore
 
 log = logging.getLogger(__name__)
@@ -98,9 +102,37 @@ def create_app(
         per_team=settings.multi_workspace,
     )
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
+    if not socket_mode:
+        refuse_replays(app, container.intake.uow_factory)
     errors.register(app)
     listeners.register(app, deps)
     return app
+
+
+# Requests a listener acts on (others, e.g. options loads, may be repeated freely).
+_ACTIONABLE = frozenset(
+    {"event_callback", "block_actions", "view_submission", "shortcut", "message_action"}
+)
+
+
+def refuse_replays(app: App, uow_factory: UnitOfWorkFactory) -> None:
+    """Handle each signed request once. Slack signs every delivery anew (a retry has a new
+    timestamp, so a new signature), so a signature seen before is a captured request sent
+    again within its five minutes: acknowledged, not handled. Claims are rows of
+    processed_keys, shared by every replica."""
+
+    @app.middleware
+    def once(
+        req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        acts = "command" in req.body or req.body.get("type") in _ACTIONABLE
+        if signature and acts:
+            with uow_factory() as uow:
+                if not uow.claim(f"sig:{signature}"):
+                    return BoltResponse(status=200, body="")
+                uow.commit()
+        return next()
 
 
 def _bolt_app(
@@ -112,6 +144,14 @@ def _bolt_app(
     """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
     (multi-workspace) it serves the install and redirect paths and authorizes each request
     from the installation store."""
+    flow = None
+    if oauth is not None:
+        # slack_sdk logs every response body at DEBUG, and oauth.v2.access answers with the
+        # workspace's new bot token: the code exchange goes through a client that does not.
+        exchange_log = logging.getLogger("bot.oauth.exchange")
+        exchange_log.setLevel(logging.INFO)
+        exchange = WebClient(base_url=client.base_url, timeout=10, logger=exchange_log)
+        flow = OAuthFlow(client=exchange, settings=oauth)
     return App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -119,7 +159,7 @@ def _bolt_app(
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        oauth_settings=oauth,
+        oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),
     )
 

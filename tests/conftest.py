@@ -3,4 +3,9 @@
 - tests.fakes.fixtures: the fake Slack Web API server and the signed-request driver
 """
 
-pytest_plugins = ["tests.dbfixtures", "tests.fakes.fixtures", "tests.fakes.openai_fixtures"]
+pytest_plugins = [
+    "tests.dbfixtures",
+    "tests.fakes.fixtures",
+    "tests.fakes.openai_fixtures",
+    "tests.logscan",
+]

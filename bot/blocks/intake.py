@@ -55,7 +55,7 @@ def opening(text: str, source_note: str = "") -> dict[str, Any]:
     blocks = [kit.section(body)]
     if source_note:
         blocks.append(kit.context(source_note))
-    return kit.message(f"New platform ask: {text}", blocks)
+    return kit.message(f"New platform ask: {safe(text, 2500)}", blocks)
 
 
 def question(ask_id: int, q: Question, understood: Understood | None = None) -> dict[str, Any]:
@@ -98,14 +98,14 @@ def question(ask_id: int, q: Question, understood: Understood | None = None) -> 
         )
     hint = "Pick one or type your answer. " if spec.type is AnswerType.CHOICE else ""
     blocks.append(kit.context(hint + HINT))
-    fallback = f"Question {q.number}: {q.text}"
+    fallback = f"Question {q.number}: {safe(q.text, 2000)}"
     return kit.message(fallback, blocks)
 
 
 def answered(q_text: str, number: int, answer: str) -> dict[str, Any]:
     """A question message once answered: the buttons give way to the answer."""
     return kit.message(
-        f"Question {number}: {q_text}",
+        f"Question {number}: {safe(q_text, 2000)}",
         [
             kit.section(f"*Question {number}:* {safe(q_text, 2000)}"),
             kit.context(f":white_check_mark: {safe(answer, 500)}"),
@@ -128,7 +128,7 @@ def draft(
             block_id=f"intake_draft:{ask_id}",
         )
     )
-    return kit.message(f"Draft ticket: {ticket.title}", blocks)
+    return kit.message(f"Draft ticket: {safe(ticket.title, 200)}", blocks)
 
 
 def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[s
     heading = ticket.key or "Cancelled"
     blocks = ticket_blocks(ticket, template, heading=heading)
     blocks.append(kit.context(note))
-    return kit.message(f"{heading}: {ticket.title}", blocks)
+    return kit.message(f"{heading}: {safe(ticket.title, 200)}", blocks)
 
 
 def not_ready(ask_id: int, check: Readiness) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def review_notification(ticket: Ticket, template: RequestTemplate) -> dict[str, 
         blocks.append(
             kit.section("*Acceptance criteria*\n" + _bullets(ticket.acceptance_criteria, 1500))
         )
-    return kit.message(f"New platform ask {ticket.key}: {ticket.title}", blocks)
+    return kit.message(f"New platform ask {ticket.key}: {safe(ticket.title, 200)}", blocks)
 
 
 # -- the ticket itself -----------------------------------------------------------------------

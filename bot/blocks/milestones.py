@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.modals import text_element
-from bot.slack_text import day, safe, truncate, user
+from bot.slack_text import day, safe, user
 from intake.milestones import (
     EDITABLE,
     KEEPS_REASON,
@@ -254,7 +254,7 @@ def change_note(ticket: Ticket, milestone: Milestone, change: MilestoneChange) -
         text = f":heavy_minus_sign: {key}: the milestone {title} was removed ({who})."
     if change.reason:
         text += f"\n>{safe(change.reason, REASON_MAX + 100)}"
-    return kit.message(truncate(f"{ticket.key}: {milestone.title}", 200), [kit.section(text)])
+    return kit.message(f"{ticket.key}: {safe(milestone.title, 200)}", [kit.section(text)])
 
 
 def confirm_request(ticket: Ticket) -> dict[str, Any]:

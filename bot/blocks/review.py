@@ -112,7 +112,7 @@ def card(
     buttons = _buttons(ticket)
     if buttons:
         blocks.append(kit.actions(*buttons, block_id=f"review:{ticket.id}"))
-    return kit.message(f"{ticket.key}: {ticket.title} ({ticket.status.value})", blocks)
+    return kit.message(f"{ticket.key}: {safe(ticket.title, 200)} ({ticket.status.value})", blocks)
 
 
 def owner_message(
@@ -134,7 +134,9 @@ def owner_message(
     buttons = _buttons(ticket, for_owner=True)
     if buttons:
         blocks.append(kit.actions(*buttons, block_id=f"owner:{ticket.id}"))
-    return kit.message(f"You own {ticket.key}: {ticket.title}", blocks[: kit.MESSAGE_BLOCKS])
+    return kit.message(
+        f"You own {ticket.key}: {safe(ticket.title, 200)}", blocks[: kit.MESSAGE_BLOCKS]
+    )
 
 
 def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dict[str, Any]:
@@ -203,7 +205,7 @@ def ask_detail(ticket: Ticket, template: RequestTemplate, check: Readiness) -> d
     ]
     if ticket.status in (Status.DRAFT, Status.SUBMITTED, Status.NEEDS_INFO):
         blocks.append(kit.section(readiness_text(check)))
-    return kit.message(f"{ticket.key}: {ticket.title}", blocks[: kit.MESSAGE_BLOCKS])
+    return kit.message(f"{ticket.key}: {safe(ticket.title, 200)}", blocks[: kit.MESSAGE_BLOCKS])
 
 
 def ask_list(tickets: list[Ticket]) -> dict[str, Any]:

@@ -38,13 +38,13 @@ class Deps:
     # the asks of the request's workspace, so an ask ID from another one is "not found".
 
     def service_in(self, context: BoltContext) -> IntakeService:
-        return self.service.for_team(team_of(context)) if self.per_team else self.service
+        return self.service.for_team(team_of(context))
 
     def review_in(self, context: BoltContext) -> ReviewService:
-        return self.review.for_team(team_of(context)) if self.per_team else self.review
+        return self.review.for_team(team_of(context))
 
     def milestones_in(self, context: BoltContext) -> MilestoneService:
-        return self.milestones.for_team(team_of(context)) if self.per_team else self.milestones
+        return self.milestones.for_team(team_of(context))
 
 
 def team_of(context: BoltContext) -> str:

@@ -12,6 +12,8 @@ from slack_sdk import WebClient
 from bot.blocks import similar as render
 from bot.errors import after_ack
 from bot.listeners.deps import Deps
+from intake.conversation import Conversation
+from intake.service import NotAllowed
 
 
 def register(app: App, deps: Deps) -> None:
@@ -27,9 +29,11 @@ def register(app: App, deps: Deps) -> None:
         ack()
         choice = json.loads(action["value"])
         user = body["user"]["id"]
-        outcome = deps.service_in(context).join(
-            ask_id=int(choice["a"]), user=user, key=str(choice["k"])
-        )
+        ask_id, key = int(choice["a"]), str(choice["k"])
+        service = deps.service_in(context)
+        if not offered(deps, service.get(ask_id), key):
+            raise NotAllowed(f"{key} is not one of the open asks like this one.")
+        outcome = service.join(ask_id=ask_id, user=user, key=key)
         _settle(client, body)
         deps.replier.deliver(client, outcome, user)
 
@@ -49,6 +53,16 @@ def register(app: App, deps: Deps) -> None:
         message = body.get("message") or {}
         rest = render.without(message, key)
         _replace(client, body, rest if rest is not None else render.dismissed(key))
+
+
+def offered(deps: Deps, conversation: Conversation, key: str) -> bool:
+    """Whether ``key`` is an open ask like this intake, as the bot suggests them. Join is for
+    those only: joining makes you a watcher, and a watcher may read the ask."""
+    similar = deps.replier.similar_asks
+    if similar is None:
+        return False
+    matches = similar.like(conversation.ticket, exclude=conversation.dismissed, limit=10)
+    return any(match.ticket.key == key for match in matches)
 
 
 def _settle(client: WebClient, body: dict[str, Any]) -> None:
