@@ -7,7 +7,6 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from slack_bolt import App
@@ -41,7 +40,7 @@ def handle(error: Exception, body: dict[str, Any], client: WebClient) -> None:
         tell(client, body, str(error))
         return
     if isinstance(error, Refusal):  # not allowed, not possible now, or already done
-        tell(client, body, error.message(user, datetime.now(UTC)))
+        tell(client, body, error.message(user))
         return
     ref = secrets.token_hex(3)
     log.error(

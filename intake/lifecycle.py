@@ -142,12 +142,15 @@ class Refusal(Exception):
         self.action = action
         self.reason = reason
         self.entry = entry  # the change that explains it, when there is one
+        self.at: datetime | None = None  # when it was refused (set by the use case)
 
-    def message(self, name: Namer, now: datetime) -> str:
-        """For the person who tried: names and times filled in."""
+    def message(self, name: Namer, now: datetime | None = None) -> str:
+        """For the person who tried: names and times filled in, "when" counted up to ``now``
+        (default: when the use case refused it)."""
         if self.entry is None:
             return self.reason
-        return self.reason.format(who=name(self.entry.actor), when=ago(self.entry.at, now))
+        when = now or self.at or self.entry.at
+        return self.reason.format(who=name(self.entry.actor), when=ago(self.entry.at, when))
 
 
 class NotPermitted(Refusal):

@@ -76,6 +76,7 @@ class ReviewService:
             try:
                 lifecycle.check(conversation.ticket, action, roles)
             except Refusal as refusal:
+                refusal.at = now
                 record_attempt(
                     uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
                 )
@@ -178,6 +179,7 @@ class ReviewService:
             try:
                 entry = lifecycle.apply(ticket, action, actor, roles, now, note)
             except Refusal as refusal:
+                refusal.at = now
                 record_attempt(
                     uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
                 )
