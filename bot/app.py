@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -34,10 +35,16 @@ from bot.replier import Replier
 from bot.settings import ConfigError
 from intake.ports import UnitOfWorkFactory
 from storage.pace import SqlPaceStore
+from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SLACK_API = "https://slack.com/api/"
+
+# Bolt runs each listener, ack() included, on this pool. Listeners spend most of their time
+# waiting (on the model, on Slack's Web API), so a small pool (Bolt's default is 5) lets slow
+# work hold up the acks of new requests behind it; threads are made only when needed.
+LISTENER_THREADS = 1000
 
 
 def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
@@ -59,7 +66,9 @@ def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebCli
 
 
 def make_pacer(container: Container) -> Pacer:
-    return Pacer(SqlPaceStore(container.db_engine))
+    # Each Web API call takes its token in a short transaction: on connections of its own, so
+    # a reply never queues for the database behind the work (storage.db.make_engine).
+    return Pacer(SqlPaceStore(container.pace_db_engine or container.db_engine))
 
 
 def create_app(
@@ -102,8 +111,9 @@ def create_app(
         per_team=settings.multi_workspace,
     )
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
+    ack_engine = container.ack_db_engine or container.db_engine
     if not socket_mode:
-        refuse_replays(app, container.intake.uow_factory)
+        refuse_replays(app, SqlUnitOfWorkFactory(ack_engine))
     errors.register(app)
     listeners.register(app, deps)
     return app
@@ -161,6 +171,9 @@ def _bolt_app(
         raise_error_for_unhandled_request=False,
         oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
     )
 
 

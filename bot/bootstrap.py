@@ -15,6 +15,7 @@ from intake.assistant import Assistant, RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
 from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
+from intake.llm.ledger import BufferedTokenLedger
 from intake.milestone_service import MilestoneService
 from intake.review import ReviewService
 from intake.service import IntakeService
@@ -41,6 +42,10 @@ class Container:
     similar: SimilarAsks
     webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
     llm: LlmGateway | None = None  # the model's gateway, when one is configured (for metrics)
+    # Connections of their own for what people wait on (storage.db.make_engine's urgent):
+    # the replay check before each ack, and the pacer's token before each Web API call.
+    ack_db_engine: Engine | None = None
+    pace_db_engine: Engine | None = None
 
 
 def build(
@@ -86,7 +91,19 @@ def build(
         model=settings.intake_llm_embedding_model,
     )
     return Container(
-        settings, db_engine, templates, service, review, clock, milestones, similar, webhooks, llm
+        settings,
+        db_engine,
+        templates,
+        service,
+        review,
+        clock,
+        milestones,
+        similar,
+        webhooks,
+        llm,
+        ack_db_engine=db.make_engine(settings.database_url, urgent=True),
+        # Every Web API call of every listener takes a token here: more connections.
+        pace_db_engine=db.make_engine(settings.database_url, urgent=True, connections=10),
     )
 
 
@@ -109,7 +126,7 @@ def _assistant(
         usd_per_1m_input=settings.intake_llm_usd_per_1m_input,
         usd_per_1m_output=settings.intake_llm_usd_per_1m_output,
     )
-    gateway = LlmGateway(config, SqlTokenLedger(db_engine), wall_clock=clock)
+    gateway = LlmGateway(config, BufferedTokenLedger(SqlTokenLedger(db_engine)), wall_clock=clock)
     where = settings.openai_base_url or "the OpenAI API"
     log.info("LLM assistant: model %s at %s", config.model, where)
     return OpenAIAssistant(gateway), OpenAIEmbedder(gateway), gateway

@@ -116,7 +116,11 @@ class Replier:
             self.service.remember_messages(ask_id, draft_ts=ts)
             conversation.draft_ts = ts
         elif isinstance(reply, NotReady):
-            self._post_in_thread(client, thread, render.not_ready(ask_id, reply.readiness))
+            self._post_in_thread(
+                client,
+                thread,
+                render.not_ready(ask_id, conversation.ticket.requester, reply.readiness),
+            )
         elif isinstance(reply, Submitted):
             ticket = reply.ticket
             if conversation.draft_ts:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +37,10 @@ from storage import db
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything larger is refused
+# waitress threads for /slack/events: each holds a request until Bolt has its ack (Bolt's
+# runner polls for it), so a burst of requests needs several at once.
+HTTP_THREADS = 32
+SWITCH_INTERVAL_S = 0.001
 
 StartResponse = Callable[..., Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -202,7 +207,7 @@ def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]
     return [data]
 
 
-def create_server(wsgi: Wsgi, host: str, port: int, threads: int = 8) -> Any:
+def create_server(wsgi: Wsgi, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
     """A waitress server bound to host:port (port 0 picks a free one); call .run() to serve."""
     from waitress.server import create_server as waitress_server
 
@@ -272,6 +277,10 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
         return
     app = create_app(container)
     metrics.watch_slack(app.client)
+    # Hundreds of listener threads wait on the model and on Slack while a few run Python; a
+    # request that arrives needs the interpreter lock a few dozen times before it is acked.
+    # A shorter switch interval than CPython's 5 ms bounds each of those waits.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     start_background(container, app.client, schedule=settings.intake_run_scheduler)
     if metrics_port is not None:
         start_ops_server(container.db_engine, metrics, host, metrics_port)

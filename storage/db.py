@@ -4,7 +4,10 @@
 ``postgresql://...`` and ``postgresql+psycopg://...`` (both PostgreSQL spellings are driven by
 psycopg 3). SQLite runs in WAL mode with foreign keys on, a 10 s busy timeout, and every
 transaction opened with ``BEGIN IMMEDIATE``, so concurrent writers (threads or processes) queue
-for the write lock instead of failing when a reader upgrades to a writer.
+for the write lock instead of failing when a reader upgrades to a writer. The threads of one
+process queue on a lock of their own (``_GatedConnection``) rather than in SQLite's busy
+handler, which sleeps in growing steps (up to 100 ms) between tries: with hundreds of threads
+waiting, those sleeps, not the work, set the pace.
 
 Migrations live in ``storage/migrations`` (shipped inside the package, no ``alembic.ini``):
 ``upgrade(engine)`` brings a database to the newest schema.
@@ -13,6 +16,7 @@ Migrations live in ``storage/migrations`` (shipped inside the package, no ``alem
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,12 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# Connections per engine: the work of hundreds of concurrent requests shares them (each
+# holds one only for a short transaction, never across a model or Slack call). PostgreSQL's
+# default max_connections is 100: two replicas and a worker, each with its work engine (16)
+# and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
+CONNECTIONS = 16
+URGENT_CONNECTIONS = 5  # an urgent engine's (make_engine), unless told otherwise
 MIGRATION_LOCK_KEY = 0x1A7A4E_0001  # pg_advisory_xact_lock key held while migrating
 
 
@@ -47,32 +57,153 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for ``url``, configured for concurrent use (see the module docstring)."""
+def make_engine(url: str | URL, *, urgent: bool = False, connections: int | None = None) -> Engine:
+    """An engine for ``url``, configured for concurrent use (see the module docstring).
+
+    ``urgent``: a small engine of its own for the short statements that people wait on: the
+    replay check between a Slack request and its ack, and the pacer's token for each Web API
+    call. It has its own connections, so it never waits for one behind the work, and on
+    SQLite its transactions go ahead of the work's in this process's queue for the write
+    lock. ``connections``: the most the engine opens at once."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
+    most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
+    # Half kept open, half opened when busy and closed again.
+    pool: dict[str, Any] = {
+        "pool_size": max(1, most // 2),
+        "max_overflow": most - max(1, most // 2),
+    }
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, pool, urgent)
     if backend == "postgresql":
         connect_args: dict[str, Any] = {}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
         return create_engine(
-            parsed, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+            parsed, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True, **pool
         )
     return create_engine(parsed, hide_parameters=True)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+class WriteGate:
+    """This process's queue for an SQLite file's write lock: one transaction at a time, in
+    arrival order, urgent ones first. Re-entrant for a thread that already holds it (SQLite
+    itself then decides, as it would without the gate)."""
+
+    def __init__(self) -> None:
+        lock = threading.Lock()
+        self._urgent = threading.Condition(lock)
+        self._normal = threading.Condition(lock)
+        self._lock = lock
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+        self._normal_waiting = 0
+
+    def acquire(self, urgent: bool = False) -> None:
+        me = threading.get_ident()
+        with self._lock:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if urgent:
+                self._urgent_waiting += 1
+                try:
+                    while self._owner is not None:
+                        self._urgent.wait()
+                finally:
+                    self._urgent_waiting -= 1
+            else:
+                self._normal_waiting += 1
+                try:
+                    while self._owner is not None or self._urgent_waiting:
+                        self._normal.wait()
+                finally:
+                    self._normal_waiting -= 1
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._lock:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("the write gate is held by another thread")
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
+            if self._urgent_waiting:
+                self._urgent.notify()
+            elif self._normal_waiting:
+                self._normal.notify()
+
+
+_GATES: dict[Path, WriteGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate_for(path: Path | None) -> WriteGate:
+    """One gate per database file in this process (every engine on it shares it)."""
+    if path is None:
+        return WriteGate()
+    with _GATES_LOCK:
+        return _GATES.setdefault(path.resolve(), WriteGate())
+
+
+class _GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection whose transactions wait for ``gate`` (its file's, in this
+    process) before ``BEGIN IMMEDIATE`` and give it back once committed or rolled back."""
+
+    gate: WriteGate | None = None
+    urgent = False
+    _held = 0
+
+    def enter_gate(self) -> None:
+        """Wait for this process's turn; the transaction's end (or ``leave_gate``) ends it."""
+        if self.gate is not None:
+            self.gate.acquire(self.urgent)
+            self._held += 1
+
+    def leave_gate(self) -> None:
+        if self._held and self.gate is not None:
+            self._held -= 1
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self.leave_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_gate()
+
+
+def _sqlite_engine(url: URL, pool: dict[str, Any], urgent: bool) -> Engine:
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, hide_parameters=True)
+    else:
+        pool = {}  # in memory: SQLAlchemy's own pool for it
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"factory": _GatedConnection}, **pool
+    )
+    gate = _gate_for(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module; _on_begin emits it (SQLAlchemy's recipe).
         dbapi_connection.isolation_level = None
+        dbapi_connection.gate = gate
+        dbapi_connection.urgent = urgent
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -86,7 +217,16 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_begin(connection: Connection) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes
         # fails with "database is locked" instead of waiting when another writer got there.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        raw = connection.connection.dbapi_connection
+        gated = raw if isinstance(raw, _GatedConnection) else None
+        if gated is not None:
+            gated.enter_gate()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gated is not None:
+                gated.leave_gate()
+            raise
 
     return engine
 

@@ -113,6 +113,19 @@ def answered(q_text: str, number: int, answer: str) -> dict[str, Any]:
     )
 
 
+def edit_value(ask_id: int, requester: str) -> str:
+    """The Edit button's value: the ask and its requester, so a click by anyone else is
+    refused before a form opens (the form opens before the ask is read: see the listener)."""
+    return f"{ask_id}:{requester}"
+
+
+def read_edit_value(value: str) -> tuple[int, str | None]:
+    """(ask ID, requester) from an Edit button; buttons posted by an earlier version carry
+    the ask ID alone."""
+    ask_id, _, requester = value.partition(":")
+    return int(ask_id), requester or None
+
+
 def draft(
     ask_id: int, ticket: Ticket, template: RequestTemplate, check: Readiness
 ) -> dict[str, Any]:
@@ -123,7 +136,7 @@ def draft(
     blocks.append(
         kit.actions(
             kit.button("Submit", SUBMIT_ACTION, value, style="primary"),
-            kit.button("Edit", EDIT_ACTION, value),
+            kit.button("Edit", EDIT_ACTION, edit_value(ask_id, ticket.requester)),
             kit.button("Cancel", CANCEL_ACTION, value, style="danger"),
             block_id=f"intake_draft:{ask_id}",
         )
@@ -139,7 +152,7 @@ def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[s
     return kit.message(f"{heading}: {safe(ticket.title, 200)}", blocks)
 
 
-def not_ready(ask_id: int, check: Readiness) -> dict[str, Any]:
+def not_ready(ask_id: int, requester: str, check: Readiness) -> dict[str, Any]:
     missing = "\n".join(
         f"• *{safe(item.label, 200)}*" + (f" — {safe(item.hint, 400)}" if item.hint else "")
         for item in check.missing
@@ -154,7 +167,7 @@ def not_ready(ask_id: int, check: Readiness) -> dict[str, Any]:
                 "platform team will ask."
             ),
             kit.actions(
-                kit.button("Edit", EDIT_ACTION, value),
+                kit.button("Edit", EDIT_ACTION, edit_value(ask_id, requester)),
                 kit.button("Submit anyway", SUBMIT_ANYWAY_ACTION, value),
                 block_id=f"intake_not_ready:{ask_id}",
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.blocks import kit
@@ -48,8 +49,10 @@ def new_request() -> dict[str, Any]:
 
 
 def edit(
-    ask_id: int, ticket: Ticket, template: RequestTemplate, templates: TemplateSet
+    ask_id: int, ticket: Ticket, template: RequestTemplate, templates: TemplateSet, tz: str
 ) -> dict[str, Any]:
+    """The draft's edit form. Its private_metadata (``edit_form_of``) carries what checking
+    the submitted form needs, so the submission is answered without reading the database."""
     blocks: list[kit.Block] = [
         kit.input_block("title", "Title", text_element(ticket.title, max_length=150)),
         kit.input_block(
@@ -143,7 +146,7 @@ def edit(
     return {
         "type": "modal",
         "callback_id": EDIT_CALLBACK,
-        "private_metadata": str(ask_id),
+        "private_metadata": json.dumps({"ask": ask_id, "category": template.id, "tz": tz}),
         "title": kit.plain("Edit draft", kit.VIEW_TITLE),
         "submit": kit.plain("Save", kit.VIEW_TITLE),
         "close": kit.plain("Cancel", kit.VIEW_TITLE),
@@ -223,3 +226,42 @@ def _milestone_lines(milestones: list[Milestone]) -> str:
         " | ".join([m.title, m.due.isoformat() if m.due else "", m.done_criterion]).rstrip(" |")
         for m in milestones
     )
+
+
+def edit_form_of(private_metadata: str) -> tuple[int, str | None, str | None]:
+    """(ask ID, request type, time zone) from an edit form's private_metadata; forms opened
+    by an earlier version carry the ask ID alone (type and zone None)."""
+    try:
+        data = json.loads(private_metadata)
+    except ValueError:
+        data = None
+    if isinstance(data, int):
+        return data, None, None
+    if not isinstance(data, dict) or not isinstance(data.get("ask"), int):
+        raise ValueError("not an edit form")
+    category, tz = data.get("category"), data.get("tz")
+    return (
+        data["ask"],
+        category if isinstance(category, str) else None,
+        tz if isinstance(tz, str) else None,
+    )
+
+
+def loading(title: str) -> dict[str, Any]:
+    """A form's placeholder, opened at once (a trigger_id lasts 3 seconds) and then replaced
+    by the form, or by ``unavailable``, with views.update."""
+    return {
+        "type": "modal",
+        "title": kit.plain(title, kit.VIEW_TITLE),
+        "close": kit.plain("Close", kit.VIEW_TITLE),
+        "blocks": [kit.section("Loading…")],
+    }
+
+
+def unavailable(title: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": kit.plain(title, kit.VIEW_TITLE),
+        "close": kit.plain("Close", kit.VIEW_TITLE),
+        "blocks": [kit.section("This form could not be opened. I've sent you a note saying why.")],
+    }

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import kit, milestones, similar
-from bot.blocks.intake import EDIT_ACTION, readiness_text, show, ticket_blocks
+from bot.blocks.intake import EDIT_ACTION, edit_value, readiness_text, show, ticket_blocks
 from bot.slack_text import day, safe, user
 from intake.conversation import Conversation
 from intake.lifecycle import RULE_DONE, Action, ago, last_change
@@ -160,7 +160,7 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
             kit.section(text),
             kit.context("Reply in this thread with your answers, or use *Edit ask*."),
             kit.actions(
-                kit.button("Edit ask", EDIT_ACTION, str(ticket.id)),
+                kit.button("Edit ask", EDIT_ACTION, edit_value(ticket.id or 0, ticket.requester)),
                 block_id=f"needs_info:{ticket.id}",
             ),
         ]

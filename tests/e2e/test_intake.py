@@ -165,7 +165,7 @@ def test_edit_modal_updates_the_draft_in_place(driver: SlackDriver, slack: FakeS
     c.say("done")
     draft = c.draft()
     driver.click(REQUESTER, draft, "intake_edit")
-    slack.wait_for("views.open")
+    slack.wait_for("views.update")  # opened at once as "Loading…", then filled in
     modal = slack.current_view(REQUESTER)
     assert modal is not None
     before = len(slack.calls)
@@ -192,7 +192,7 @@ def test_edit_modal_refuses_a_past_deadline(driver: SlackDriver, slack: FakeSlac
     c = start_dm(driver, slack, REQUESTER, ASK)
     c.say("done")
     driver.click(REQUESTER, c.draft(), "intake_edit")
-    slack.wait_for("views.open")
+    slack.wait_for("views.update")
     result = driver.submit_view(REQUESTER, slack.current_view(REQUESTER), deadline="2025-01-01")
     assert result.json["response_action"] == "errors"
     assert "past" in result.json["errors"]["deadline"]
@@ -212,6 +212,8 @@ def test_cancel(driver: SlackDriver, slack: FakeSlack) -> None:
 def test_only_the_requester_can_answer_with_buttons(driver: SlackDriver, slack: FakeSlack) -> None:
     before = len(slack.calls)
     _, ts = driver.app_mention(REQUESTER, ASK, "C0REQUESTS")
+    # The first question, in the mention's thread (other calls, e.g. users.info, come first).
+    slack.wait_for("chat.postMessage", lambda call: call.args.get("thread_ts") == ts, timeout=10)
     wait_for_bot(slack, before)
     c = Conversation(driver, slack, REQUESTER, "C0REQUESTS", ts)
     question = c.last

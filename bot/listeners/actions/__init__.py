@@ -18,6 +18,8 @@ from bot.listeners.deps import Deps
 from bot.thinking import thinking, thread_of_click
 from intake.service import IntakeService, NotAllowed, Outcome
 
+EDIT_IS_THE_REQUESTERS = "Only the person who opened this intake can edit it."
+
 
 def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(rf"^{render.ANSWER_ACTION}:"))
@@ -101,14 +103,28 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         user = body["user"]["id"]
-        conversation = deps.service_in(context).get(int(action["value"]))
-        if conversation.ticket.requester != user:
-            raise NotAllowed("Only the person who opened this intake can edit it.")
-        template = deps.service.engine.template(conversation)
-        view = modals.edit(
-            conversation.ticket.id or 0, conversation.ticket, template, deps.templates
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        ask_id, requester = render.read_edit_value(action["value"])
+        if requester is not None and requester != user:
+            raise NotAllowed(EDIT_IS_THE_REQUESTERS)
+        # Open the form before reading the ask: the trigger_id expires 3 s after the click.
+        opened = client.views_open(trigger_id=body["trigger_id"], view=modals.loading("Edit draft"))
+        view_id = opened["view"]["id"]
+        try:
+            conversation = deps.service_in(context).get(ask_id)
+            if conversation.ticket.requester != user:
+                raise NotAllowed(EDIT_IS_THE_REQUESTERS)
+            template = deps.service.engine.template(conversation)
+            view = modals.edit(
+                conversation.ticket.id or 0,
+                conversation.ticket,
+                template,
+                deps.templates,
+                conversation.tz,
+            )
+        except Exception:
+            client.views_update(view_id=view_id, view=modals.unavailable("Edit draft"))
+            raise
+        client.views_update(view_id=view_id, view=view)
 
     @app.action(re.compile(f"^{MORE_ACTION}:"))
     @after_ack

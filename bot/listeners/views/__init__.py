@@ -29,16 +29,23 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         user = body["user"]["id"]
         service = deps.service_in(context)
-        conversation = service.get(int(view["private_metadata"]))
-        template = service.engine.template(conversation)
-        today = local_today(deps.service.clock, conversation.tz)
-        values, errors = forms.read_edit(view["state"], template, today)
+        ask_id, category, tz = modals.edit_form_of(view.get("private_metadata") or "")
+        conversation = None
+        if category is None or tz is None:  # a form opened by an earlier version
+            conversation = service.get(ask_id)
+            category, tz = conversation.ticket.category, conversation.tz
+        # Checked from the form alone: the ack must not wait for the database.
+        template = deps.templates.get(category)
+        values, errors = forms.read_edit(
+            view["state"], template, local_today(deps.service.clock, tz)
+        )
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()  # before the edit: redrafting may consult the (slow) assistant
+        conversation = conversation or service.get(ask_id)
         with thinking(client, conversation.thread):
-            outcome = service.edit(ask_id=conversation.ticket.id or 0, user=user, values=values)
+            outcome = service.edit(ask_id=ask_id, user=user, values=values)
         deps.replier.deliver(client, outcome, user)
 
     @app.view(modals.NEW_REQUEST_CALLBACK)
