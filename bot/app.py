@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot import errors, listeners
+from bot import deferral, errors, listeners
 from bot.announcer import Announcer
 from bot.bootstrap import Container
 from bot.followthrough import follow_through_for
@@ -72,16 +72,24 @@ def make_pacer(container: Container) -> Pacer:
 
 
 def create_app(
-    container: Container, *, socket_mode: bool = False, pacer: Pacer | None = None
+    container: Container,
+    *,
+    socket_mode: bool = False,
+    pacer: Pacer | None = None,
+    worker: bool = False,
 ) -> App:
+    """The bot's Bolt app. ``worker``: the app of ``intake-bot worker``, which runs the work
+    that ``serve`` queued (``bot.deferral``, ``bot.jobs``) rather than Slack's requests: no
+    signature check (the requests come from the jobs table, written after ``serve`` checked
+    them) and each listener runs to its end inside ``dispatch``."""
     settings = container.settings
-    settings.require_slack(socket_mode=socket_mode)
+    settings.require_slack(socket_mode=socket_mode or worker)
     pacer = pacer or make_pacer(container)
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
     oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
     try:
-        app = _bolt_app(client, signing_secret, socket_mode, oauth)
+        app = _bolt_app(client, signing_secret, socket_mode or worker, oauth, worker=worker)
     except (BoltError, SlackApiError) as exc:
         raise ConfigError(
             f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
@@ -112,8 +120,10 @@ def create_app(
     )
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     ack_engine = container.ack_db_engine or container.db_engine
-    if not socket_mode:
+    if not socket_mode and not worker:
         refuse_replays(app, SqlUnitOfWorkFactory(ack_engine))
+    if settings.intake_defer_work and not worker:
+        deferral.install(app, ack_engine, container.clock)
     errors.register(app)
     listeners.register(app, deps)
     return app
@@ -150,6 +160,8 @@ def _bolt_app(
     signing_secret: SecretStr | None,
     socket_mode: bool,
     oauth: OAuthSettings | None = None,
+    *,
+    worker: bool = False,
 ) -> App:
     """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
     (multi-workspace) it serves the install and redirect paths and authorizes each request
@@ -167,7 +179,8 @@ def _bolt_app(
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
         # Socket Mode has no HTTP requests to sign; HTTP mode always verifies signatures.
         request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        # A worker runs each queued request to its end inside dispatch (bot.jobs).
+        process_before_response=worker,
         raise_error_for_unhandled_request=False,
         oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),

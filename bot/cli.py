@@ -230,8 +230,9 @@ def digest_run() -> None:
 
 
 @main.command(
-    help="Run the scheduler and the senders without the HTTP server (a separate worker "
-    "process; set INTAKE_RUN_SCHEDULER=false on the serve replicas then)."
+    help="Run the scheduler, the senders and the work that serve queued (INTAKE_DEFER_WORK) "
+    "without the HTTP server (a separate worker process; set INTAKE_RUN_SCHEDULER=false on "
+    "the serve replicas then)."
 )
 @click.option("--metrics-host", default="0.0.0.0", show_default=True)
 @click.option(
@@ -245,24 +246,28 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
     import signal
     import threading
 
-    from bot.app import make_client
+    from bot.app import create_app
     from bot.background import start_background
+    from bot.jobs import JobRunner
     from bot.serving import make_metrics, start_ops_server
 
     container = _container("json")
-    container.settings.require_slack(socket_mode=True)
-    client = make_client(container)
+    app = create_app(container, worker=True)
+    client = app.client
     metrics = make_metrics(container)
     metrics.watch_slack(client)
     background = start_background(container, client, schedule=True)
+    runner = JobRunner(app, container.db_engine, container.clock)
+    runner.start()
     ops = None
     if metrics_port is not None:
         ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    click.echo("worker running: follow-through scheduler, outbox and webhook senders")
+    click.echo("worker running: queued work, follow-through scheduler, outbox and webhook senders")
     stopping.wait()
+    runner.stop()
     background.stop()
     if ops is not None:
         ops.close()

@@ -7,12 +7,13 @@ import functools
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import deferral
 from bot.slack_text import user
 from intake.lifecycle import Refusal
 from intake.service import NotAllowed, NotFound
@@ -55,23 +56,45 @@ def handle(error: Exception, body: dict[str, Any], client: WebClient) -> None:
 Listener = TypeVar("Listener", bound=Callable[..., None])
 
 
-def after_ack(listener: Listener) -> Listener:
+@overload
+def after_ack(listener: Listener, *, inline: bool = False) -> Listener: ...
+
+
+@overload
+def after_ack(*, inline: bool = False) -> Callable[[Listener], Listener]: ...
+
+
+def after_ack(
+    listener: Listener | None = None, *, inline: bool = False
+) -> Listener | Callable[[Listener], Listener]:
     """For listeners that call ack() first: an error raised after the ack goes to ``handle``
     here instead of back into Bolt. Bolt's thread runner resets the ack it was about to send
     when a listener fails soon after ack(), so Slack would see a 3-second timeout instead.
-    The listener must take ``body`` and ``client`` (Bolt injects them by name)."""
+    The listener must take ``ack``, ``body`` and ``client`` (Bolt injects them by name).
 
-    @functools.wraps(listener)
-    def run(*args: Any, **kwargs: Any) -> None:
-        try:
-            listener(*args, **kwargs)
-        except Exception as error:
+    With deferral on (``bot.deferral``), ``serve`` runs the listener only up to its ack and a
+    worker runs it again in full; ``inline=True`` keeps it whole in ``serve`` (listeners that
+    open a modal: the trigger_id would expire in the queue)."""
+
+    def decorate(listener: Listener) -> Listener:
+        @functools.wraps(listener)
+        def run(*args: Any, **kwargs: Any) -> None:
             ack = kwargs.get("ack")
-            if ack is not None and ack.response is None:
-                ack()  # failed before acking: answer Slack anyway, then tell the person
-            handle(error, kwargs["body"], kwargs["client"])
+            waiting = None if inline or ack is None else deferral.pending()
+            if waiting is not None:
+                kwargs["ack"] = deferral.DeferringAck(kwargs["ack"], waiting)
+            try:
+                listener(*args, **kwargs)
+            except deferral.Deferred:
+                return  # queued and acked: a worker does the rest
+            except Exception as error:
+                if ack is not None and ack.response is None:
+                    ack()  # failed before acking: answer Slack anyway, then tell the person
+                handle(error, kwargs["body"], kwargs["client"])
 
-    return run  # type: ignore[return-value]
+        return run  # type: ignore[return-value]
+
+    return decorate(listener) if listener is not None else decorate
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -29,6 +29,8 @@ reports the same values, so aggregate them with ``max``, not ``sum``):
   empty): ``slack`` (weekly messages sendable now and not sent, ``storage.followthrough
   .outbox_depth``) and ``webhook`` (events not delivered, ``storage.outbox``);
 * ``intake_outbox_given_up{outbox="slack"}``: messages given up after their last attempt;
+* ``intake_jobs_queued`` and ``intake_jobs_oldest_age_seconds``: Slack requests acked by
+  ``serve`` whose work waits for (or runs in) a worker (``INTAKE_DEFER_WORK``);
 * ``intake_asks{status}``: asks by status (every status, 0 included);
 * ``intake_job_runs_total{job}`` and ``intake_job_last_run_timestamp_seconds{job}``: claimed
   follow-through runs (``job``: digest, nudge, progress, auto_complete);
@@ -66,6 +68,7 @@ from bot.pacing import RATELIMITED
 from intake.clock import Clock, SystemClock
 from intake.ticket import Status
 from storage import followthrough as slack_outbox
+from storage import jobs as slack_jobs
 from storage import outbox as webhook_outbox
 from storage.models import AskRow, JobRunRow, SlackOutboxRow
 
@@ -281,6 +284,20 @@ class DatabaseCollector:
         events_age = webhook_outbox.oldest_pending_age(self.engine, now) if events else None
         depth.add_metric(["webhook"], events)
         age.add_metric(["webhook"], max(events_age or 0.0, 0.0))
+        queued, queued_since = slack_jobs.depth(self.engine)
+        jobs_queued = GaugeMetricFamily(
+            "intake_jobs_queued",
+            "Slack requests acked by serve whose work waits for or runs in a worker "
+            "(INTAKE_DEFER_WORK).",
+        )
+        jobs_queued.add_metric([], queued)
+        jobs_age = GaugeMetricFamily(
+            "intake_jobs_oldest_age_seconds",
+            "Seconds since the oldest of them was acked (0: none).",
+        )
+        jobs_age.add_metric(
+            [], max((now - queued_since).total_seconds(), 0.0) if queued_since else 0.0
+        )
 
         asks = GaugeMetricFamily("intake_asks", "Asks by status.", labels=["status"])
         runs = CounterMetricFamily(
@@ -326,7 +343,7 @@ class DatabaseCollector:
             runs.add_metric([key], count)
         for key, latest in sorted(run_last.items()):
             last_run.add_metric([key], latest.timestamp())
-        return [depth, age, given_up, asks, runs, last_run]
+        return [depth, age, given_up, jobs_queued, jobs_age, asks, runs, last_run]
 
 
 def request_kind(body: bytes, content_type: str) -> tuple[str, str | None]:

@@ -19,6 +19,7 @@ from intake.llm import LlmConfig, LlmGateway, LlmUnavailable
 from intake.llm.prompts import Prompt
 from intake.llm.schemas import ClassifyReply
 from storage import followthrough as store
+from storage import jobs as slack_jobs
 from storage.db import make_engine
 from tests.e2e.conftest import REQUESTER
 from tests.e2e.helpers import ASK, wait_for_bot
@@ -138,6 +139,8 @@ def test_outbox_depth_and_asks_by_status_come_from_the_database(
     assert value(samples, "intake_outbox_depth", outbox="webhook") == 0
     assert value(samples, "intake_asks", status="submitted") == 0
     assert value(samples, "intake_job_runs_total", job="digest") == 0
+    assert value(samples, "intake_jobs_queued") == 0
+    assert value(samples, "intake_jobs_oldest_age_seconds") == 0
 
     # Two asks: one left a draft, one submitted (which queues a webhook event that the
     # receiver, which is not there, does not take).
@@ -164,6 +167,8 @@ def test_outbox_depth_and_asks_by_status_come_from_the_database(
         assert store.claim_run(session, "digest", "2026-W48", "test", now)
         assert store.claim_run(session, "nudge:T0001:U0OWEN", "2026-W48", "test", now)
         assert store.claim_run(session, "nudge:T0001:U0KIM", "2026-W48", "test", now)
+    for n in range(2):  # Slack requests acked by serve, their work waiting for a worker
+        slack_jobs.enqueue(container.db_engine, f"payload {n}", "application/json", now)
     clock.advance(minutes=11)  # type: ignore[attr-defined]
 
     samples = bot.scrape()
@@ -179,6 +184,8 @@ def test_outbox_depth_and_asks_by_status_come_from_the_database(
     assert value(samples, "intake_job_runs_total", job="digest") == 1
     assert value(samples, "intake_job_runs_total", job="nudge") == 2
     assert value(samples, "intake_job_last_run_timestamp_seconds", job="digest") == now.timestamp()
+    assert value(samples, "intake_jobs_queued") == 2
+    assert value(samples, "intake_jobs_oldest_age_seconds") == 660
 
 
 def test_a_failing_database_leaves_its_gauges_out_not_the_page(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
         deps.replier.deliver(client, outcome, user)
 
     @app.action(render.EDIT_ACTION)
-    @after_ack
+    @after_ack(inline=True)
     def edit(
         ack: Ack,
         body: dict[str, Any],
@@ -140,7 +140,7 @@ def register(app: App, deps: Deps) -> None:
         deps.homes.publish(client, context.team_id or "", body["user"]["id"], focus, pages)
 
     @app.action(NEW_REQUEST_ACTION)
-    @after_ack
+    @after_ack(inline=True)
     def new_request(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:

@@ -68,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
     # -- status buttons ----------------------------------------------------------------------
 
     @app.action(render.STATUS_ACTION)
-    @after_ack
+    @after_ack(inline=True)
     @told
     def status(
         ack: Ack,
@@ -136,7 +136,7 @@ def register(app: App, deps: Deps) -> None:
     # -- due date --------------------------------------------------------------------------
 
     @app.action(re.compile(rf"^{render.DUE_ACTION}(:|$)"))
-    @after_ack
+    @after_ack(inline=True)
     @told
     def due(
         ack: Ack,
@@ -202,7 +202,7 @@ def register(app: App, deps: Deps) -> None:
     # -- adding and removing -----------------------------------------------------------------
 
     @app.action(render.ADD_ACTION)
-    @after_ack
+    @after_ack(inline=True)
     @told
     def add(
         ack: Ack,
@@ -312,7 +312,7 @@ def register(app: App, deps: Deps) -> None:
         refresh_homes(client, decision.conversation, user)
 
     @app.action(render.NOT_DONE)
-    @after_ack
+    @after_ack(inline=True)
     @told
     def not_yet(
         ack: Ack,

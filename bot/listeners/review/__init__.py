@@ -33,7 +33,7 @@ FORMS = {
 
 def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(f"^({'|'.join(FORMS)})$"))
-    @after_ack
+    @after_ack(inline=True)
     def open_form(
         ack: Ack,
         body: dict[str, Any],
@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
         deps.announcer.decided(client, decision)
 
     @app.action(modals.ADD_MILESTONE)
-    @after_ack
+    @after_ack(inline=True)  # the open form is updated: the person is looking at it
     def add_milestone(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
@@ -101,7 +101,7 @@ def register(app: App, deps: Deps) -> None:
         _replan(deps, context, client, body["view"], add=True)
 
     @app.action(re.compile(f"^{modals.REMOVE_MILESTONE}:"))
-    @after_ack
+    @after_ack(inline=True)
     def remove_milestone(
         ack: Ack,
         body: dict[str, Any],
