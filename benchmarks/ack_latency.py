@@ -247,6 +247,34 @@ class Replica:
         self.log_path = workdir / "replica.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.events_url = ""
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def start_workers(self, count: int, nice: int = 0, timeout: float = 60.0) -> None:
+        """``count`` ``intake-bot worker`` processes that run what serve queued; ``nice``
+        lowers their CPU priority below serve's, as if they ran on cores of their own."""
+        for n in range(count):
+            log_path = self.workdir / f"worker-{n}.log"
+            with log_path.open("ab") as log:
+                self.workers.append(
+                    subprocess.Popen(
+                        [INTAKE_BOT, "worker"],
+                        env=self.env,
+                        cwd=self.workdir,
+                        stdout=log,
+                        stderr=log,
+                        preexec_fn=(lambda: os.nice(nice)) if nice else None,
+                    )
+                )
+            deadline = time.monotonic() + timeout
+            while "worker running" not in log_path.read_text(errors="replace"):
+                if self.workers[-1].poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("a worker did not start:\n" + log_path.read_text()[-3000:])
+                time.sleep(0.05)
+
+    def worker_log_text(self) -> str:
+        return "".join(
+            path.read_text(errors="replace") for path in sorted(self.workdir.glob("worker-*.log"))
+        )
 
     def start(self, timeout: float = 60.0) -> Replica:
         log = self.log_path.open("ab")
@@ -278,13 +306,15 @@ class Replica:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        for process in [p for p in (self.process, *self.workers) if p is not None]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [p for p in (self.process, *self.workers) if p is not None]:
             try:
-                self.process.wait(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
 
 
 # -- requests and intakes ---------------------------------------------------------------------
@@ -843,7 +873,11 @@ def run(args: argparse.Namespace) -> int:
             "INTAKE_LLM_TOKENS_PER_DAY": str(10**12),
             "INTAKE_LLM_TOKENS_PER_ASK": str(10**9),
         }
+        if args.workers:  # serve acks and queues; the workers do the work (bot.deferral)
+            replica_env["INTAKE_DEFER_WORK"] = "true"
+            replica_env["INTAKE_RUN_SCHEDULER"] = "false"
         replica = Replica(replica_env, workdir).start()
+        replica.start_workers(args.workers, args.worker_nice)
         try:
             with child(["--role", "sender", "--events-url", replica.events_url], plain_env) as s:
                 return measure(args, fake, llm, replica, s, backend, database_url)
@@ -851,7 +885,7 @@ def run(args: argparse.Namespace) -> int:
             replica.stop()
             fake.stop()
             if args.keep_log:
-                Path(args.keep_log).write_text(replica.log_text())
+                Path(args.keep_log).write_text(replica.log_text() + replica.worker_log_text())
             shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -893,6 +927,7 @@ def measure(
     load_before = os.getloadavg()
     busy_before = machine_busy()
     cpu_before = proc_cpu_seconds(replica.pid)
+    workers_before = [proc_cpu_seconds(w.pid) for w in replica.workers]
     own_before = {p: proc_cpu_seconds(p) for p in (os.getpid(), llm.pid, sender.pid)}
     sample, stop_sampling = Sample(), threading.Event()
     threading.Thread(target=sampler, args=(replica.pid, sample, stop_sampling), daemon=True).start()
@@ -912,6 +947,10 @@ def measure(
     wait_until(lambda: all(r.done is not None for r in run_requests), HTTP_TIMEOUT + 5)
     window = time.monotonic() - started
     cpu = proc_cpu_seconds(replica.pid) - cpu_before
+    workers_cpu = [
+        proc_cpu_seconds(w.pid) - before
+        for w, before in zip(replica.workers, workers_before, strict=True)
+    ]
     own = {p: proc_cpu_seconds(p) - before for p, before in own_before.items()}
     busy_after = machine_busy()
     load_after_run = os.getloadavg()
@@ -927,12 +966,20 @@ def measure(
     bench.watch()
     stop_sampling.set()
     peak_kb = proc_status(replica.pid, "VmHWM")
+    workers_peak_kb = [proc_status(w.pid, "VmHWM") for w in replica.workers]
+    worker_log_before = 0
     llm_stats = json.loads(ask(llm, "stats"))
     replica.stop()
 
     # -- acks ---------------------------------------------------------------------------
     log_text = replica.log_text()
     acks, error_lines, fallbacks = server_acks(log_text[log_before:])
+    if replica.workers:  # their whole logs: the run's work is most of them
+        _, worker_errors, worker_fallbacks = server_acks(
+            replica.worker_log_text()[worker_log_before:]
+        )
+        error_lines += worker_errors
+        fallbacks += worker_fallbacks
     rows: list[tuple[str, list[Request]]] = [
         ("all", run_requests),
         ("/intake", [r for r in run_requests if r.kind == "slash"]),
@@ -1029,8 +1076,15 @@ def measure(
     print(
         f"  replica           CPU {cpu:.1f} s user+sys in {window:.1f} s = "
         f"{100 * cpu / window:.0f} % of one core; peak memory (VmHWM) {peak_kb / 1024:.0f} MB; "
-        f"up to {sample.threads} threads"
+        f"up to {sample.threads} threads" + (" (serve: acks and queues)" if replica.workers else "")
     )
+    if replica.workers:
+        print(
+            f"  {len(replica.workers)} worker(s)       CPU "
+            + ", ".join(f"{100 * c / window:.0f} %" for c in workers_cpu)
+            + f" of one core ({sum(workers_cpu):.1f} s in all); peak memory "
+            + ", ".join(f"{kb / 1024:.0f} MB" for kb in workers_peak_kb)
+        )
     sent_lag = [r.sent - r.due for r in run_requests if r.sent is not None]
     print(
         f"  bot's replies     p50 {seconds_text(percentile(replies, 50))}, p99 "
@@ -1141,6 +1195,20 @@ def main() -> int:
         f"fresh deployment), or as if it had learned {LEARNED_RATE:,.0f} calls/min per method",
     )
     parser.add_argument("--keep-log", default=None, help="write the replica's log here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run serve with INTAKE_DEFER_WORK=true and this many `intake-bot worker` "
+        "processes doing the work (default 0: serve does everything)",
+    )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="run the workers at this niceness (e.g. 10): serve first, as if the workers had "
+        "cores of their own, as they do in a real deployment (default 0)",
+    )
     parser.add_argument(
         "--replica-path",
         default=None,
