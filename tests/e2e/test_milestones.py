@@ -123,6 +123,9 @@ def test_the_first_update_starts_the_work_and_everyone_sees_it(ask: Ask, slack: 
     assert ask.dm["ts"] == ts, "updated in place"
     assert "on track" in ask.line(0) and "Start work" not in buttons(ask.dm)
     assert "in progress" in text_of(ask.dm)
+    # The thread's notes follow the in-place update; on a busy machine, after a pause.
+    slack.wait_for("chat.postMessage", lambda call: "has started" in str(call.args), timeout=10)
+    slack.wait_idle(quiet=0.25)
     notes = ask.notes()
     assert "Work on *PLAT-1* has started (<@U0OWEN>)" in notes
     assert f"*{ticket.milestones[0].title}* is now *on track* (<@U0OWEN>)" in notes
