@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from tests.e2e.conftest import GROUP_LEAD, LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
-from tests.e2e.helpers import submit_ready_ask, wait_for_bot
+from tests.e2e.helpers import submit_ready_ask
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
@@ -22,9 +22,12 @@ def test_approve_and_decline_at_once_end_with_one_decision(
         (LEAD, "review_approve", drivers[0]),
         (GROUP_LEAD, "review_decline", drivers[1]),
     ):
-        before = len(slack.calls)
+        opened = len(slack.calls_to("views.open"))
         driver.click(lead, card, button)
-        wait_for_bot(slack, before)
+        # Each button opens its form; wait for that, not for a quiet gap (a busy CI machine
+        # left the second lead's views.open more than 0.25 s behind the group lookup).
+        slack.wait_for("views.open", count=opened + 1, timeout=10)
+        slack.wait_idle(quiet=0.25)
     approve_form, decline_form = slack.current_view(LEAD), slack.current_view(GROUP_LEAD)
     assert approve_form is not None and decline_form is not None
     results: dict[str, DriverResponse] = {}
