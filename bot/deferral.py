@@ -84,6 +84,12 @@ def pending() -> Pending | None:
 
 def install(app: App, engine: Engine, clock: Clock) -> None:
     """``serve`` with deferral: every request's listeners defer their work (see above)."""
+    if engine.dialect.name == "sqlite":
+        log.warning(
+            "INTAKE_DEFER_WORK is on with a SQLite database: serve's queue writes wait for the "
+            "file's write lock behind the workers, so acks can miss Slack's 3 s. Use PostgreSQL "
+            "for deferred work (docs/operations.md), or turn it off."
+        )
 
     @app.middleware
     def defer(

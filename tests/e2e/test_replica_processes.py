@@ -13,15 +13,10 @@ and only the (job, period) claim in the database can keep it to one message.
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,78 +47,16 @@ from tests.e2e.helpers import (
     review_posts,
     text_of,
 )
+from tests.e2e.processes import INTAKE_BOT, Replica, clean_env
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
 pytestmark = pytest.mark.postgres
 
-INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
 DIGEST_CHANNEL = "C0DIGEST"
-START_TIMEOUT = 60.0
 
 
 # -- two replicas ---------------------------------------------------------------------------
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "INTAKE_", "DATABASE_", "OPENAI_"))
-    }
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Replica:
-    """One `intake-bot serve` process; its log (JSON lines) goes to a file."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    port: int = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def events_url(self) -> str:
-        return f"{self.base_url}/slack/events"
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def wait_listening(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.log_text())
-            if found:
-                self.port = int(found.group(1))
-                break
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert self.port, f"{self.name} did not start:\n{self.log_text()[-3000:]}"
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=5) as health:
-                    if health.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name}: /healthz never answered 200")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def start_replicas(env: dict[str, str], where: Path, label: str) -> list[Replica]:

@@ -1,0 +1,82 @@
+"""Real `intake-bot` processes for end-to-end tests: the command, a clean environment, a
+`serve` replica found by the port it logs, and stopping a process politely then firmly."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
+START_TIMEOUT = 60.0
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "INTAKE_", "DATABASE_", "OPENAI_"))
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Replica:
+    """One `intake-bot serve` process; its log (JSON lines) goes to a file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def wait_listening(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.log_text())
+            if found:
+                self.port = int(found.group(1))
+                break
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert self.port, f"{self.name} did not start:\n{self.log_text()[-3000:]}"
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=5) as health:
+                    if health.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name}: /healthz never answered 200")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM (the process drains and exits), then SIGKILL if it is still there after grace."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
