@@ -102,8 +102,11 @@ def build(
         webhooks,
         llm,
         ack_db_engine=db.make_engine(settings.database_url, urgent=True),
-        # Every Web API call of every listener takes a token here: more connections.
-        pace_db_engine=db.make_engine(settings.database_url, urgent=True, connections=10),
+        # Every Web API call of every listener takes a token here: more connections, and no
+        # ping round trip before each take (a take that fails sends its call unpaced).
+        pace_db_engine=db.make_engine(
+            settings.database_url, urgent=True, connections=10, pre_ping=False
+        ),
     )
 
 

@@ -57,14 +57,24 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def make_engine(url: str | URL, *, urgent: bool = False, connections: int | None = None) -> Engine:
+def make_engine(
+    url: str | URL,
+    *,
+    urgent: bool = False,
+    connections: int | None = None,
+    pre_ping: bool = True,
+) -> Engine:
     """An engine for ``url``, configured for concurrent use (see the module docstring).
 
     ``urgent``: a small engine of its own for the short statements that people wait on: the
     replay check between a Slack request and its ack, and the pacer's token for each Web API
     call. It has its own connections, so it never waits for one behind the work, and on
     SQLite its transactions go ahead of the work's in this process's queue for the write
-    lock. ``connections``: the most the engine opens at once."""
+    lock. ``connections``: the most the engine opens at once. ``pre_ping`` (PostgreSQL): test
+    each connection with a round trip as it leaves the pool, so one that died since (a
+    database restart) is replaced instead of failing the statement; turn it off only where a
+    failed statement costs nothing (the pacer then sends one call unpaced) and the round
+    trip matters (a connection held across two round trips while the process is busy)."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
@@ -80,7 +90,11 @@ def make_engine(url: str | URL, *, urgent: bool = False, connections: int | None
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
         return create_engine(
-            parsed, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True, **pool
+            parsed,
+            pool_pre_ping=pre_ping,
+            connect_args=connect_args,
+            hide_parameters=True,
+            **pool,
         )
     return create_engine(parsed, hide_parameters=True)
 
