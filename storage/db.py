@@ -78,11 +78,9 @@ def make_engine(
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
-    # Half kept open, half opened when busy and closed again.
-    pool: dict[str, Any] = {
-        "pool_size": max(1, most // 2),
-        "max_overflow": most - max(1, most // 2),
-    }
+    # Each connection is opened when first needed and then kept: under load, connections
+    # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
+    pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0}
     if backend == "sqlite":
         return _sqlite_engine(parsed, pool, urgent)
     if backend == "postgresql":

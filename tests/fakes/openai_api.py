@@ -302,6 +302,9 @@ def _error_body(status: int, message: str) -> dict[str, Any]:
 
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeOpenAI
+    # Keep-alive, as the real API: the client reuses its connections (and every answer has a
+    # Content-Length).
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
