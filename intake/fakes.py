@@ -241,6 +241,7 @@ class InMemoryAskRepository:
         team_id: str | None = None,
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
+        brief: bool = False,
     ) -> list[Ticket]:
         wanted = {Status(s) for s in statuses} if statuses is not None else None
         with self._uow.store._cond:
@@ -255,7 +256,26 @@ class InMemoryAskRepository:
                 key=lambda t: (t.created_at or datetime.min.replace(tzinfo=UTC), t.id or 0),
                 reverse=True,
             )
-            return [copy.deepcopy(t) for t in tickets]
+            found = [copy.deepcopy(t) for t in tickets]
+        if brief:  # as the SQL repository: what a brief list does not load stays empty
+            for ticket in found:
+                ticket.milestones, ticket.history = [], []
+        return found
+
+    def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
+        wanted = {Status(s) for s in statuses}
+        uow = self._uow
+        with uow.store._cond:
+            found: dict[int, int] = {}
+            for conversation in uow._visible():
+                ticket = conversation.ticket
+                if ticket.id is None or ticket.team_id != team_id or ticket.status not in wanted:
+                    continue
+                stored = uow.store._asks.get(ticket.id)
+                # Changed in this unit of work: the version its commit will give it.
+                staged = 1 if ticket.id in uow._staged else 0
+                found[ticket.id] = (stored.version if stored is not None else 0) + staged
+            return found
 
 
 class InMemoryUnitOfWork:

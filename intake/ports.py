@@ -44,8 +44,15 @@ class AskRepository(Protocol):
         team_id: str | None = None,
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
+        brief: bool = False,
     ) -> list[Ticket]:
-        """Tickets, newest first."""
+        """Tickets, newest first. ``brief``: without their milestones and history (empty
+        lists), for callers that only show or compare what an ask is about: cheaper to load."""
+
+    def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
+        """``{ask id: version}`` of one workspace's asks in ``statuses``. An ask's version
+        changes whenever it is saved, so what a caller loaded of these asks stays true for as
+        long as this answer stays the same (one small query instead of loading them again)."""
 
 
 class UnitOfWork(Protocol):

@@ -69,11 +69,19 @@ class TeamAsks:
         team_id: str | None = None,
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
+        brief: bool = False,
     ) -> list[Ticket]:
         if team_id not in (None, self.team_id):
             return []
-        found = self.inner.list(team_id=self.team_id, requester=requester, statuses=statuses)
+        found = self.inner.list(
+            team_id=self.team_id, requester=requester, statuses=statuses, brief=brief
+        )
         return [ticket for ticket in found if ticket.team_id == self.team_id]
+
+    def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
+        if team_id != self.team_id:
+            return {}
+        return self.inner.versions(team_id=self.team_id, statuses=statuses)
 
 
 class TeamUnitOfWork:

@@ -5,17 +5,35 @@ Lexical similarity always works; with an ``Embedder`` (an LLM is configured) ask
 by their embeddings, each kept in the ``VectorStore`` with the text it was made from and made
 again when that text changes. Embedding calls are made outside any transaction; if the embedder
 is unavailable the lexical measure answers.
+
+Every intake start, first draft and review card compares against all of the workspace's open
+asks. Loading them each time costs the more the more are open, so the candidates (and their
+vectors) are kept per workspace, with the version of every open ask: each lookup asks only for
+those versions (one small query) and loads the asks again when any was saved, opened or
+closed since, in this process or another. The tickets kept are shared: read, never changed.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from intake.ports import UnitOfWorkFactory, VectorStore
 from intake.similarity import OPEN_STATUSES, Embedder, Match, ask_text, similar
 from intake.ticket import Ticket
 
 LIMIT = 3
+
+
+@dataclass
+class _Candidates:
+    """One workspace's open asks as loaded when their versions were ``versions``, and the
+    vectors found for them so far (``{ask id: (text embedded, vector)}``)."""
+
+    versions: dict[int, int]
+    tickets: tuple[Ticket, ...]
+    vectors: dict[int, tuple[str, list[float]]] = field(default_factory=dict)
 
 
 class SimilarAsks:
@@ -31,36 +49,75 @@ class SimilarAsks:
         self.embedder = embedder
         self.vectors = vectors
         self.model = model
+        self._lock = threading.Lock()
+        self._kept: dict[str, _Candidates] = {}  # by team_id
 
     def like(
         self, ticket: Ticket, *, exclude: Collection[str] = (), limit: int = LIMIT
     ) -> list[Match]:
         """Up to ``limit`` open asks of the same workspace like ``ticket``, best first; asks
         whose keys are in ``exclude`` (marked "not the same") are left out."""
-        with self.uow_factory() as uow:
-            candidates = uow.asks.list(team_id=ticket.team_id, statuses=list(OPEN_STATUSES))
-        candidates = [c for c in candidates if c.key not in exclude and c.id != ticket.id]
+        kept = self._open_asks(ticket.team_id)
+        candidates = [c for c in kept.tickets if c.key not in exclude and c.id != ticket.id]
         if not candidates:
             return []
-        query_vector, vectors = self._embeddings(ticket, candidates)
+        query_vector, vectors = self._embeddings(ticket, candidates, kept.vectors)
         return similar(ticket, candidates, limit=limit, vectors=vectors, query_vector=query_vector)
 
+    def _open_asks(self, team_id: str) -> _Candidates:
+        statuses = list(OPEN_STATUSES)
+        with self.uow_factory() as uow:
+            versions = uow.asks.versions(team_id=team_id, statuses=statuses)
+            with self._lock:
+                kept = self._kept.get(team_id)
+            if kept is not None and kept.versions == versions:
+                return kept
+            tickets = uow.asks.list(team_id=team_id, statuses=statuses, brief=True)
+        # Saved between the two reads: the list is newer than ``versions``, and the next lookup
+        # loads again. Vectors of asks whose text is unchanged carry over.
+        fresh = _Candidates(versions, tuple(tickets))
+        if kept is not None:
+            fresh.vectors = {
+                t.id: kept.vectors[t.id]
+                for t in fresh.tickets
+                if t.id in kept.vectors and kept.vectors[t.id][0] == ask_text(t)
+            }
+        with self._lock:
+            self._kept[team_id] = fresh
+        return fresh
+
     def _embeddings(
-        self, ticket: Ticket, candidates: Sequence[Ticket]
+        self,
+        ticket: Ticket,
+        candidates: Sequence[Ticket],
+        known: dict[int, tuple[str, list[float]]],
     ) -> tuple[list[float] | None, dict[int, list[float]] | None]:
-        """The query's vector and the candidates' (stored ones reused while their text is
-        unchanged; missing ones made in one call). (None, None) without an embedder."""
+        """The query's vector and the candidates' (``known`` ones and stored ones reused while
+        their text is unchanged; missing ones made in one call). (None, None) without an
+        embedder. Candidates' vectors found or made are added to ``known``."""
         if self.embedder is None or self.vectors is None:
             return None, None
         everyone = [*candidates, ticket] if ticket.id is not None else list(candidates)
-        stored = self.vectors.get_many([t.id for t in everyone if t.id is not None], self.model)
+        texts_of = {t.id: ask_text(t) for t in everyone if t.id is not None}
         vectors: dict[int, list[float]] = {}
+        for t in candidates:
+            assert t.id is not None
+            found = known.get(t.id)
+            if found is not None and found[0] == texts_of[t.id]:
+                vectors[t.id] = found[1]
+        unknown = [ask_id for ask_id in texts_of if ask_id not in vectors]
+        stored = self.vectors.get_many(unknown, self.model) if unknown else {}
         stale: list[Ticket] = []
+        candidate_ids = {t.id for t in candidates}
         for t in everyone:
             assert t.id is not None
-            text = ask_text(t)
+            if t.id in vectors:
+                continue
+            text = texts_of[t.id]
             if t.id in stored and stored[t.id][0] == text:
                 vectors[t.id] = stored[t.id][1]
+                if t.id in candidate_ids:
+                    known[t.id] = stored[t.id]
             else:
                 stale.append(t)
         need_query = ticket.id is None
@@ -72,7 +129,9 @@ class SimilarAsks:
             for t, vector in zip(stale, made, strict=False):
                 assert t.id is not None
                 vectors[t.id] = vector
-                self.vectors.put(t.id, self.model, ask_text(t), vector)
+                self.vectors.put(t.id, self.model, texts_of[t.id], vector)
+                if t.id in candidate_ids:
+                    known[t.id] = (texts_of[t.id], vector)
             if need_query:
                 return made[-1], vectors
         assert ticket.id is not None

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, raiseload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -147,7 +147,8 @@ def decode_milestone_log(log: Sequence[dict[str, Any]] | None) -> list[Milestone
 # -- rows -> domain ---------------------------------------------------------------------------
 
 
-def to_ticket(row: AskRow) -> Ticket:
+def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
+    """The row's ticket; ``brief``: without milestones and history (left empty, not read)."""
     return Ticket(
         id=row.id,
         team_id=row.team_id,
@@ -178,7 +179,9 @@ def to_ticket(row: AskRow) -> Ticket:
         rationale=row.rationale or "",
         watchers=list(row.watchers or []),
         usage=LlmUsage(**(row.usage or {})),
-        milestones=[
+        milestones=[]
+        if brief
+        else [
             Milestone(
                 title=m.title,
                 due=m.due,
@@ -190,7 +193,9 @@ def to_ticket(row: AskRow) -> Ticket:
             )
             for m in row.milestones
         ],
-        history=[
+        history=[]
+        if brief
+        else [
             HistoryEntry(
                 at=h.at,
                 actor=h.actor,
@@ -412,12 +417,15 @@ class SqlAskRepository:
         team_id: str | None = None,
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
+        brief: bool = False,
     ) -> list[Ticket]:
         # Whole tickets in a fixed number of queries, however many asks: one for the asks, one
-        # each for their milestones and history (no per-ask lazy loads).
+        # each for their milestones and history (no per-ask lazy loads); brief: the first only.
+        # A ticket needs nothing of the conversation row (the mapper would load it too).
+        load = raiseload if brief else selectinload
         query = (
             select(AskRow)
-            .options(selectinload(AskRow.milestones), selectinload(AskRow.history))
+            .options(raiseload(AskRow.conversation), load(AskRow.milestones), load(AskRow.history))
             .order_by(AskRow.created_at.desc(), AskRow.id.desc())
         )
         if team_id is not None:
@@ -426,4 +434,10 @@ class SqlAskRepository:
             query = query.where(AskRow.requester == requester)
         if statuses is not None:
             query = query.where(AskRow.status.in_([Status(s).value for s in statuses]))
-        return [to_ticket(row) for row in self.session.scalars(query)]
+        return [to_ticket(row, brief=brief) for row in self.session.scalars(query)]
+
+    def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
+        query = select(AskRow.id, AskRow.version_id).where(
+            AskRow.team_id == team_id, AskRow.status.in_([Status(s).value for s in statuses])
+        )
+        return {ask_id: version for ask_id, version in self.session.execute(query).all()}

@@ -4,6 +4,7 @@ the in-memory fake (``memory``) and the SQL one on ``sqlite`` and ``postgresql``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -230,6 +231,38 @@ def test_list_gives_whole_tickets(backend: Backend) -> None:
     with backend() as uow:
         (ticket,) = uow.asks.list()
     assert ticket == original.ticket
+
+
+def test_a_brief_list_gives_everything_but_milestones_and_history(backend: Backend) -> None:
+    original = full_conversation()
+    assert original.ticket.milestones and original.ticket.history
+    add(backend, original)
+    with backend() as uow:
+        (ticket,) = uow.asks.list(brief=True)
+    expected = dataclasses.replace(original.ticket, milestones=[], history=[])
+    assert ticket == expected
+
+
+def test_versions_change_when_an_ask_is_saved_and_follow_the_filter(backend: Backend) -> None:
+    open_ask = add(backend, minimal_conversation(status=Status.SUBMITTED, key="PLAT-1"))
+    add(backend, minimal_conversation(status=Status.DRAFT))
+    add(backend, minimal_conversation(team_id="T999", status=Status.SUBMITTED, key="PLAT-1"))
+
+    def versions() -> dict[int, int]:
+        with backend() as uow:
+            return uow.asks.versions(team_id="T001", statuses=[Status.SUBMITTED])
+
+    before = versions()
+    assert list(before) == [open_ask]  # not the draft, not the other workspace's
+    assert versions() == before  # reading changes nothing
+    with backend() as uow:
+        conversation = uow.asks.get(open_ask)
+        assert conversation is not None
+        conversation.ticket.title = "Postgres for invoices"
+        uow.asks.save(conversation)
+        uow.commit()
+    after = versions()
+    assert list(after) == [open_ask] and after[open_ask] != before[open_ask]
 
 
 # -- save ---------------------------------------------------------------------------------------

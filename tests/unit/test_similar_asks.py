@@ -1,0 +1,100 @@
+"""Similar-ask lookups keep each workspace's open asks between lookups (``SimilarAsks``): what
+people are offered must still follow every change at once, made here or by another process."""
+
+from __future__ import annotations
+
+from intake.conversation import Conversation, Source
+from intake.fakes import InMemoryStore, MemoryVectorStore
+from intake.similar_asks import SimilarAsks
+from intake.ticket import Status, Ticket
+from tests.fakes.embeddings import FakeEmbedder
+
+TEAM = "T1"
+
+
+def store_ask(store: InMemoryStore, title: str, *, status: Status = Status.SUBMITTED) -> Ticket:
+    ticket = Ticket(
+        requester="U1",
+        team_id=TEAM,
+        category="database",
+        title=title,
+        problem=title,
+        services=["billing-api"],
+        status=status,
+        key=f"PLAT-{len(store._asks) + 1}" if status is not Status.DRAFT else None,
+    )
+    with store() as uow:
+        uow.asks.add(Conversation(ticket=ticket, source=Source.CLI))
+        uow.commit()
+    return ticket
+
+
+def change(
+    store: InMemoryStore, ask_id: int, *, title: str = "", status: Status | None = None
+) -> None:
+    with store() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        if title:
+            conversation.ticket.title = conversation.ticket.problem = title
+        if status is not None:
+            conversation.ticket.status = status
+        uow.asks.save(conversation)
+        uow.commit()
+
+
+def keys(matches: list[object]) -> list[str | None]:
+    return [m.ticket.key for m in matches]  # type: ignore[attr-defined]
+
+
+def test_an_ask_submitted_after_a_lookup_is_offered_at_the_next() -> None:
+    store = InMemoryStore()
+    asks = SimilarAsks(store)
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    assert asks.like(query) == []
+    other = store_ask(store, "a postgres database for the billing service")
+    assert keys(asks.like(query)) == [other.key]
+
+
+def test_an_ask_closed_or_retitled_since_the_last_lookup_is_shown_as_it_is_now() -> None:
+    store = InMemoryStore()
+    asks = SimilarAsks(store)
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    first = store_ask(store, "a postgres database for the billing service")
+    second = store_ask(store, "postgres database for billing reports")
+    assert sorted(keys(asks.like(query))) == sorted([first.key, second.key])
+
+    assert first.id is not None and second.id is not None
+    change(store, first.id, status=Status.DECLINED)
+    change(store, second.id, title="postgres database for billing invoices")
+    (match,) = asks.like(query)
+    assert match.ticket.key == second.key and match.ticket.title.endswith("invoices")
+
+
+def test_a_change_made_through_another_process_is_seen() -> None:
+    store = InMemoryStore()  # one database, two processes' lookups
+    here, there = SimilarAsks(store), SimilarAsks(store)
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    other = store_ask(store, "a postgres database for the billing service")
+    assert keys(here.like(query)) == keys(there.like(query)) == [other.key]
+    assert other.id is not None
+    change(store, other.id, status=Status.DONE)
+    assert here.like(query) == []
+
+
+def test_open_asks_are_not_embedded_again_while_they_do_not_change() -> None:
+    store = InMemoryStore()
+    embedder = FakeEmbedder()
+    asks = SimilarAsks(store, embedder=embedder, vectors=MemoryVectorStore(), model="m")
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    other = store_ask(store, "a postgres database for the billing service")
+    assert keys(asks.like(query)) == [other.key]
+    assert [m.method for m in asks.like(query)] == ["embedding"]
+    embedded = [text for batch in embedder.calls for text in batch]
+    assert len(embedded) == 2, "each ask's text once: the query's and the open ask's"
+
+    assert other.id is not None
+    change(store, other.id, title="a postgres database for billing exports")
+    asks.like(query)
+    again = [text for batch in embedder.calls for text in batch][2:]
+    assert again == [t for t in again if "exports" in t], "only the changed ask again"
