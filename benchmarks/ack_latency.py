@@ -967,6 +967,11 @@ def measure(
     stop_sampling.set()
     peak_kb = proc_status(replica.pid, "VmHWM")
     workers_peak_kb = [proc_status(w.pid, "VmHWM") for w in replica.workers]
+    # Over the run and the drain: the whole work of the run's requests, for what it costs.
+    workers_cpu_all = sum(
+        proc_cpu_seconds(w.pid) - before
+        for w, before in zip(replica.workers, workers_before, strict=True)
+    )
     worker_log_before = 0
     llm_stats = json.loads(ask(llm, "stats"))
     replica.stop()
@@ -1085,6 +1090,13 @@ def measure(
             + f" of one core ({sum(workers_cpu):.1f} s in all); peak memory "
             + ", ".join(f"{kb / 1024:.0f} MB" for kb in workers_peak_kb)
         )
+        if replies:
+            per_reply = workers_cpu_all / len(replies)
+            print(
+                f"  work's cost       {workers_cpu_all:.1f} s of worker CPU over the run and "
+                f"the drain = {1000 * per_reply:.0f} ms per request answered; "
+                f"{args.rate:g} requests a second need {args.rate * per_reply:.1f} cores of workers"
+            )
     sent_lag = [r.sent - r.due for r in run_requests if r.sent is not None]
     print(
         f"  bot's replies     p50 {seconds_text(percentile(replies, 50))}, p99 "

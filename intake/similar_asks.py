@@ -20,7 +20,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from intake.ports import UnitOfWorkFactory, VectorStore
-from intake.similarity import OPEN_STATUSES, Embedder, Match, ask_text, similar
+from intake.similarity import (
+    OPEN_STATUSES,
+    Embedder,
+    Match,
+    Profile,
+    ask_text,
+    profile,
+    similar,
+)
 from intake.ticket import Ticket
 
 LIMIT = 3
@@ -33,6 +41,7 @@ class _Candidates:
 
     versions: dict[int, int]
     tickets: tuple[Ticket, ...]
+    profiles: dict[int, Profile] = field(default_factory=dict)
     vectors: dict[int, tuple[str, list[float]]] = field(default_factory=dict)
 
 
@@ -62,7 +71,14 @@ class SimilarAsks:
         if not candidates:
             return []
         query_vector, vectors = self._embeddings(ticket, candidates, kept.vectors)
-        return similar(ticket, candidates, limit=limit, vectors=vectors, query_vector=query_vector)
+        return similar(
+            ticket,
+            candidates,
+            limit=limit,
+            vectors=vectors,
+            query_vector=query_vector,
+            profiles=kept.profiles,
+        )
 
     def _open_asks(self, team_id: str) -> _Candidates:
         statuses = list(OPEN_STATUSES)
@@ -74,14 +90,17 @@ class SimilarAsks:
                 return kept
             tickets = uow.asks.list(team_id=team_id, statuses=statuses, brief=True)
         # Saved between the two reads: the list is newer than ``versions``, and the next lookup
-        # loads again. Vectors of asks whose text is unchanged carry over.
+        # loads again. What was worked out for an ask still at the same version carries over.
         fresh = _Candidates(versions, tuple(tickets))
-        if kept is not None:
-            fresh.vectors = {
-                t.id: kept.vectors[t.id]
-                for t in fresh.tickets
-                if t.id in kept.vectors and kept.vectors[t.id][0] == ask_text(t)
-            }
+        for t in fresh.tickets:
+            assert t.id is not None
+            same = kept is not None and kept.versions.get(t.id) == versions.get(t.id)
+            if same and kept is not None and t.id in kept.profiles:
+                fresh.profiles[t.id] = kept.profiles[t.id]
+                if t.id in kept.vectors:
+                    fresh.vectors[t.id] = kept.vectors[t.id]
+            else:
+                fresh.profiles[t.id] = profile(t)
         with self._lock:
             self._kept[team_id] = fresh
         return fresh

@@ -25,6 +25,7 @@ asserted in ``tests/unit/test_similarity.py``.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -313,7 +314,7 @@ def _choices(value: object) -> frozenset[str] | None:
 
 
 @dataclass(frozen=True)
-class _Profile:
+class Profile:
     """What the lexical measure and ``conflicts`` read from one ask."""
 
     features: Counter[str]  # word stems, plus "type:<category>" and "service:<name>"
@@ -321,7 +322,8 @@ class _Profile:
     choices: Mapping[str, frozenset[str]]
 
 
-def _profile(ticket: Ticket) -> _Profile:
+def profile(ticket: Ticket) -> Profile:
+    """What is compared of an ask (a pure function of its text: keep it while that holds)."""
     text = " ".join(value for label, value in _parts(ticket) if label in LEXICAL_PARTS)
     features = Counter(terms(text))
     # The request type and the services, as features of their own: sharing "billing" as a
@@ -331,22 +333,22 @@ def _profile(ticket: Ticket) -> _Profile:
     for name in services:
         features[f"service:{name}"] += 1
     choices = {name: c for name, value in ticket.fields.items() if (c := _choices(value))}
-    return _Profile(features, services, choices)
+    return Profile(features, services, choices)
 
 
-def _names_one_of(profile: _Profile, services: Iterable[str]) -> bool:
+def _names_one_of(one: Profile, services: Iterable[str]) -> bool:
     """Whether an ask names one of ``services``: as one of its services, or every word of the
     name in its text."""
     for name in services:
-        if name in profile.services:
+        if name in one.services:
             return True
         name_terms = terms(name.replace("-", " ").replace("_", " "))
-        if name_terms and all(term in profile.features for term in name_terms):
+        if name_terms and all(term in one.features for term in name_terms):
             return True
     return False
 
 
-def _conflicts(a: _Profile, b: _Profile) -> int:
+def _conflicts(a: Profile, b: Profile) -> int:
     count = 0
     if (a.services and not _names_one_of(b, a.services)) or (
         b.services and not _names_one_of(a, b.services)
@@ -363,7 +365,7 @@ def conflicts(a: Ticket, b: Ticket) -> int:
     other never names (as a service or in its words), and each request-type choice both give
     with no value in common (engine Redis vs PostgreSQL). Each multiplies the similarity by
     ``CONFLICT_FACTOR``."""
-    return _conflicts(_profile(a), _profile(b))
+    return _conflicts(profile(a), profile(b))
 
 
 def _trigrams(features: Counter[str]) -> Counter[str]:
@@ -399,9 +401,9 @@ def _sparse_cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return sum(value * b.get(term, 0.0) for term, value in a.items())
 
 
-def _lexical(profiles: Sequence[_Profile]) -> list[float]:
+def _lexical(profiles: Sequence[Profile]) -> list[float]:
     """The lexical score of the first profile (the query) against each of the others."""
-    word_bags = [profile.features for profile in profiles]
+    word_bags = [one.features for one in profiles]
     words = _tfidf(word_bags)
     grams = _tfidf([_trigrams(bag) for bag in word_bags])
     scores: list[float] = []
@@ -418,7 +420,7 @@ def lexical_scores(query: Ticket, candidates: Sequence[Ticket]) -> list[float]:
     cosine over word stems (weight ``WORD_WEIGHT``) plus cosine over their character
     trigrams, with the IDF computed over the candidates plus the query; times
     ``CONFLICT_FACTOR`` for each of their ``conflicts``."""
-    return _lexical([_profile(ticket) for ticket in (query, *candidates)])
+    return _lexical([profile(ticket) for ticket in (query, *candidates)])
 
 
 # -- embeddings ---------------------------------------------------------------------------------
@@ -428,8 +430,8 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """The cosine of two vectors (0.0 when either is all zeros or their lengths differ)."""
     if len(a) != len(b) or not a:
         return 0.0
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    dot = sum(map(operator.mul, a, b))  # the loops in C: hundreds of candidates per lookup
+    norm = math.hypot(*a) * math.hypot(*b)
     return dot / norm if norm else 0.0
 
 
@@ -455,6 +457,7 @@ def similar(
     threshold: float | None = None,
     vectors: Mapping[int, Sequence[float]] | None = None,
     query_vector: Sequence[float] | None = None,
+    profiles: Mapping[int, Profile] | None = None,
 ) -> list[Match]:
     """Up to ``limit`` open asks of the query's workspace that look like the same need, best
     first. The query itself (same ``id``), asks that are not open and asks of another
@@ -465,14 +468,18 @@ def similar(
     above; any other by ``lexical_scores``, kept at ``LEXICAL_THRESHOLD`` or above (a
     ``threshold`` given replaces both). Either score is multiplied by ``CONFLICT_FACTOR`` for
     each of the two asks' ``conflicts``. Matches are ranked by how far above its threshold
-    each score is, so a mix of both kinds ranks fairly."""
+    each score is, so a mix of both kinds ranks fairly. ``profiles``: candidates' ``profile``
+    computed before, by ticket id (a caller comparing many queries with the same asks)."""
     if limit <= 0:
         return []
     pool = [ticket for ticket in candidates if _comparable(query, ticket)]
     if not pool:
         return []
     vectors = vectors or {}
-    profiles = [_profile(ticket) for ticket in (query, *pool)]
+    known = profiles or {}
+    compared = [profile(query)] + [
+        known[t.id] if t.id is not None and t.id in known else profile(t) for t in pool
+    ]
 
     def vector_of(ticket: Ticket) -> Sequence[float] | None:
         if query_vector is None or ticket.id is None:
@@ -481,13 +488,13 @@ def similar(
 
     lexical: list[float] = []
     if any(vector_of(ticket) is None for ticket in pool):
-        lexical = _lexical(profiles)
+        lexical = _lexical(compared)
     ranked: list[tuple[float, int, Match]] = []
     for index, ticket in enumerate(pool):
         vector = vector_of(ticket)
         method: Method
         if query_vector is not None and vector is not None:
-            conflicting = _conflicts(profiles[0], profiles[index + 1])
+            conflicting = _conflicts(compared[0], compared[index + 1])
             score = cosine(query_vector, vector) * CONFLICT_FACTOR**conflicting
             method, floor = "embedding", EMBEDDING_THRESHOLD
         else:

@@ -98,3 +98,20 @@ def test_open_asks_are_not_embedded_again_while_they_do_not_change() -> None:
     asks.like(query)
     again = [text for batch in embedder.calls for text in batch][2:]
     assert again == [t for t in again if "exports" in t], "only the changed ask again"
+
+
+def test_an_open_ask_rewritten_as_another_need_is_no_longer_offered() -> None:
+    store = InMemoryStore()
+    asks = SimilarAsks(store)
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    other = store_ask(store, "a postgres database for the billing service")
+    assert keys(asks.like(query)) == [other.key]
+    assert other.id is not None
+    with store() as uow:
+        conversation = uow.asks.get(other.id)
+        assert conversation is not None
+        conversation.ticket.title = conversation.ticket.problem = "rotate the VPN certificates"
+        conversation.ticket.category, conversation.ticket.services = "access", ["vpn"]
+        uow.asks.save(conversation)
+        uow.commit()
+    assert asks.like(query) == []
