@@ -35,12 +35,26 @@ clock is behind refills nothing until it catches up.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol, cast
 
-from sqlalchemy import Connection, Engine, Float, String, Table, func, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import PaceRow, UTCDateTime
@@ -197,10 +211,11 @@ _PACE = cast(Table, PaceRow.__table__)
 
 class SqlPaceStore:
     """``PaceStore`` in the ``pace`` table, shared by every process on the database. Each
-    call is one short transaction that locks the key's row (PostgreSQL:
-    ``SELECT ... FOR UPDATE``, and ``take``, the call made before every Web API call, is one
-    statement run in the server; SQLite: the engine's ``BEGIN IMMEDIATE``), so concurrent
-    takes never hand out more tokens than the bucket holds."""
+    call locks the key's row, so concurrent takes never hand out more tokens than the bucket
+    holds. The two made around every Web API call are one statement each: ``take`` (on
+    PostgreSQL the ``pace_take`` function, run in the server) and ``reward`` (an UPDATE);
+    ``penalize`` (a 429, rare) is a short transaction (``SELECT ... FOR UPDATE`` on
+    PostgreSQL, the engine's ``BEGIN IMMEDIATE`` on SQLite)."""
 
     def __init__(self, engine: Engine, *, reward_every: int = REWARD_EVERY) -> None:
         self.engine = engine
@@ -283,8 +298,7 @@ class SqlPaceStore:
             literal(float(burst), Float()),
             type_=Float(),
         )
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with self._one_statement() as connection:
             wait: float = connection.execute(select(call)).scalar_one()
         return float(wait)
 
@@ -309,13 +323,36 @@ class SqlPaceStore:
         step: float = 0.1,
         ceiling: float | None = None,
     ) -> None:
+        """``Bucket.reward`` as one UPDATE (the right-hand sides read the row as it was), so
+        the key's row is locked only while the statement runs: every successful Web API
+        call rewards, and a reward that held the lock across round trips (SELECT ... FOR
+        UPDATE, then UPDATE) queued the takes of every replica behind a busy process."""
         _aware(now)
-        with self.engine.begin() as connection:
-            bucket = self._load(connection, key)
-            if bucket is None:
-                return
-            bucket.reward(step, ceiling, self.reward_every)
-            self._save(connection, key, bucket)
+        counted = _PACE.c.successes_since_429 + 1
+        rate = _PACE.c.rate_per_minute
+        grown = rate * (1.0 + step)
+        if ceiling is not None:
+            grown = case((grown > ceiling, literal(float(ceiling), Float())), else_=grown)
+        due = and_(rate > 0, counted % max(self.reward_every, 1) == 0, grown > rate)
+        statement = (
+            update(_PACE)
+            .where(_PACE.c.key == key)
+            .values(successes_since_429=counted, rate_per_minute=case((due, grown), else_=rate))
+        )
+        with self._one_statement() as connection:
+            connection.execute(statement)
+
+    @contextlib.contextmanager
+    def _one_statement(self) -> Iterator[Connection]:
+        """A connection for one statement: on PostgreSQL outside a transaction (no BEGIN and
+        COMMIT round trips while the row is locked); on SQLite in the engine's ``BEGIN
+        IMMEDIATE`` transaction (the write lock in this process's order)."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as connection:
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            with self.engine.begin() as connection:
+                yield connection
 
     def rate(self, key: str) -> float:
         with self.engine.connect() as connection:

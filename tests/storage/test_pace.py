@@ -238,3 +238,28 @@ def test_sql_stores_share_one_bucket(tmp_path: Path, request: pytest.FixtureRequ
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_concurrent_rewards_all_count(pace: PaceStore) -> None:
+    """8 threads reward one key at once: every success is counted once, so the rate grows one
+    step per ``REWARD_EVERY`` successes, no more, no fewer."""
+    takes(pace, T0, 1, rate=10.0)
+    threads_count, rounds = 8, 2
+    barrier = threading.Barrier(threads_count)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(rounds * REWARD_EVERY):
+                pace.reward(KEY, at(1))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert pace.rate(KEY) == pytest.approx(10.0 * 1.1 ** (threads_count * rounds))
