@@ -31,7 +31,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -242,13 +242,16 @@ class InMemoryAskRepository:
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
         brief: bool = False,
+        ids: Collection[int] | None = None,
     ) -> list[Ticket]:
         wanted = {Status(s) for s in statuses} if statuses is not None else None
+        only = set(ids) if ids is not None else None
         with self._uow.store._cond:
             tickets = [
                 c.ticket
                 for c in self._uow._visible()
                 if (team_id is None or c.ticket.team_id == team_id)
+                and (only is None or c.ticket.id in only)
                 and (requester is None or c.ticket.requester == requester)
                 and (wanted is None or c.ticket.status in wanted)
             ]

@@ -3,7 +3,7 @@ SQLAlchemy; tests of the service layer may use the in-memory fakes in ``intake.f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -45,9 +45,11 @@ class AskRepository(Protocol):
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
         brief: bool = False,
+        ids: Collection[int] | None = None,
     ) -> list[Ticket]:
         """Tickets, newest first. ``brief``: without their milestones and history (empty
-        lists), for callers that only show or compare what an ask is about: cheaper to load."""
+        lists), for callers that only show or compare what an ask is about: cheaper to load.
+        ``ids``: only the asks with these ids (that also pass the other filters)."""
 
     def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
         """``{ask id: version}`` of one workspace's asks in ``statuses``. An ask's version

@@ -14,7 +14,7 @@ too. It wraps any ``UnitOfWorkFactory`` (SQL or in-memory).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -70,11 +70,12 @@ class TeamAsks:
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
         brief: bool = False,
+        ids: Collection[int] | None = None,
     ) -> list[Ticket]:
         if team_id not in (None, self.team_id):
             return []
         found = self.inner.list(
-            team_id=self.team_id, requester=requester, statuses=statuses, brief=brief
+            team_id=self.team_id, requester=requester, statuses=statuses, brief=brief, ids=ids
         )
         return [ticket for ticket in found if ticket.team_id == self.team_id]
 

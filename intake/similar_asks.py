@@ -9,8 +9,9 @@ is unavailable the lexical measure answers.
 Every intake start, first draft and review card compares against all of the workspace's open
 asks. Loading them each time costs the more the more are open, so the candidates (and their
 vectors) are kept per workspace, with the version of every open ask: each lookup asks only for
-those versions (one small query) and loads the asks again when any was saved, opened or
-closed since, in this process or another. The tickets kept are shared: read, never changed.
+those versions (one small query) and loads again only the asks saved or opened since, in
+this process or another (asks closed since drop out). The tickets kept are shared: read,
+never changed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ from intake.similarity import (
 from intake.ticket import Ticket
 
 LIMIT = 3
+
+
+def _newest_first(ticket: Ticket) -> tuple[float, int]:
+    """The order of ``AskRepository.list``: newest first, then the higher id."""
+    created = ticket.created_at.timestamp() if ticket.created_at is not None else 0.0
+    return (-created, -(ticket.id or 0))
 
 
 @dataclass
@@ -88,13 +95,38 @@ class SimilarAsks:
                 kept = self._kept.get(team_id)
             if kept is not None and kept.versions == versions:
                 return kept
-            tickets = uow.asks.list(team_id=team_id, statuses=statuses, brief=True)
-        # Saved between the two reads: the list is newer than ``versions``, and the next lookup
-        # loads again. What was worked out for an ask still at the same version carries over.
-        fresh = _Candidates(versions, tuple(tickets))
+            if kept is None:
+                loaded = uow.asks.list(team_id=team_id, statuses=statuses, brief=True)
+            else:  # only the asks opened or saved since (under load: a few of hundreds)
+                changed = [i for i, v in versions.items() if kept.versions.get(i) != v]
+                loaded = (
+                    uow.asks.list(team_id=team_id, statuses=statuses, brief=True, ids=changed)
+                    if changed
+                    else []
+                )
+        # Saved between the two reads: a ticket loaded is newer than ``versions`` says, and
+        # the next lookup loads it again. What was worked out for an ask still at the same
+        # version carries over; asks no longer open drop out.
+        tickets = {t.id: t for t in loaded}
+        if kept is not None:
+            for t in kept.tickets:
+                if (
+                    t.id in versions
+                    and t.id not in tickets
+                    and kept.versions[t.id] == versions[t.id]
+                ):
+                    tickets[t.id] = t
+        fresh = _Candidates(
+            {i: versions[i] for i in tickets if i in versions},
+            tuple(sorted(tickets.values(), key=_newest_first)),
+        )
         for t in fresh.tickets:
             assert t.id is not None
-            same = kept is not None and kept.versions.get(t.id) == versions.get(t.id)
+            same = (
+                kept is not None
+                and t.id in kept.versions
+                and kept.versions[t.id] == fresh.versions.get(t.id)
+            )
             if same and kept is not None and t.id in kept.profiles:
                 fresh.profiles[t.id] = kept.profiles[t.id]
                 if t.id in kept.vectors:

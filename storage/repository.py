@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -418,6 +418,7 @@ class SqlAskRepository:
         requester: str | None = None,
         statuses: Sequence[Status] | None = None,
         brief: bool = False,
+        ids: Collection[int] | None = None,
     ) -> list[Ticket]:
         # Whole tickets in a fixed number of queries, however many asks: one for the asks, one
         # each for their milestones and history (no per-ask lazy loads); brief: the first only.
@@ -434,6 +435,8 @@ class SqlAskRepository:
             query = query.where(AskRow.requester == requester)
         if statuses is not None:
             query = query.where(AskRow.status.in_([Status(s).value for s in statuses]))
+        if ids is not None:
+            query = query.where(AskRow.id.in_(list(ids)))
         return [to_ticket(row, brief=brief) for row in self.session.scalars(query)]
 
     def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:

@@ -243,6 +243,18 @@ def test_a_brief_list_gives_everything_but_milestones_and_history(backend: Backe
     assert ticket == expected
 
 
+def test_list_by_ids_gives_only_those_asks_that_pass_the_other_filters(backend: Backend) -> None:
+    first = add(backend, minimal_conversation(status=Status.SUBMITTED, key="PLAT-1"))
+    second = add(backend, minimal_conversation(status=Status.SUBMITTED, key="PLAT-2"))
+    draft = add(backend, minimal_conversation(status=Status.DRAFT))
+    add(backend, minimal_conversation(status=Status.SUBMITTED, key="PLAT-3"))
+    with backend() as uow:
+        picked = uow.asks.list(ids=[second, first, draft], statuses=[Status.SUBMITTED])
+        none = uow.asks.list(ids=[])
+    assert [t.id for t in picked] == [second, first]  # newest first, not the draft
+    assert none == []
+
+
 def test_versions_change_when_an_ask_is_saved_and_follow_the_filter(backend: Backend) -> None:
     open_ask = add(backend, minimal_conversation(status=Status.SUBMITTED, key="PLAT-1"))
     add(backend, minimal_conversation(status=Status.DRAFT))

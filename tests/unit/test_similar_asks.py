@@ -115,3 +115,39 @@ def test_an_open_ask_rewritten_as_another_need_is_no_longer_offered() -> None:
         uow.asks.save(conversation)
         uow.commit()
     assert asks.like(query) == []
+
+
+def test_a_lookup_after_one_ask_changed_loads_only_that_ask() -> None:
+    store = InMemoryStore()
+    loaded: list[int | None] = []
+
+    class Counting:  # the store's units of work, counting the tickets their lists give
+        def __call__(self) -> object:
+            uow = store()
+            real = uow.asks.list
+
+            def counted(**kwargs: object) -> list[Ticket]:
+                found = real(**kwargs)  # type: ignore[arg-type]
+                loaded.extend(t.id for t in found)
+                return found
+
+            uow.asks.list = counted  # type: ignore[method-assign]
+            return uow
+
+    asks = SimilarAsks(Counting())  # type: ignore[arg-type]
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    others = [store_ask(store, f"a postgres database for billing, part {n}") for n in range(5)]
+    assert len(asks.like(query)) == 3
+    assert len(loaded) == 5
+    loaded.clear()
+
+    changed = others[2]
+    assert changed.id is not None
+    change(store, changed.id, title="a postgres database for billing, part two")
+    closed = others[4]
+    assert closed.id is not None
+    change(store, closed.id, status=Status.DONE)
+    matches = asks.like(query, limit=5)
+    assert loaded == [changed.id], "only the ask saved since; the closed one just drops out"
+    assert sorted(m.ticket.id for m in matches) == sorted(t.id for t in others[:4])
+    assert any(m.ticket.title.endswith("part two") for m in matches)
