@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
-from sqlalchemy.pool import QueuePool
 
 from bot.observability.context import request_scope
 from intake.clock import Clock
@@ -91,10 +90,7 @@ class JobRunner:
             )
 
     def run_due(self) -> int:
-        """Claim as many jobs as there are free threads (at most ``BATCH``) and start them;
-        none while every database connection is in use (see ``_saturated``)."""
-        if self._saturated():
-            return 0
+        """Claim as many jobs as there are free threads (at most ``BATCH``) and start them."""
         if not self._free.acquire(timeout=self.poll_s):  # every thread busy
             return 0
         free = 1
@@ -106,14 +102,6 @@ class JobRunner:
         for job in claimed:
             self._pool.submit(self._run, job)
         return len(claimed)
-
-    def _saturated(self) -> bool:
-        """Every connection of the work's pool is in use: the jobs running now already wait
-        for one, so more would only lengthen that queue until checkouts time out (30 s) and
-        people get an error. Jobs left queued wait without a thread or a connection, and
-        another worker with room may claim them."""
-        pool = self.engine.pool
-        return isinstance(pool, QueuePool) and pool.checkedout() >= pool.size()
 
     def _run(self, job: jobs.Job) -> None:
         try:
