@@ -39,6 +39,11 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 # and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
 CONNECTIONS = 16
 URGENT_CONNECTIONS = 5  # an urgent engine's (make_engine), unless told otherwise
+# How long a statement waits for a free connection before it fails (SQLAlchemy: 30 s). Under
+# overload (more work than CPU: benchmarks/README.md, fourth round) a worker's hundreds of
+# jobs come back from the model together and queue for its connections; a job that fails
+# there tells its person "sorry", one that waits longer only answers later.
+CHECKOUT_WAIT_S = 120.0
 MIGRATION_LOCK_KEY = 0x1A7A4E_0001  # pg_advisory_xact_lock key held while migrating
 
 
@@ -63,6 +68,7 @@ def make_engine(
     urgent: bool = False,
     connections: int | None = None,
     pre_ping: bool = True,
+    wait_s: float = CHECKOUT_WAIT_S,
 ) -> Engine:
     """An engine for ``url``, configured for concurrent use (see the module docstring).
 
@@ -74,13 +80,14 @@ def make_engine(
     each connection with a round trip as it leaves the pool, so one that died since (a
     database restart) is replaced instead of failing the statement; turn it off only where a
     failed statement costs nothing (the pacer then sends one call unpaced) and the round
-    trip matters (a connection held across two round trips while the process is busy)."""
+    trip matters (a connection held across two round trips while the process is busy).
+    ``wait_s``: how long a statement waits for a free connection before it fails."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
     # Each connection is opened when first needed and then kept: under load, connections
     # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
-    pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0}
+    pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0, "pool_timeout": wait_s}
     if backend == "sqlite":
         return _sqlite_engine(parsed, pool, urgent)
     if backend == "postgresql":

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, exc, text
 from sqlalchemy.exc import OperationalError
 
 from storage import (
@@ -18,6 +19,7 @@ from storage import (
     ping,
     session_factory,
 )
+from storage.db import CHECKOUT_WAIT_S
 from tests.storage import procs
 
 
@@ -59,6 +61,25 @@ def test_engine_settings(engine: Engine) -> None:
             assert engine.dialect.driver == "psycopg"
             assert engine.pool._pre_ping
             assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_statement_waits_for_a_busy_pool_as_long_as_told_then_fails(
+    database_url: str,
+) -> None:
+    """Every connection in use: the next statement waits ``wait_s`` for one (by default
+    CHECKOUT_WAIT_S, far longer than SQLAlchemy's 30 s), then fails with the pool's error."""
+    assert CHECKOUT_WAIT_S >= 120
+    engine = make_engine(database_url, connections=1, wait_s=0.3)
+    try:
+        with engine.connect():
+            started = time.monotonic()
+            with pytest.raises(exc.TimeoutError):
+                engine.connect()
+            assert time.monotonic() - started >= 0.3
+        with engine.connect() as connection:  # given back: usable again at once
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_file_in_a_new_directory(tmp_path: Path) -> None:
