@@ -113,7 +113,7 @@ class SimilarAsks:
                 if (
                     t.id in versions
                     and t.id not in tickets
-                    and kept.versions[t.id] == versions[t.id]
+                    and kept.versions.get(t.id) == versions[t.id]
                 ):
                     tickets[t.id] = t
         fresh = _Candidates(

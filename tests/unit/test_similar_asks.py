@@ -151,3 +151,34 @@ def test_a_lookup_after_one_ask_changed_loads_only_that_ask() -> None:
     assert loaded == [changed.id], "only the ask saved since; the closed one just drops out"
     assert sorted(m.ticket.id for m in matches) == sorted(t.id for t in others[:4])
     assert any(m.ticket.title.endswith("part two") for m in matches)
+
+
+def test_an_ask_opened_between_the_two_reads_of_a_lookup_is_offered_and_kept_up_to_date() -> None:
+    """Another process submits an ask after a lookup read the versions and before it loaded
+    the asks: it is offered at once, and its later changes are seen like any other's."""
+    store = InMemoryStore()
+    late: list[Ticket] = []
+
+    class Racing:  # units of work in which another process submits an ask during the list
+        def __call__(self) -> object:
+            uow = store()
+            real = uow.asks.list
+
+            def racing(**kwargs: object) -> list[Ticket]:
+                if not late:
+                    late.append(store_ask(store, "a postgres database for billing invoices"))
+                return real(**kwargs)  # type: ignore[arg-type]
+
+            uow.asks.list = racing  # type: ignore[method-assign]
+            return uow
+
+    asks = SimilarAsks(Racing())  # type: ignore[arg-type]
+    query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
+    first = store_ask(store, "a postgres database for the billing service")
+    assert sorted(keys(asks.like(query))) == sorted([first.key, late[0].key])
+    assert late[0].id is not None
+    change(store, late[0].id, title="a postgres database for billing exports")
+    titles = {m.ticket.key: m.ticket.title for m in asks.like(query)}
+    assert titles[late[0].key] == "a postgres database for billing exports"
+    change(store, late[0].id, status=Status.DONE)
+    assert keys(asks.like(query)) == [first.key]
