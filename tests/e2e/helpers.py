@@ -186,9 +186,13 @@ def submit_ready_ask(
     return c, review_card(slack)
 
 
-def review_card(slack: FakeSlack) -> dict[str, Any]:
-    cards = review_posts(slack)
-    assert cards, "no review card in the review channel"
+def review_card(slack: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:
+    """The newest review card, waiting for the first one (it is posted after the Submit
+    click's other replies, later than a quiet gap on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while not (cards := review_posts(slack)):
+        assert time.monotonic() < deadline, "no review card in the review channel"
+        time.sleep(0.02)
     current = slack.find_message(cards[-1]["ts"])
     assert current is not None
     return current
