@@ -95,44 +95,40 @@ class SimilarAsks:
                 kept = self._kept.get(team_id)
             if kept is not None and kept.versions == versions:
                 return kept
-            if kept is None:
-                loaded = uow.asks.list(team_id=team_id, statuses=statuses, brief=True)
-            else:  # only the asks opened or saved since (under load: a few of hundreds)
-                changed = [i for i, v in versions.items() if kept.versions.get(i) != v]
-                loaded = (
-                    uow.asks.list(team_id=team_id, statuses=statuses, brief=True, ids=changed)
-                    if changed
-                    else []
+            # The first time every open ask; then only those opened or saved since (under
+            # load: a few of hundreds). Asks closed since are not in ``versions``: they drop out.
+            known = kept.versions if kept is not None else {}
+            changed = [i for i, v in versions.items() if known.get(i) != v]
+            loaded = (
+                uow.asks.list(
+                    team_id=team_id,
+                    statuses=statuses,
+                    brief=True,
+                    ids=changed if kept is not None else None,
                 )
-        # Saved between the two reads: a ticket loaded is newer than ``versions`` says, and
-        # the next lookup loads it again. What was worked out for an ask still at the same
-        # version carries over; asks no longer open drop out.
-        tickets = {t.id: t for t in loaded}
-        if kept is not None:
-            for t in kept.tickets:
-                if (
-                    t.id in versions
-                    and t.id not in tickets
-                    and kept.versions.get(t.id) == versions[t.id]
-                ):
-                    tickets[t.id] = t
-        fresh = _Candidates(
-            {i: versions[i] for i in tickets if i in versions},
-            tuple(sorted(tickets.values(), key=_newest_first)),
-        )
-        for t in fresh.tickets:
-            assert t.id is not None
-            same = (
-                kept is not None
-                and t.id in kept.versions
-                and kept.versions[t.id] == fresh.versions.get(t.id)
+                if changed
+                else []
             )
-            if same and kept is not None and t.id in kept.profiles:
-                fresh.profiles[t.id] = kept.profiles[t.id]
-                if t.id in kept.vectors:
-                    fresh.vectors[t.id] = kept.vectors[t.id]
-            else:
-                fresh.profiles[t.id] = profile(t)
+        # An ask unchanged since keeps its ticket, profile and vector. One opened between the
+        # two reads is loaded without a version: the next lookup loads it again.
+        unchanged = versions.keys() - changed
+        carried = [t for t in kept.tickets if t.id in unchanged] if kept is not None else []
+        profiles: dict[int, Profile] = {}
+        vectors: dict[int, tuple[str, list[float]]] = {}
+        for t in carried:
+            assert t.id is not None and kept is not None
+            profiles[t.id] = kept.profiles[t.id]
+            if t.id in kept.vectors:
+                vectors[t.id] = kept.vectors[t.id]
+        for t in loaded:
+            assert t.id is not None
+            profiles[t.id] = profile(t)
+        fresh = _Candidates(
+            {i: versions[i] for i in profiles if i in versions},
+            tuple(sorted([*carried, *loaded], key=_newest_first)),
+            profiles,
+            vectors,
+        )
         with self._lock:
             self._kept[team_id] = fresh
         return fresh

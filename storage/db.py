@@ -39,11 +39,14 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 # and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
 CONNECTIONS = 16
 URGENT_CONNECTIONS = 5  # an urgent engine's (make_engine), unless told otherwise
-# How long a statement waits for a free connection before it fails (SQLAlchemy: 30 s). Under
-# overload (more work than CPU: benchmarks/README.md, fourth round) a worker's hundreds of
-# jobs come back from the model together and queue for its connections; a job that fails
-# there tells its person "sorry", one that waits longer only answers later.
+# How long a statement of the work waits for a free connection before it fails (SQLAlchemy:
+# 30 s). Under overload (more work than CPU: benchmarks/README.md, fourth round) a worker's
+# hundreds of jobs come back from the model together and queue for its connections; a job
+# that fails there tells its person "sorry", one that waits longer only answers later. An
+# urgent engine's statements (an ack's replay check, a pace token) keep SQLAlchemy's 30 s:
+# Slack has given up on an ack long before, and a token that fails sends its call unpaced.
 CHECKOUT_WAIT_S = 120.0
+URGENT_CHECKOUT_WAIT_S = 30.0
 MIGRATION_LOCK_KEY = 0x1A7A4E_0001  # pg_advisory_xact_lock key held while migrating
 
 
@@ -68,7 +71,7 @@ def make_engine(
     urgent: bool = False,
     connections: int | None = None,
     pre_ping: bool = True,
-    wait_s: float = CHECKOUT_WAIT_S,
+    wait_s: float | None = None,
 ) -> Engine:
     """An engine for ``url``, configured for concurrent use (see the module docstring).
 
@@ -81,10 +84,13 @@ def make_engine(
     database restart) is replaced instead of failing the statement; turn it off only where a
     failed statement costs nothing (the pacer then sends one call unpaced) and the round
     trip matters (a connection held across two round trips while the process is busy).
-    ``wait_s``: how long a statement waits for a free connection before it fails."""
+    ``wait_s``: how long a statement waits for a free connection before it fails (default:
+    ``CHECKOUT_WAIT_S``, or ``URGENT_CHECKOUT_WAIT_S`` for an urgent engine)."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
+    if wait_s is None:
+        wait_s = URGENT_CHECKOUT_WAIT_S if urgent else CHECKOUT_WAIT_S
     # Each connection is opened when first needed and then kept: under load, connections
     # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
     pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0, "pool_timeout": wait_s}

@@ -8,7 +8,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -26,8 +26,7 @@ from intake.ticket import (
 )
 from tests.storage.conftest import Backend
 from tests.storage.samples import AWKWARD, LONG_PASTE, T0, full_conversation, minimal_conversation
-
-R = TypeVar("R")
+from tests.storage.threads import in_threads
 
 
 def add(backend: Backend, conversation: object) -> int:
@@ -37,33 +36,6 @@ def add(backend: Backend, conversation: object) -> int:
     ask_id = conversation.ticket.id  # type: ignore[attr-defined]
     assert isinstance(ask_id, int)
     return ask_id
-
-
-def in_threads(count: int, work: Callable[[], R]) -> list[R]:
-    """Run ``work`` in ``count`` real threads released together; their results."""
-    barrier = threading.Barrier(count)
-    results: list[R] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            result = work()
-            with lock:
-                results.append(result)
-        except BaseException as error:
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert len(results) == count
-    return results
 
 
 # -- round trip ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from storage.db import make_engine
 from storage.pace import REWARD_EVERY, MemoryPaceStore, PaceStore, SqlPaceStore
 from tests.dbfixtures import DATABASES, provide_database_url
+from tests.storage.threads import in_threads
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 KEY = "chat.postMessage"
@@ -167,24 +168,13 @@ def test_concurrent_takes_never_exceed_the_bucket(pace: PaceStore) -> None:
     burst, threads_count, tries = 5, 8, 15
     taken: list[int] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            got = sum(pace.take(KEY, T0, 60.0, burst) == 0.0 for _ in range(tries))
-            with lock:
-                taken.append(got)
-        except BaseException as error:
-            errors.append(error)
+        got = sum(pace.take(KEY, T0, 60.0, burst) == 0.0 for _ in range(tries))
+        with lock:
+            taken.append(got)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    in_threads(threads_count, worker)
     assert sum(taken) == burst
 
 
@@ -196,29 +186,18 @@ def test_concurrent_takes_with_a_moving_clock_stay_within_the_rate(pace: PaceSto
     lock = threading.Lock()
     granted: list[int] = []
     latest: list[datetime] = [T0]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads_count)
 
     def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            got = 0
-            for _ in range(tries):
-                with lock:
-                    now = T0 + timedelta(milliseconds=next(ticks))
-                    latest[0] = max(latest[0], now)
-                got += pace.take(KEY, now, rate, burst) == 0.0
+        got = 0
+        for _ in range(tries):
             with lock:
-                granted.append(got)
-        except BaseException as error:
-            errors.append(error)
+                now = T0 + timedelta(milliseconds=next(ticks))
+                latest[0] = max(latest[0], now)
+            got += pace.take(KEY, now, rate, burst) == 0.0
+        with lock:
+            granted.append(got)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    in_threads(threads_count, worker)
     elapsed = (latest[0] - T0).total_seconds()  # 159 ms
     assert burst <= sum(granted) <= burst + elapsed * rate / 60
 
@@ -245,21 +224,10 @@ def test_concurrent_rewards_all_count(pace: PaceStore) -> None:
     step per ``REWARD_EVERY`` successes, no more, no fewer."""
     takes(pace, T0, 1, rate=10.0)
     threads_count, rounds = 8, 2
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
     def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(rounds * REWARD_EVERY):
-                pace.reward(KEY, at(1))
-        except BaseException as error:
-            errors.append(error)
+        for _ in range(rounds * REWARD_EVERY):
+            pace.reward(KEY, at(1))
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    in_threads(threads_count, worker)
     assert pace.rate(KEY) == pytest.approx(10.0 * 1.1 ** (threads_count * rounds))

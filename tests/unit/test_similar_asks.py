@@ -3,8 +3,12 @@ people are offered must still follow every change at once, made here or by anoth
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from intake.conversation import Conversation, Source
-from intake.fakes import InMemoryStore, MemoryVectorStore
+from intake.fakes import InMemoryStore, InMemoryUnitOfWork, MemoryVectorStore
+from intake.ports import UnitOfWorkFactory
 from intake.similar_asks import SimilarAsks
 from intake.ticket import Status, Ticket
 from tests.fakes.embeddings import FakeEmbedder
@@ -41,6 +45,28 @@ def change(
             conversation.ticket.status = status
         uow.asks.save(conversation)
         uow.commit()
+
+
+def listing_through(
+    store: InMemoryStore, *, before: Callable[[], None] = lambda: None, seen: list[int | None]
+) -> UnitOfWorkFactory:
+    """The store's units of work, whose ``asks.list`` runs ``before`` first (another process
+    acting meanwhile) and records in ``seen`` the id of every ticket it gives."""
+
+    def factory() -> InMemoryUnitOfWork:
+        uow = store()
+        real = uow.asks.list
+
+        def listed(**kwargs: Any) -> list[Ticket]:
+            before()
+            found = real(**kwargs)
+            seen.extend(t.id for t in found)
+            return found
+
+        uow.asks.list = listed  # type: ignore[method-assign]
+        return uow
+
+    return factory
 
 
 def keys(matches: list[object]) -> list[str | None]:
@@ -120,21 +146,7 @@ def test_an_open_ask_rewritten_as_another_need_is_no_longer_offered() -> None:
 def test_a_lookup_after_one_ask_changed_loads_only_that_ask() -> None:
     store = InMemoryStore()
     loaded: list[int | None] = []
-
-    class Counting:  # the store's units of work, counting the tickets their lists give
-        def __call__(self) -> object:
-            uow = store()
-            real = uow.asks.list
-
-            def counted(**kwargs: object) -> list[Ticket]:
-                found = real(**kwargs)  # type: ignore[arg-type]
-                loaded.extend(t.id for t in found)
-                return found
-
-            uow.asks.list = counted  # type: ignore[method-assign]
-            return uow
-
-    asks = SimilarAsks(Counting())  # type: ignore[arg-type]
+    asks = SimilarAsks(listing_through(store, seen=loaded))
     query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
     others = [store_ask(store, f"a postgres database for billing, part {n}") for n in range(5)]
     assert len(asks.like(query)) == 3
@@ -159,20 +171,11 @@ def test_an_ask_opened_between_the_two_reads_of_a_lookup_is_offered_and_kept_up_
     store = InMemoryStore()
     late: list[Ticket] = []
 
-    class Racing:  # units of work in which another process submits an ask during the list
-        def __call__(self) -> object:
-            uow = store()
-            real = uow.asks.list
+    def submit_once() -> None:  # another process submits an ask during the first list
+        if not late:
+            late.append(store_ask(store, "a postgres database for billing invoices"))
 
-            def racing(**kwargs: object) -> list[Ticket]:
-                if not late:
-                    late.append(store_ask(store, "a postgres database for billing invoices"))
-                return real(**kwargs)  # type: ignore[arg-type]
-
-            uow.asks.list = racing  # type: ignore[method-assign]
-            return uow
-
-    asks = SimilarAsks(Racing())  # type: ignore[arg-type]
+    asks = SimilarAsks(listing_through(store, before=submit_once, seen=[]))
     query = store_ask(store, "postgres database for billing", status=Status.DRAFT)
     first = store_ask(store, "a postgres database for the billing service")
     assert sorted(keys(asks.like(query))) == sorted([first.key, late[0].key])
