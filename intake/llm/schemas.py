@@ -1,7 +1,8 @@
 """The structured outputs asked of the model: one Pydantic model per purpose.
 
-``client.chat.completions.parse(response_format=Model)`` turns each into a strict JSON schema
-(every property required, no extra properties), so the model answers with exactly these keys.
+The gateway sends each as a strict JSON schema (``intake.llm.client.response_format``: the
+``openai`` client's own conversion; every property required, no extra properties), so the
+model answers with exactly these keys.
 Allowed values (urgency, priority, size, ISO dates) are hints in the schema only: the models
 accept any string, and ``intake.llm.validate`` applies the domain rules value by value, so that
 one bad value costs that value, not the whole answer.

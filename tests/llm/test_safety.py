@@ -149,3 +149,43 @@ def test_the_assistant_and_embedder_satisfy_their_protocols(rig: Rig) -> None:
     assistant: Assistant = rig.assistant
     embedder: Embedder = OpenAIEmbedder(rig.gateway)
     assert assistant.metering(0) is not None and embedder is not None
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    """Every object schema inside a JSON schema (``$defs`` included)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append(node)
+        for value in node.values():
+            found += _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _objects(value)
+    return found
+
+
+def test_every_schema_sent_is_strict(rig: Rig, templates: TemplateSet) -> None:
+    """Structured outputs take a schema only when it is strict: every object closed, every
+    property required. The drafts' milestones are nested objects, so this covers $defs."""
+    rig.fake.responder = _answer
+    database = templates.get("database")
+    text = "we need a postgres db for billing"
+    chat = conversation(text)
+    rig.assistant.classify(text, templates)
+    rig.assistant.extract(text, database, TODAY)
+    rig.assistant.word_question(chat, database.fields[1])
+    rig.assistant.propose_draft(chat, database, TODAY)
+    requests = rig.fake.chat_requests()
+    assert len(requests) == 4
+    for request in requests:
+        response_format = request.body["response_format"]
+        assert response_format["json_schema"]["strict"] is True
+        assert response_format["json_schema"]["name"] == request.schema_name
+        objects = _objects(response_format["json_schema"]["schema"])
+        assert objects, request.schema_name
+        for node in objects:
+            assert node["additionalProperties"] is False, (request.schema_name, node)
+            assert sorted(node["required"]) == sorted(node["properties"]), request.schema_name
+    draft = requests[-1].body["response_format"]["json_schema"]["schema"]
+    assert len(_objects(draft)) >= 2  # the draft and its milestones
