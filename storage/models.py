@@ -139,8 +139,9 @@ class AskRow(Base):
     )
     version_id: Mapped[int] = mapped_column(Integer)
 
+    # Every ask has its conversation row: loaded in the same query (an inner join).
     conversation: Mapped[ConversationRow] = relationship(
-        back_populates="ask", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="ask", cascade="all, delete-orphan", lazy="joined", innerjoin=True
     )
     milestones: Mapped[list[MilestoneRow]] = relationship(
         back_populates="ask",
