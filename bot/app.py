@@ -68,7 +68,10 @@ def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebCli
 def make_pacer(container: Container) -> Pacer:
     # Each Web API call takes its token in a short transaction: on connections of its own, so
     # a reply never queues for the database behind the work (storage.db.make_engine).
-    return Pacer(SqlPaceStore(container.pace_db_engine or container.db_engine))
+    return Pacer(
+        SqlPaceStore(container.pace_db_engine or container.db_engine),
+        waiting=container.work_slots.waiting,
+    )
 
 
 def create_app(

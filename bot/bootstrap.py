@@ -4,13 +4,14 @@ engine -> service. Entry points (serve, chat, the CLI, tests) call ``build`` and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import ConfigError, Settings
 from bot.webhooks import WebhookSender
+from bot.work_slots import WorkSlots
 from intake.assistant import Assistant, RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
@@ -46,6 +47,9 @@ class Container:
     # the replay check before each ack, and the pacer's token before each Web API call.
     ack_db_engine: Engine | None = None
     pace_db_engine: Engine | None = None
+    # A worker's jobs run Python a few at a time; the gateway and the pacer lend a job's slot
+    # while it waits on the model or Slack (bot.work_slots). Outside a job nothing changes.
+    work_slots: WorkSlots = field(default_factory=WorkSlots)
 
 
 def build(
@@ -70,7 +74,8 @@ def build(
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
-    assistant, embedder, llm = _assistant(settings, db_engine, clock)
+    work_slots = WorkSlots()
+    assistant, embedder, llm = _assistant(settings, db_engine, clock, work_slots)
     engine = IntakeEngine(templates, assistant)
     webhooks = None
     if settings.intake_webhook_url and settings.intake_webhook_secret:
@@ -107,11 +112,12 @@ def build(
         pace_db_engine=db.make_engine(
             settings.database_url, urgent=True, connections=10, pre_ping=False
         ),
+        work_slots=work_slots,
     )
 
 
 def _assistant(
-    settings: Settings, db_engine: Engine, clock: Clock
+    settings: Settings, db_engine: Engine, clock: Clock, work_slots: WorkSlots
 ) -> tuple[Assistant, Embedder | None, LlmGateway | None]:
     """The rule assistant, or the OpenAI one (with rules behind it) when an LLM is configured.
     One gateway per process: the assistant and the embedder share its breaker and budgets."""
@@ -129,7 +135,12 @@ def _assistant(
         usd_per_1m_input=settings.intake_llm_usd_per_1m_input,
         usd_per_1m_output=settings.intake_llm_usd_per_1m_output,
     )
-    gateway = LlmGateway(config, BufferedTokenLedger(SqlTokenLedger(db_engine)), wall_clock=clock)
+    gateway = LlmGateway(
+        config,
+        BufferedTokenLedger(SqlTokenLedger(db_engine)),
+        wall_clock=clock,
+        waiting=work_slots.waiting,
+    )
     where = settings.openai_base_url or "the OpenAI API"
     log.info("LLM assistant: model %s at %s", config.model, where)
     return OpenAIAssistant(gateway), OpenAIEmbedder(gateway), gateway

@@ -3,8 +3,9 @@ and run each through the same listeners, in a Bolt app built with ``create_app(.
 worker=True)``.
 
 Up to ``threads`` requests run at once: listeners mostly wait (on the model, on Slack), so
-that is many. The runner polls the jobs table every ``poll_s`` seconds while idle and at once
-again while it finds work. A request that fails is handled by the listener's own error
+that is many; of those, the ones running Python at any moment hold one of ``slots``
+(``bot.work_slots``). The runner polls the jobs table every ``poll_s`` seconds while idle
+and at once again while it finds work. A request that fails is handled by the listener's own error
 handling (the person is told); the job is done either way. A worker that dies leaves its
 jobs to be claimed again after the lease (``storage.jobs``); one whose every attempt died
 with its worker is given up (logged) after the last lease.
@@ -21,6 +22,7 @@ from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
 
 from bot.observability.context import request_scope
+from bot.work_slots import WorkSlots
 from intake.clock import Clock
 from storage import jobs
 
@@ -41,8 +43,10 @@ class JobRunner:
         *,
         threads: int = THREADS,
         poll_s: float = POLL_S,
+        slots: WorkSlots | None = None,
     ) -> None:
         self.app = app
+        self.slots = slots or WorkSlots()
         self.engine = engine
         self.clock = clock
         self.threads = threads
@@ -107,7 +111,8 @@ class JobRunner:
         try:
             with request_scope():
                 request = BoltRequest(body=job.body, headers={"content-type": [job.content_type]})
-                response = self.app.dispatch(request)
+                with self.slots.hold():
+                    response = self.app.dispatch(request)
                 if response.status != 200:
                     log.warning("queued job %d: nothing handled it (%s)", job.id, response.status)
         except Exception:

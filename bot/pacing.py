@@ -206,7 +206,8 @@ class Pacer:
 
     ``clock`` gives the wall-clock time (timezone-aware): buckets are shared between
     processes and hosts, so a monotonic clock, which each host starts anywhere, would not do.
-    ``sleep`` waits; tests pass a fake pair.
+    ``sleep`` waits; tests pass a fake pair. Every wait for a token is made inside
+    ``waiting()``: a worker's job lends its slot meanwhile (``bot.work_slots``).
     """
 
     def __init__(
@@ -219,9 +220,11 @@ class Pacer:
         default_limits: Limits = DEFAULT_LIMITS,
         reward_every: int | None = None,
         observer: CallObserver | None = None,
+        waiting: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         self.store = store
         self.observer = observer
+        self.waiting = waiting
         self.clock = clock
         self.sleep = sleep
         self.limits = limits
@@ -370,7 +373,8 @@ class Pacer:
             self._sleep(wait)
 
     def _sleep(self, seconds: float) -> None:
-        self.sleep(max(seconds, MIN_SLEEP_S))  # a wait rounded to nothing must still pass time
+        with self.waiting():
+            self.sleep(max(seconds, MIN_SLEEP_S))  # a wait rounded to nothing must pass time
 
     def _take(self, key: str, per_minute: float, burst: float) -> float:
         """0.0 when a token of ``key`` was taken, else the seconds to wait."""

@@ -29,7 +29,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar, cast
@@ -217,7 +217,8 @@ class LlmGateway:
     ``clock`` is a monotonic clock (seconds) for the breaker and latencies; ``wall_clock`` says
     which UTC day the per-day budget counts; ``client`` replaces the ``openai.OpenAI`` built
     from ``config``; ``observer`` is told about every call (see the module docstring; it may
-    also be set later as the ``observer`` attribute)."""
+    also be set later as the ``observer`` attribute); each request to the model is made inside
+    ``waiting()`` (a worker lends its slot meanwhile: ``bot.work_slots``)."""
 
     def __init__(
         self,
@@ -228,9 +229,11 @@ class LlmGateway:
         wall_clock: Clock | None = None,
         client: openai.OpenAI | None = None,
         observer: LlmObserver | None = None,
+        waiting: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self.config = config
         self.observer = observer
+        self.waiting = waiting
         self.ledger: TokenLedger = ledger if ledger is not None else MemoryTokenLedger()
         self.clock = clock
         self.wall_clock: Clock = wall_clock or SystemClock()
@@ -362,7 +365,10 @@ class LlmGateway:
             # schema and type-checks every parameter again on each call, a fifth of this
             # call's CPU (benchmarks/README.md, fifth round). The answer is parsed below as
             # ``parse`` would.
-            completion = self.client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+            with self.waiting():
+                completion = self.client.post(
+                    "/chat/completions", body=body, cast_to=ChatCompletion
+                )
         except openai.OpenAIError as error:
             self.breaker.failure()
             self._observe(prompt.purpose, started, 0, 0, _outcome(error))
@@ -418,9 +424,10 @@ class LlmGateway:
             log.debug("llm embed purpose=%s: %s", purpose, " | ".join(redact(t) for t in texts))
         started = self.clock()
         try:
-            response = self.client.embeddings.create(
-                model=self.config.embedding_model, input=list(texts)
-            )
+            with self.waiting():
+                response = self.client.embeddings.create(
+                    model=self.config.embedding_model, input=list(texts)
+                )
         except openai.OpenAIError as error:
             self.breaker.failure()
             self._observe(purpose, started, 0, 0, _outcome(error))

@@ -5,19 +5,29 @@ openai client against the fake API."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
 
+from bot.work_slots import WorkSlots
 from intake.assistant import RuleAssistant
-from intake.llm import CircuitBreaker, LlmUnavailable, redact
+from intake.fakes import MemoryTokenLedger
+from intake.llm import (
+    CircuitBreaker,
+    LlmConfig,
+    LlmGateway,
+    LlmUnavailable,
+    OpenAIAssistant,
+    redact,
+)
 from intake.llm.prompts import Prompt, system_prompt
 from intake.llm.schemas import ClassifyReply
 from intake.templates.model import TemplateSet
 from intake.ticket import LlmUsage
-from tests.fakes.openai_api import FakeReply
-from tests.llm.conftest import TODAY, Rig
+from tests.fakes.openai_api import FakeOpenAI, FakeReply
+from tests.llm.conftest import API_KEY, TODAY, Rig
 
 RULES = RuleAssistant()
 TEXT = "we need a postgres db for billing"
@@ -39,6 +49,44 @@ def test_a_429_with_retry_after_is_retried_by_the_client(rig: Rig, templates: Te
     assert second.headers["x-stainless-retry-count"] == "1"
     assert first.body == second.body
     assert rig.gateway.breaker.state == CircuitBreaker.CLOSED
+
+
+# -- a worker's slot --------------------------------------------------------------------------
+
+
+def test_a_job_lends_its_slot_while_the_model_thinks(
+    fake_openai: FakeOpenAI, templates: TemplateSet
+) -> None:
+    """In a worker (bot.work_slots, one slot here) another job runs while this one's request
+    is with the model, and this one goes on once the slot is free again."""
+    slots = WorkSlots(1)
+    config = LlmConfig(
+        api_key=API_KEY, base_url=fake_openai.base_url, model="fake-gpt", timeout_s=5.0
+    )
+    gateway = LlmGateway(config, MemoryTokenLedger(), waiting=slots.waiting)
+    fake_openai.script(FakeReply.slow(0.5, {"request_type": "ci_cd"}))
+    answers: list[str] = []
+    other_ran_at: list[float] = []
+
+    def job() -> None:
+        with slots.hold():
+            answers.append(OpenAIAssistant(gateway).classify(TEXT, templates))
+
+    def other_job() -> None:
+        with slots.hold():
+            other_ran_at.append(time.monotonic())
+
+    first = threading.Thread(target=job, daemon=True)
+    first.start()
+    deadline = time.monotonic() + 5
+    while not fake_openai.chat_requests() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = threading.Thread(target=other_job, daemon=True)
+    second.start()
+    second.join(5)
+    assert other_ran_at and first.is_alive()  # it ran while the model was still thinking
+    first.join(5)
+    assert answers == ["ci_cd"]
 
 
 # -- circuit breaker ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +92,30 @@ def test_a_method_gets_its_burst_at_once_then_its_rate(
     # 100 a minute: one call every 0.6 s once the burst is spent.
     assert fake_time.total_slept() == pytest.approx(10 * 60 / TIER_4.per_minute)
     assert store.rate("views.open") == TIER_4.per_minute
+
+
+def test_a_job_lends_its_slot_while_it_waits_for_a_token(fake_time: FakeTime) -> None:
+    """A worker's job that waits for a token lets another job run meanwhile
+    (bot.work_slots): the waits happen inside ``waiting``, the first take does not."""
+    inside = {"now": False}
+    slept_inside: list[bool] = []
+
+    @contextlib.contextmanager
+    def waiting() -> Iterator[None]:
+        inside["now"] = True
+        try:
+            yield
+        finally:
+            inside["now"] = False
+
+    def sleep(seconds: float) -> None:
+        slept_inside.append(inside["now"])
+        fake_time.sleep(seconds)
+
+    pacer = Pacer(MemoryPaceStore(), clock=fake_time.now, sleep=sleep, waiting=waiting)
+    for _ in range(int(TIER_4.burst) + 2):
+        pacer.acquire("views.open", lane=Lane.BULK)
+    assert slept_inside == [True, True]  # two waits past the burst, both lent
 
 
 def test_post_message_also_paces_each_channel(store: MemoryPaceStore, fake_time: FakeTime) -> None:
