@@ -77,7 +77,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import delete, func, select  # noqa: E402
+from sqlalchemy import delete, func, select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
 
 from bot.pacing import METHOD_LIMITS, RESERVE_SUFFIX  # noqa: E402
@@ -237,6 +237,41 @@ def machine_busy() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
+WORKER_APP = "intake-bench-worker"
+
+
+class BackendRenicer:
+    """Every half second, give the workers' PostgreSQL backends (``application_name``
+    WORKER_APP; each opens when its pool first needs it) the workers' niceness. Needs the
+    right to renice the server's processes (root, or the server's user)."""
+
+    def __init__(self, database_url: str, nice: int) -> None:
+        self.engine = make_engine(database_url)
+        self.nice = nice
+        self.done: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.engine.dispose()
+        print(f"  reniced {len(self.done)} worker backends to nice {self.nice}")
+
+    def _loop(self) -> None:
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :app")
+        while not self._stop.wait(0.5):
+            with self.engine.connect() as connection:
+                pids = {int(pid) for (pid,) in connection.execute(query, {"app": WORKER_APP})}
+            for pid in pids - self.done:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.setpriority(os.PRIO_PROCESS, pid, self.nice)
+                    self.done.add(pid)
+
+
 class Replica:
     """``intake-bot serve`` on a free port; its log (JSON lines) goes to a file, so a busy
     reader can never block its writes."""
@@ -251,14 +286,15 @@ class Replica:
 
     def start_workers(self, count: int, nice: int = 0, timeout: float = 60.0) -> None:
         """``count`` ``intake-bot worker`` processes that run what serve queued; ``nice``
-        lowers their CPU priority below serve's, as if they ran on cores of their own."""
+        lowers their CPU priority below serve's, as if they ran on cores of their own. Their
+        PostgreSQL connections say ``application_name`` WORKER_APP (libpq's PGAPPNAME)."""
         for n in range(count):
             log_path = self.workdir / f"worker-{n}.log"
             with log_path.open("ab") as log:
                 self.workers.append(
                     subprocess.Popen(
                         [INTAKE_BOT, "worker"],
-                        env=self.env,
+                        env={**self.env, "PGAPPNAME": WORKER_APP},
                         cwd=self.workdir,
                         stdout=log,
                         stderr=log,
@@ -878,10 +914,16 @@ def run(args: argparse.Namespace) -> int:
             replica_env["INTAKE_RUN_SCHEDULER"] = "false"
         replica = Replica(replica_env, workdir).start()
         replica.start_workers(args.workers, args.worker_nice)
+        renicer = None
+        if args.worker_backends_nice and args.worker_nice and backend == "PostgreSQL":
+            renicer = BackendRenicer(database_url, args.worker_nice)
+            renicer.start()
         try:
             with child(["--role", "sender", "--events-url", replica.events_url], plain_env) as s:
                 return measure(args, fake, llm, replica, s, backend, database_url)
         finally:
+            if renicer is not None:
+                renicer.stop()
             replica.stop()
             fake.stop()
             if args.keep_log:
@@ -1220,6 +1262,12 @@ def main() -> int:
         default=0,
         help="run the workers at this niceness (e.g. 10): serve first, as if the workers had "
         "cores of their own, as they do in a real deployment (default 0)",
+    )
+    parser.add_argument(
+        "--worker-backends-nice",
+        action="store_true",
+        help="on PostgreSQL, also run the workers' database backends at --worker-nice (found "
+        "by their application_name), as if the work's queries had cores of their own too",
     )
     parser.add_argument(
         "--replica-path",
