@@ -363,12 +363,10 @@ class LlmGateway:
             # The plain POST of the client (retries, Retry-After, timeouts and errors as
             # ``chat.completions.parse``) with a body built here: ``parse`` derives the strict
             # schema and type-checks every parameter again on each call, a fifth of this
-            # call's CPU (benchmarks/README.md, fifth round). The answer is parsed below as
+            # call's CPU (benchmarks/README.md, fifth round). The answer is read below as
             # ``parse`` would.
             with self.waiting():
-                completion = self.client.post(
-                    "/chat/completions", body=body, cast_to=ChatCompletion
-                )
+                raw = self.client.post("/chat/completions", body=body, cast_to=bytes)
         except openai.OpenAIError as error:
             self.breaker.failure()
             self._observe(prompt.purpose, started, 0, 0, _outcome(error))
@@ -378,6 +376,12 @@ class LlmGateway:
             raise
         # The service answered: whatever the answer is worth, the breaker closes.
         self.breaker.success()
+        try:
+            completion = ChatCompletion.model_validate_json(raw)
+        except ValueError as error:  # not a chat completion at all (no usage to count)
+            self._record(prompt.purpose, self.config.model, 0, 0, started)
+            self._observe(prompt.purpose, started, 0, 0, "malformed")
+            raise LlmUnavailable("malformed output") from error
         usage = completion.usage
         prompt_tokens = usage.prompt_tokens if usage else 0
         completion_tokens = usage.completion_tokens if usage else 0

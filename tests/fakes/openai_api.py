@@ -53,7 +53,8 @@ class FakeReply:
     """One scripted answer. ``content`` is sent as the message content verbatim (use
     ``FakeReply.json`` for JSON); ``status`` other than 200 sends an OpenAI-style error body
     with ``headers``; ``delay`` seconds pass before anything is sent; ``usage`` is
-    ``(prompt_tokens, completion_tokens)`` (default: estimated from the sizes)."""
+    ``(prompt_tokens, completion_tokens)`` (default: estimated from the sizes); ``body``
+    replaces the whole answer (``FakeReply.garbled``: a server that is not quite OpenAI's)."""
 
     content: str | None = None
     refusal: str | None = None
@@ -62,6 +63,7 @@ class FakeReply:
     delay: float = 0.0
     finish_reason: str = "stop"
     usage: tuple[int, int] | None = None
+    body: bytes | None = None  # sent as the whole HTTP body instead of a chat completion
 
     @classmethod
     def json(cls, data: dict[str, Any], **kw: Any) -> FakeReply:
@@ -74,6 +76,10 @@ class FakeReply:
     @classmethod
     def malformed(cls, text: str = '{"request_type": "database",', **kw: Any) -> FakeReply:
         return cls(content=text, **kw)
+
+    @classmethod
+    def garbled(cls, body: bytes = b'{"choices": "none of these"}') -> FakeReply:
+        return cls(body=body)
 
     @classmethod
     def error(cls, status: int, retry_after: str | None = None, **kw: Any) -> FakeReply:
@@ -310,9 +316,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(
-        self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        status: int,
+        payload: dict[str, Any] | bytes,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        data = json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -345,7 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.status != 200:
                 self._send(reply.status, _error_body(reply.status, "fake error"), reply.headers)
                 return
-            self._send(200, fake.chat_response(body, reply), reply.headers)
+            answer = reply.body if reply.body is not None else fake.chat_response(body, reply)
+            self._send(200, answer, reply.headers)
         elif path == "/v1/embeddings":
             scripted = fake._next_embedding()
             if scripted is not None:

@@ -182,6 +182,18 @@ def test_malformed_json_is_answered_by_rules_and_its_tokens_still_count(
     assert rig.gateway.breaker.state == CircuitBreaker.CLOSED  # the service did answer
 
 
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[1, 2]", b'{"choices": "none of these"}', b"<html>busy</html>"]
+)
+def test_an_answer_that_is_not_a_chat_completion_is_answered_by_rules(
+    rig: Rig, templates: TemplateSet, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    rig.fake.script(FakeReply.garbled(body))
+    assert rig.assistant.classify(TEXT, templates) == RULES.classify(TEXT, templates)
+    assert _warnings(caplog) == ["llm classify: malformed output; answering from rules"]
+    assert rig.gateway.breaker.state == CircuitBreaker.CLOSED  # the service did answer
+
+
 def test_json_of_another_shape_is_malformed(rig: Rig, templates: TemplateSet) -> None:
     rig.fake.script({"type": "database"})
     assert rig.assistant.classify(TEXT, templates) == RULES.classify(TEXT, templates)
