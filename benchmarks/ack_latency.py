@@ -43,7 +43,8 @@ Slack's recorded calls, the replica's log and the database (see benchmarks/READM
 exact definitions), and prints p50 / p99 / max ack latency (also as the replica measured it,
 matched by X-Request-Id), the replica's CPU (user+sys from /proc/<pid>/stat over the run, as %
 of one core) and peak memory (VmHWM). Exit status 1 when p99 >= 100 ms or there were errors or
-duplicates.
+duplicates. This process's garbage collector is off during the run and the drain (``GcPauses``:
+its pauses sent requests in bursts); ``--generator-gc`` keeps it on.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import gc
 import http.client
 import http.server
 import json
@@ -235,6 +237,25 @@ def machine_busy() -> tuple[float, float]:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return sum(values) - idle, sum(values)
+
+
+class GcPauses:
+    """This process's garbage collections that took longer than ``over`` seconds. The fake
+    Slack keeps every call it answered: by the end of a run the process holds millions of
+    objects, and a full collection stops the planner for a few hundred ms, so the requests
+    due meanwhile reach the sender late and go out together (a burst the bot never sees in
+    production)."""
+
+    def __init__(self, over: float = 0.02) -> None:
+        self.over = over
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif (took := time.perf_counter() - self._started) > self.over:
+            self.pauses.append(took)
 
 
 WORKER_APP = "intake-bench-worker"
@@ -976,6 +997,12 @@ def measure(
     watching = threading.Thread(target=bench.watcher, daemon=True)
     watching.start()
 
+    if not args.generator_gc:  # see GcPauses; collected again after the drain
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+    gc_pauses = GcPauses()
+    gc.callbacks.append(gc_pauses)
     total = round(args.rate * args.seconds)
     print(f"sending {total} requests at {args.rate:g}/s for {args.seconds:g} s...", flush=True)
     started = time.monotonic() + 0.2
@@ -1007,6 +1034,9 @@ def measure(
     watching.join()
     bench.watch()
     stop_sampling.set()
+    gc.enable()
+    gc.unfreeze()
+    gc.callbacks.remove(gc_pauses)
     peak_kb = proc_status(replica.pid, "VmHWM")
     workers_peak_kb = [proc_status(w.pid, "VmHWM") for w in replica.workers]
     # Over the run and the drain: the whole work of the run's requests, for what it costs.
@@ -1152,7 +1182,10 @@ def measure(
         f"  load generator    sent late by p99 {ms(percentile(sent_lag, 99))}, max "
         f"{ms(max(sent_lag, default=math.nan))}; substituted {sum(bench.substituted.values())} "
         f"{dict(bench.substituted) or ''}; CPU of this process {own[os.getpid()]:.1f} s, "
-        f"model {own[llm.pid]:.1f} s, sender {own[sender.pid]:.1f} s"
+        f"model {own[llm.pid]:.1f} s, sender {own[sender.pid]:.1f} s; "
+        f"{len(gc_pauses.pauses)} garbage collections over 20 ms (longest "
+        f"{ms(max(gc_pauses.pauses, default=0.0))}, collector "
+        f"{'on' if args.generator_gc else 'off'} during the run)"
     )
     met = p99 < 0.1 and total_errors == 0 and total_dup == 0
     print(f"  target (p99 < 100 ms, no errors, no duplicates): {'met' if met else 'NOT met'}")
@@ -1262,6 +1295,12 @@ def main() -> int:
         default=0,
         help="run the workers at this niceness (e.g. 10): serve first, as if the workers had "
         "cores of their own, as they do in a real deployment (default 0)",
+    )
+    parser.add_argument(
+        "--generator-gc",
+        action="store_true",
+        help="leave this process's garbage collector on during the run (default: off from "
+        "the end of seeding to the end of the drain; its pauses sent requests in bursts)",
     )
     parser.add_argument(
         "--worker-backends-nice",
