@@ -48,7 +48,8 @@ class Container:
     ack_db_engine: Engine | None = None
     pace_db_engine: Engine | None = None
     # A worker's jobs run Python a few at a time; the gateway and the pacer lend a job's slot
-    # while it waits on the model or Slack (bot.work_slots). Outside a job nothing changes.
+    # while it waits on the model or for a pacing token (bot.work_slots). Outside a job
+    # nothing changes.
     work_slots: WorkSlots = field(default_factory=WorkSlots)
 
 

@@ -5,8 +5,8 @@ worker=True)``.
 Up to ``threads`` requests run at once: listeners mostly wait (on the model, on Slack), so
 that is many; of those, the ones running Python at any moment hold one of ``slots``
 (``bot.work_slots``). The runner polls the jobs table every ``poll_s`` seconds while idle
-and at once again while it finds work. A request that fails is handled by the listener's own error
-handling (the person is told); the job is done either way. A worker that dies leaves its
+and at once again while it finds work. A request that fails is handled by the listener's
+own error handling (the person is told); the job is done either way. A worker that dies leaves its
 jobs to be claimed again after the lease (``storage.jobs``); one whose every attempt died
 with its worker is given up (logged) after the last lease.
 """

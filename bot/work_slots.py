@@ -16,8 +16,8 @@ scheduler) does nothing.
 Round trips to Slack and the database keep the slot: they are short, and a job that posted
 a message must record it before another job of the same ask goes on (lending the slot
 there let a click land between a draft's post and its recorded ts: two drafts, in a load
-run). Sixteen jobs a second per worker, each waiting 1 s on Slack, is more than Slack's
-rate limits let through anyway.
+run). With 16 slots and a whole second of Slack round trips per job, a worker still
+finishes 16 jobs a second: more than Slack's rate limits let through anyway.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class WorkSlots:
     def __init__(self, slots: int = SLOTS) -> None:
         if slots < 1:
             raise ValueError("a worker needs at least one slot")
-        self.slots = slots
         self._free = threading.Semaphore(slots)
         self._held = threading.local()
 
@@ -56,7 +55,7 @@ class WorkSlots:
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
-        """A wait inside a job (the model, Slack, the pacer): its slot is free meanwhile,
+        """A wait inside a job (the model, a pacing token): its slot is free meanwhile,
         and taken again (waiting for one) before the job goes on."""
         if not self._holding():
             yield

@@ -362,8 +362,8 @@ class LlmGateway:
         try:
             # The plain POST of the client (retries, Retry-After, timeouts and errors as
             # ``chat.completions.parse``) with a body built here: ``parse`` derives the strict
-            # schema and type-checks every parameter again on each call, a fifth of this
-            # call's CPU (benchmarks/README.md, fifth round). The answer is read below as
+            # schema and type-checks every parameter again on each call, 11 % of a worker's
+            # CPU under load (benchmarks/README.md, fifth round). The answer is read below as
             # ``parse`` would.
             with self.waiting():
                 raw = self.client.post("/chat/completions", body=body, cast_to=bytes)

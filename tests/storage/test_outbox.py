@@ -25,6 +25,7 @@ from storage.outbox import (
     release,
 )
 from tests.storage.samples import T0, minimal_conversation
+from tests.storage.threads import in_threads
 
 
 def add_asks(uow_factory: SqlUnitOfWorkFactory, count: int) -> list[int]:
@@ -197,37 +198,25 @@ def test_concurrent_senders_never_hold_the_same_event(
     sent: dict[int, list[str]] = defaultdict(list)
     holding: set[int] = set()
     lock = threading.Lock()
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(senders)
 
     def sender() -> None:
-        try:
-            barrier.wait(timeout=30)
+        idle = 0
+        while idle < 20:
+            items = due(engine, T0, limit=3)
+            if not items:
+                idle += 1
+                threading.Event().wait(0.01)
+                continue
             idle = 0
-            while idle < 20:
-                items = due(engine, T0, limit=3)
-                if not items:
-                    idle += 1
-                    threading.Event().wait(0.01)
-                    continue
-                idle = 0
-                for item in items:
-                    with lock:
-                        assert item.id not in holding, f"{item.event_id} claimed twice"
-                        holding.add(item.id)
-                        sent[item.ask_id].append(item.event_id)
-                    delivered(engine, item.id, T0)
-                    with lock:
-                        holding.discard(item.id)
-        except BaseException as error:
-            with lock:
-                errors.append(error)
+            for item in items:
+                with lock:
+                    assert item.id not in holding, f"{item.event_id} claimed twice"
+                    holding.add(item.id)
+                    sent[item.ask_id].append(item.event_id)
+                delivered(engine, item.id, T0)
+                with lock:
+                    holding.discard(item.id)
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    in_threads(senders, sender)
     assert dict(sent) == dict(expected)  # each event once, in order per ask
     assert pending_count(engine) == 0
