@@ -7,15 +7,19 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bot.bootstrap import Container, build
 from bot.sandbox.cli import sandbox
-from bot.settings import ConfigError, Settings, load_settings
-from intake import export
 from intake.ticket import Status
+
+# Only what `intake-bot --help` needs is imported here (click, the sandbox command's options,
+# the status names): each command imports the rest (Slack, SQLAlchemy, pydantic, the LLM
+# client) when it runs, so the help and a mistyped option answer at once.
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+    from bot.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +29,8 @@ def friendly_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from bot.settings import ConfigError
+
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
@@ -39,6 +45,7 @@ def _settings(log_format: str = "text") -> Settings:
     the commands people run at a terminal) unless ``--log-format`` says otherwise; secrets
     are redacted from every line (bot.observability.logs)."""
     from bot.observability.logs import configure_logging, secret_values
+    from bot.settings import load_settings
 
     settings = load_settings()
     chosen = _log_format_option() or log_format
@@ -55,6 +62,8 @@ def _log_format_option() -> str | None:
 
 
 def _container(log_format: str = "text", **kwargs: Any) -> Container:
+    from bot.bootstrap import build
+
     return build(_settings(log_format), **kwargs)
 
 
@@ -171,6 +180,8 @@ def asks_show(ask_id: str) -> None:
 )
 @friendly_errors
 def asks_export(fmt: str) -> None:
+    from intake import export
+
     container = _container()
     tickets = [
         container.intake.get(t.id).ticket for t in container.intake.list() if t.id is not None
