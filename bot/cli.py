@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -93,7 +95,20 @@ def chat(user: str, tz: str | None) -> None:
     container = _container()
     logging.getLogger().setLevel(logging.WARNING)  # keep the conversation readable
     tz = tz or container.settings.intake_timezone
-    sys.exit(TerminalChat(container.intake, user, tz, sys.stdout, sys.stdin).run())
+    chat = TerminalChat(
+        container.intake, user, tz, sys.stdout, sys.stdin, resume_command=_resume_command(user)
+    )
+    sys.exit(chat.run())
+
+
+def _resume_command(user: str) -> str:
+    """The command that brings this person back to their saved intake: the way this chat was
+    launched (``./dev`` sets INTAKE_LAUNCHER="./dev chat", since ``intake-bot`` is not on the
+    PATH there), with ``--user`` when it was not the login name."""
+    command = os.environ.get("INTAKE_LAUNCHER", "").strip() or "intake-bot chat"
+    if user != getpass.getuser():
+        command += f" --user {shlex.quote(user)}"
+    return command
 
 
 @main.command(help="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.")

@@ -96,7 +96,7 @@ def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
 
 def test_chat_stopped_halfway_resumes_where_it_left_off(env: dict[str, str]) -> None:
     first = run(env, "chat", "--user", "bob", stdin="we need a postgres db for billing\nstaging\n")
-    assert "Saved." in first.stdout
+    assert "Saved. Run `intake-bot chat --user bob` again to continue" in first.stdout
     second = run(env, "chat", "--user", "bob", stdin="y\n300 GB\n")
     assert "You have an unfinished intake" in second.stdout
     assert "Question 2:" in second.stdout, "it repeats the open question"
@@ -136,6 +136,17 @@ def test_help_answers_without_loading_slack_the_database_or_the_model(
     loaded = set(json.loads(modules))
     assert "click" in loaded, "the check sees what was imported"
     assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+
+
+def test_ctrl_d_names_the_command_the_chat_was_started_with(env: dict[str, str]) -> None:
+    """`./dev chat` sets INTAKE_LAUNCHER: `intake-bot` is not on the PATH of someone who
+    started that way, so Ctrl-D's hint says `./dev chat`."""
+    login = {**env, "USER": "carol", "LOGNAME": "carol", "INTAKE_LAUNCHER": "./dev chat"}
+    first = run(login, "chat", stdin="we need a postgres db for billing\n")
+    assert "Saved. Run `./dev chat` again to continue where you left off." in first.stdout
+    assert "intake-bot" not in first.stdout
+    second = run(login, "chat", stdin="y\n")
+    assert "You have an unfinished intake" in second.stdout
 
 
 def test_serve_without_slack_tokens_says_what_to_set(env: dict[str, str]) -> None:
