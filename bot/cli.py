@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bot.bootstrap import Container, build
 from bot.sandbox.cli import sandbox
-from bot.settings import ConfigError, Settings, load_settings
-from intake import export
 from intake.ticket import Status
+
+# Only what `intake-bot --help` needs is imported here (click, the sandbox command's options,
+# the status names): each command imports the rest (Slack, SQLAlchemy, pydantic, the LLM
+# client) when it runs, so the help and a mistyped option answer at once.
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+    from bot.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +31,8 @@ def friendly_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from bot.settings import ConfigError
+
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
@@ -39,6 +47,7 @@ def _settings(log_format: str = "text") -> Settings:
     the commands people run at a terminal) unless ``--log-format`` says otherwise; secrets
     are redacted from every line (bot.observability.logs)."""
     from bot.observability.logs import configure_logging, secret_values
+    from bot.settings import load_settings
 
     settings = load_settings()
     chosen = _log_format_option() or log_format
@@ -55,6 +64,8 @@ def _log_format_option() -> str | None:
 
 
 def _container(log_format: str = "text", **kwargs: Any) -> Container:
+    from bot.bootstrap import build
+
     return build(_settings(log_format), **kwargs)
 
 
@@ -84,7 +95,20 @@ def chat(user: str, tz: str | None) -> None:
     container = _container()
     logging.getLogger().setLevel(logging.WARNING)  # keep the conversation readable
     tz = tz or container.settings.intake_timezone
-    sys.exit(TerminalChat(container.intake, user, tz, sys.stdout, sys.stdin).run())
+    chat = TerminalChat(
+        container.intake, user, tz, sys.stdout, sys.stdin, resume_command=_resume_command(user)
+    )
+    sys.exit(chat.run())
+
+
+def _resume_command(user: str) -> str:
+    """The command that brings this person back to their saved intake: the way this chat was
+    launched (``./dev`` sets INTAKE_LAUNCHER="./dev chat", since ``intake-bot`` is not on the
+    PATH there), with ``--user`` when it was not the login name."""
+    command = os.environ.get("INTAKE_LAUNCHER", "").strip() or "intake-bot chat"
+    if user != getpass.getuser():
+        command += f" --user {shlex.quote(user)}"
+    return command
 
 
 @main.command(help="Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.")
@@ -171,6 +195,8 @@ def asks_show(ask_id: str) -> None:
 )
 @friendly_errors
 def asks_export(fmt: str) -> None:
+    from intake import export
+
     container = _container()
     tickets = [
         container.intake.get(t.id).ticket for t in container.intake.list() if t.id is not None

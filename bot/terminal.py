@@ -38,13 +38,22 @@ DRAFT_HELP = (
 
 class TerminalChat:
     def __init__(
-        self, service: IntakeService, user: str, tz: str, out: TextIO, inp: TextIO
+        self,
+        service: IntakeService,
+        user: str,
+        tz: str,
+        out: TextIO,
+        inp: TextIO,
+        *,
+        resume_command: str = "intake-bot chat",
     ) -> None:
         self.service = service
         self.user = user
         self.tz = tz
         self.out = out
         self.inp = inp
+        # What the person types to come back (Ctrl-D's hint): the way they started this chat.
+        self.resume_command = resume_command
 
     def run(self) -> int:
         self.say("Platform Intake: tell me what you need from the platform team.")
@@ -79,7 +88,9 @@ class TerminalChat:
         while conversation.phase in (Phase.ASKING, Phase.DRAFTED):
             line = self.ask(">" if conversation.phase is Phase.ASKING else "draft")
             if line is None:
-                self.say("\nSaved. Run `intake-bot chat` again to continue where you left off.")
+                self.say(
+                    f"\nSaved. Run `{self.resume_command}` again to continue where you left off."
+                )
                 return 0
             command = line.strip().lower()
             outcome: Outcome | None

@@ -96,11 +96,57 @@ def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
 
 def test_chat_stopped_halfway_resumes_where_it_left_off(env: dict[str, str]) -> None:
     first = run(env, "chat", "--user", "bob", stdin="we need a postgres db for billing\nstaging\n")
-    assert "Saved." in first.stdout
+    assert "Saved. Run `intake-bot chat --user bob` again to continue" in first.stdout
     second = run(env, "chat", "--user", "bob", stdin="y\n300 GB\n")
     assert "You have an unfinished intake" in second.stdout
     assert "Question 2:" in second.stdout, "it repeats the open question"
     assert "Question 3:" in second.stdout, "and goes on after the answer"
+
+
+HEAVY = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "openai", "pydantic", "apscheduler")
+HELP_AND_MODULES = """
+import json, sys
+from bot.cli import main
+try:
+    main(sys.argv[1:], prog_name="intake-bot")
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["sandbox", "--help"], ["asks", "--help"]])
+def test_help_answers_without_loading_slack_the_database_or_the_model(
+    env: dict[str, str], args: list[str]
+) -> None:
+    """`intake-bot --help` is instant: the help loads none of the bot's heavy dependencies (a
+    command imports them when it runs)."""
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_AND_MODULES, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=env.get("HOME", "/"),
+    )
+    assert result.returncode == 0, result.stderr
+    *help_lines, modules = result.stdout.splitlines()
+    assert help_lines[0].startswith("Usage: intake-bot")
+    assert "Commands:" in help_lines or "Options:" in help_lines
+    loaded = set(json.loads(modules))
+    assert "click" in loaded, "the check sees what was imported"
+    assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+
+
+def test_ctrl_d_names_the_command_the_chat_was_started_with(env: dict[str, str]) -> None:
+    """`./dev chat` sets INTAKE_LAUNCHER: `intake-bot` is not on the PATH of someone who
+    started that way, so Ctrl-D's hint says `./dev chat`."""
+    login = {**env, "USER": "carol", "LOGNAME": "carol", "INTAKE_LAUNCHER": "./dev chat"}
+    first = run(login, "chat", stdin="we need a postgres db for billing\n")
+    assert "Saved. Run `./dev chat` again to continue where you left off." in first.stdout
+    assert "intake-bot" not in first.stdout
+    second = run(login, "chat", stdin="y\n")
+    assert "You have an unfinished intake" in second.stdout
 
 
 def test_serve_without_slack_tokens_says_what_to_set(env: dict[str, str]) -> None:

@@ -104,6 +104,10 @@ def test_1_a_full_intake_from_the_composer(page: Any, sandbox: Sandbox) -> None:
     )
     expect(thread(page)).to_contain_text("Ready for review", timeout=WAIT)
     expect(thread(page)).to_contain_text("Draft: PostgreSQL database for billing")
+    # The readiness marks are drawn (SVG), so they show on a machine without an emoji font.
+    mark = thread(page).locator('svg.emoji-drawn[data-emoji="white_check_mark"]').first
+    expect(mark).to_be_visible()
+    assert mark.bounding_box()["width"] > 8
     shot(page, "03-draft-with-readiness")
 
     thread(page).get_by_role("button", name="Submit", exact=True).last.click()

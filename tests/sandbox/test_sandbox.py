@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -393,6 +394,36 @@ def test_the_mrkdwn_renderer() -> None:
         check=True,
     )
     assert dict(zip(cases, json.loads(result.stdout), strict=True)) == MRKDWN_CASES
+
+
+def test_every_emoji_the_bot_sends_is_drawn_without_an_emoji_font() -> None:
+    """The readiness and status marks must not be empty boxes on a machine without an emoji
+    font: the page draws each emoji the bot uses (SVG) instead of relying on a font."""
+    runner = node()
+    if runner is None:
+        pytest.skip("node is not installed (the browser tests run the same renderer)")
+    sources = [p for p in (ROOT / "bot").rglob("*.py") if "sandbox" not in p.parts]
+    used = sorted({name for p in sources for name in re.findall(r":([a-z0-9_+]+):", p.read_text())})
+    script = (
+        "const m = require(process.argv[1]);"
+        "const used = JSON.parse(process.argv[2]);"
+        "const known = used.filter((n) => m.emoji(':' + n + ':') !== ':' + n + ':');"
+        "console.log(JSON.stringify({known: known, drawn: m.drawn}));"
+    )
+    result = subprocess.run(
+        [runner, "-e", script, str(STATIC / "mrkdwn.js"), json.dumps(used)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    # Shortcodes of other things (":reply:" in an outbox key) are not emoji the renderer knows.
+    assert {"white_check_mark", "white_large_square", "warning", "red_circle"} <= set(
+        found["known"]
+    )
+    missing = set(found["known"]) - set(found["drawn"])
+    assert not missing, f"draw these in bot/sandbox/static/mrkdwn.js (DRAWN): {sorted(missing)}"
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -35,6 +35,131 @@
     repeat: "\uD83D\uDD01", stopwatch: "\u23F1\uFE0F", calendar_spiral: "\uD83D\uDDD3\uFE0F"
   };
 
+  // The emoji the bot sends, drawn as small SVG (16x16) so the page needs no emoji font: a
+  // machine without one would show empty boxes for the readiness and status marks. Each is a
+  // list of [element, attributes]; an emoji not drawn here falls back to the character.
+  var R = "#dd2e44", Y = "#ffcc4d", B = "#55acee", G = "#78b159", D = "#31373d", M = "#66757f";
+  var L = "#99aab5", W = "#fff";
+  function line(d, color, width) {
+    return ["path", { d: d, fill: "none", stroke: color, "stroke-width": width || 2,
+      "stroke-linecap": "round", "stroke-linejoin": "round" }];
+  }
+  function disc(r, color, x, y) {
+    return ["circle", { cx: x == null ? 8 : x, cy: y == null ? 8 : y, r: r, fill: color }];
+  }
+  var TILE = ["rect", { x: 1, y: 1, width: 14, height: 14, rx: 3, fill: B }];
+  var DRAWN = {
+    white_check_mark: [["rect", { x: 1, y: 1, width: 14, height: 14, rx: 3, fill: "#3ba55c" }],
+      line("M4.2 8.4l2.6 2.6 5-5.4", W, 2.2)],
+    heavy_check_mark: [line("M2.5 8.5l3.5 3.5 7.5-8", D, 2.6)],
+    white_large_square: [["rect", { x: 1.5, y: 1.5, width: 13, height: 13, rx: 2, fill: W,
+      stroke: L, "stroke-width": 1.2 }]],
+    warning: [["path", { d: "M8 1.5L15 14.2H1z", fill: "#ffac33", stroke: "#ffac33",
+      "stroke-linejoin": "round", "stroke-width": 1 }], line("M8 6v3.6", D, 1.8),
+      disc(1, D, 8, 12)],
+    question: [line("M5.4 5.6a2.6 2.6 0 1 1 3.7 2.3c-.8.4-1.1.9-1.1 1.8v.6", R, 2.3),
+      disc(1.3, R, 8, 13.4)],
+    x: [line("M3.5 3.5l9 9M12.5 3.5l-9 9", R, 2.6)],
+    red_circle: [disc(6.5, R)], large_yellow_circle: [disc(6.5, "#fdcb58")],
+    large_green_circle: [disc(6.5, G)], large_blue_circle: [disc(6.5, B)],
+    black_circle: [disc(6.5, D)],
+    white_circle: [["circle", { cx: 8, cy: 8, r: 6.2, fill: W, stroke: L, "stroke-width": 1.2 }]],
+    heavy_plus_sign: [line("M2.5 8h11M8 2.5v11", D, 2.6)],
+    heavy_minus_sign: [line("M2.5 8h11", D, 2.6)],
+    no_entry_sign: [["circle", { cx: 8, cy: 8, r: 6, fill: "none", stroke: R,
+      "stroke-width": 2 }], line("M3.8 3.8l8.4 8.4", R, 2)],
+    inbox_tray: [["path", { d: "M1.5 9.5h4l1 2h3l1-2h4v5h-13z", fill: B }],
+      line("M8 1.5v6M5.2 5l2.8 2.8L10.8 5", "#3b88c3", 1.8)],
+    wastebasket: [["path", { d: "M3.5 5h9l-1 10h-7z", fill: L }],
+      ["rect", { x: 2, y: 3, width: 12, height: 1.8, rx: 0.6, fill: M }],
+      ["rect", { x: 6, y: 1.4, width: 4, height: 1.6, rx: 0.5, fill: M }],
+      line("M6.3 7v6M9.7 7v6", M, 0.9)],
+    hammer_and_wrench: [line("M3.5 13.5l7-7", L, 2), ["circle", { cx: 11.8, cy: 4.2, r: 2.3,
+      fill: "none", stroke: L, "stroke-width": 1.8 }], line("M12.5 13.5l-6.5-6.5", "#c1694f", 2),
+      ["path", { d: "M2 6.2l3.6-3.6 2.6 2.6-3.6 3.6z", fill: M }]],
+    tada: [["path", { d: "M1.8 14.2l3.4-9.6 6.2 6.2z", fill: "#f4900c" }],
+      line("M8.5 5.5c.6-1.8 2.2-2.6 3.8-2", "#aa8dd8", 1.2), disc(1, R, 11, 7.5),
+      disc(1, B, 13.5, 5.5), disc(0.9, Y, 9, 2), disc(0.9, G, 14, 10)],
+    pencil2: [["path", { d: "M2.5 13.5l1-3.6 7.6-7.6 2.6 2.6-7.6 7.6z", fill: Y,
+      stroke: "#e09c2d", "stroke-width": 0.8, "stroke-linejoin": "round" }],
+      ["path", { d: "M2.5 13.5l1-3.6 2.6 2.6z", fill: D }]],
+    hourglass_flowing_sand: [["rect", { x: 3, y: 1, width: 10, height: 1.6, rx: 0.5,
+      fill: "#c1694f" }], ["rect", { x: 3, y: 13.4, width: 10, height: 1.6, rx: 0.5,
+      fill: "#c1694f" }], ["path", { d: "M4.5 2.6h7c0 3-3 4-3 5.4s3 2.4 3 5.4h-7c0-3 3-4 " +
+      "3-5.4s-3-2.4-3-5.4z", fill: "#dbeefc", stroke: "#88c9f9", "stroke-width": 0.6 }],
+      ["path", { d: "M5.6 13h4.8c0-1.2-1.4-2-2.4-2.6-1 .6-2.4 1.4-2.4 2.6z", fill: "#ffac33" }]],
+    new: [["rect", { x: 0.5, y: 3, width: 15, height: 10, rx: 2, fill: "#3b88c3" }],
+      line("M2.6 10.5v-5l2.4 5v-5M9 5.5H6.8v5H9M6.8 8h2M9.8 5.5l1 5 1.1-3.4 1.1 3.4 1-5",
+        W, 1)],
+    mag: [["circle", { cx: 6.5, cy: 6.5, r: 4.2, fill: "#bbddf5", stroke: M,
+      "stroke-width": 1.8 }], line("M9.7 9.7l4.6 4.6", M, 2.4)],
+    calendar: [["rect", { x: 1.5, y: 2.5, width: 13, height: 12, rx: 1.5, fill: W, stroke: L,
+      "stroke-width": 1 }], ["path", { d: "M1.5 4a1.5 1.5 0 0 1 1.5-1.5h10A1.5 1.5 0 0 1 14.5 " +
+      "4v2h-13z", fill: R }], line("M5 1.2v2.6M11 1.2v2.6", M, 1.4),
+      line("M4 9h2M7 9h2M10 9h2M4 12h2M7 12h2", L, 1.4)],
+    zzz: [line("M1.5 9.5h4l-4 5h4M8 5h3l-3 4h3M12.5 1.5H15l-2.5 3H15", B, 1.5)],
+    alarm_clock: [disc(1.9, R, 3, 3.4), disc(1.9, R, 13, 3.4), line("M4.5 14.5l1-1.5M11.5 " +
+      "14.5l-1-1.5", D, 1.3), ["circle", { cx: 8, cy: 8.8, r: 5.3, fill: W, stroke: R,
+      "stroke-width": 1.8 }], line("M8 5.8v3.2l2 1.5", D, 1.3)],
+    bulb: [disc(4.8, "#ffd983", 8, 6.5), ["rect", { x: 5.8, y: 10.4, width: 4.4, height: 3.8,
+      rx: 0.8, fill: L }], line("M5.8 12.3h4.4", M, 0.8)],
+    bust_in_silhouette: [disc(3.2, "#269", 8, 5), ["path", { d: "M2 15c0-3.6 2.7-5.5 6-5.5s6 " +
+      "1.9 6 5.5z", fill: "#269" }]],
+    busts_in_silhouette: [disc(2.5, "#269", 5.5, 5), disc(2.5, "#3b88c3", 11, 5),
+      ["path", { d: "M1 14c0-3 2-4.5 4.5-4.5S10 11 10 14z", fill: "#269" }],
+      ["path", { d: "M6.5 14c0-3 2-4.5 4.5-4.5s4.5 1.5 4.5 4.5z", fill: "#3b88c3" }]],
+    handshake: [["path", { d: "M.8 6.8l3.6-2 3.6 1.8 3.6-1.8 3.6 2v3.4l-3.8 3.2-3.4-2-3.4 " +
+      "2-3.8-3.2z", fill: Y, stroke: "#e09c2d", "stroke-width": 0.8,
+      "stroke-linejoin": "round" }], line("M5 8.2l3 2.2 3-2.2", "#e09c2d", 0.9)],
+    wave: [["rect", { x: 4, y: 6.5, width: 8.5, height: 8, rx: 3.2, fill: Y }],
+      line("M5 8V3.6M7.2 7.5V2.2M9.4 7.5V2.6M11.5 8.5V4.5", Y, 2),
+      line("M13.2 10.5l1.8-1.6M1.4 5.5L3 7", B, 1)],
+    arrows_counterclockwise: [TILE, line("M11.6 6.2A4 4 0 1 0 12 9.4", W, 1.8),
+      line("M12.3 3.4v3.2H9.1", W, 1.8)],
+    leftwards_arrow_with_hook: [TILE, line("M10.2 11.5h.3a2.6 2.6 0 0 0 0-5.2H4.5", W, 1.8),
+      line("M6.8 3.9L4.4 6.3l2.4 2.4", W, 1.8)]
+  };
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  // A drawn emoji (an <svg>) or, for one not drawn, the character in a span.
+  function emojiDom(name, doc) {
+    var shapes = Object.prototype.hasOwnProperty.call(DRAWN, name) ? DRAWN[name] : null;
+    if (shapes === null || !doc.createElementNS) {
+      var span = doc.createElement("span");
+      span.className = "emoji";
+      span.title = ":" + name + ":";
+      span.textContent = Object.prototype.hasOwnProperty.call(EMOJI, name) ? EMOJI[name] : ":" + name + ":";
+      return span;
+    }
+    var svg = doc.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("class", "emoji emoji-drawn");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", ":" + name + ":");
+    svg.setAttribute("data-emoji", name);
+    shapes.forEach(function (shape) {
+      var node = doc.createElementNS(SVG_NS, shape[0]);
+      Object.keys(shape[1]).forEach(function (key) { node.setAttribute(key, String(shape[1][key])); });
+      svg.appendChild(node);
+    });
+    return svg;
+  }
+
+  // plain_text with emoji: true, as DOM: text nodes and drawn emoji.
+  function emojiText(text, doc) {
+    var frag = doc.createDocumentFragment();
+    var re = /:([a-z0-9_+-]+):/g, last = 0, m;
+    text = String(text);
+    while ((m = re.exec(text)) !== null) {
+      if (!Object.prototype.hasOwnProperty.call(EMOJI, m[1])) continue;
+      if (m.index > last) frag.appendChild(doc.createTextNode(text.slice(last, m.index)));
+      frag.appendChild(emojiDom(m[1], doc));
+      last = re.lastIndex;
+    }
+    if (last < text.length) frag.appendChild(doc.createTextNode(text.slice(last)));
+    return frag;
+  }
+
   var OPEN = "\uE000", CLOSE = "\uE001"; // placeholders for tokens cut out before formatting
   var SAFE_URL = /^(https?:\/\/|mailto:)/i;
 
@@ -259,11 +384,7 @@
       case "br":
         return doc.createElement("br");
       case "emoji":
-        el = doc.createElement("span");
-        el.className = "emoji";
-        el.title = ":" + n.name + ":";
-        el.textContent = n.text;
-        return el;
+        return emojiDom(n.name, doc);
       case "link":
         el = doc.createElement("a");
         el.href = n.href;
@@ -330,7 +451,8 @@
   }
 
   var api = {
-    parse: parse, toDom: toDom, toHtml: toHtml, emoji: emoji, decode: decode, formatDate: formatDate
+    parse: parse, toDom: toDom, toHtml: toHtml, emoji: emoji, decode: decode, formatDate: formatDate,
+    emojiDom: emojiDom, emojiText: emojiText, drawn: Object.keys(DRAWN)
   };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.Mrkdwn = api;

@@ -105,7 +105,10 @@
   function textObj(obj) {
     if (!obj) return el("span");
     if (obj.type === "mrkdwn") return mrkdwn(obj.text || "");
-    return el("span", "plain", obj.emoji === false ? obj.text : Mrkdwn.emoji(obj.text || ""));
+    if (obj.emoji === false) return el("span", "plain", obj.text);
+    var span = el("span", "plain");
+    span.appendChild(Mrkdwn.emojiText(obj.text || "", document));
+    return span;
   }
   function plainOf(obj) {
     if (!obj) return "";
@@ -391,7 +394,10 @@
     if (m.reactions && m.reactions.length) {
       var rx = el("div", "reactions");
       m.reactions.forEach(function (r) {
-        rx.appendChild(el("span", "reaction", Mrkdwn.emoji(":" + r.name + ":") + " " + r.count));
+        var reaction = el("span", "reaction");
+        reaction.appendChild(Mrkdwn.emojiDom(r.name, document));
+        reaction.appendChild(document.createTextNode(" " + r.count));
+        rx.appendChild(reaction);
       });
       body.appendChild(rx);
     }
@@ -568,7 +574,7 @@
             if (e.style && e.style.italic) n = wrapIn("em", n);
           } else if (e.type === "user") n = el("span", "mention", "@" + handle(e.user_id));
           else if (e.type === "channel") n = el("span", "mention", "#" + channelName(e.channel_id));
-          else if (e.type === "emoji") n = el("span", "emoji", Mrkdwn.emoji(":" + e.name + ":"));
+          else if (e.type === "emoji") n = Mrkdwn.emojiDom(e.name, document);
           else if (e.type === "link") {
             n = el("a", null, e.text || e.url);
             if (/^https?:/i.test(e.url)) n.href = e.url;
