@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 import traceback
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ SERVICE_MODULES = (
 @dataclass
 class Report:
     imported: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     request_types: int = 0
     migration_head: str | None = None
@@ -52,37 +54,64 @@ class Report:
         return "intake-bot check failed:\n" + "\n".join(self.problems)
 
 
-def _all_modules() -> list[str]:
+def _problem(what: str, error: BaseException) -> str:
+    """The error and where it came from: the chain of imports that led to it."""
+    last = "".join(traceback.format_exception_only(type(error), error)).strip()
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith("<frozen ")
+    ]
+    where = "".join(traceback.format_list(frames)).rstrip()
+    return f"{what}: {last}\n{where}"
+
+
+def _import(name: str, report: Report) -> None:
+    if name in report.imported or name in report.failed:
+        return
+    try:
+        importlib.import_module(name)
+    except Exception as error:
+        report.failed.append(name)
+        report.problems.append(_problem(f"import {name}", error))
+    else:
+        report.imported.append(name)
+
+
+def _walk(report: Report) -> list[str]:
+    """Every module of the packages (not ``__main__``: importing it would run it). Walking
+    imports each subpackage: one that fails is a problem, not skipped (pkgutil's default)."""
+
+    def failed(name: str) -> None:
+        error = sys.exc_info()[1]
+        if error is not None and name not in report.failed:
+            report.failed.append(name)
+            report.problems.append(_problem(f"import {name}", error))
+
     names: list[str] = []
     for package_name in PACKAGES:
-        package = importlib.import_module(package_name)
+        try:
+            package = importlib.import_module(package_name)
+        except Exception as error:
+            report.problems.append(_problem(f"import {package_name}", error))
+            continue
         names.append(package_name)
-        for module in pkgutil.walk_packages(package.__path__, package_name + "."):
-            if module.name.rsplit(".", 1)[-1] != "__main__":  # running it would start it
+        prefix = package_name + "."
+        for module in pkgutil.walk_packages(package.__path__, prefix, onerror=failed):
+            if module.name.rsplit(".", 1)[-1] != "__main__":
                 names.append(module.name)
     return names
 
 
-def _problem(what: str, error: BaseException) -> str:
-    last = "".join(traceback.format_exception_only(type(error), error)).strip()
-    where = "".join(traceback.format_tb(error.__traceback__)[-3:]).rstrip()
-    return f"{what}: {last}\n{where}"
-
-
 def run() -> Report:
     report = Report()
-    modules = list(SERVICE_MODULES)
-    try:
-        modules += [name for name in _all_modules() if name not in SERVICE_MODULES]
-    except Exception as error:  # a package itself does not import
-        report.problems.append(_problem("listing the packages", error))
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as error:
-            report.problems.append(_problem(f"import {name}", error))
-        else:
-            report.imported.append(name)
+    # The services' modules first, one by one, so that the first failure is reported where it
+    # happens: some libraries fail only once (SQLAlchemy's asyncio extension without greenlet
+    # raises at the first import, then imports without complaint).
+    for name in SERVICE_MODULES:
+        _import(name, report)
+    for name in _walk(report):
+        _import(name, report)
     try:
         from intake.templates.loader import load_templates
 
