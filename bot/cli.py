@@ -324,3 +324,15 @@ def _find(container: Container, ask_id: str) -> Any:
         except NotFound:
             return None
     return container.intake.find(ask_id)
+
+
+@main.command(
+    help="Check that this install can run serve and worker: import every module and read the "
+    "shipped request types and migrations. Needs no configuration; exits 1 on a problem."
+)
+def check() -> None:
+    from bot import selfcheck
+
+    report = selfcheck.run()
+    click.echo(report.summary(), err=not report.ok)
+    sys.exit(0 if report.ok else 1)
