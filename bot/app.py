@@ -26,6 +26,7 @@ from bot.announcer import Announcer
 from bot.bootstrap import Container
 from bot.followthrough import follow_through_for
 from bot.home import HomeTabs
+from bot.in_flight import InFlight, TrackedExecutor
 from bot.leads import Leads
 from bot.listeners.deps import Deps
 from bot.oauth import oauth_settings
@@ -92,7 +93,14 @@ def create_app(
     signing_secret = settings.slack_signing_secret
     oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
     try:
-        app = _bolt_app(client, signing_secret, socket_mode or worker, oauth, worker=worker)
+        app = _bolt_app(
+            client,
+            signing_secret,
+            socket_mode or worker,
+            oauth,
+            worker=worker,
+            in_flight=container.in_flight,
+        )
     except (BoltError, SlackApiError) as exc:
         raise ConfigError(
             f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
@@ -165,6 +173,7 @@ def _bolt_app(
     oauth: OAuthSettings | None = None,
     *,
     worker: bool = False,
+    in_flight: InFlight,
 ) -> App:
     """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
     (multi-workspace) it serves the install and redirect paths and authorizes each request
@@ -177,6 +186,9 @@ def _bolt_app(
         exchange_log.setLevel(logging.INFO)
         exchange = WebClient(base_url=client.base_url, timeout=10, logger=exchange_log)
         flow = OAuthFlow(client=exchange, settings=oauth)
+    listener_threads = ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+    )
     return App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -187,9 +199,8 @@ def _bolt_app(
         raise_error_for_unhandled_request=False,
         oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
-        ),
+        # Each listener run counts as work in flight until it ends (bot.in_flight).
+        listener_executor=TrackedExecutor(listener_threads, in_flight),
     )
 
 

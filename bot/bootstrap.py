@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.in_flight import InFlight
 from bot.settings import ConfigError, Settings
 from bot.webhooks import WebhookSender
 from bot.work_slots import WorkSlots
@@ -51,6 +52,9 @@ class Container:
     # while it waits on the model or for a pacing token (bot.work_slots). Outside a job
     # nothing changes.
     work_slots: WorkSlots = field(default_factory=WorkSlots)
+    # The work this process has started and not finished: listener runs after their ack and
+    # notified sender rounds (bot.in_flight). /metrics shows it; tests wait for it to drain.
+    in_flight: InFlight = field(default_factory=InFlight)
 
 
 def build(
@@ -78,10 +82,13 @@ def build(
     work_slots = WorkSlots()
     assistant, embedder, llm = _assistant(settings, db_engine, clock, work_slots)
     engine = IntakeEngine(templates, assistant)
+    in_flight = InFlight()
     webhooks = None
     if settings.intake_webhook_url and settings.intake_webhook_secret:
         secret = settings.intake_webhook_secret.get_secret_value()
-        webhooks = WebhookSender(db_engine, settings.intake_webhook_url, secret, clock=clock)
+        webhooks = WebhookSender(
+            db_engine, settings.intake_webhook_url, secret, clock=clock, in_flight=in_flight
+        )
     uow_factory = SqlUnitOfWorkFactory(
         db_engine,
         events_enabled=webhooks is not None,
@@ -114,6 +121,7 @@ def build(
             settings.database_url, urgent=True, connections=10, pre_ping=False
         ),
         work_slots=work_slots,
+        in_flight=in_flight,
     )
 
 

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from bot.in_flight import InFlight, Wakeups
 from intake.clock import Clock, SystemClock
 from intake.events import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from storage import outbox
@@ -76,6 +77,7 @@ class WebhookSender:
         timeout: float = 5.0,
         poll_interval: float = 1.0,
         batch_size: int = 20,
+        in_flight: InFlight | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -89,7 +91,7 @@ class WebhookSender:
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.batch_size = batch_size
-        self._wake = threading.Event()
+        self._wakeups = Wakeups(in_flight)  # a notified round counts as work in flight
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -182,7 +184,7 @@ class WebhookSender:
 
     def notify(self) -> None:
         """Something was queued: start a round now instead of at the next poll."""
-        self._wake.set()
+        self._wakeups.notify()
 
     def start(self) -> None:
         """Run rounds in a daemon thread until ``stop()``."""
@@ -195,20 +197,20 @@ class WebhookSender:
     def stop(self, timeout: float | None = None) -> None:
         """Stop after the event being sent (if any) and wait for the thread."""
         self._stopping.set()
-        self._wake.set()
+        self._wakeups.event.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                self.run_once()
-            except Exception:
-                # A database hiccup: log it (no payloads here) and try again next round.
-                log.exception("webhook sender round failed")
-            self._wake.wait(self.poll_interval)
+            with self._wakeups.round():
+                try:
+                    self.run_once()
+                except Exception:
+                    # A database hiccup: log it (no payloads here) and try again next round.
+                    log.exception("webhook sender round failed")
+            self._wakeups.event.wait(self.poll_interval)
 
 
 __all__ = ["WebhookSender", "encode"]

@@ -259,6 +259,8 @@ class FakeSlack:
         self._violations_expected = False
         self._inflight = 0
         self._last_activity = time.monotonic()
+        # The bots talking to this fake, as "wait until idle" probes (see ``watch``).
+        self._bots: list[Callable[[float], bool]] = []
         # workspace
         self._users: dict[str, dict[str, Any]] = {}
         self._usergroups: dict[str, dict[str, Any]] = {}
@@ -547,8 +549,39 @@ class FakeSlack:
                     )
                 self._cond.wait(left)
 
+    def wait_for_calls(self, more_than: int, timeout: float = 5.0) -> None:
+        """Block until more than ``more_than`` Web API calls were recorded."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.calls) <= more_than:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"the bot made no Web API call within {timeout}s")
+                self._cond.wait(left)
+
+    def watch(self, bot_idle: Callable[[float], bool]) -> Callable[[], None]:
+        """Know when a bot is done: ``bot_idle(timeout)`` blocks until the bot has no work in
+        flight (``bot.in_flight.InFlight.wait_idle``). With a bot watched, ``wait_idle`` waits
+        for exactly that instead of a quiet gap. Returns the function that unwatches it."""
+        with self._lock:
+            self._bots.append(bot_idle)
+
+        def unwatch() -> None:
+            with self._lock:
+                if bot_idle in self._bots:
+                    self._bots.remove(bot_idle)
+
+        return unwatch
+
     def wait_idle(self, quiet: float = 0.3, timeout: float = 5.0) -> None:
-        """Return once no request arrived (and none is in flight) for ``quiet`` seconds."""
+        """Return once the bot is done: every watched bot has no work in flight and no request
+        is being served. With no bot watched, once no request arrived (and none is in flight)
+        for ``quiet`` seconds."""
+        with self._lock:
+            bots = list(self._bots)
+        if bots:
+            self._wait_settled(bots, timeout)
+            return
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -562,6 +595,26 @@ class FakeSlack:
                         f"({self._inflight} request(s) in flight)"
                     )
                 self._cond.wait(min(deadline - now, max(0.01, quiet - idle_for)))
+
+    def _wait_settled(self, bots: list[Callable[[float], bool]], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for bot_idle in bots:
+                if not bot_idle(max(0.0, deadline - time.monotonic())):
+                    raise AssertionError(f"the bot still had work in flight after {timeout}s")
+            with self._cond:
+                while self._inflight > 0:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise AssertionError(
+                            f"fake Slack not idle after {timeout}s "
+                            f"({self._inflight} request(s) in flight)"
+                        )
+                    self._cond.wait(left)
+            # A request served meanwhile came from work that has ended only if every bot is
+            # still idle now; otherwise go round again.
+            if all(bot_idle(0) for bot_idle in bots):
+                return
 
     @property
     def violation_times(self) -> list[float]:

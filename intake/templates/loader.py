@@ -196,9 +196,14 @@ class _File:
         return list(node.value)
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the same nodes and marks,
+# about ten times faster than the pure-Python one, which took half a second per start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(source: _File, text: str) -> Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else None

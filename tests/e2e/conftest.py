@@ -18,6 +18,7 @@ from bot.serving import WsgiApp, create_server
 from bot.settings import load_settings
 from storage.pace import MemoryPaceStore
 from tests.fakes.slack_api import FakeSlack
+from tests.dbfixtures import provide_database_url
 from tests.fakes.slack_requests import SlackDriver
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -66,6 +67,7 @@ class BotServer:
         self.container: Container | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._unwatch: Callable[[], None] | None = None
         self.events_url = ""
 
     def start(self) -> BotServer:
@@ -84,6 +86,8 @@ class BotServer:
         if self.container.webhooks is not None:
             self.container.webhooks.start()  # as `serve` does
         app = create_app(self.container, pacer=unhurried_pacer())
+        # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
+        self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
         self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
         port = self._server.effective_port
         self.events_url = f"http://127.0.0.1:{port}/slack/events"
@@ -92,6 +96,9 @@ class BotServer:
         return self
 
     def stop(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -124,8 +131,9 @@ def slack(fake_slack: FakeSlack) -> FakeSlack:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'intake.db'}"
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own (a copy of the session's template)."""
+    return provide_database_url(request, "sqlite", tmp_path)
 
 
 @pytest.fixture

@@ -107,12 +107,8 @@ class Conversation:
 
 
 def wait_for_bot(slack: FakeSlack, calls_before: int, timeout: float = 5.0) -> None:
-    """Until the bot made at least one Web API call after ``calls_before`` and then went quiet."""
-    deadline = time.monotonic() + timeout
-    while len(slack.calls) <= calls_before:
-        if time.monotonic() > deadline:
-            raise AssertionError("the bot did not call Slack")
-        time.sleep(0.01)
+    """Until the bot made at least one Web API call after ``calls_before`` and is done."""
+    slack.wait_for_calls(calls_before, timeout=timeout)
     slack.wait_idle(quiet=0.25, timeout=timeout)
 
 

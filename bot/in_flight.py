@@ -1,0 +1,117 @@
+"""How much work this process has started and not yet finished.
+
+A Slack request is acknowledged before its listener has done its work (Bolt runs the listener
+on its executor after ``ack()``), and the webhook sender runs a round after it is notified. So
+"the bot answered the HTTP request" does not mean "the bot is done". ``InFlight`` counts both:
+a listener run from its submit to its end, and a background round from the notify that asked
+for it to the round's end. Work that is only due later (a row whose retry time has not come, a
+scheduled digest) is not in flight.
+
+Who reads it: the ``intake_work_in_flight`` gauge on /metrics (an operator sees a busy or
+stuck process), and the tests and the sandbox, which wait for ``wait_idle()`` instead of
+guessing with a quiet gap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class InFlight:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        with self._cond:
+            return self._count
+
+    def begin(self) -> None:
+        with self._cond:
+            self._count += 1
+
+    def end(self) -> None:
+        with self._cond:
+            self._count -= 1
+            if self._count <= 0:
+                self._count = 0
+                self._cond.notify_all()
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is in flight; False when ``timeout`` seconds passed first."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._count > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
+
+
+class TrackedExecutor(Executor):
+    """An executor that counts each submitted call in ``in_flight`` until it has run."""
+
+    def __init__(self, inner: Executor, in_flight: InFlight) -> None:
+        self.inner = inner
+        self.in_flight = in_flight
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.in_flight.begin()
+        try:
+            future = self.inner.submit(fn, *args, **kwargs)
+        except BaseException:
+            self.in_flight.end()
+            raise
+        future.add_done_callback(lambda _: self.in_flight.end())
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class Wakeups:
+    """The notify-then-round handshake of a background sender, counted in ``in_flight``: a
+    notify marks one round as owed (once, however many notifies come before it runs) and the
+    round that follows settles it when it ends."""
+
+    def __init__(self, in_flight: InFlight | None) -> None:
+        self.in_flight = in_flight
+        self._lock = threading.Lock()
+        self._owed = False
+        self.event = threading.Event()
+
+    def notify(self) -> None:
+        with self._lock:
+            if not self._owed and self.in_flight is not None:
+                self.in_flight.begin()
+            self._owed = True
+        self.event.set()
+
+    @contextmanager
+    def round(self) -> Iterator[None]:
+        """One round of the sender's loop; settles the notify it answers."""
+        self.event.clear()
+        with self._lock:
+            owed, self._owed = self._owed, False
+        try:
+            yield
+        finally:
+            if owed and self.in_flight is not None:
+                self.in_flight.end()
