@@ -236,6 +236,18 @@ def run_in_thread(server: Any, name: str) -> threading.Thread:
     return thread
 
 
+def close_when_idle(server: Any, timeout: float = 5.0) -> None:
+    """Close a ``create_server`` server once its threads have finished the requests they
+    were handling (at most ``timeout`` seconds): closing under a thread still finishing a
+    response makes that thread fail on the closed socket."""
+    dispatcher = server.task_dispatcher
+    deadline = time.monotonic() + timeout
+    with dispatcher.lock:
+        while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+            dispatcher.queue_cv.wait(0.01)
+    server.close()
+
+
 def start_ops_server(db_engine: Engine, metrics: Metrics, host: str, port: int) -> Any:
     """Serve only /metrics and /healthz on host:port (0: a free port) in a daemon thread;
     returns the waitress server (``.effective_port``; ``.close()`` stops it)."""
@@ -250,6 +262,7 @@ def make_metrics(container: Any) -> Metrics:
     LLM gateway's calls when the container has one (``container.llm``)."""
     metrics = Metrics(container.db_engine, clock=container.clock)
     metrics.watch_llm(getattr(container, "llm", None))
+    metrics.watch_work(container.in_flight)
     return metrics
 
 

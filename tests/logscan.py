@@ -34,7 +34,7 @@ import logging
 import subprocess
 import threading
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Final
 
 import pytest
@@ -139,6 +139,12 @@ class Scanner:
         with self._lock:
             self.kept.append((source, self.test, text))
             self.records += 1
+
+    def add(self, records: int, hits: list[Hit]) -> None:
+        """What another process's scanner kept (a pytest-xdist worker's)."""
+        with self._lock:
+            self.records += records
+            self.hits.extend(hit for hit in hits if hit not in self.hits)
 
     def scan(self) -> list[Hit]:
         with self._lock:
@@ -282,11 +288,26 @@ class LogScanPlugin:
         root.setLevel(self.root_level)
         if self._popen is not None:
             subprocess.Popen = self._popen  # type: ignore[misc]
-        if self.scanner.scan() and session.exitstatus in (
+        hits = self.scanner.scan()
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # a pytest-xdist worker: the controller reports and fails
+            workeroutput["logscan"] = {
+                "records": self.scanner.records,
+                "hits": [asdict(hit) for hit in hits],
+            }
+            return
+        if hits and session.exitstatus in (
             pytest.ExitCode.OK,
             pytest.ExitCode.NO_TESTS_COLLECTED,
         ):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker finished; take in what its scanner kept and found."""
+        found = getattr(node, "workeroutput", {}).get("logscan")
+        if found:
+            self.scanner.add(found["records"], [Hit(**hit) for hit in found["hits"]])
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         hits = self.scanner.hits

@@ -55,6 +55,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -166,6 +167,12 @@ class Metrics:
             ["purpose", "outcome"],
             registry=self.registry,
         )
+        self.work_in_flight = Gauge(
+            "intake_work_in_flight",
+            "Work this process has started and not finished: listener runs after their ack "
+            "and notified sender rounds (bot.in_flight).",
+            registry=self.registry,
+        )
         if engine is not None:
             self.registry.register(DatabaseCollector(engine, clock or SystemClock()))
         if process:
@@ -217,6 +224,10 @@ class Metrics:
             return False
         pacer.observer = self.observe_slack_api
         return True
+
+    def watch_work(self, in_flight: Any) -> None:
+        """Show ``in_flight`` (a ``bot.in_flight.InFlight``) as ``intake_work_in_flight``."""
+        self.work_in_flight.set_function(lambda: float(in_flight.count))
 
     def watch_llm(self, gateway: Any) -> bool:
         """Observe ``gateway`` (an ``LlmGateway``, or None: no LLM configured)."""

@@ -14,11 +14,11 @@ import pytest
 from bot.app import create_app
 from bot.bootstrap import Container, build
 from bot.pacing import Limits, Pacer
-from bot.serving import WsgiApp, create_server
+from bot.serving import WsgiApp, close_when_idle, create_server
 from bot.settings import load_settings
 from storage.pace import MemoryPaceStore
-from tests.fakes.slack_api import FakeSlack
 from tests.dbfixtures import provide_database_url
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -100,7 +100,9 @@ class BotServer:
             self._unwatch()
             self._unwatch = None
         if self._server is not None:
-            self._server.close()
+            if self.container is not None:  # let the listeners running finish first
+                self.container.in_flight.wait_idle(5)
+            close_when_idle(self._server)
             self._server = None
         if self.container is not None:
             if self.container.webhooks is not None:

@@ -279,8 +279,10 @@ def multi_bot(
     )
     container = build(settings, clock=clock, migrate=True)
     app = create_app(container, pacer=unhurried_pacer())
+    unwatch = multi_slack.watch(container.in_flight.wait_idle)  # wait_idle waits for its work
     try:
         with serve_wsgi(SlackRequestHandler(app)) as base_url:
             yield MultiBot(container, app, base_url)
     finally:
+        unwatch()
         container.db_engine.dispose()

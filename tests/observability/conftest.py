@@ -19,7 +19,7 @@ from bot.app import create_app
 from bot.bootstrap import Container, build
 from bot.observability.logs import configure_logging, remove_logging
 from bot.observability.metrics import Metrics
-from bot.serving import WsgiApp, create_server, run_in_thread
+from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
 from tests.e2e.conftest import (
     BOT_TOKEN,
@@ -68,6 +68,7 @@ class ObservedBot:
         self.metrics: Metrics | None = None
         self.app: Any = None
         self._server: Any = None
+        self._unwatch: Callable[[], None] | None = None
         self.base_url = ""
 
     def start(self) -> ObservedBot:
@@ -84,6 +85,7 @@ class ObservedBot:
         )
         self.container = build(settings, clock=self.clock, migrate=True)
         self.app = create_app(self.container, pacer=unhurried_pacer())
+        self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
         self.metrics = Metrics(self.container.db_engine, clock=self.clock)
         assert self.metrics.watch_slack(self.app.client)
         wsgi = WsgiApp(self.app, self.container.db_engine, self.metrics)
@@ -100,8 +102,11 @@ class ObservedBot:
         return scrape(f"{self.base_url}/metrics")
 
     def stop(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         if self._server is not None:
-            self._server.close()
+            close_when_idle(self._server)
             self._server = None
         if self.container is not None:
             if self.container.webhooks is not None:

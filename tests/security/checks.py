@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import urllib.parse
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -118,10 +117,9 @@ class Effects:
 
     def assert_none(self, *, but: Collection[str] = ()) -> None:
         """Nothing happened since: no row written anywhere (tables in ``but`` aside), no Web
-        API call (response_url posts included). Listeners run after the ack, so give them
-        time to start."""
-        time.sleep(0.5)
-        self.slack.wait_idle(quiet=0.3, timeout=10)
+        API call (response_url posts included). Listeners run after the ack: wait until the
+        bot has none in flight."""
+        self.slack.wait_idle(timeout=10)
         calls = [f"{c.method} {c.args.get('channel', '')}" for c in self.new_calls()]
         assert calls == [], f"the bot called Slack: {calls}"
         rows = {table: n for table, n in self.changed_rows().items() if table not in but}
@@ -130,8 +128,7 @@ class Effects:
     def verdict(self, response: DriverResponse, refusals: Collection[int] = (400, 401)) -> str:
         """REFUSED when ``response`` has a status in ``refusals`` and nothing happened since;
         else what did happen."""
-        time.sleep(0.2)  # a listener runs after the ack: give it time to start
-        self.slack.wait_idle(quiet=0.2, timeout=10)
+        self.slack.wait_idle(timeout=10)  # a listener runs after the ack: wait for it
         calls = [f"{c.method} {c.args.get('channel', '')}".strip() for c in self.new_calls()]
         rows = self.changed_rows()
         if response.status in refusals and not calls and not rows:
@@ -140,11 +137,8 @@ class Effects:
 
     def assert_some(self) -> None:
         """Something happened since (the control case: the same request, properly signed)."""
-        deadline = time.monotonic() + 10
-        while not (self.new_calls() or self.changed_rows()):
-            assert time.monotonic() < deadline, "the request had no effect at all"
-            time.sleep(0.05)
-        self.slack.wait_idle(quiet=0.4, timeout=10)
+        self.slack.wait_idle(timeout=10)
+        assert self.new_calls() or self.changed_rows(), "the request had no effect at all"
 
 
 # -- Slack markup in what the bot posts ----------------------------------------------------------

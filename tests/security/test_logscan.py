@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN_PARTS = ("xoxb-", "test-token")  # tests/e2e/conftest.py BOT_TOKEN, in two pieces
 
 
-def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(tmp_path: Path, source: str, *options: str) -> subprocess.CompletedProcess[str]:
     test_file = tmp_path / "test_tiny.py"
     test_file.write_text(textwrap.dedent(source))
     command = [sys.executable, "-m", "pytest", "-p", "tests.logscan", "-p", "no:cacheprovider"]
+    command += ["-n", "0", *options]  # in-process unless the test asks for workers
     # --show-capture=no: a failing test's captured log would quote the secret whole here.
     command += ["--show-capture=no", "--rootdir", str(tmp_path), "-q", str(test_file)]
     return subprocess.run(
@@ -60,6 +61,31 @@ def test_a_session_that_logs_a_test_secret_fails_and_says_where(tmp_path: Path) 
         and "calling Slack with xoxb…[masked" in result.stdout
     )
     assert secret not in result.stdout + result.stderr, "the report masks the secret"
+
+
+def test_a_secret_logged_in_a_parallel_worker_fails_the_whole_session(tmp_path: Path) -> None:
+    """./dev test runs the suite on pytest-xdist workers: a worker's finding reaches the
+    session's report and exit status."""
+    result = run_pytest(
+        tmp_path,
+        f"""
+        import logging
+
+        def test_logs_the_token():
+            token = {TOKEN_PARTS[0]!r} + {TOKEN_PARTS[1]!r}
+            logging.getLogger("bot.somewhere").warning("calling Slack with %s", token)
+
+        def test_logs_nothing():
+            logging.getLogger("bot.somewhere").warning("nothing to see")
+        """,
+        "-n",
+        "2",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2 passed" in result.stdout, "the tests passed: the scan failed the session"
+    assert "logscan: test secrets found in the logs" in result.stdout
+    assert "during test_tiny.py::test_logs_the_token" in result.stdout
+    assert "".join(TOKEN_PARTS) not in result.stdout + result.stderr
 
 
 def test_a_session_with_clean_logs_passes(tmp_path: Path) -> None:

@@ -123,11 +123,8 @@ def test_a_signed_body_just_under_the_limit_is_handled_within_slacks_limits(
     # Reading a megabyte of text takes the rule engine several seconds (it is linear).
     assert bot.container is not None
     started = time.monotonic()
-    while not bot.container.intake.list():
-        assert time.monotonic() - started < 60, "the ask was not stored within a minute"
-        time.sleep(0.2)
-    slack.wait_for("chat.postMessage", timeout=60)
-    slack.wait_idle(quiet=1, timeout=60)
+    slack.wait_idle(timeout=60)  # the bot's work on it is done
+    slack.wait_for("chat.postMessage", timeout=1)
     print(f"handled in {time.monotonic() - started:.1f}s")
     assert stack_traces(caplog) == []
     asks = bot.container.intake.list()

@@ -11,7 +11,6 @@ its owner. So a refusal here can only come from the workspace, not from the pers
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from intake.export import to_dict
@@ -70,8 +69,7 @@ def submit_elsewhere(
 def quietly(slack: FakeSlack, send: Any) -> Any:
     calls = len(slack.calls)
     response = send()
-    time.sleep(0.4)  # a listener runs after the ack: give it time to start
-    slack.wait_idle(quiet=0.3, timeout=10)
+    slack.wait_idle(timeout=10)  # a listener runs after the ack: wait for it
     return response, slack.calls[calls:]
 
 
