@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -16,8 +17,6 @@ from bot.work_slots import WorkSlots
 from intake.assistant import Assistant, RuleAssistant
 from intake.clock import Clock, SystemClock
 from intake.engine import IntakeEngine
-from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
-from intake.llm.ledger import BufferedTokenLedger
 from intake.milestone_service import MilestoneService
 from intake.review import ReviewService
 from intake.service import IntakeService
@@ -28,6 +27,9 @@ from intake.templates.model import TemplateSet
 from storage import db
 from storage.assistant import SqlTokenLedger, SqlVectorStore
 from storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from intake.llm import LlmGateway
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,11 @@ def _assistant(
     One gateway per process: the assistant and the embedder share its breaker and budgets."""
     if not settings.llm_enabled:
         return RuleAssistant(), None, None
+    # Imported only with a model configured: the openai package takes a second to import, and
+    # every CLI command and the rule-engine default would pay it at start.
+    from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
+    from intake.llm.ledger import BufferedTokenLedger
+
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
     config = LlmConfig(
         api_key=key,  # local OpenAI-compatible servers take any key

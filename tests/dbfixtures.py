@@ -10,8 +10,9 @@ a fresh, migrated, empty database:
   before each test and dropped at the end.
 
 Without ``INTAKE_TEST_DATABASE_URL``, or when its server does not answer, the ``postgresql``
-tests are skipped - unless ``CI=true`` or ``INTAKE_REQUIRE_POSTGRES=1``, where they fail: CI
-must not pass by skipping them. They carry the ``postgres`` marker (``-m "not postgres"``).
+tests are skipped - unless ``INTAKE_TEST_STRICT=1`` or ``CI=true`` (``tests.strict``), where
+they fail: CI must not pass by skipping them. They carry the ``postgres`` marker
+(``-m "not postgres"``).
 
 Also: ``engine`` and ``uow_factory`` (a ``SqlUnitOfWorkFactory``) on ``database_url``, and
 ``empty_database_url`` (a database with no tables at all, for migration tests).
@@ -33,6 +34,7 @@ from sqlalchemy.pool import NullPool
 from storage.db import make_engine, normalise_url, upgrade
 from storage.models import Base
 from storage.uow import SqlUnitOfWorkFactory
+from tests.strict import unavailable
 
 POSTGRES_URL_ENV = "INTAKE_TEST_DATABASE_URL"
 POSTGRES_SKIP_REASON = (
@@ -43,24 +45,6 @@ DATABASES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
-
-
-def postgres_required() -> bool:
-    """Whether PostgreSQL tests must run (CI) rather than be skipped."""
-    return (
-        os.environ.get("CI", "").lower() == "true"
-        or os.environ.get("INTAKE_REQUIRE_POSTGRES") == "1"
-    )
-
-
-def _unavailable(reason: str) -> None:
-    if postgres_required():
-        pytest.fail(
-            f"{reason}. PostgreSQL tests are required here (CI=true or "
-            "INTAKE_REQUIRE_POSTGRES=1) and must not be skipped.",
-            pytrace=False,
-        )
-    pytest.skip(reason)
 
 
 def _url_string(url: URL) -> str:
@@ -115,12 +99,12 @@ class PostgresServer:
 def postgres_server() -> Iterator[PostgresServer]:
     url = os.environ.get(POSTGRES_URL_ENV, "").strip()
     if not url:
-        _unavailable(POSTGRES_SKIP_REASON)
+        unavailable(POSTGRES_SKIP_REASON)
     server = PostgresServer(url)
     try:
         problem = server.problem()
         if problem:
-            _unavailable(problem)
+            unavailable(problem)
         yield server
     finally:
         server.close()

@@ -23,7 +23,7 @@ through serve (the ack) and `worker` (the work) until the person has the bot's f
 in their DM in the fake Slack.
 
 The builds need PyPI (both installs download their dependencies; pip and uv use their caches).
-PostgreSQL is required like everywhere else (CI=true or INTAKE_REQUIRE_POSTGRES=1: a missing
+PostgreSQL is required like everywhere else (INTAKE_TEST_STRICT=1 or CI=true: a missing
 server fails these tests, it does not skip them).
 """
 
@@ -49,6 +49,9 @@ from tests.e2e.helpers import ASK, text_of
 from tests.e2e.processes import START_TIMEOUT, Replica, stop_process
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
+
+# The two environments are built once per session: one worker builds them.
+pytestmark = pytest.mark.xdist_group("production-install")
 
 SIGNING_SECRET = "production-install-signing-secret"
 REQUESTER = "U0ALICE"

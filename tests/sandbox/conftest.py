@@ -15,6 +15,7 @@ import pytest
 
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.server import PageServer
+from tests.strict import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "sandbox"
@@ -32,17 +33,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def browser_required() -> bool:
-    """CI (.ci/run) installs Chromium and sets INTAKE_REQUIRE_BROWSER=1: there a missing browser
-    fails the run instead of skipping the browser tests."""
-    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-    return ci and os.environ.get("INTAKE_REQUIRE_BROWSER") == "1"
-
-
 def no_browser(reason: str) -> None:
-    if browser_required():
-        pytest.fail(f"{reason}; the browser tests are required here (CI, INTAKE_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
+    """Skip, or fail where the browser tests are required (``tests.strict``: .ci/run installs
+    Chromium and sets INTAKE_TEST_STRICT=1)."""
+    unavailable(reason)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,9 @@ from slack_sdk.errors import SlackApiError
 from bot.sandbox.runtime import Sandbox
 from tests.sandbox.conftest import SHOTS
 
+# The story shares one sandbox and one browser (module fixtures) and runs in order: one worker.
+pytestmark = pytest.mark.xdist_group("sandbox-browser")
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips, or fails where the browser is required

@@ -29,6 +29,9 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.settings import load_settings
 from tests.sandbox.conftest import ROOT, node
 
+# One sandbox for the module: its tests run on one worker.
+pytestmark = pytest.mark.xdist_group("sandbox")
+
 BERLIN, NEW_YORK, TOKYO = "Europe/Berlin", "America/New_York", "Asia/Tokyo"
 
 # -- the clock -----------------------------------------------------------------------------------

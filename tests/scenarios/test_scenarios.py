@@ -43,6 +43,9 @@ from tests.scenarios.simulate import (
     value_matches,
 )
 
+# The scenario runs are shared by the module (its fixtures): one worker runs them once.
+pytestmark = pytest.mark.xdist_group("scenarios")
+
 
 @pytest.fixture(scope="module")
 def report() -> Report:
