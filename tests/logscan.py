@@ -66,6 +66,9 @@ SECRETS: Final[dict[str, str]] = {
     "xoxb-unused-default": "bot token: tests/multiworkspace/conftest.py",
     "xoxb-one": "bot token: tests/multiworkspace/test_modes.py",
     "install-test-signing": "signing secret: tests/observability/test_metrics.py",
+    "production-install-signing-secret": (
+        "signing secret: tests/deploy/test_production_install.py SIGNING_SECRET"
+    ),
     "install-test-client-secret": "OAuth client secret: tests/observability/test_metrics.py",
 }
 MIN_SECRET_CHARS: Final = 8  # shorter values ("test", "s") would match ordinary text

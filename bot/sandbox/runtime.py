@@ -159,6 +159,8 @@ class Sandbox:
         settings = load_settings(**self.settings_overrides())
         self.container = build(settings, clock=self.clock, migrate=True)
         app = create_app(self.container)
+        # The emulation's wait_idle() waits for the bot's own work in flight (bot.in_flight).
+        self.fake.watch(self.container.in_flight.wait_idle)
         self._bot_server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
         self.events_url = f"http://127.0.0.1:{self._bot_server.effective_port}/slack/events"
         self._bot_thread = threading.Thread(
@@ -217,17 +219,15 @@ class Sandbox:
         if text.split()[0] == COMMAND:
             if thread_ts:
                 raise SandboxError("/intake is not supported in threads (as in Slack).")
-            before = len(self.fake.calls)
             response = self._driver.slash_command(
                 user, text[len(COMMAND) :].strip(), command=COMMAND, channel=channel
             )
-            self._settle(before)
+            self._settle()
             return self._answer([response])
         if text.startswith("/"):
             raise SandboxError(f"{text.split()[0]} is not a valid command. Try {COMMAND}.")
-        before = len(self.fake.calls)
         responses, ts = self._driver.human_message(user, self.encode(text), channel, thread_ts)
-        self._settle(before)
+        self._settle()
         return {**self._answer(responses), "ts": ts}
 
     def act(
@@ -257,7 +257,6 @@ class Sandbox:
                 values = driver.state_values(view, _known_inputs(view, inputs), require=False)
                 state = {"values": values}
             kwargs = _action_kwargs(element, value)
-            before = len(self.fake.calls)
             response = driver.block_action(
                 user, action_id, view=view, block_id=block_id, state=state, **kwargs
             )
@@ -267,13 +266,12 @@ class Sandbox:
                 raise SandboxError("That message is gone.")
             element = _element(message.get("blocks"), action_id)
             kwargs = _action_kwargs(element, value)
-            before = len(self.fake.calls)
             response = driver.block_action(
                 user, action_id, message=message, block_id=block_id, **kwargs
             )
         else:
             raise SandboxError("A click needs a message or a view.")
-        self._settle(before)
+        self._settle()
         return self._answer([response])
 
     def submit(self, user: str, view_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -286,12 +284,11 @@ class Sandbox:
         errors = _missing_required(view, inputs)
         if errors:
             return {"ok": False, "errors": errors}
-        before = len(self.fake.calls)
         try:
             response = self._driver.submit_view(user, view, **_known_inputs(view, inputs))
         except AssertionError as exc:
             raise SandboxError(str(exc)) from None
-        self._settle(before)
+        self._settle()
         answer = self._answer([response])
         ack = response.json if isinstance(response.json, dict) else {}
         if ack.get("response_action") == "errors":
@@ -306,9 +303,8 @@ class Sandbox:
         if view is None:
             return {"ok": True}
         if view.get("notify_on_close"):
-            before = len(self.fake.calls)
             response = self._driver.view_closed(user, view)
-            self._settle(before)
+            self._settle()
             return self._answer([response])
         self.fake.close_view(view_id, clear=bool(view.get("clear_on_close")))
         return {"ok": True}
@@ -316,9 +312,8 @@ class Sandbox:
     def open_home(self, user: str) -> dict[str, Any]:
         """The person opens the bot's Home tab: an app_home_opened event."""
         self._person(user)
-        before = len(self.fake.calls)
         response = self._driver.app_home_opened(user)
-        self._settle(before)
+        self._settle()
         return self._answer([response])
 
     def shortcut(self, user: str, message_ts: str) -> dict[str, Any]:
@@ -328,9 +323,8 @@ class Sandbox:
         channel = self.fake.channel_of(message_ts)
         if message is None or channel is None:
             raise SandboxError("That message is gone.")
-        before = len(self.fake.calls)
         response = self._driver.message_shortcut(user, message, channel, SHORTCUT_CALLBACK)
-        self._settle(before)
+        self._settle()
         return self._answer([response])
 
     # -- time ----------------------------------------------------------------------------
@@ -369,7 +363,7 @@ class Sandbox:
                 if ran.nudges or ran.progress or ran.digests or ran.completed:
                     report.stops.append(at.isoformat())
             with contextlib.suppress(AssertionError):
-                self.fake.wait_idle(quiet=0.2, timeout=5)
+                self.fake.wait_idle(timeout=5)
             report.seconds = time.perf_counter() - started
             log.info("clock moved to %s: %s", target.isoformat(), report.as_dict())
             return report
@@ -500,15 +494,11 @@ class Sandbox:
             return
         raise SandboxError(f"{user} cannot see channel {channel!r}")
 
-    def _settle(self, calls_before: int, first: float = 0.8, quiet: float = 0.2) -> None:
-        """Wait (briefly) for the bot's work after its ack: its first Web API call, then quiet,
-        so the page shows the outcome of a click at once."""
-        deadline = time.monotonic() + first
-        while len(self.fake.calls) <= calls_before and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if len(self.fake.calls) > calls_before:
-            with contextlib.suppress(AssertionError):
-                self.fake.wait_idle(quiet=quiet, timeout=4)
+    def _settle(self) -> None:
+        """Wait (up to 4 s) until the bot has done the work behind its ack, so the page shows
+        the outcome of a click at once; slower work shows at the page's next poll."""
+        with contextlib.suppress(AssertionError):
+            self.fake.wait_idle(timeout=4)
 
     def _answer(self, responses: list[DriverResponse]) -> dict[str, Any]:
         bad = [r for r in responses if r.status != 200]

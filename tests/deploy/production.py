@@ -6,9 +6,10 @@ Dockerfile itself (so a change there changes what is tested): its ARG defaults, 
 Python 3.11 instead of the image's), its COPYs (into an empty build directory: only what the
 image gets, never the checkout) and its RUNs, which run as written, /opt/venv replaced by the
 venv, in that directory. The RUN that pip-installs uv is the one step not replayed: the uv of
-the pinned version is put on PATH instead. Two things are relaxed for speed and nothing else:
-uv may use its cache (the lock's hashes still decide what is installed) and skips compiling
-bytecode.
+the pinned version is put on PATH instead. One thing is relaxed for speed and nothing else:
+uv may use its cache (the lock's hashes still decide what is installed). Bytecode is compiled
+as the image compiles it: its processes run with PYTHONDONTWRITEBYTECODE, so without it each
+of them would compile its imports anew at every start.
 
 ``pip_install`` is the other way people install the app: ``pip install .`` into a new
 ``python -m venv``, resolving the dependency ranges of pyproject.toml afresh (not the lock).
@@ -197,7 +198,6 @@ def replay_image_build(work: Path) -> Path:
             pairs.update(
                 UV_PROJECT_ENVIRONMENT=str(venv),
                 UV_PYTHON=BASE_PYTHON,
-                UV_COMPILE_BYTECODE="0",
             )
             pairs.pop("UV_NO_CACHE", None)
             env.update(pairs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.e2e.conftest import REVIEW_CHANNEL
@@ -183,12 +182,10 @@ def submit_ready_ask(
 
 
 def review_card(slack: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:
-    """The newest review card, waiting for the first one (it is posted after the Submit
-    click's other replies, later than a quiet gap on a busy machine)."""
-    deadline = time.monotonic() + timeout
-    while not (cards := review_posts(slack)):
-        assert time.monotonic() < deadline, "no review card in the review channel"
-        time.sleep(0.02)
+    """The newest review card (posted after the Submit click's other replies)."""
+    slack.wait_idle(timeout=timeout)
+    cards = review_posts(slack)
+    assert cards, "no review card in the review channel"
     current = slack.find_message(cards[-1]["ts"])
     assert current is not None
     return current
