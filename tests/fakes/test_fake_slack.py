@@ -12,6 +12,7 @@ from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.in_flight import InFlight
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -266,6 +267,33 @@ def test_wait_for_and_idle(fake_slack: FakeSlack, client: WebClient) -> None:
     with pytest.raises(AssertionError, match=r"Recorded calls: \['chat.postMessage'\]"):
         fake_slack.wait_for("views.open", timeout=0.1)
     assert time.monotonic() - start < 1
+
+
+def test_wait_idle_with_a_watched_bot_waits_for_its_work_not_a_quiet_gap(
+    fake_slack: FakeSlack, client: WebClient
+) -> None:
+    work = InFlight()
+    work.begin()  # the bot has acked a request; its listener is still running
+    unwatch = fake_slack.watch(work.wait_idle)
+    settled = threading.Event()
+
+    def wait() -> None:
+        fake_slack.wait_idle(quiet=0, timeout=5)
+        settled.set()
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert not settled.wait(0.2), "no quiet gap counts while the bot's work runs"
+    client.chat_postMessage(channel="C1", text="the listener's reply")
+    work.end()
+    assert settled.wait(5)
+    waiter.join()
+    assert [c.args["text"] for c in fake_slack.calls_to("chat.postMessage")] == [
+        "the listener's reply"
+    ]
+    unwatch()
+    work.begin()  # unwatched: a quiet gap is enough again
+    fake_slack.wait_idle(quiet=0.01, timeout=1)
 
 
 def test_response_url_flow(fake_slack: FakeSlack, client: WebClient) -> None:
