@@ -35,7 +35,12 @@ WAIT = 15_000  # ms: the bot paces its posts to one channel at about one a secon
 
 
 def shot(page: Any, name: str) -> None:
-    page.wait_for_timeout(300)  # let the last poll land
+    """A screenshot once a poll that started after the last action has been drawn."""
+    target = page.evaluate(
+        "() => { Sandbox.poll(true);"
+        " return Sandbox.state.pollsStarted + (Sandbox.state.pollAgain ? 1 : 0); }"
+    )
+    page.wait_for_function(f"() => (Sandbox.state.pollsDone || 0) >= {target}")
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 

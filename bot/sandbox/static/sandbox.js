@@ -152,6 +152,9 @@
   function poll(now) {
     if (S.polling) { if (now) S.pollAgain = true; return; }
     S.polling = true;
+    // Polls are numbered: S.pollsDone tells the browser tests that a poll which started after
+    // their last click has been drawn (see tests/sandbox/test_browser.py shot()).
+    var number = S.pollsStarted = (S.pollsStarted || 0) + 1;
     var w = where();
     var q = "as=" + encodeURIComponent(S.me) +
       "&channel=" + encodeURIComponent(w.channel) +
@@ -166,6 +169,7 @@
       $("clock-time").textContent = "sandbox not answering (" + e.message + ")";
     }).finally(function () {
       S.polling = false;
+      S.pollsDone = number;
       if (S.pollAgain) { S.pollAgain = false; poll(); }
     });
   }
