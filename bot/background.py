@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Container
 from bot.followthrough import FollowThrough, follow_through_for
+from bot.in_flight import Rounds
 from bot.oauth import outbox_sender
 from bot.scheduler import start_scheduler
 from bot.sender import OutboxSender
@@ -30,6 +31,7 @@ class Background:
     follow: FollowThrough
     sender: OutboxSender
     scheduler: BackgroundScheduler | None
+    ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
 
     def stop(self) -> None:
         if self.scheduler is not None:
@@ -46,5 +48,6 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     sender.start()
     if container.webhooks is not None:
         container.webhooks.start()
-    scheduler = start_scheduler(follow) if schedule else None
-    return Background(follow, sender, scheduler)
+    ticks = Rounds()
+    scheduler = start_scheduler(follow, ticks=ticks) if schedule else None
+    return Background(follow, sender, scheduler, ticks)

@@ -283,6 +283,7 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
     metrics = make_metrics(container)
     metrics.watch_slack(client)
     background = start_background(container, client, schedule=True)
+    metrics.watch_background(background)
     runner = JobRunner(app, container.db_engine, container.clock, slots=container.work_slots)
     runner.start()
     ops = None

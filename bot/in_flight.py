@@ -115,3 +115,36 @@ class Wakeups:
         finally:
             if owed and self.in_flight is not None:
                 self.in_flight.end()
+
+
+class Rounds:
+    """How many rounds of a background loop (a scheduler tick, a sender round) have run to
+    their end. /metrics shows it (an operator sees a loop that stopped going round), and tests
+    wait on it (``wait_for``) to know a loop has looked since something happened."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        with self._cond:
+            return self._count
+
+    def done(self) -> None:
+        """One more round ran to its end."""
+        with self._cond:
+            self._count += 1
+            self._cond.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Block until at least ``count`` rounds have ended; False when ``timeout`` seconds
+        passed first."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._count < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.followthrough import FollowThrough
+from bot.in_flight import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,16 @@ JOB_ID = "intake-followthrough"
 TICK_MINUTES = 5
 
 
-def start_scheduler(follow: FollowThrough, *, minutes: float = TICK_MINUTES) -> BackgroundScheduler:
+def start_scheduler(
+    follow: FollowThrough, *, minutes: float = TICK_MINUTES, ticks: Rounds | None = None
+) -> BackgroundScheduler:
+    """Tick now and every ``minutes``; each tick that runs to its end (logged) counts in
+    ``ticks`` (``intake_followthrough_ticks_total``)."""
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _tick,
         IntervalTrigger(minutes=minutes, timezone=UTC),
-        args=[follow],
+        args=[follow, ticks],
         id=JOB_ID,
         replace_existing=True,
         coalesce=True,  # ticks missed while busy or down collapse into one
@@ -40,7 +45,7 @@ def start_scheduler(follow: FollowThrough, *, minutes: float = TICK_MINUTES) -> 
     return scheduler
 
 
-def _tick(follow: FollowThrough) -> None:
+def _tick(follow: FollowThrough, ticks: Rounds | None = None) -> None:
     report = follow.tick()
     if report.nudges or report.progress or report.digests or report.completed:
         log.info(
@@ -50,3 +55,5 @@ def _tick(follow: FollowThrough) -> None:
             report.digests,
             report.completed,
         )
+    if ticks is not None:
+        ticks.done()

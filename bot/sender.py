@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.in_flight import Rounds
 from bot.pacing import Lane, lane
 from intake.clock import Clock
 from intake.followup import QUIET_BEFORE, in_waking_hours
@@ -40,6 +41,7 @@ class OutboxSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.rounds = Rounds()  # rounds that ran to the end (intake_outbox_sender_rounds_total)
 
     # -- rounds ------------------------------------------------------------------------------
 
@@ -49,6 +51,7 @@ class OutboxSender:
         while True:
             batch = store.due_messages(self.engine, self.clock.now(), limit=50)
             if not batch:
+                self.rounds.done()
                 return sent
             for item in batch:
                 sent += self._send(item)

@@ -281,7 +281,8 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
         app = create_app(container, socket_mode=True)
         bind_bolt(app)
         metrics.watch_slack(app.client)
-        start_background(container, app.client, schedule=settings.intake_run_scheduler)
+        background = start_background(container, app.client, schedule=settings.intake_run_scheduler)
+        metrics.watch_background(background)
         if metrics_port is not None:
             start_ops_server(container.db_engine, metrics, host, metrics_port)
         log.info("connecting to Slack in Socket Mode")
@@ -294,7 +295,8 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
     # request that arrives needs the interpreter lock a few dozen times before it is acked.
     # A shorter switch interval than CPython's 5 ms bounds each of those waits.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    start_background(container, app.client, schedule=settings.intake_run_scheduler)
+    background = start_background(container, app.client, schedule=settings.intake_run_scheduler)
+    metrics.watch_background(background)
     if metrics_port is not None:
         start_ops_server(container.db_engine, metrics, host, metrics_port)
     server = create_server(WsgiApp(app, container.db_engine, metrics), host, port)

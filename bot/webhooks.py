@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from bot.in_flight import InFlight, Wakeups
+from bot.in_flight import InFlight, Rounds, Wakeups
 from intake.clock import Clock, SystemClock
 from intake.events import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from storage import outbox
@@ -92,6 +92,7 @@ class WebhookSender:
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self._wakeups = Wakeups(in_flight)  # a notified round counts as work in flight
+        self.rounds = Rounds()  # rounds that ran to the end
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -117,6 +118,7 @@ class WebhookSender:
                     sent += 1
                 else:
                     failing.add(item.ask_id)
+        self.rounds.done()
         return sent
 
     def _deliver(self, item: outbox.OutboxItem) -> bool:

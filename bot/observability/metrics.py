@@ -15,6 +15,11 @@ Measured as things happen:
   ``ratelimited`` (HTTP 429), Slack's error code (``channel_not_found``, ...), ``http_<code>``
   for an answer without one, or ``no_response`` (connection error, timeout);
 * ``intake_slack_api_ratelimited_total{method}``: the 429s among them;
+* ``intake_followthrough_ticks_total`` and ``intake_outbox_sender_rounds_total``: ticks of
+  the follow-through scheduler (where it runs) and rounds of the outbox sender that ran to
+  their end (``bot.background``; read from the loops' ``bot.in_flight.Rounds``). The sender
+  goes round every second, the scheduler every 5 minutes: a count that stops going up means
+  the loop is stuck or failing (its errors are logged);
 * ``intake_llm_seconds{purpose}`` (histogram), ``intake_llm_tokens_total{purpose,kind}``
   (kind ``prompt``/``completion``) and ``intake_llm_calls_total{purpose,outcome}``, from the
   ``LlmGateway`` observer (``intake.llm.client``; outcomes ``ok``, ``budget``,
@@ -229,6 +234,11 @@ class Metrics:
         """Show ``in_flight`` (a ``bot.in_flight.InFlight``) as ``intake_work_in_flight``."""
         self.work_in_flight.set_function(lambda: float(in_flight.count))
 
+    def watch_background(self, background: Any) -> None:
+        """Show the loops of ``background`` (a ``bot.background.Background``): the outbox
+        sender's rounds, and the scheduler's ticks when this process runs the scheduler."""
+        self.registry.register(BackgroundCollector(background))
+
     def watch_llm(self, gateway: Any) -> bool:
         """Observe ``gateway`` (an ``LlmGateway``, or None: no LLM configured)."""
         if gateway is None or not hasattr(gateway, "observer"):
@@ -241,6 +251,35 @@ class Metrics:
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format (``CONTENT_TYPE``)."""
         return generate_latest(self.registry)
+
+
+class BackgroundCollector:
+    """The rounds of the background loops of one process, read at scrape time."""
+
+    def __init__(self, background: Any) -> None:
+        self.background = background
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        families: list[Metric] = []
+        if self.background.scheduler is not None:
+            families.append(
+                CounterMetricFamily(
+                    "intake_followthrough_ticks",
+                    "Follow-through scheduler ticks that ran to their end.",
+                    value=self.background.ticks.count,
+                )
+            )
+        families.append(
+            CounterMetricFamily(
+                "intake_outbox_sender_rounds",
+                "Outbox sender rounds (weekly messages) that ran to their end.",
+                value=self.background.sender.rounds.count,
+            )
+        )
+        return families
 
 
 class DatabaseCollector:
@@ -401,6 +440,7 @@ __all__ = [
     "CONTENT_TYPE",
     "LLM_BUCKETS",
     "REQUEST_KINDS",
+    "BackgroundCollector",
     "DatabaseCollector",
     "Metrics",
     "request_kind",

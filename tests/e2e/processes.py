@@ -1,5 +1,6 @@
 """Real `intake-bot` processes for end-to-end tests: the command, a clean environment, a
-`serve` replica found by the port it logs, and stopping a process politely then firmly."""
+`serve` replica found by the port it logs (and read through its /metrics), and stopping a
+process politely then firmly."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.observability.conftest import scrape, value
 
 INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
 START_TIMEOUT = 60.0
@@ -66,6 +69,24 @@ class Replica:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"{self.name}: /healthz never answered 200")
+
+    def metric(self, name: str, **labels: str) -> float | None:
+        """One sample of the replica's /metrics now (None: not there)."""
+        return value(scrape(f"{self.base_url}/metrics"), name, **labels)
+
+    def wait_metric(self, name: str, at_least: float, timeout: float = 30.0) -> float:
+        """Scrape /metrics until the sample ``name`` is at least ``at_least``; its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.metric(name)
+            if seen is not None and seen >= at_least:
+                return seen
+            assert self.process.poll() is None, f"{self.name} exited:\n{self.log_text()[-3000:]}"
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.name}: {name} is {seen}, not {at_least}, after {timeout}s"
+                )
+            time.sleep(0.05)
 
     def stop(self) -> None:
         stop_process(self.process)

@@ -156,12 +156,29 @@ def digests(slack: FakeSlack) -> list[dict[str, Any]]:
     ]
 
 
-def assert_one_digest(slack: FakeSlack, database_url: str) -> None:
+TICKS = "intake_followthrough_ticks_total"
+ROUNDS = "intake_outbox_sender_rounds_total"
+
+
+def background_caught_up(replicas: list[Replica]) -> None:
+    """Until whatever the replicas' schedulers queue has been through both outbox senders:
+    every scheduler has finished a tick since its replica started, and after that every
+    sender has gone a whole round (one that began after all those ticks had queued what they
+    would, so it either sent a second digest or found none to send)."""
+    for replica in replicas:
+        replica.wait_metric(TICKS, at_least=1)
+    # A round under way when the count was read may have looked at the outbox before then; the
+    # one after it began later. Two more finished rounds include a whole one from after the read.
+    seen = [replica.wait_metric(ROUNDS, at_least=0) for replica in replicas]
+    for replica, rounds in zip(replicas, seen, strict=True):
+        replica.wait_metric(ROUNDS, at_least=rounds + 2)
+
+
+def assert_one_digest(slack: FakeSlack, database_url: str, replicas: list[Replica]) -> None:
     slack.wait_for(
         "chat.postMessage", lambda c: c.ok and c.args.get("channel") == DIGEST_CHANNEL, timeout=20
     )
-    time.sleep(2.5)  # both senders poll the outbox every second: a second send would show
-    slack.wait_idle(quiet=0.5, timeout=10)
+    background_caught_up(replicas)  # a second digest, were one queued or sent twice, is out
     assert len(digests(slack)) == 1, [text_of(m) for m in digests(slack)]
     engine = make_engine(database_url)
     try:
@@ -257,7 +274,11 @@ def submitted_ask(drivers: list[SlackDriver], slack: FakeSlack) -> tuple[Convers
 
 
 def test_one_event_delivered_to_both_replicas_at_once_starts_one_intake(
-    drivers: list[SlackDriver], slack: FakeSlack, container: Container, database_url: str
+    replicas: list[Replica],
+    drivers: list[SlackDriver],
+    slack: FakeSlack,
+    container: Container,
+    database_url: str,
 ) -> None:
     channel = slack.dm_channel(REQUESTER)
     ts = slack.next_ts()
@@ -289,11 +310,15 @@ def test_one_event_delivered_to_both_replicas_at_once_starts_one_intake(
     assert slack.ephemerals(REQUESTER) == [], "no one was told something went wrong"
     asks = container.intake.list()
     assert len(asks) == 1 and asks[0].status.value == "draft"
-    assert_one_digest(slack, database_url)
+    assert_one_digest(slack, database_url, replicas)
 
 
 def test_an_intake_alternating_between_replicas_reaches_review(
-    drivers: list[SlackDriver], slack: FakeSlack, container: Container, database_url: str
+    replicas: list[Replica],
+    drivers: list[SlackDriver],
+    slack: FakeSlack,
+    container: Container,
+    database_url: str,
 ) -> None:
     c, ask_id = submitted_ask(drivers, slack)
 
@@ -312,11 +337,15 @@ def test_an_intake_alternating_between_replicas_reaches_review(
     notes = [m for m in c.bot_messages if str(m.get("text", "")).startswith("Submitted as")]
     assert len(notes) == 1, said
     assert slack.ephemerals(REQUESTER) == []
-    assert_one_digest(slack, database_url)
+    assert_one_digest(slack, database_url, replicas)
 
 
 def test_approve_and_decline_at_once_on_two_replicas_leave_one_decision(
-    drivers: list[SlackDriver], slack: FakeSlack, container: Container, database_url: str
+    replicas: list[Replica],
+    drivers: list[SlackDriver],
+    slack: FakeSlack,
+    container: Container,
+    database_url: str,
 ) -> None:
     _, ask_id = submitted_ask(drivers, slack)
     card = slack.find_message(review_posts(slack)[-1]["ts"])
@@ -360,7 +389,7 @@ def test_approve_and_decline_at_once_on_two_replicas_leave_one_decision(
     else:
         assert "declined" in shown and "accepted" not in shown, shown
         assert buttons(final) == ["Reopen"]
-    assert_one_digest(slack, database_url)
+    assert_one_digest(slack, database_url, replicas)
 
 
 def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
@@ -370,7 +399,7 @@ def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    assert_one_digest(slack, database_url)
+    assert_one_digest(slack, database_url, replicas)
     for replica in replicas:
         assert "follow-through scheduler started" in replica.log_text(), replica.name
     queued = [r.name for r in replicas if "1 digests" in r.log_text()]
@@ -396,8 +425,7 @@ def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
         outputs = [run.communicate(timeout=60) for run in runs]
         assert all(run.returncode == 0 for run in runs), outputs
         assert all("0 digest(s)" in out for out, _ in outputs), outputs
-        time.sleep(2.5)  # the restarted replicas' first ticks and sender polls
-        assert_one_digest(slack, database_url)
+        assert_one_digest(slack, database_url, restarted)  # after their first ticks and rounds
         assert not any("1 digests" in r.log_text() for r in restarted)
     finally:
         for replica in restarted:

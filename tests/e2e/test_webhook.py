@@ -346,7 +346,8 @@ def test_background_sender_is_woken_by_commits(
     asks.create("PLAT-1")
     webhooks.start()
     try:
-        time.sleep(0.05)  # the first round found nothing; the thread now waits
+        # The first round found nothing; from here on only a notify starts another.
+        assert webhooks.rounds.wait_for(1, timeout=20), "the first round never ended"
         asks.change("PLAT-1", count=2)
         deadline = time.monotonic() + 20
         while len(receiver.accepted()) < 2 and time.monotonic() < deadline:

@@ -79,6 +79,15 @@ def test_the_worker_serves_metrics_and_logs_json(env: dict[str, str]) -> None:
         base = f"http://127.0.0.1:{found.group(1)}"
         samples = scrape(f"{base}/metrics")
         assert value(samples, "intake_database_up") == 1
+        # Its loops go round: the scheduler's first tick at start, the sender every second.
+        deadline = time.monotonic() + 20
+        while not (
+            (value(samples, "intake_followthrough_ticks_total") or 0) >= 1
+            and (value(samples, "intake_outbox_sender_rounds_total") or 0) >= 2
+        ):
+            assert time.monotonic() < deadline, "the worker's loops did not go round"
+            time.sleep(0.05)
+            samples = scrape(f"{base}/metrics")
         assert value(samples, "intake_asks", status="submitted") == 0
         assert value(samples, "intake_outbox_depth", outbox="slack") == 0
         with urllib.request.urlopen(f"{base}/healthz", timeout=5) as health:
@@ -122,6 +131,8 @@ def test_serve_logs_json_with_request_ids_and_serves_metrics(
         assert posted is not None and posted >= 2
         assert value(samples, "intake_ack_seconds_count", kind="command") == 1
         assert value(samples, "intake_asks", status="draft") == 1
+        assert value(samples, "intake_followthrough_ticks_total") is None, "no scheduler here"
+        assert value(samples, "intake_outbox_sender_rounds_total") is not None
     finally:
         process.terminate()
         _, rest = process.communicate(timeout=20)
