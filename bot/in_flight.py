@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class InFlight:
+class _Counter:
+    """A number that threads change and wait on."""
+
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._count = 0
@@ -34,35 +36,32 @@ class InFlight:
         with self._cond:
             return self._count
 
-    def begin(self) -> None:
+    def _add(self, delta: int) -> None:
         with self._cond:
-            self._count += 1
+            self._count = max(0, self._count + delta)
+            self._cond.notify_all()
 
-    def end(self) -> None:
-        with self._cond:
-            self._count -= 1
-            if self._count <= 0:
-                self._count = 0
-                self._cond.notify_all()
-
-    @contextmanager
-    def track(self) -> Iterator[None]:
-        self.begin()
-        try:
-            yield
-        finally:
-            self.end()
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until nothing is in flight; False when ``timeout`` seconds passed first."""
+    def _wait_until(self, reached: Callable[[int], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._count > 0:
+            while not reached(self._count):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._cond.wait(left)
             return True
+
+
+class InFlight(_Counter):
+    def begin(self) -> None:
+        self._add(1)
+
+    def end(self) -> None:
+        self._add(-1)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is in flight; False when ``timeout`` seconds passed first."""
+        return self._wait_until(lambda count: count == 0, timeout)
 
 
 class TrackedExecutor(Executor):
@@ -117,34 +116,16 @@ class Wakeups:
                 self.in_flight.end()
 
 
-class Rounds:
+class Rounds(_Counter):
     """How many rounds of a background loop (a scheduler tick, a sender round) have run to
     their end. /metrics shows it (an operator sees a loop that stopped going round), and tests
     wait on it (``wait_for``) to know a loop has looked since something happened."""
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._count = 0
-
-    @property
-    def count(self) -> int:
-        with self._cond:
-            return self._count
-
     def done(self) -> None:
         """One more round ran to its end."""
-        with self._cond:
-            self._count += 1
-            self._cond.notify_all()
+        self._add(1)
 
     def wait_for(self, count: int, timeout: float) -> bool:
         """Block until at least ``count`` rounds have ended; False when ``timeout`` seconds
         passed first."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._count < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-            return True
+        return self._wait_until(lambda done: done >= count, timeout)

@@ -39,14 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from storage.db import make_engine
-from storage.models import SlackJobRow
 from tests.dbfixtures import PostgresServer
 from tests.deploy import production
 from tests.e2e.helpers import ASK, text_of
-from tests.e2e.processes import START_TIMEOUT, Replica, stop_process
+from tests.e2e.processes import START_TIMEOUT, Replica, queued_jobs, stop_process
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -132,15 +129,6 @@ def logs(*paths: Path) -> str:
         for path in paths
         if path.exists()
     )
-
-
-def queued_jobs(database_url: str) -> int:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(SlackJobRow)) or 0)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from storage.db import make_engine
+from storage.models import SlackJobRow
 from tests.observability.conftest import scrape, value
 
 INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
@@ -70,6 +74,21 @@ class Replica:
             time.sleep(0.1)
         raise AssertionError(f"{self.name}: /healthz never answered 200")
 
+    def idle(self, timeout: float) -> bool:
+        """Whether, within ``timeout`` seconds, the replica's /metrics shows no work in flight
+        and no queued job (a worker's, with INTAKE_DEFER_WORK). ``FakeSlack.watch(replica.idle)``
+        makes the fake's wait_idle() wait for this process's work, not for a quiet gap."""
+        deadline = time.monotonic() + timeout
+        while True:
+            samples = scrape(f"{self.base_url}/metrics")
+            if not value(samples, "intake_work_in_flight") and not value(
+                samples, "intake_jobs_queued"
+            ):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
     def metric(self, name: str, **labels: str) -> float | None:
         """One sample of the replica's /metrics now (None: not there)."""
         return value(scrape(f"{self.base_url}/metrics"), name, **labels)
@@ -90,6 +109,16 @@ class Replica:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+def queued_jobs(database_url: str) -> int:
+    """How many jobs serve has queued (INTAKE_DEFER_WORK) that no worker has finished."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(SlackJobRow)) or 0)
+    finally:
+        engine.dispose()
 
 
 def stop_process(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:

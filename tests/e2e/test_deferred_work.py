@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
-from storage.db import make_engine
-from storage.models import SlackJobRow
 from tests.e2e.conftest import BOT_TOKEN, LEAD, REQUESTER, REVIEW_CHANNEL, SIGNING_SECRET
 from tests.e2e.helpers import ASK, Conversation, start_slash, text_of
-from tests.e2e.processes import INTAKE_BOT, START_TIMEOUT, Replica, clean_env, stop_process
+from tests.e2e.processes import (
+    INTAKE_BOT,
+    START_TIMEOUT,
+    Replica,
+    clean_env,
+    queued_jobs,
+    stop_process,
+)
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -65,6 +69,7 @@ class Deployment:
             )
         self.serve = Replica("serve", process, log)
         self.serve.wait_listening()
+        self.unwatch = lambda: None
 
     def start_worker(self) -> Worker:
         log = self.where / f"worker-{len(self.workers)}.log"
@@ -77,7 +82,13 @@ class Deployment:
         worker.wait_running()
         return worker
 
+    def watch_with(self, slack: FakeSlack) -> None:
+        """The fake's wait_idle() waits until serve's /metrics shows no work in flight and no
+        queued job: the worker has done (and deleted) every job serve queued."""
+        self.unwatch = slack.watch(self.serve.idle)
+
     def stop(self) -> None:
+        self.unwatch()
         for worker in self.workers:
             worker.stop()
         self.serve.stop()
@@ -105,6 +116,7 @@ def deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Iterator[
         INTAKE_TIMEZONE="UTC",
     )
     started = Deployment(env, tmp_path)
+    started.watch_with(slack)
     try:
         yield started
     finally:
@@ -117,22 +129,13 @@ def driver(deployment: Deployment, slack: FakeSlack) -> SlackDriver:
     return SlackDriver(deployment.serve.events_url, SIGNING_SECRET, slack)
 
 
-def queued(database_url: str) -> int:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(SlackJobRow)) or 0)
-    finally:
-        engine.dispose()
-
-
 def assert_worker_asked_first_question(slack: FakeSlack, database_url: str) -> None:
     """The worker picked up the queued ask: the requester's DM shows Question 1, queue empty."""
     slack.wait_for("chat.postMessage", lambda call: call.ok, timeout=20)
-    slack.wait_idle(quiet=0.5, timeout=10)
+    slack.wait_idle(timeout=10)
     said = " ".join(text_of(m) for m in slack.messages(slack.dm_channel(REQUESTER)))
     assert re.search(r"Question 1", said), said
-    assert queued(database_url) == 0
+    assert queued_jobs(database_url) == 0
 
 
 def assert_serve_did_no_work(deployment: Deployment, slack: FakeSlack) -> None:
@@ -147,9 +150,8 @@ def assert_serve_did_no_work(deployment: Deployment, slack: FakeSlack) -> None:
 
 
 def settled(slack: FakeSlack) -> None:
-    """Until the worker has gone quiet: it picks work up from the queue (polling), so the
-    gaps between its calls are longer than the in-process bot's."""
-    slack.wait_idle(quiet=1.0, timeout=20)
+    """Until the worker has done every job serve queued (the fake watches serve's /metrics)."""
+    slack.wait_idle(timeout=20)
 
 
 def answer_database_questions_slowly(c: Conversation) -> None:
@@ -177,7 +179,7 @@ def test_an_intake_goes_through_serve_and_a_worker(
     settled(slack)
     assert "Submitted as" in text_of(c.last)
     assert slack.messages(REVIEW_CHANNEL), "the card reached the review channel"
-    assert queued(database_url) == 0, "every job done and removed"
+    assert queued_jobs(database_url) == 0, "every job done and removed"
 
 
 def test_work_queued_while_no_worker_runs_is_done_when_one_starts(
@@ -188,7 +190,7 @@ def test_work_queued_while_no_worker_runs_is_done_when_one_starts(
     assert_serve_did_no_work(deployment, slack)
     # The operator is told at start that SQLite is the wrong store for this (it works, slowly).
     assert "INTAKE_DEFER_WORK is on with a SQLite database" in deployment.serve.log_text()
-    assert queued(database_url) == 1
+    assert queued_jobs(database_url) == 1
     deployment.start_worker()
     assert_worker_asked_first_question(slack, database_url)
 
@@ -209,7 +211,7 @@ def test_the_edit_form_opens_from_serve_alone(
     # Saving it is work: acked by serve, queued for the next worker.
     response = driver.submit_view(REQUESTER, form, title="Postgres for billing v2")
     assert response.status == 200 and response.json is None
-    assert queued(database_url) == 1
+    assert queued_jobs(database_url) == 1
 
 
 def test_a_dm_is_queued_before_slack_hears_back_and_answered_by_the_worker(
@@ -217,7 +219,7 @@ def test_a_dm_is_queued_before_slack_hears_back_and_answered_by_the_worker(
 ) -> None:
     response, _ = driver.message_im(REQUESTER, ASK)
     assert response.status == 200
-    assert queued(database_url) == 1, "stored before the ack, not after it"
+    assert queued_jobs(database_url) == 1, "stored before the ack, not after it"
     assert_serve_did_no_work(deployment, slack)
     deployment.start_worker()
     assert_worker_asked_first_question(slack, database_url)

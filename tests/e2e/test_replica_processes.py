@@ -120,11 +120,17 @@ def replica_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
 
 
 @pytest.fixture
-def replicas(replica_env: dict[str, str], tmp_path: Path) -> Iterator[list[Replica]]:
+def replicas(
+    replica_env: dict[str, str], tmp_path: Path, slack: FakeSlack
+) -> Iterator[list[Replica]]:
     started = start_replicas(replica_env, tmp_path, "replica")
+    # The fake's wait_idle() waits until both show no work in flight on /metrics.
+    unwatch = [slack.watch(replica.idle) for replica in started]
     try:
         yield started
     finally:
+        for stop_watching in unwatch:
+            stop_watching()
         for replica in started:
             replica.stop()
     for replica in started:
@@ -266,7 +272,7 @@ def submitted_ask(drivers: list[SlackDriver], slack: FakeSlack) -> tuple[Convers
     on(c, b).click_button("Submit")
     eventually(lambda: thread_says(c, "Submitted as"), "the submission")
     eventually(lambda: review_posts(slack), "the review card")
-    slack.wait_idle(quiet=0.5, timeout=10)
+    slack.wait_idle(timeout=10)
     return c, ask_id
 
 
@@ -302,7 +308,7 @@ def test_one_event_delivered_to_both_replicas_at_once_starts_one_intake(
     answers = in_parallel(deliver(drivers[0], 0), deliver(drivers[1], 1))
     assert [a.status for a in answers] == [200, 200]
     eventually(lambda: bot_thread(slack, channel, ts), "the bot's reply")
-    slack.wait_idle(quiet=1.5, timeout=10)  # time for a second reply, were there one
+    slack.wait_idle(timeout=10)  # both replicas done: a second reply would be there
 
     replies = bot_thread(slack, channel, ts)
     assert len(replies) == 1, [text_of(m) for m in replies]
@@ -378,7 +384,7 @@ def test_approve_and_decline_at_once_on_two_replicas_leave_one_decision(
         lambda: (m := slack.find_message(card["ts"])) and status in text_of(m) and m,
         "the card to show the decision",
     )
-    slack.wait_idle(quiet=1.0, timeout=10)
+    slack.wait_idle(timeout=10)
     final = slack.find_message(card["ts"])
     assert final is not None
     shown = text_of(final)
