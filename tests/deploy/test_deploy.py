@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from slack_bolt import App
 from sqlalchemy import create_engine
 
 from bot.cli import main as cli
-from bot.serving import WsgiApp, create_server
+from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import Settings
 from storage import db
 
@@ -544,12 +543,11 @@ def serving(bolt_app: App, request: pytest.FixtureRequest) -> Iterator[int]:
     else:
         engine = db.make_engine("sqlite://")
     server = create_server(WsgiApp(bolt_app, engine), "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    thread = run_in_thread(server, "healthcheck-bot")
     try:
         yield int(server.effective_port)
     finally:
-        server.close()
+        close_when_idle(server)
         thread.join(timeout=5)
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot.app import create_app
 from bot.bootstrap import Container, build
 from bot.pacing import Limits, Pacer
-from bot.serving import WsgiApp, close_when_idle, create_server
+from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
@@ -91,8 +91,8 @@ class BotServer:
         self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
         port = self._server.effective_port
         self.events_url = f"http://127.0.0.1:{port}/slack/events"
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
+        # run_in_thread: a close() from stop() while the loop waits is an ordinary end.
+        self._thread = run_in_thread(self._server, "e2e-bot")
         return self
 
     def stop(self) -> None:

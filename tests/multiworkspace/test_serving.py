@@ -5,7 +5,6 @@ with a bot token they stay 404."""
 from __future__ import annotations
 
 import io
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from slack_bolt import App
 
-from bot.serving import WsgiApp, create_server
+from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from storage import db
 from tests.e2e.helpers import wait_for_bot
 from tests.fakes.slack_requests import SlackDriver
@@ -30,14 +29,13 @@ from tests.multiworkspace.conftest import (
 @pytest.fixture
 def served(multi_bot: MultiBot) -> Iterator[MultiBot]:
     server = create_server(WsgiApp(multi_bot.app, multi_bot.container.db_engine), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    run_in_thread(server, "multi-bot")
     try:
         yield MultiBot(
             multi_bot.container, multi_bot.app, f"http://127.0.0.1:{server.effective_port}"
         )
     finally:
-        server.close()
+        close_when_idle(server)
 
 
 def test_install_redirect_and_events_are_served_by_wsgiapp(
