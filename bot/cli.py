@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -246,13 +247,22 @@ def digest_run() -> None:
     container.settings.require_slack(socket_mode=True)
     client = make_client(container)
     follow = follow_through(container, client)
-    report = follow.tick(force=True)
+    now = container.clock.now()
+    report = follow.tick(now, force=True)
     sent = outbox_sender(container.db_engine, client, container.clock, follow.clients).run_once()
     click.echo(
         f"Queued {report.nudges} nudges, {report.progress} progress replies and "
         f"{report.digests} digest(s); sent {sent} message(s). Messages to people outside their "
         "08:00-18:00 wait for their morning."
     )
+    if container.settings.intake_digest_channel and not report.digests:
+        week, claimed = follow.digest_sent_at(now)
+        if claimed is not None:
+            when = claimed.astimezone(ZoneInfo(container.settings.intake_timezone))
+            click.echo(
+                f"This week's digest ({week}) already went: queued {when:%a %d %b %H:%M} "
+                f"({container.settings.intake_timezone}). It is sent once a week."
+            )
 
 
 @main.command(

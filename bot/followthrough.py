@@ -131,6 +131,7 @@ class FollowThrough:
         self.digest_trigger = cron_trigger(digest_schedule, ZoneInfo(default_tz))
         self.auto_complete = auto_complete  # MilestoneService.auto_complete, when wired
         self.replica = replica or replica_id()
+        self._installed_at: datetime | None = None
 
     # -- one scheduler tick ------------------------------------------------------------------
 
@@ -247,17 +248,23 @@ class FollowThrough:
         that workspace's, with its own undelivered messages, once per workspace and week."""
         if not self.digest_channel:
             return []
-        fire = self.last_digest_time(now)
-        if fire is None and not force:
-            return []
-        period = iso_week((fire or now).astimezone(ZoneInfo(self.default_tz)).date())
+        if force:
+            week_of = now  # `digest run`: this week's digest, at once
+        else:
+            fire = self.last_digest_time(now)
+            if fire is None or fire < self.installed_at(now):
+                return []  # not due yet, or due before this install existed: no catch-up
+            week_of = fire
+        # The week is claimed and shown under one name: the week of the scheduled time.
+        period = self.digest_week(week_of)
         job = "digest" if team_id is None else f"digest:{team_id}"
         if skip_claimed and self._claimed(job, period):
             return []
         today = now.astimezone(ZoneInfo(self.default_tz)).date()
         since = now - timedelta(days=7)
         undelivered = [m.key for m in store.given_up(self.engine, since, team_id=team_id)]
-        main, details = digest_messages(build_digest(tickets, now, today, undelivered=undelivered))
+        digest = build_digest(tickets, now, today, undelivered=undelivered, week=period)
+        main, details = digest_messages(digest)
         key = f"{job}:{self.digest_channel}:{period}"
         return [
             Planned(
@@ -374,6 +381,24 @@ class FollowThrough:
             latest = fire
             fire = self.digest_trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
         return latest
+
+    def digest_week(self, at: datetime) -> str:
+        """The ISO week (``2026-W50``) a digest scheduled at ``at`` is for, in the digest's
+        time zone: the name it is claimed under and the one its title shows."""
+        return iso_week(at.astimezone(ZoneInfo(self.default_tz)).date())
+
+    def installed_at(self, now: datetime) -> datetime:
+        """When this install began (``storage.followthrough.installed_at``), read once."""
+        if self._installed_at is None:
+            with store.transaction(self.engine) as session:
+                self._installed_at = store.installed_at(session, self.replica, now)
+        return self._installed_at
+
+    def digest_sent_at(self, now: datetime) -> tuple[str, datetime | None]:
+        """This week's digest (one workspace): its week and when it was claimed, if it was."""
+        week = self.digest_week(now)
+        with store.transaction(self.engine) as session:
+            return week, store.claimed_at(session, "digest", week)
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)

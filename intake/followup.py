@@ -177,10 +177,12 @@ def build_digest(
     *,
     days: int = 7,
     undelivered: list[str] | None = None,
+    week: str | None = None,
 ) -> Digest:
-    """The week that just ended, as of ``now`` (``today`` in the digest's time zone)."""
+    """The week that just ended, as of ``now`` (``today`` in the digest's time zone), under
+    the name ``week`` (default: ``today``'s ISO week)."""
     since = now - timedelta(days=days)
-    digest = Digest(iso_week(today), since, undelivered=list(undelivered or []))
+    digest = Digest(week or iso_week(today), since, undelivered=list(undelivered or []))
     decisions: list[timedelta] = []
     for ticket in tickets:
         entries = [h for h in ticket.history if h.at >= since]

@@ -69,7 +69,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import session_factory
-from storage.models import MESSAGE_KEY_MAX, JobRunRow, PersonRow, SlackOutboxRow
+from storage.models import MESSAGE_KEY_MAX, AskRow, JobRunRow, PersonRow, SlackOutboxRow
 from storage.outbox import ERROR_MAX_CHARS, MAX_BACKOFF, backoff
 
 LEASE: Final = timedelta(seconds=60)  # longer than any send (with its look-up) takes
@@ -138,6 +138,31 @@ def claimed(session: Session, job: str, period: str) -> bool:
         select(JobRunRow.job).where(JobRunRow.job == job, JobRunRow.period == period).limit(1)
     ).first()
     return found is not None
+
+
+def claimed_at(session: Session, job: str, period: str) -> datetime | None:
+    """When (``job``, ``period``) was claimed, or None."""
+    return session.execute(
+        select(JobRunRow.claimed_at).where(JobRunRow.job == job, JobRunRow.period == period)
+    ).scalar_one_or_none()
+
+
+INSTALLED_JOB: Final = "installed"
+
+
+def installed_at(session: Session, replica: str, now: datetime) -> datetime:
+    """When this install began: its first claimed run or its first ask, whichever came first.
+    An install with neither begins ``now``: the claim recorded here marks the moment (the
+    first replica's, across replicas), so scheduled work due before it is never caught up."""
+    _aware(now)
+    first_run = session.execute(select(func.min(JobRunRow.claimed_at))).scalar()
+    first_ask = session.execute(select(func.min(AskRow.created_at))).scalar()
+    known: list[datetime] = [at for at in (first_run, first_ask) if at is not None]
+    if known:
+        return min(known)
+    claim_run(session, INSTALLED_JOB, "-", replica, now)
+    first: datetime | None = session.execute(select(func.min(JobRunRow.claimed_at))).scalar()
+    return first if first is not None else now
 
 
 def finish_run(session: Session, job: str, period: str, at: datetime) -> None:

@@ -238,6 +238,50 @@ def test_the_digest_goes_to_the_channel_once_with_details_in_its_thread(
     assert replies and "Provisioned 7" in " ".join(text_of(r) for r in replies)
 
 
+def digest_posts(slack: FakeSlack) -> list[str]:
+    return [
+        text_of(m)
+        for m in slack.messages(DIGEST)
+        if m.get("bot_id") and m.get("thread_ts", m["ts"]) == m["ts"]
+    ]
+
+
+def test_a_fresh_install_sends_no_catch_up_digest_and_labels_a_week_as_it_claims_it(
+    bot: BotServer, slack: FakeSlack, clock: MovableClock, owners: None
+) -> None:
+    """Installed on Sunday evening in New York, Monday 01:56 in Berlin: last Monday's 09:00 came
+    before the install, so nothing is caught up; this Monday's 09:00 brings one digest, titled
+    with the week it is claimed under; `digest run` then sends nothing and says why."""
+    assert bot.container is not None
+    clock.at = datetime(2026, 12, 7, 0, 56, tzinfo=UTC)  # Mon 01:56 Berlin, Sun 19:56 New York
+    berlin = FollowThrough(
+        bot.container.intake,
+        bot.container.db_engine,
+        client(slack),
+        default_tz="Europe/Berlin",
+        digest_channel=DIGEST,
+        digest_schedule="0 9 * * 1",
+        replica="r1",
+    )
+    send = sender(bot, slack, clock)
+    assert berlin.tick().digests == 0
+    send.run_once()
+    assert digest_posts(slack) == [], "no digest for a week before the install existed"
+
+    clock.at = datetime(2026, 12, 7, 8, 1, tzinfo=UTC)  # Monday 09:01 in Berlin
+    assert berlin.tick().digests == 1
+    send.run_once()
+    [posted] = digest_posts(slack)
+    assert "week 2026-W50" in posted
+    week, claimed = berlin.digest_sent_at(clock.now())
+    assert week == "2026-W50" and claimed == clock.now(), "claimed as the week it is titled"
+
+    clock.at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    assert berlin.tick(force=True).digests == 0  # `intake-bot digest run`: already went
+    send.run_once()
+    assert len(digest_posts(slack)) == 1
+
+
 def test_an_unanswered_is_it_done_completes_after_seven_days_and_says_so(
     bot: BotServer, slack: FakeSlack, clock: MovableClock, owners: None
 ) -> None:

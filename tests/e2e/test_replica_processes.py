@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import Container, build
 from bot.settings import load_settings
+from storage import followthrough as followthrough_store
 from storage.db import make_engine
 from storage.models import JobRunRow, SlackOutboxRow
 from tests.dbfixtures import PostgresServer
@@ -105,6 +107,18 @@ def database_url(postgres_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture
 def replica_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
     slack.add_channel(DIGEST_CHANNEL, "platform-digest")
+    # The install has run for an hour (its first claimed run): the digest due at the replicas'
+    # first tick falls inside its life, so they send it. (A fresh install sends no catch-up for
+    # a slot from before it existed: tests/e2e/test_followthrough.py.)
+    engine = make_engine(database_url)
+    try:
+        with followthrough_store.transaction(engine) as session:
+            an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+            followthrough_store.claim_run(
+                session, followthrough_store.INSTALLED_JOB, "-", "earlier", an_hour_ago
+            )
+    finally:
+        engine.dispose()
     return clean_env(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -431,6 +445,7 @@ def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
         outputs = [run.communicate(timeout=60) for run in runs]
         assert all(run.returncode == 0 for run in runs), outputs
         assert all("0 digest(s)" in out for out, _ in outputs), outputs
+        assert all("This week's digest" in out and "already went" in out for out, _ in outputs)
         assert_one_digest(slack, database_url, restarted)  # after their first ticks and rounds
         assert not any("1 digests" in r.log_text() for r in restarted)
     finally:
