@@ -82,7 +82,12 @@ class Replier:
             return
         matches = self.similar_asks.like(conversation.ticket, exclude=conversation.dismissed)
         if matches:
-            message = similar.suggestions(_ask_id(conversation), matches, draft=draft)
+            message = similar.suggestions(
+                _ask_id(conversation),
+                matches,
+                draft=draft,
+                requester=conversation.ticket.requester,
+            )
             self._post_in_thread(client, thread, message)
 
     # -- one reply --------------------------------------------------------------------------
@@ -191,15 +196,13 @@ class Replier:
         if spec is None:
             return
         ticket = conversation.ticket
-        if field in conversation.skipped:
-            answer = "skipped"
-        elif field == "deadline" and ticket.no_deadline:
+        skipped = field in conversation.skipped
+        if field == "deadline" and ticket.no_deadline:
             answer = "no deadline"
         else:
             answer = render.describe(ticket.get(field), spec.type, spec.unit)
-        self._update(
-            client, thread, conversation.question_ts, render.answered(spec.question, number, answer)
-        )
+        shown = render.answered(spec.question, number, answer, skipped=skipped)
+        self._update(client, thread, conversation.question_ts, shown)
 
 
 def _ask_id(conversation: Conversation) -> int:

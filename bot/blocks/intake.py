@@ -102,13 +102,18 @@ def question(ask_id: int, q: Question, understood: Understood | None = None) -> 
     return kit.message(fallback, blocks)
 
 
-def answered(q_text: str, number: int, answer: str) -> dict[str, Any]:
-    """A question message once answered: the buttons give way to the answer."""
+def answered(q_text: str, number: int, answer: str, *, skipped: bool = False) -> dict[str, Any]:
+    """A question message once answered: the buttons give way to the answer. A skipped
+    question (or one left without a value) says so, without a check mark."""
+    if skipped or answer in ("", "—"):
+        outcome = ":heavy_minus_sign: Skipped: you can add it later with *Edit* on the draft."
+    else:
+        outcome = f":white_check_mark: {safe(answer, 500)}"
     return kit.message(
         f"Question {number}: {safe(q_text, 2000)}",
         [
             kit.section(f"*Question {number}:* {safe(q_text, 2000)}"),
-            kit.context(f":white_check_mark: {safe(answer, 500)}"),
+            kit.context(outcome),
         ],
     )
 

@@ -26,14 +26,19 @@ def _label(ticket: Ticket) -> str:
     return f"*{ticket.key}* “{safe(ticket.title, 120)}”"
 
 
-def suggestions(ask_id: int, matches: Sequence[Match], *, draft: bool = False) -> dict[str, Any]:
-    """Up to three asks like this intake, each with *Join* and *Not the same*."""
+def suggestions(
+    ask_id: int, matches: Sequence[Match], *, draft: bool = False, requester: str | None = None
+) -> dict[str, Any]:
+    """Up to three asks like this intake, each with *Join* and *Not the same*. The person's
+    own asks (``requester``'s) are called theirs, never someone else's."""
     first = matches[0].ticket
-    lead = (
-        "Before you submit: this looks like"
-        if draft
-        else "Someone may have asked for this already. This looks like"
-    )
+    all_own = requester is not None and all(m.ticket.requester == requester for m in matches)
+    if draft:
+        lead = "Before you submit: this looks like"
+    elif all_own:
+        lead = "You may have asked for this already. This looks like"
+    else:
+        lead = "Someone may have asked for this already. This looks like"
     blocks: list[kit.Block] = [
         kit.section(
             f":mag: {lead} {_label(first)}: join it instead?"
@@ -46,7 +51,8 @@ def suggestions(ask_id: int, matches: Sequence[Match], *, draft: bool = False) -
         value = json.dumps({"a": ask_id, "k": ticket.key}, separators=(",", ":"))
         status = _STATUS.get(ticket.status.value, ticket.status.value)
         owner = f" · owner {user(ticket.owner)}" if ticket.owner else ""
-        blocks.append(kit.section(f"{_label(ticket)}\n{status}{owner}"))
+        yours = " · your ask" if requester is not None and ticket.requester == requester else ""
+        blocks.append(kit.section(f"{_label(ticket)}\n{status}{owner}{yours}"))
         blocks.append(
             kit.actions(
                 kit.button("Join", f"{JOIN_ACTION}:{ticket.key}", value, style="primary"),

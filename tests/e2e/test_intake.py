@@ -237,3 +237,16 @@ def test_restart_in_the_middle_resumes(
     assert "Question 3" in said, said
     # The buttons of the question answered before the restart still say what was chosen.
     assert "production" in text_of(c.bot_messages[0])
+
+
+def test_a_skipped_question_reads_as_skipped_not_as_an_answer(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    c = start_dm(driver, slack, REQUESTER, ASK)
+    question = c.last
+    assert "Question 1" in text_of(question)
+    c.say("skip")
+    shown = text_of(slack.find_message(question["ts"]) or {})
+    outcome = shown.splitlines()[-1]  # under the question, where the answer would be
+    assert outcome.startswith(":heavy_minus_sign: Skipped") and "Edit" in outcome, shown
+    assert ":white_check_mark:" not in shown, "a skipped question has no check mark"

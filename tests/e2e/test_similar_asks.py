@@ -58,6 +58,20 @@ def test_a_similar_open_ask_is_offered_and_joining_makes_a_watcher(
     assert "which you joined, was declined" in text_of(dm[-1])
 
 
+def test_the_persons_own_similar_ask_is_called_theirs_not_someone_elses(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    submit_ready_ask(driver, slack, REQUESTER)
+    again = start_dm(driver, slack, REQUESTER, SAME_NEED)
+    shown = text_of(suggestion(again.bot_messages))
+    assert "You may have asked for this already" in shown and "your ask" in shown
+    assert "Someone may have asked" not in shown
+
+    bob = start_dm(driver, slack, OTHER, SAME_NEED)  # someone else's ask: as before
+    shown = text_of(suggestion(bob.bot_messages))
+    assert "Someone may have asked for this already" in shown and "your ask" not in shown
+
+
 def test_not_the_same_removes_the_offer_and_it_is_not_made_again(
     driver: SlackDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
