@@ -7,9 +7,11 @@ import re
 from datetime import date
 from typing import Any
 
+from bot.blocks.modals import INPUT_LIMIT
 from bot.blocks.review_modals import milestones_from_view
 from bot.slack_text import normalize_incoming
 from intake.extraction import AnswerError, parse_answer
+from intake.service import clean
 from intake.templates.model import AnswerType, RequestTemplate
 from intake.ticket import Milestone, Priority, Size
 
@@ -25,7 +27,9 @@ def state_value(state: dict[str, Any], block_id: str) -> Any:
         return None
     kind = element.get("type")
     if kind == "plain_text_input":
-        return element.get("value") or ""
+        # Slack holds an input to its max_length (INPUT_LIMIT at most); a longer value was not
+        # typed into this form, and is cut with a note rather than stored whole.
+        return clean(str(element.get("value") or ""), INPUT_LIMIT)
     if kind == "datepicker":
         return element.get("selected_date")
     if kind == "static_select":

@@ -29,6 +29,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot import request_shape
 from bot.observability.context import bind_bolt, request_scope
 from bot.observability.logs import keep_bodies_out_of_bolt_logs
 from bot.observability.metrics import CONTENT_TYPE, Metrics, request_kind
@@ -183,20 +184,26 @@ def _refusal(environ: dict[str, Any], body: bytes) -> tuple[str, str] | None:
         return "400 Bad Request", "body is not UTF-8"
     if not text:
         return None
+    is_event = False
     try:
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0]
         if content_type == "application/json" or text.startswith("{"):
             parsed: Any = json.loads(text)
+            is_event = True
         elif "payload" in text:
             payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
             parsed = json.loads(payload) if payload is not None else {}
-        else:
-            return None  # a plain form (a slash command)
+        else:  # a plain form (a slash command)
+            problem = request_shape.command_problem(dict(parse_qsl(text, keep_blank_values=True)))
+            return ("400 Bad Request", problem) if problem else None
     except (ValueError, RecursionError):
         return "400 Bad Request", "body is not JSON"
     if not isinstance(parsed, dict):
         return "400 Bad Request", "body is not a JSON object"
-    return None
+    # Signed or not, a body not shaped like Slack's would fail inside Bolt (bot.request_shape).
+    check = request_shape.event_problem if is_event else request_shape.payload_problem
+    problem = check(parsed)
+    return ("400 Bad Request", problem) if problem else None
 
 
 def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]:

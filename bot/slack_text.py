@@ -52,10 +52,24 @@ def truncate(text: str, limit: int) -> str:
 _STORED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
+# Characters that change how the text around them is shown without showing themselves: the
+# bidirectional overrides and isolates (a "right-to-left override" makes "gpj.exe" read as
+# "exe.jpg") and zero-width characters (a name that looks like another). Echoed, they would
+# let one person's text disguise itself in a card another person trusts. The zero-width
+# joiner (U+200D) stays: emoji such as 👩‍💻 are made with it.
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible formatting characters (bidi controls, zero-width ones)."""
+    return _INVISIBLE.sub("", text)
+
+
 def safe(text: str, limit: int) -> str:
-    """Person-written text ready for mrkdwn: mentions shown as plain @U123 (no ping), escaped,
-    and cut to ``limit`` characters without splitting an entity such as &amp;."""
-    escaped = escape(_STORED_MENTION.sub(r"@\1", text))
+    """Person-written text ready for mrkdwn: invisible formatting characters dropped, mentions
+    shown as plain @U123 (no ping), escaped, and cut to ``limit`` characters without splitting
+    an entity such as &amp;."""
+    escaped = escape(_STORED_MENTION.sub(r"@\1", visible(text)))
     if len(escaped) <= limit:
         return escaped
     cut = escaped[: max(limit - 1, 0)]

@@ -114,8 +114,21 @@ def to_json(tickets: list[Ticket]) -> str:
     return json.dumps([to_dict(t) for t in tickets], indent=2, ensure_ascii=False)
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of
+# these. Such cells get a leading apostrophe, which spreadsheets show as text and hide.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(cell: Any) -> Any:
+    """``cell`` as a spreadsheet shows it but never runs it."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def to_csv(tickets: list[Ticket]) -> str:
-    """One row per ticket; lists joined with "; ", nested data (milestones, history) as JSON."""
+    """One row per ticket; lists joined with "; ", nested data (milestones, history) as JSON.
+    Text that a spreadsheet would execute (``=HYPERLINK(…)``, ``+1``, ``@SUM``) is defused."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
@@ -126,7 +139,7 @@ def to_csv(tickets: list[Ticket]) -> str:
                 row[name] = "; ".join(value)
             elif isinstance(value, list | dict):
                 row[name] = json.dumps(value, ensure_ascii=False)
-        writer.writerow(row)
+        writer.writerow({name: defuse(value) for name, value in row.items()})
     return out.getvalue()
 
 

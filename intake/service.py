@@ -393,6 +393,17 @@ def _answered(was: tuple[str | None, int], conversation: Conversation) -> tuple[
     return None
 
 
-def clean(text: str) -> str:
-    """Text as stored: NUL characters (which PostgreSQL cannot store) removed."""
-    return text.replace("\x00", "")
+# Slack cuts a message at 40,000 characters: nobody can send the bot more through Slack, and
+# nothing longer is kept (a forged or pasted megabyte would otherwise be stored, echoed and
+# exported whole).
+MAX_TEXT = 40_000
+
+
+def clean(text: str, limit: int = MAX_TEXT) -> str:
+    """Text as stored: NUL characters (which PostgreSQL cannot store) removed, and at most
+    ``limit`` characters, ending with a visible note where it was cut."""
+    text = text.replace("\x00", "")
+    if len(text) <= limit:
+        return text
+    note = f" [… cut: {len(text):,} characters were sent, the first ones are kept]"
+    return text[: max(limit - len(note), 0)] + note

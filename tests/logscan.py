@@ -268,8 +268,16 @@ class LogScanPlugin:
         report_handler = getattr(logging_plugin, "report_handler", None)
         if report_handler is not None and report_handler.level == logging.NOTSET:
             report_handler.setLevel(self.root_level or logging.WARNING)
+        if self._xdist_controller():
+            return  # its subprocesses are pytest-xdist's workers, which scan their own tests
         self._popen = subprocess.Popen
         subprocess.Popen = _scanned_popen(self.scanner)  # type: ignore[misc,assignment]
+
+    def _xdist_controller(self) -> bool:
+        """Whether this process hands the tests to pytest-xdist workers and runs none."""
+        is_worker = getattr(self.config, "workerinput", None) is not None
+        dist = getattr(self.config.option, "dist", "no")
+        return not is_worker and dist != "no"
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:

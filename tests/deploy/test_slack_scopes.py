@@ -337,7 +337,7 @@ def test_http_manifest_sends_everything_to_the_path_the_app_serves() -> None:
 
     def post(to: str) -> str:
         status: list[str] = []
-        body = b"command=%2Fintake&text=hello"
+        body = b"command=%2Fintake&text=hello&team_id=T0001&user_id=U0ALICE"
         environ = {
             "PATH_INFO": to,
             "REQUEST_METHOD": "POST",

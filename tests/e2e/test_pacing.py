@@ -5,6 +5,7 @@ generous bounds; benchmarks/fanout.py measures the figures."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -207,9 +208,26 @@ def test_an_interactive_reply_goes_out_quickly_during_a_bulk_fan_out(
 
 
 def two_replicas_fan_out(fake: FakeSlack, store_a: PaceStore, store_b: PaceStore) -> float:
-    """Two clients, each with its own Pacer, split a fan-out. The fake_slack fixture fails the
-    test if one of them called while the other's Retry-After lasted (unshared stores do)."""
+    """Two clients, each with its own Pacer, split a fan-out; the elapsed time it returns shows
+    whether they shared what they learned (unshared stores each learn the limit alone and take
+    about 2.5 times as long). Neither may call while a Retry-After lasts, except in the moment
+    it takes the one that got the 429 to record it: a call the other sent then could not know
+    (real Slack answers it 429 too). At most two such calls, each within 0.25 s of the 429."""
     slack_limits(fake, per_minute=1200, burst=10)
+    fake.expect_violations()
+    elapsed = _fan_out(fake, store_a, store_b)
+    calls, violations, _ = fake.recorded()
+    retry_after = max((float(c.retry_after or 0) for c in calls), default=0.0)
+    left = [float(m.group(1)) for _, r in violations if (m := _LEFT.search(r))]
+    assert len(violations) == len(left) <= 2, violations
+    assert all(seconds >= retry_after - 0.25 for seconds in left), (retry_after, left)
+    return elapsed
+
+
+_LEFT = re.compile(r"called while rate limited \((\d+\.\d+)s of Retry-After left\)")
+
+
+def _fan_out(fake: FakeSlack, store_a: PaceStore, store_b: PaceStore) -> float:
     everyone = owners(100)
     start = time.monotonic()
     with ThreadPoolExecutor(2) as pool:
