@@ -28,13 +28,13 @@ def client(slack: FakeSlack) -> WebClient:
     return WebClient(token=BOT_TOKEN, base_url=slack.api_url)
 
 
-def follow(bot: BotServer, slack: FakeSlack, replica: str = "r1") -> FollowThrough:
+def follow(bot: BotServer, slack: FakeSlack, replica: str = "r1", tz: str = "UTC") -> FollowThrough:
     assert bot.container is not None
     return FollowThrough(
         bot.container.intake,
         bot.container.db_engine,
         client(slack),
-        default_tz="UTC",
+        default_tz=tz,
         digest_channel=DIGEST,
         digest_schedule="0 9 * * 1",
         auto_complete=bot.container.milestones.auto_complete,
@@ -254,15 +254,7 @@ def test_a_fresh_install_sends_no_catch_up_digest_and_labels_a_week_as_it_claims
     with the week it is claimed under; `digest run` then sends nothing and says why."""
     assert bot.container is not None
     clock.at = datetime(2026, 12, 7, 0, 56, tzinfo=UTC)  # Mon 01:56 Berlin, Sun 19:56 New York
-    berlin = FollowThrough(
-        bot.container.intake,
-        bot.container.db_engine,
-        client(slack),
-        default_tz="Europe/Berlin",
-        digest_channel=DIGEST,
-        digest_schedule="0 9 * * 1",
-        replica="r1",
-    )
+    berlin = follow(bot, slack, tz="Europe/Berlin")
     send = sender(bot, slack, clock)
     assert berlin.tick().digests == 0
     send.run_once()
