@@ -266,7 +266,9 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
     if extra:
         blocks.append(kit.fields(extra))
     if ticket.milestones:
-        blocks.append(kit.section("*Milestones*\n" + _milestones(ticket.milestones)))
+        blocks.append(
+            kit.section("*Milestones*\n" + _milestones(ticket.milestones, ticket.deadline))
+        )
     if ticket.links:
         blocks.append(kit.context("Links: " + safe(" ".join(ticket.links), 1000)))
     return blocks
@@ -292,10 +294,19 @@ def _bullets(items: list[str], limit: int) -> str:
     return safe("\n".join(f"• {item}" for item in items), limit)
 
 
-def _milestones(milestones: list[Milestone]) -> str:
+def due_text(milestone: Milestone, deadline: date | None) -> str:
+    """ " — due Fri 11 Dec 2026", with a warning when that is after the ask's deadline."""
+    if milestone.due is None:
+        return ""
+    late = deadline is not None and milestone.due > deadline
+    warning = f" :warning: after the deadline ({day(deadline)})" if late and deadline else ""
+    return f" — due {day(milestone.due)}{warning}"
+
+
+def _milestones(milestones: list[Milestone], deadline: date | None = None) -> str:
     lines = []
     for m in milestones[:8]:
-        due = f" — due {day(m.due)}" if m.due else ""
+        due = due_text(m, deadline)
         done = f"\n    _done when:_ {safe(m.done_criterion, 150)}" if m.done_criterion else ""
         lines.append(f"• {safe(m.title, 120)}{due}{done}")
     if len(milestones) > 8:

@@ -222,6 +222,8 @@ def _line(ticket: Ticket, milestone: Milestone, today: date | None, compact: boo
     facts = [f"due {day(milestone.due)}" if milestone.due else "no due date"]
     if milestone.due and today and milestone.due < today and status is not M.DONE:
         facts.append(":warning: *overdue*")
+    elif milestone.due and ticket.deadline and milestone.due > ticket.deadline:
+        facts.append(f":warning: after the deadline ({day(ticket.deadline)})")
     if milestone.owner and milestone.owner != ticket.owner:
         facts.append(f"owner {user(milestone.owner)}")
     lines = [first, " · ".join(facts)]

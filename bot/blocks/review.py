@@ -8,7 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import kit, milestones, similar
-from bot.blocks.intake import EDIT_ACTION, edit_value, readiness_text, show, ticket_blocks
+from bot.blocks.intake import (
+    EDIT_ACTION,
+    due_text,
+    edit_value,
+    readiness_text,
+    show,
+    ticket_blocks,
+)
 from bot.slack_text import day, safe, user
 from intake.conversation import Conversation
 from intake.lifecycle import RULE_DONE, Action, ago, last_change
@@ -147,8 +154,7 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
     blocks: list[kit.Block]
     if action is Action.APPROVE:
         plan = "\n".join(
-            f"• {safe(m.title, 120)}" + (f" — due {day(m.due)}" if m.due else "")
-            for m in ticket.milestones[:10]
+            f"• {safe(m.title, 120)}{due_text(m, ticket.deadline)}" for m in ticket.milestones[:10]
         )
         text = (
             f":white_check_mark: *{key}* was approved by {who}. Owner: {user(ticket.owner or '')}."

@@ -97,6 +97,28 @@ def test_a_lead_approves_with_an_owner_and_an_edited_plan(
     assert buttons(owner_dm[-1])[-2:] == ["Start work", "Mark done"]
 
 
+def test_a_milestone_due_after_the_deadline_is_accepted_with_a_warning_everyone_sees(
+    driver: SlackDriver, slack: FakeSlack, bot: BotServer
+) -> None:
+    c, card = submit_ready_ask(driver, slack, REQUESTER)
+    assert bot.container is not None
+    deadline = bot.container.intake.get(ask_id(bot)).ticket.deadline
+    assert deadline is not None, "the ask says when it is needed"
+    click(driver, slack, LEAD, card, "review_approve")
+    form = slack.current_view(LEAD) or {}
+    rows = [
+        b["block_id"].split(":")[1] for b in form["blocks"] if b["block_id"].startswith("ms_title:")
+    ]
+    response = submit_form(driver, slack, LEAD, owner=OWNER, **{f"ms_due:{rows[-1]}": "2027-06-30"})
+    assert response.json is None, response.body
+    warning = "after the deadline"
+    assert warning in text_of(c.last), "the requester is told, not left to find out"
+    owner_dm = [m for m in slack.messages(slack.dm_channel(OWNER)) if m.get("bot_id")]
+    assert warning in text_of(owner_dm[-1]), "and so is the owner, in the plan they work from"
+    first = text_of(c.last).split(warning)[0]
+    assert "Wed 30 Jun 2027" in first, "next to the milestone that is late"
+
+
 def test_someone_who_is_not_a_lead_is_refused_and_it_is_recorded(
     driver: SlackDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
