@@ -196,11 +196,12 @@ class Replier:
         if spec is None:
             return
         ticket = conversation.ticket
-        skipped = field in conversation.skipped
+        value = ticket.get(field)
         if field == "deadline" and ticket.no_deadline:
-            answer = "no deadline"
+            answer, skipped = "no deadline", False
         else:
-            answer = render.describe(ticket.get(field), spec.type, spec.unit)
+            answer = render.describe(value, spec.type, spec.unit)
+            skipped = field in conversation.skipped or value in (None, "", [])
         shown = render.answered(spec.question, number, answer, skipped=skipped)
         self._update(client, thread, conversation.question_ts, shown)
 

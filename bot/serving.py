@@ -184,15 +184,16 @@ def _refusal(environ: dict[str, Any], body: bytes) -> tuple[str, str] | None:
         return "400 Bad Request", "body is not UTF-8"
     if not text:
         return None
-    is_event = False
+    # Signed or not, a body not shaped like Slack's would fail inside Bolt (bot.request_shape).
     try:
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0]
         if content_type == "application/json" or text.startswith("{"):
             parsed: Any = json.loads(text)
-            is_event = True
+            check: Callable[[dict[str, Any]], str | None] = request_shape.event_problem
         elif "payload" in text:
             payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
             parsed = json.loads(payload) if payload is not None else {}
+            check = request_shape.payload_problem
         else:  # a plain form (a slash command)
             problem = request_shape.command_problem(dict(parse_qsl(text, keep_blank_values=True)))
             return ("400 Bad Request", problem) if problem else None
@@ -200,8 +201,6 @@ def _refusal(environ: dict[str, Any], body: bytes) -> tuple[str, str] | None:
         return "400 Bad Request", "body is not JSON"
     if not isinstance(parsed, dict):
         return "400 Bad Request", "body is not a JSON object"
-    # Signed or not, a body not shaped like Slack's would fail inside Bolt (bot.request_shape).
-    check = request_shape.event_problem if is_event else request_shape.payload_problem
     problem = check(parsed)
     return ("400 Bad Request", problem) if problem else None
 

@@ -134,10 +134,7 @@ def claim_run(session: Session, job: str, period: str, replica: str, at: datetim
 def claimed(session: Session, job: str, period: str) -> bool:
     """Whether some run already claimed (``job``, ``period``): a cheap check before building
     a message that ``claim_run`` would then refuse."""
-    found = session.execute(
-        select(JobRunRow.job).where(JobRunRow.job == job, JobRunRow.period == period).limit(1)
-    ).first()
-    return found is not None
+    return claimed_at(session, job, period) is not None
 
 
 def claimed_at(session: Session, job: str, period: str) -> datetime | None:

@@ -104,8 +104,8 @@ def question(ask_id: int, q: Question, understood: Understood | None = None) -> 
 
 def answered(q_text: str, number: int, answer: str, *, skipped: bool = False) -> dict[str, Any]:
     """A question message once answered: the buttons give way to the answer. A skipped
-    question (or one left without a value) says so, without a check mark."""
-    if skipped or answer in ("", "—"):
+    question says so, without a check mark."""
+    if skipped:
         outcome = ":heavy_minus_sign: Skipped: you can add it later with *Edit* on the draft."
     else:
         outcome = f":white_check_mark: {safe(answer, 500)}"
@@ -298,9 +298,10 @@ def due_text(milestone: Milestone, deadline: date | None) -> str:
     """ " — due Fri 11 Dec 2026", with a warning when that is after the ask's deadline."""
     if milestone.due is None:
         return ""
-    late = deadline is not None and milestone.due > deadline
-    warning = f" :warning: after the deadline ({day(deadline)})" if late and deadline else ""
-    return f" — due {day(milestone.due)}{warning}"
+    text = f" — due {day(milestone.due)}"
+    if deadline is not None and milestone.due > deadline:
+        text += f" :warning: after the deadline ({day(deadline)})"
+    return text
 
 
 def _milestones(milestones: list[Milestone], deadline: date | None = None) -> str:

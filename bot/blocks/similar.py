@@ -60,12 +60,14 @@ def suggestions(
                 block_id=f"similar:{ticket.key}",
             )
         )
-    blocks.append(
-        kit.context(
-            "*Join* makes you a watcher of that ask (you hear when it changes) and closes "
-            "this intake. *Not the same* keeps going here."
-        )
+    join = (
+        # Joining your own ask adds no watcher (you hear about it already): it closes this one.
+        "*Join* keeps your earlier ask and closes this intake."
+        if all_own
+        else "*Join* makes you a watcher of that ask (you hear when it changes) and closes "
+        "this intake."
     )
+    blocks.append(kit.context(f"{join} *Not the same* keeps going here."))
     return kit.message(f"This looks like {first.key}: {safe(first.title, 120)}", blocks)
 
 

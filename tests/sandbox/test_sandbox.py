@@ -377,50 +377,51 @@ MRKDWN_CASES = {
 }
 
 
-def test_the_mrkdwn_renderer() -> None:
+def with_mrkdwn_js(script: str, data: Any) -> Any:
+    """Run ``script`` in node with the page's renderer as ``m`` and ``data`` as JSON in
+    ``process.argv[2]``; what it prints, as JSON."""
     runner = node()
     if runner is None:
         pytest.skip("node is not installed (the browser tests run the same renderer)")
+    result = subprocess.run(
+        [
+            runner,
+            "-e",
+            "const m = require(process.argv[1]);" + script,
+            str(STATIC / "mrkdwn.js"),
+            json.dumps(data),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_the_mrkdwn_renderer() -> None:
     script = (
-        "const m = require(process.argv[1]);"
         "const cases = JSON.parse(process.argv[2]);"
         "const names = {U0ALICE: 'alice'};"
         "const ctx = {tz: 'Europe/Berlin', userName: (id) => names[id] || id};"
         "console.log(JSON.stringify(cases.map((c) => m.toHtml(m.parse(c), ctx))));"
     )
     cases = list(MRKDWN_CASES)
-    result = subprocess.run(
-        [runner, "-e", script, str(STATIC / "mrkdwn.js"), json.dumps(cases)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    assert dict(zip(cases, json.loads(result.stdout), strict=True)) == MRKDWN_CASES
+    rendered = with_mrkdwn_js(script, cases)
+    assert dict(zip(cases, rendered, strict=True)) == MRKDWN_CASES
 
 
 def test_every_emoji_the_bot_sends_is_drawn_without_an_emoji_font() -> None:
     """The readiness and status marks must not be empty boxes on a machine without an emoji
     font: the page draws each emoji the bot uses (SVG) instead of relying on a font."""
-    runner = node()
-    if runner is None:
-        pytest.skip("node is not installed (the browser tests run the same renderer)")
     sources = [p for p in (ROOT / "bot").rglob("*.py") if "sandbox" not in p.parts]
     used = sorted({name for p in sources for name in re.findall(r":([a-z0-9_+]+):", p.read_text())})
     script = (
-        "const m = require(process.argv[1]);"
         "const used = JSON.parse(process.argv[2]);"
         "const known = used.filter((n) => m.emoji(':' + n + ':') !== ':' + n + ':');"
         "console.log(JSON.stringify({known: known, drawn: m.drawn}));"
     )
-    result = subprocess.run(
-        [runner, "-e", script, str(STATIC / "mrkdwn.js"), json.dumps(used)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    found = json.loads(result.stdout)
+    found = with_mrkdwn_js(script, used)
     # Shortcodes of other things (":reply:" in an outbox key) are not emoji the renderer knows.
     assert {"white_check_mark", "white_large_square", "warning", "red_circle"} <= set(
         found["known"]
