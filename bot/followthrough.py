@@ -239,7 +239,7 @@ class FollowThrough:
                     kind="progress",
                     team_id=team_id,
                     channel=thread.channel,
-                    payload={**progress_message(report), "tz": tz},
+                    payload={**progress_message(report, _today(now, tz)), "tz": tz},
                     not_before=_not_before(now, tz),
                     thread_ts=thread.ts,
                     counter="progress",
@@ -416,6 +416,10 @@ class FollowThrough:
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)
+
+
+def _today(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def _not_before(now: datetime, tz: str) -> datetime:

@@ -191,6 +191,7 @@ class Digest:
     oldest_waiting: timedelta | None = None
     median_decision: timedelta | None = None  # submit -> decision, asks decided in the period
     undelivered: list[str] = field(default_factory=list)  # messages the bot gave up sending
+    today: date | None = None  # in the digest's time zone, as of its run
 
     @property
     def empty(self) -> bool:
@@ -219,7 +220,9 @@ def build_digest(
     """The week that just ended, as of ``now`` (``today`` in the digest's time zone), under
     the name ``week`` (default: ``today``'s ISO week)."""
     since = now - timedelta(days=days)
-    digest = Digest(week or iso_week(today), since, undelivered=list(undelivered or []))
+    digest = Digest(
+        week or iso_week(today), since, undelivered=list(undelivered or []), today=today
+    )
     decisions: list[timedelta] = []
     for ticket in tickets:
         entries = [h for h in ticket.history if h.at >= since]
