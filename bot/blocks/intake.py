@@ -133,9 +133,13 @@ def read_edit_value(value: str) -> tuple[int, str | None]:
 
 
 def draft(
-    ask_id: int, ticket: Ticket, template: RequestTemplate, check: Readiness
+    ask_id: int,
+    ticket: Ticket,
+    template: RequestTemplate,
+    check: Readiness,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    blocks = ticket_blocks(ticket, template, heading="Draft")
+    blocks = ticket_blocks(ticket, template, heading="Draft", today=today)
     blocks.append(kit.divider())
     blocks.append(kit.section(readiness_text(check)))
     value = str(ask_id)
@@ -150,10 +154,12 @@ def draft(
     return kit.message(f"Draft ticket: {safe(ticket.title, 200)}", blocks)
 
 
-def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[str, Any]:
+def closed_draft(
+    ticket: Ticket, template: RequestTemplate, note: str, today: date | None = None
+) -> dict[str, Any]:
     """The draft message after submit or cancel: the ticket, no buttons."""
     heading = ticket.key or "Cancelled"
-    blocks = ticket_blocks(ticket, template, heading=heading)
+    blocks = ticket_blocks(ticket, template, heading=heading, today=today)
     blocks.append(kit.context(note))
     return kit.message(f"{heading}: {safe(ticket.title, 200)}", blocks)
 
