@@ -107,7 +107,8 @@ def create_app(
             "SLACK_API_URL"
         ) from None
     leads = Leads(settings.intake_leads)
-    homes = HomeTabs(container.intake, leads, settings.intake_timezone)
+    people = People(container.db_engine, settings.intake_timezone)
+    homes = HomeTabs(container.intake, leads, settings.intake_timezone, people)
     announcer = Announcer(
         container.review,
         container.templates,
@@ -121,7 +122,7 @@ def create_app(
         review=container.review,
         replier=Replier(container.intake, announcer, container.similar),
         announcer=announcer,
-        people=People(container.db_engine, settings.intake_timezone),
+        people=people,
         leads=leads,
         homes=homes,
         templates=container.templates,

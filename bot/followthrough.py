@@ -6,6 +6,10 @@ its messages in the same transaction, each under a unique key (kind, recipient, 
 messages are sent by bot.sender from the outbox. A scheduler tick on any replica may run these
 at any time; whatever was already claimed is skipped.
 
+A week's nudge and progress reply cover only asks that were active work at that week's slot
+(Monday 09:00 where the recipient is; ``intake.followup.counts_for``): an ask accepted midweek
+gets its first update the next Monday, not a catch-up for the week it was accepted in.
+
 Workspace by workspace: nudges and progress replies are planned per team (each with its own
 people and asks). With one workspace (token mode) the digest covers every ask in the database,
 as it always did. In the multi-workspace install (``bot.oauth``) each installed workspace gets
@@ -38,14 +42,16 @@ from intake.followup import (
     NUDGE_AT,
     QUIET_BEFORE,
     QUIET_FROM,
+    Slot,
     build_digest,
+    counts_for,
     in_waking_hours,
     iso_week,
     nudge_for,
     owners,
     progress,
     week_start,
-    weekly_due,
+    weekly_slot,
 )
 from intake.review import Decision
 from intake.service import IntakeService
@@ -179,15 +185,18 @@ class FollowThrough:
         planned = []
         for owner in sorted(owners(tickets)):
             tz = self.timezone(team_id, owner)
-            period = self._period(now, tz, force)
+            slot = self._slot(now, tz, force)
             job = f"nudge:{team_id}:{owner}"
-            if period is None or (skip_claimed and self._claimed(job, period)):
+            if slot is None or (skip_claimed and self._claimed(job, slot.week)):
                 continue
             if self._snoozed(team_id, owner, now) and not force:
                 continue
-            nudge = nudge_for(owner, tickets, now.astimezone(ZoneInfo(tz)).date())
+            installed = self.installed_at(now)
+            counted = [t for t in tickets if counts_for(t, slot.at, installed)]
+            nudge = nudge_for(owner, counted, now.astimezone(ZoneInfo(tz)).date())
             if nudge is None:
-                continue  # someone with nothing due gets nothing
+                continue  # someone with nothing due (in work begun by the slot) gets nothing
+            period = slot.week
             planned.append(
                 Planned(
                     job=job,
@@ -211,9 +220,12 @@ class FollowThrough:
             if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS) or ticket.id is None:
                 continue
             tz = self.timezone(team_id, ticket.requester)
-            period = self._period(now, tz, force)
+            slot = self._slot(now, tz, force)
             job = f"progress:{team_id}:{ticket.id}"
-            if period is None or (skip_claimed and self._claimed(job, period)):
+            if slot is None or not counts_for(ticket, slot.at, self.installed_at(now)):
+                continue  # accepted after this week's slot: its first update is next week's
+            period = slot.week
+            if skip_claimed and self._claimed(job, period):
                 continue
             report = progress(ticket, now - timedelta(days=7))
             thread = self.service.get(ticket.id).thread
@@ -227,7 +239,7 @@ class FollowThrough:
                     kind="progress",
                     team_id=team_id,
                     channel=thread.channel,
-                    payload={**progress_message(report), "tz": tz},
+                    payload={**progress_message(report, _today(now, tz)), "tz": tz},
                     not_before=_not_before(now, tz),
                     thread_ts=thread.ts,
                     counter="progress",
@@ -366,10 +378,12 @@ class FollowThrough:
 
     # -- time ---------------------------------------------------------------------------------
 
-    def _period(self, now: datetime, tz: str, force: bool) -> str | None:
+    def _slot(self, now: datetime, tz: str, force: bool) -> Slot | None:
+        """This week's slot for someone in ``tz``, when due; with ``force`` (``digest run``)
+        this week's, falling due now."""
         if force:
-            return iso_week(now.astimezone(ZoneInfo(tz)).date())
-        return weekly_due(now, tz)
+            return Slot(iso_week(now.astimezone(ZoneInfo(tz)).date()), now)
+        return weekly_slot(now, tz)
 
     def last_digest_time(self, now: datetime) -> datetime | None:
         """The digest's latest scheduled time at or before ``now`` within the past week (a
@@ -402,6 +416,10 @@ class FollowThrough:
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)
+
+
+def _today(now: datetime, tz: str) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def _not_before(now: datetime, tz: str) -> datetime:

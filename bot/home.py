@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import HomeData, home
 from bot.leads import Leads
+from bot.people import People
 from intake.clock import local_today
 from intake.review import waiting_since
 from intake.service import IntakeService
@@ -18,18 +19,27 @@ DUE_SOON = timedelta(days=14)
 
 
 class HomeTabs:
-    def __init__(self, service: IntakeService, leads: Leads, default_tz: str) -> None:
+    def __init__(
+        self,
+        service: IntakeService,
+        leads: Leads,
+        default_tz: str,
+        people: People | None = None,
+    ) -> None:
         self.service = service
         self.leads = leads
         self.default_tz = default_tz
+        self.people = people  # whose time zone each tab is in (None: everyone's is the default)
 
     def publish(
         self, client: WebClient, team_id: str, user: str, focus: str | None = None, pages: int = 1
     ) -> None:
         now = self.service.clock.now()
-        today = local_today(self.service.clock, self.default_tz)
+        tz = self.people.timezone(client, team_id, user) if self.people else self.default_tz
+        today = local_today(self.service.clock, tz)  # theirs: what is overdue where they are
         tickets = self.service.for_team(team_id).list()  # this workspace's asks only
-        data = HomeData(mine=[t for t in tickets if t.requester == user], focus=focus, pages=pages)
+        own = [t for t in tickets if t.requester == user]
+        data = HomeData(mine=own, focus=focus, pages=pages, tz=tz)
         if self.leads.is_lead(client, user):
             waiting = [t for t in tickets if t.status in (Status.SUBMITTED, Status.NEEDS_INFO)]
             data.queue = sorted(waiting, key=lambda t: waiting_since(t) or now)

@@ -16,6 +16,7 @@ from bot.announcer import Announcer
 from bot.blocks import intake as render
 from bot.blocks import review, similar
 from bot.slack_text import safe
+from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Thread
 from intake.replies import (
     Cancelled,
@@ -103,12 +104,13 @@ class Replier:
     ) -> None:
         ask_id = _ask_id(conversation)
         template = self.service.engine.template(conversation)
+        today = local_today(self.service.clock, conversation.tz)  # the requester's
         if isinstance(reply, Question):
             ts = self._post_in_thread(client, thread, render.question(ask_id, reply, understood))
             self.service.remember_messages(ask_id, question_ts=ts)
             conversation.question_ts = ts
         elif isinstance(reply, Draft):
-            message = render.draft(ask_id, reply.ticket, template, reply.readiness)
+            message = render.draft(ask_id, reply.ticket, template, reply.readiness, today)
             if understood is not None:
                 self._post_in_thread(client, thread, render.notice(_understood_text(understood)))
             if conversation.draft_ts and self._update(
@@ -134,7 +136,7 @@ class Replier:
                     client,
                     thread,
                     conversation.draft_ts,
-                    render.closed_draft(ticket, template, note),
+                    render.closed_draft(ticket, template, note, today),
                 )
             self._post_in_thread(client, thread, review.submitted_with_cancel(ticket))
             self.announcer.submitted(client, conversation)
@@ -148,13 +150,15 @@ class Replier:
             self.announcer.refresh_card(client, conversation)
         elif isinstance(reply, Cancelled):
             if conversation.draft_ts:
-                message = render.closed_draft(reply.ticket, template, ":wastebasket: Cancelled")
+                message = render.closed_draft(
+                    reply.ticket, template, ":wastebasket: Cancelled", today
+                )
                 self._update(client, thread, conversation.draft_ts, message)
             self._post_in_thread(client, thread, render.cancelled())
         elif isinstance(reply, Joined):
             if conversation.draft_ts:
                 note = f":handshake: Joined {reply.target.key} instead"
-                message = render.closed_draft(reply.ticket, template, note)
+                message = render.closed_draft(reply.ticket, template, note, today)
                 self._update(client, thread, conversation.draft_ts, message)
             self._post_in_thread(client, thread, similar.joined(reply.target))
             target = self.service.find(reply.target.key or "", reply.target.team_id)

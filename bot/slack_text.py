@@ -8,7 +8,6 @@ text. Outgoing text that came from a person (or a model) is escaped so that a ty
 from __future__ import annotations
 
 import re
-from datetime import date
 
 ELLIPSIS = "…"
 
@@ -84,8 +83,3 @@ def user(user_id: str) -> str:
     if re.fullmatch(r"[UW][A-Z0-9]+", user_id):
         return f"<@{user_id}>"
     return escape(user_id)
-
-
-def day(value: date) -> str:
-    """A date as people read it: Fri 27 Nov 2026."""
-    return f"{value:%a} {value.day} {value:%b %Y}"

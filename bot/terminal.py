@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from bot.blocks.intake import describe
+from bot.blocks.when import day
 from intake import readiness
 from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Source, Thread
@@ -185,7 +186,8 @@ class TerminalChat:
             elif isinstance(reply, Draft):
                 if reply.changed:
                     self.say(f"\nUpdated: {', '.join(reply.changed)}")
-                self.say("\n" + render_ticket(reply.ticket, self.service, reply.readiness))
+                today = local_today(self.service.clock, self.tz)
+                self.say("\n" + render_ticket(reply.ticket, self.service, reply.readiness, today))
                 self.say(DRAFT_HELP)
             elif isinstance(reply, NotReady):
                 self.say("\nNot ready for review yet. Still missing:")
@@ -217,10 +219,13 @@ class TerminalChat:
                 return line.rstrip("\n")
 
 
-def render_ticket(ticket: Ticket, service: IntakeService, check: Readiness) -> str:
+def render_ticket(
+    ticket: Ticket, service: IntakeService, check: Readiness, today: date | None = None
+) -> str:
+    """The ticket as text (its dates without the year when they fall in ``today``'s)."""
     template = service.engine.templates.get(ticket.category)
     deadline = (
-        describe(ticket.deadline)
+        day(ticket.deadline, today)
         if ticket.deadline
         else ("no deadline" if ticket.no_deadline else "—")
     )
@@ -252,7 +257,7 @@ def render_ticket(ticket: Ticket, service: IntakeService, check: Readiness) -> s
     if ticket.milestones:
         lines.append("Milestones:")
         for m in ticket.milestones:
-            due = f" (due {describe(m.due)})" if m.due else ""
+            due = f" (due {day(m.due, today)})" if m.due else ""
             lines.append(f"    • {m.title}{due}")
             if m.done_criterion:
                 lines.append(f"        done when: {m.done_criterion}")

@@ -2,7 +2,10 @@
 requester's weekly progress, and the channel digest. No I/O; the bot's jobs decide what to send
 with these and the outbox makes each send happen once.
 
-Periods are ISO weeks ("2026-W48") of the recipient's own calendar.
+Periods are ISO weeks ("2026-W48") of the recipient's own calendar. A week's message falls due
+at its slot, Monday 09:00 where the recipient is; an ask counts toward a slot only when it was
+already active work then, so an ask accepted on a Wednesday gets its first weekly update the
+next Monday, never a catch-up for the week it was accepted in.
 """
 
 from __future__ import annotations
@@ -30,7 +33,16 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_due(now: datetime, tz: str, at: time = NUDGE_AT) -> str | None:
+@dataclass(frozen=True)
+class Slot:
+    """A weekly message's turn: the ISO week it is for and when it fell due (that week's
+    Monday 09:00 where the recipient is)."""
+
+    week: str
+    at: datetime
+
+
+def weekly_slot(now: datetime, tz: str, at: time = NUDGE_AT) -> Slot | None:
     """The week whose Monday-``at`` message is due for someone in ``tz`` right now, or None.
 
     Due from Monday ``at`` (their time) until their Friday evening, but only inside their
@@ -42,7 +54,31 @@ def weekly_due(now: datetime, tz: str, at: time = NUDGE_AT) -> str | None:
     start = datetime.combine(monday, at, tzinfo=ZoneInfo(tz))
     if local < start or local.weekday() >= 5 or not (QUIET_BEFORE <= local.hour < QUIET_FROM):
         return None
-    return iso_week(local.date())
+    return Slot(iso_week(local.date()), start)
+
+
+def weekly_due(now: datetime, tz: str, at: time = NUDGE_AT) -> str | None:
+    """The ISO week of :func:`weekly_slot`, or None."""
+    slot = weekly_slot(now, tz, at)
+    return slot.week if slot else None
+
+
+def active_since(ticket: Ticket) -> datetime | None:
+    """When the ask last became active work: accepted, or reopened into work (None: no such
+    change is recorded)."""
+    for entry in reversed(ticket.history):
+        if entry.to_status in ACTIVE and entry.from_status not in ACTIVE:
+            return entry.at
+    return None
+
+
+def counts_for(ticket: Ticket, slot_at: datetime, installed_at: datetime) -> bool:
+    """Whether the active ask belongs in a weekly message whose slot is ``slot_at``: only when
+    it was active work by then (and the install existed: the start for an ask whose acceptance
+    is not recorded). Accepted after this week's slot, it waits for next week's."""
+    if ticket.status not in ACTIVE:
+        return False
+    return slot_at >= (active_since(ticket) or installed_at) and slot_at >= installed_at
 
 
 def in_waking_hours(now: datetime, tz: str) -> bool:
@@ -64,6 +100,7 @@ class NudgeItem:
 class Nudge:
     owner: str
     items: tuple[NudgeItem, ...]  # grouped by ask, each ask's milestones by due date
+    today: date | None = None  # the owner's today, which "overdue" was judged by
 
     @property
     def asks(self) -> list[Ticket]:
@@ -101,7 +138,7 @@ def nudge_for(owner: str, tickets: list[Ticket], today: date) -> Nudge | None:
             and m.due <= today + DUE_WITHIN
         ]
         items += sorted(mine, key=lambda item: item.milestone.due or today)
-    return Nudge(owner, tuple(items)) if items else None
+    return Nudge(owner, tuple(items), today) if items else None
 
 
 # -- the requester's weekly progress ------------------------------------------------------------
@@ -154,6 +191,7 @@ class Digest:
     oldest_waiting: timedelta | None = None
     median_decision: timedelta | None = None  # submit -> decision, asks decided in the period
     undelivered: list[str] = field(default_factory=list)  # messages the bot gave up sending
+    today: date | None = None  # in the digest's time zone, as of its run
 
     @property
     def empty(self) -> bool:
@@ -182,7 +220,9 @@ def build_digest(
     """The week that just ended, as of ``now`` (``today`` in the digest's time zone), under
     the name ``week`` (default: ``today``'s ISO week)."""
     since = now - timedelta(days=days)
-    digest = Digest(week or iso_week(today), since, undelivered=list(undelivered or []))
+    digest = Digest(
+        week or iso_week(today), since, undelivered=list(undelivered or []), today=today
+    )
     decisions: list[timedelta] = []
     for ticket in tickets:
         entries = [h for h in ticket.history if h.at >= since]

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from bot.blocks import kit
-from bot.slack_text import day, safe, user
+from bot.blocks.when import day
+from bot.slack_text import safe, user
 from intake.followup import Digest, Progress
 from intake.ticket import Milestone, Ticket
 
@@ -17,7 +18,8 @@ MESSAGE_CHARS = 11000  # Slack refuses ~12,000 characters of block text in one m
 BLOCKS_PER_REPLY = 40
 
 
-def progress_message(report: Progress) -> dict[str, Any]:
+def progress_message(report: Progress, today: date | None = None) -> dict[str, Any]:
+    """The weekly update in the requester's thread (``today``: theirs)."""
     ticket = report.ticket
     status = ticket.status.value.replace("_", " ")
     parts = [f":calendar: *Weekly update on {safe(ticket.key or '', 20)}* ({status})"]
@@ -28,7 +30,7 @@ def progress_message(report: Progress) -> dict[str, Any]:
     else:
         parts.append("*Done this week:* nothing yet")
     if report.next_due:
-        due = f" — due {day(report.next_due.due)}" if report.next_due.due else ""
+        due = f" — due {day(report.next_due.due, today)}" if report.next_due.due else ""
         parts.append(f"*Next:* {safe(report.next_due.title, 200)}{due}")
     for m in report.troubled:
         label = "Blocked" if m.status.value == "blocked" else "At risk"
@@ -89,7 +91,10 @@ def _sections(digest: Digest) -> list[tuple[str, list[str]]]:
         ),
         ("Blocked", [_milestone(t, m) for t, m in digest.blocked]),
         ("At risk", [_milestone(t, m) for t, m in digest.at_risk]),
-        ("Overdue milestones", [_milestone(t, m, due=True) for t, m in digest.overdue]),
+        (
+            "Overdue milestones",
+            [_milestone(t, m, due=True, today=digest.today) for t, m in digest.overdue],
+        ),
         ("New", [_ask(t) for t in digest.new]),
         (
             "Accepted",
@@ -125,8 +130,10 @@ def _ask(ticket: Ticket) -> str:
     return f"• *{safe(ticket.key or '', 20)}* {safe(ticket.title, 80)}"
 
 
-def _milestone(ticket: Ticket, milestone: Milestone, *, due: bool = False) -> str:
-    when = f" (due {day(milestone.due)})" if due and milestone.due else ""
+def _milestone(
+    ticket: Ticket, milestone: Milestone, *, due: bool = False, today: date | None = None
+) -> str:
+    when = f" (due {day(milestone.due, today)})" if due and milestone.due else ""
     reason = f" — {safe(milestone.reason, 100)}" if milestone.reason and not due else ""
     owner = milestone.owner or ticket.owner
     who = f" · {user(owner)}" if owner else ""

@@ -15,8 +15,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import kit
-from bot.slack_text import day, safe, user
-from intake.lifecycle import ago
+from bot.blocks.when import day, local
+from bot.slack_text import safe, user
+from intake.lifecycle import ago, last_change
 from intake.review import next_milestone, waiting_since
 from intake.ticket import Milestone, Status, Ticket
 
@@ -49,9 +50,12 @@ class HomeData:
     due: list[tuple[Ticket, Milestone]] = field(default_factory=list)
     focus: str | None = None  # the list being expanded with "Show more"
     pages: int = 1  # how many pages of it to show
+    tz: str = "UTC"  # the person's time zone: the tab is theirs alone
 
 
 def home(data: HomeData, now: datetime, today: date) -> dict[str, Any]:
+    """The tab of one person: ``today`` is theirs (their time zone), which decides what is
+    overdue and whether a date needs its year."""
     blocks: list[kit.Block] = [
         kit.header("Platform Intake"),
         kit.section(
@@ -65,7 +69,7 @@ def home(data: HomeData, now: datetime, today: date) -> dict[str, Any]:
         blocks += _queue(data, now)
     if data.due:
         blocks += _milestones(data, today)
-    blocks += _mine(data, today)
+    blocks += _mine(data, now, today)
     return {"type": "home", "blocks": blocks[: kit.VIEW_BLOCKS]}
 
 
@@ -106,7 +110,7 @@ def _milestones(data: HomeData, today: date) -> list[kit.Block]:
     shown = _page(data.due, data, "milestones")
     for ticket, milestone in shown:
         late = " — *overdue*" if milestone.due and milestone.due < today else ""
-        due = f"due {day(milestone.due)}" if milestone.due else "no due date"
+        due = f"due {day(milestone.due, today)}" if milestone.due else "no due date"
         blocks.append(
             kit.section(
                 f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 120)}\n{due}{late} · "
@@ -117,7 +121,7 @@ def _milestones(data: HomeData, today: date) -> list[kit.Block]:
     return blocks
 
 
-def _mine(data: HomeData, today: date) -> list[kit.Block]:
+def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
     blocks: list[kit.Block] = [kit.divider(), kit.section("*Your asks*")]
     if not data.mine:
         blocks.append(kit.context("Nothing yet. Your asks and their status will show here."))
@@ -131,15 +135,18 @@ def _mine(data: HomeData, today: date) -> list[kit.Block]:
             else None
         )
         detail = (
-            f" · next: {safe(nxt.title, 80)}" + (f" ({day(nxt.due)})" if nxt.due else "")
+            f" · next: {safe(nxt.title, 80)}" + (f" ({day(nxt.due, today)})" if nxt.due else "")
             if nxt
             else ""
         )
-        deadline = f" · due {day(ticket.deadline)}" if ticket.deadline and not nxt else ""
+        deadline = f" · due {day(ticket.deadline, today)}" if ticket.deadline and not nxt else ""
+        last = last_change(ticket)
+        since = f" ({local(last.at, data.tz, now)})" if last else ""
+        status = STATUS_LABEL.get(ticket.status.value, ticket.status.value)
         blocks.append(
             kit.section(
                 f"*{safe(label, 20)}* {safe(ticket.title or ticket.problem, 150)}\n"
-                f"{STATUS_LABEL.get(ticket.status.value, ticket.status.value)}{detail}{deadline}"
+                f"{status}{since}{detail}{deadline}"
             )
         )
     blocks += _more(len(data.mine), len(shown), "mine", data)

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import kit
-from bot.slack_text import day, safe, user
+from bot.blocks.when import day
+from bot.slack_text import safe, user
 from intake.readiness import Readiness
 from intake.replies import Fact, Question, Understood
 from intake.templates.model import AnswerType, RequestTemplate
@@ -132,9 +133,13 @@ def read_edit_value(value: str) -> tuple[int, str | None]:
 
 
 def draft(
-    ask_id: int, ticket: Ticket, template: RequestTemplate, check: Readiness
+    ask_id: int,
+    ticket: Ticket,
+    template: RequestTemplate,
+    check: Readiness,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    blocks = ticket_blocks(ticket, template, heading="Draft")
+    blocks = ticket_blocks(ticket, template, heading="Draft", today=today)
     blocks.append(kit.divider())
     blocks.append(kit.section(readiness_text(check)))
     value = str(ask_id)
@@ -149,10 +154,12 @@ def draft(
     return kit.message(f"Draft ticket: {safe(ticket.title, 200)}", blocks)
 
 
-def closed_draft(ticket: Ticket, template: RequestTemplate, note: str) -> dict[str, Any]:
+def closed_draft(
+    ticket: Ticket, template: RequestTemplate, note: str, today: date | None = None
+) -> dict[str, Any]:
     """The draft message after submit or cancel: the ticket, no buttons."""
     heading = ticket.key or "Cancelled"
-    blocks = ticket_blocks(ticket, template, heading=heading)
+    blocks = ticket_blocks(ticket, template, heading=heading, today=today)
     blocks.append(kit.context(note))
     return kit.message(f"{heading}: {safe(ticket.title, 200)}", blocks)
 
@@ -232,8 +239,11 @@ def review_notification(ticket: Ticket, template: RequestTemplate) -> dict[str, 
 # -- the ticket itself -----------------------------------------------------------------------
 
 
-def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) -> list[kit.Block]:
-    """The scoped ticket, every text within Slack's limits and the whole under ~12k chars."""
+def ticket_blocks(
+    ticket: Ticket, template: RequestTemplate, *, heading: str, today: date | None = None
+) -> list[kit.Block]:
+    """The scoped ticket, every text within Slack's limits and the whole under ~12k chars
+    (its dates without the year when they fall in ``today``'s)."""
     blocks: list[kit.Block] = [kit.header(f"{heading}: {ticket.title or template.name}")]
     blocks.append(
         kit.fields(
@@ -241,7 +251,7 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
                 f"*Type*\n{safe(template.name, 100)}",
                 f"*Priority*\n{ticket.priority or '—'}",
                 f"*Size*\n{ticket.size or '—'}",
-                f"*Deadline*\n{_deadline(ticket)}",
+                f"*Deadline*\n{_deadline(ticket, today)}",
                 f"*Environment*\n{show(ticket.environment)}",
                 f"*Services*\n{show(ticket.services)}",
             ]
@@ -267,7 +277,7 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
         blocks.append(kit.fields(extra))
     if ticket.milestones:
         blocks.append(
-            kit.section("*Milestones*\n" + _milestones(ticket.milestones, ticket.deadline))
+            kit.section("*Milestones*\n" + _milestones(ticket.milestones, ticket.deadline, today))
         )
     if ticket.links:
         blocks.append(kit.context("Links: " + safe(" ".join(ticket.links), 1000)))
@@ -284,9 +294,9 @@ def readiness_text(check: Readiness) -> str:
     return title + "\n" + "\n".join(lines)
 
 
-def _deadline(ticket: Ticket) -> str:
+def _deadline(ticket: Ticket, today: date | None = None) -> str:
     if ticket.deadline:
-        return day(ticket.deadline)
+        return day(ticket.deadline, today)
     return "no deadline" if ticket.no_deadline else "—"
 
 
@@ -294,20 +304,22 @@ def _bullets(items: list[str], limit: int) -> str:
     return safe("\n".join(f"• {item}" for item in items), limit)
 
 
-def due_text(milestone: Milestone, deadline: date | None) -> str:
-    """ " — due Fri 11 Dec 2026", with a warning when that is after the ask's deadline."""
+def due_text(milestone: Milestone, deadline: date | None, today: date | None = None) -> str:
+    """ " — due Fri 11 Dec", with a warning when that is after the ask's deadline."""
     if milestone.due is None:
         return ""
-    text = f" — due {day(milestone.due)}"
+    text = f" — due {day(milestone.due, today)}"
     if deadline is not None and milestone.due > deadline:
-        text += f" :warning: after the deadline ({day(deadline)})"
+        text += f" :warning: after the deadline ({day(deadline, today)})"
     return text
 
 
-def _milestones(milestones: list[Milestone], deadline: date | None = None) -> str:
+def _milestones(
+    milestones: list[Milestone], deadline: date | None = None, today: date | None = None
+) -> str:
     lines = []
     for m in milestones[:8]:
-        due = due_text(m, deadline)
+        due = due_text(m, deadline, today)
         done = f"\n    _done when:_ {safe(m.done_criterion, 150)}" if m.done_criterion else ""
         lines.append(f"• {safe(m.title, 120)}{due}{done}")
     if len(milestones) > 8:

@@ -19,7 +19,8 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.modals import text_element
-from bot.slack_text import day, safe, user
+from bot.blocks.when import day
+from bot.slack_text import safe, user
 from intake.milestones import (
     EDITABLE,
     KEEPS_REASON,
@@ -219,11 +220,11 @@ def _line(ticket: Ticket, milestone: Milestone, today: date | None, compact: boo
     status = milestone.status
     first = f"{EMOJI[status]} *{safe(milestone.title, 100 if compact else 150)}* — "
     first += STATUS_WORDS[status]
-    facts = [f"due {day(milestone.due)}" if milestone.due else "no due date"]
+    facts = [f"due {day(milestone.due, today)}" if milestone.due else "no due date"]
     if milestone.due and today and milestone.due < today and status is not M.DONE:
         facts.append(":warning: *overdue*")
     elif milestone.due and ticket.deadline and milestone.due > ticket.deadline:
-        facts.append(f":warning: after the deadline ({day(ticket.deadline)})")
+        facts.append(f":warning: after the deadline ({day(ticket.deadline, today)})")
     if milestone.owner and milestone.owner != ticket.owner:
         facts.append(f"owner {user(milestone.owner)}")
     lines = [first, " · ".join(facts)]
@@ -242,15 +243,16 @@ def change_note(ticket: Ticket, milestone: Milestone, change: MilestoneChange) -
     key = f"*{safe(ticket.key or 'Your ask', 20)}*"
     title = f"*{safe(milestone.title, 150)}*"
     who = user(change.actor)
+    today = change.at.date()  # the note is written as the change happens
     if change.what == "status":
         status = M(change.new)
         text = f"{EMOJI[status]} {key} · {title} is now *{STATUS_WORDS[status]}* ({who})."
     elif change.what == "due":
-        new = _day(change.new) or "no due date"
-        was = f", was {_day(change.old)}" if change.old else ""
+        new = _day(change.new, today) or "no due date"
+        was = f", was {_day(change.old, today)}" if change.old else ""
         text = f":calendar: {key} · {title} is now due {new}{was} ({who})."
     elif change.what == "added":
-        due = f", due {day(milestone.due)}" if milestone.due else ""
+        due = f", due {day(milestone.due, today)}" if milestone.due else ""
         text = f":heavy_plus_sign: {key} has a new milestone: {title}{due} ({who})."
     else:
         text = f":heavy_minus_sign: {key}: the milestone {title} was removed ({who})."
@@ -336,8 +338,8 @@ def _reason_of(entry: HistoryEntry) -> str:
     return safe(reason, REASON_MAX + 50)
 
 
-def _day(value: str) -> str:
-    return day(date.fromisoformat(value)) if value else ""
+def _day(value: str, today: date) -> str:
+    return day(date.fromisoformat(value), today) if value else ""
 
 
 # -- forms ---------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def nudge_message(nudge: Nudge) -> dict[str, Any]:
             ticket = item.ticket
             key, title = safe(ticket.key or "", 20), safe(ticket.title, 150)
             blocks.append(kit.context(f"*{key}* {title} · for {user(ticket.requester)}"))
-        blocks += milestone_blocks(item.ticket, item.index, compact=True)
+        blocks += milestone_blocks(item.ticket, item.index, today=nudge.today, compact=True)
     if len(nudge.items) > len(shown):
         blocks.append(kit.context(f"…and {len(nudge.items) - len(shown)} more on your Home tab."))
     blocks.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.blocks import kit, milestones, similar
@@ -16,9 +16,10 @@ from bot.blocks.intake import (
     show,
     ticket_blocks,
 )
-from bot.slack_text import day, safe, user
+from bot.blocks.when import day, shared
+from bot.slack_text import safe, user
 from intake.conversation import Conversation
-from intake.lifecycle import RULE_DONE, Action, ago, last_change
+from intake.lifecycle import RULE_DONE, Action, last_change
 from intake.readiness import Readiness
 from intake.review import changes_since_seen, waiting_since
 from intake.similarity import Match
@@ -46,20 +47,16 @@ STATUS_EMOJI = {
 }
 
 
-def when(at: datetime) -> str:
-    """A time each viewer sees in their own time zone (Slack's date token), with a fallback."""
-    return (
-        f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
-    )
-
-
 def status_line(ticket: Ticket) -> str:
-    """*Status:* accepted · approved by @lee · Nov 23 at 10:00"""
+    """*Status:* accepted · approved by @lee · today at 10:00 (each reader's zone and today;
+    in a DM too, where that is the one reader's)."""
     label = f"{STATUS_EMOJI[ticket.status]} *{ticket.status.value.replace('_', ' ')}*"
     last = last_change(ticket)
     if last is None:
         return f"*Status:* {label}"
-    return f"*Status:* {label} · {RULE_DONE[ticket.status]} by {user(last.actor)} · {when(last.at)}"
+    return (
+        f"*Status:* {label} · {RULE_DONE[ticket.status]} by {user(last.actor)} · {shared(last.at)}"
+    )
 
 
 def card(
@@ -69,9 +66,11 @@ def card(
     now: datetime,
     similar_asks: Sequence[Match] = (),
 ) -> dict[str, Any]:
+    """The review card: every moment on it in each reader's own zone (Slack's date token),
+    so "Submitted" and the status line agree; calendar dates as dates."""
     ticket = conversation.ticket
     since = waiting_since(ticket)
-    age = ago(since, now).replace(" ago", "") if since else "—"
+    today = now.astimezone(UTC).date()
     blocks: list[kit.Block] = [
         kit.header(f"{ticket.key or 'Draft'}: {ticket.title or template.name}"),
         kit.section(status_line(ticket)),
@@ -81,8 +80,8 @@ def card(
                 f"*Owner*\n{user(ticket.owner) if ticket.owner else '—'}",
                 f"*Type*\n{safe(template.name, 100)}",
                 f"*Priority · Size*\n{ticket.priority or '—'} · {ticket.size or '—'}",
-                f"*Deadline*\n{_deadline(ticket)}",
-                f"*Waiting*\n{age}"
+                f"*Deadline*\n{_deadline(ticket, today)}",
+                f"*Waiting since*\n{shared(since) if since else '—'}"
                 if ticket.status in _IN_REVIEW
                 else f"*Submitted*\n{_submitted(ticket)}",
                 f"*Environment*\n{show(ticket.environment)}",
@@ -131,7 +130,9 @@ def owner_message(
         f":wave: You own *{safe(ticket.key or '', 20)}*, requested by {user(ticket.requester)}."
     )
     # The plan is shown once, with its buttons, instead of the ticket's milestone summary.
-    about = ticket_blocks(replace(ticket, milestones=[]), template, heading=ticket.key or "Ask")
+    about = ticket_blocks(
+        replace(ticket, milestones=[]), template, heading=ticket.key or "Ask", today=today
+    )
     plan = milestones.milestone_plan(ticket, today=today) if ticket.milestones else []
     status = kit.context(status_line(ticket))
     if milestones.text_size([greeting, *about, *plan, status]) > milestones.MESSAGE_TEXT_BUDGET:
@@ -154,7 +155,8 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
     blocks: list[kit.Block]
     if action is Action.APPROVE:
         plan = "\n".join(
-            f"• {safe(m.title, 120)}{due_text(m, ticket.deadline)}" for m in ticket.milestones[:10]
+            f"• {safe(m.title, 120)}{due_text(m, ticket.deadline, entry.at.date())}"
+            for m in ticket.milestones[:10]
         )
         text = (
             f":white_check_mark: *{key}* was approved by {who}. Owner: {user(ticket.owner or '')}."
@@ -272,11 +274,11 @@ def _last_answer(ticket: Ticket) -> str:
     return ""
 
 
-def _deadline(ticket: Ticket) -> str:
+def _deadline(ticket: Ticket, today: date | None = None) -> str:
     if ticket.deadline:
-        return day(ticket.deadline)
+        return day(ticket.deadline, today)
     return "no deadline" if ticket.no_deadline else "—"
 
 
 def _submitted(ticket: Ticket) -> str:
-    return day(ticket.submitted_at.date()) if ticket.submitted_at else "—"
+    return shared(ticket.submitted_at) if ticket.submitted_at else "—"

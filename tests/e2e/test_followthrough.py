@@ -22,6 +22,7 @@ from tests.fakes.slack_requests import SlackDriver
 DIGEST = "C0DIGEST"
 AUCKLAND = "U0AUCK"  # UTC+13 in November
 HONOLULU = "U0HONO"  # UTC-10
+LAST_FRIDAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # before week 2026-W48's Monday slots
 
 
 def client(slack: FakeSlack) -> WebClient:
@@ -78,6 +79,7 @@ def owners(slack: FakeSlack) -> None:
 def test_owners_in_utc_plus_13_and_minus_10_are_nudged_at_their_own_nine(
     bot: BotServer, slack: FakeSlack, clock: MovableClock, owners: None
 ) -> None:
+    clock.at = LAST_FRIDAY  # accepted before this week's slots
     accepted_ask(bot, AUCKLAND, 1, date(2026, 11, 27))
     accepted_ask(bot, HONOLULU, 2, date(2026, 11, 27))
     jobs, send = follow(bot, slack), sender(bot, slack, clock)
@@ -102,6 +104,7 @@ def test_two_replicas_ticking_together_send_one_digest_and_one_nudge_per_owner(
     owners: None,
 ) -> None:
     replicas = [make_bot(database_url), make_bot(database_url)]
+    clock.at = LAST_FRIDAY  # accepted before this week's slots (Auckland's is Sunday UTC)
     for n in range(6):
         accepted_ask(replicas[0], [AUCKLAND, HONOLULU][n % 2], n, date(2026, 11, 25))
     clock.at = datetime(

@@ -63,7 +63,7 @@ def test_dm_intake_asks_nothing_already_said(driver: SlackDriver, slack: FakeSla
     # Whatever is left, "done" goes straight to the draft.
     if "Submit" not in buttons(c.last):
         c.say("done")
-    assert "Tue 15 Dec 2026" in text_of(c.draft())
+    assert "*Deadline*\nTue 15 Dec\n" in text_of(c.draft()), "this year's date, no year"
 
 
 def test_mention_in_channel_runs_in_the_mention_thread(
@@ -182,7 +182,7 @@ def test_edit_modal_updates_the_draft_in_place(driver: SlackDriver, slack: FakeS
     assert updated is not None
     shown = text_of(updated)
     assert "Postgres for billing v2" in shown and "p95 query latency under 50 ms" in shown
-    assert "Fri 18 Dec 2026" in shown
+    assert "*Deadline*\nFri 18 Dec\n" in shown
     assert len([m for m in c.bot_messages if "Submit" in buttons(m)]) == 1, (
         "edited in place, not reposted"
     )

@@ -246,4 +246,4 @@ def test_the_requester_answers_questions_by_editing_the_ask(
     wait_for_bot(slack, before)
     back = text_of(review_card(slack))
     assert "submitted" in back and "Changed since you asked: Deadline" in back
-    assert "Wed 16 Dec 2026" in back
+    assert "*Deadline*\nWed 16 Dec\n" in back, "a date of this year, without the year"

@@ -14,6 +14,7 @@ module), and each one saves a screenshot under test-output/sandbox/.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -149,6 +150,9 @@ def test_2_a_lead_approves_in_the_review_channel_through_the_modal(
     # What was chosen before the form changed is still there (as in Slack).
     expect(modal.locator('select[data-block-id="owner"]')).to_have_value("U0OWEN")
     expect(modal.locator('input[data-block-id="ms_due:m0"]')).to_have_value("2026-11-24")
+    # A calendar date reads as the bot writes one, not in the browser's locale (11/24/2026).
+    picked = modal.locator('.bk-input[data-block-id="ms_due:m0"] .bk-date-text')
+    expect(picked).to_have_text("Tue 24 Nov 2026")
     row = titles.last.get_attribute("data-block-id").split(":", 1)[1]
     titles.last.fill("Billing team signs off")
     modal.locator(f'input[data-block-id="ms_due:{row}"]').fill("2026-11-27")
@@ -160,6 +164,10 @@ def test_2_a_lead_approves_in_the_review_channel_through_the_modal(
     expect(page.locator("#modal-overlay")).to_be_hidden(timeout=WAIT)
     expect(card).to_contain_text("accepted", timeout=WAIT)
     expect(card).to_contain_text("approved by")
+    # Lee is in New York, where it is 04:0x on Thursday (10:0x in Berlin, where Alice asked):
+    # "Submitted" and the status line are both his time and his today.
+    moments = card.locator(".date")
+    expect(moments).to_have_text([re.compile(r"^today at 04:\d\d$")] * 2)
     shot(page, "08-card-accepted")
 
 
@@ -168,6 +176,10 @@ def test_3_after_the_clock_jump_the_owner_clicks_a_nudge(page: Any, sandbox: San
     page.get_by_test_id("jump-monday").click()
     expect(page.locator(".toast").last).to_contain_text("Clock moved to", timeout=WAIT)
     expect(page.locator("#clock-time")).to_contain_text("Mon 23 Nov")
+    # Owen reads Lee's card in Tokyo on Monday: Thursday's moments in his zone, as dates.
+    open_channel(page, "platform-review")
+    card = page.get_by_test_id("messages").locator(".msg", has_text="PLAT-1").last
+    expect(card.locator(".date")).to_have_text([re.compile(r"^Nov 19, 2026 at 18:\d\d$")] * 2)
     open_channel(page, "Platform Intake")
     nudge = page.get_by_test_id("messages").locator(".msg", has_text="Your milestones this week")
     expect(nudge.last).to_be_visible(timeout=WAIT)

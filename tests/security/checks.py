@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.blocks.when import MOMENT_FORMAT
 from tests.e2e.conftest import REVIEW_CHANNEL, BotServer
 from tests.e2e.helpers import (
     ASK,
@@ -146,7 +147,7 @@ class Effects:
 # Control sequences the bot itself writes: mentions of validated user IDs, dates, and links to
 # Slack permalinks. Anything else in rendered text came from a person or a model.
 _MARKUP = re.compile(r"<([^<>]*)>")
-_BOT_DATE = re.compile(r"!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^<>|]*")
+_BOT_DATE = re.compile(rf"!date\^\d+\^{re.escape(MOMENT_FORMAT)}\|[^<>|]*")  # bot.blocks.when
 _PERMALINK = re.compile(r"https://[a-z0-9-]+\.slack\.com/archives/[^|<>\s]+(\|original)?")
 # Message methods whose top-level ``text`` Slack renders as mrkdwn (and notifies with).
 _MESSAGE_METHODS = {

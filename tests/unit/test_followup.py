@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from intake.followup import build_digest, iso_week, nudge_for, owners, progress, weekly_due
+from intake.followup import (
+    build_digest,
+    counts_for,
+    iso_week,
+    nudge_for,
+    owners,
+    progress,
+    weekly_due,
+    weekly_slot,
+)
 from intake.ticket import HistoryEntry, Milestone, MilestoneChange, MilestoneStatus, Status, Ticket
 
 MONDAY = date(2026, 11, 23)
@@ -136,3 +145,38 @@ def test_the_digest_counts_the_week() -> None:
     assert [m.title for _, m in digest.at_risk] == ["Late"] and [
         m.title for _, m in digest.overdue
     ] == ["Late"]
+
+
+def test_an_ask_counts_from_the_first_slot_after_it_was_accepted() -> None:
+    wednesday = utc(2026, 11, 25, 13, 0)
+    ticket = accepted("UOWN", Milestone("Provisioned", due=MONDAY + timedelta(days=10)))
+    ticket.history = [
+        HistoryEntry(wednesday - timedelta(hours=1), "UREQ", Status.DRAFT, Status.SUBMITTED),
+        HistoryEntry(wednesday, "ULEAD", Status.SUBMITTED, Status.ACCEPTED),
+        HistoryEntry(wednesday + timedelta(hours=1), "UOWN", Status.ACCEPTED, Status.IN_PROGRESS),
+    ]
+    ticket.status = Status.IN_PROGRESS
+    installed = utc(2026, 11, 1, 0, 0)
+    this_week = weekly_slot(utc(2026, 11, 25, 14, 0), "Europe/Berlin")
+    next_week = weekly_slot(utc(2026, 11, 30, 8, 0), "Europe/Berlin")
+    assert this_week is not None and this_week.week == "2026-W48"
+    assert this_week.at == utc(2026, 11, 23, 8, 0), "Monday 09:00 in Berlin"
+    assert not counts_for(ticket, this_week.at, installed), "accepted after this week's slot"
+    assert next_week is not None and next_week.week == "2026-W49"
+    assert counts_for(ticket, next_week.at, installed), "starting work keeps its place"
+
+
+def test_a_reopened_ask_counts_from_its_reopening_and_nothing_before_the_install() -> None:
+    ticket = accepted("UOWN")
+    ticket.history = [
+        HistoryEntry(utc(2026, 11, 2, 10, 0), "ULEAD", Status.SUBMITTED, Status.ACCEPTED),
+        HistoryEntry(utc(2026, 11, 10, 10, 0), "UOWN", Status.ACCEPTED, Status.DONE),
+        HistoryEntry(utc(2026, 11, 25, 10, 0), "ULEAD", Status.DONE, Status.IN_PROGRESS),
+    ]
+    ticket.status = Status.IN_PROGRESS
+    installed = utc(2026, 11, 1, 0, 0)
+    assert not counts_for(ticket, utc(2026, 11, 23, 8, 0), installed)
+    assert counts_for(ticket, utc(2026, 11, 30, 8, 0), installed)
+    legacy = accepted("UOWN")  # no recorded acceptance: the install's start decides
+    assert not counts_for(legacy, utc(2026, 11, 23, 8, 0), utc(2026, 11, 24, 0, 0))
+    assert counts_for(legacy, utc(2026, 11, 30, 8, 0), utc(2026, 11, 24, 0, 0))

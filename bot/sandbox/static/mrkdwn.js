@@ -361,6 +361,20 @@
     return unknown ? null : text;
   }
 
+  // A calendar date ("2026-12-08", a datepicker's value) as the bot writes one: "Tue 8 Dec
+  // 2026". It is a day, not a moment: no time zone moves it, and it is never the browser's
+  // locale form (12/08/2026 reads as 12 August in most of the world).
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function calendarDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    if (!m) return "";
+    var when = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return WEEKDAYS[when.getUTCDay()] + " " + when.getUTCDate() + " " + MONTHS[when.getUTCMonth()] +
+      " " + when.getUTCFullYear();
+  }
+
   function dateText(n, ctx) {
     return formatDate(n.epoch, n.format, ctx.tz, ctx.now) || n.fallback;
   }
@@ -452,6 +466,7 @@
 
   var api = {
     parse: parse, toDom: toDom, toHtml: toHtml, emoji: emoji, decode: decode, formatDate: formatDate,
+    calendarDate: calendarDate,
     emojiDom: emojiDom, emojiText: emojiText, drawn: Object.keys(DRAWN)
   };
   if (typeof module === "object" && module.exports) module.exports = api;

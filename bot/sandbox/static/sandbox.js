@@ -683,7 +683,7 @@
         node.dataset.actionId = e.action_id;
         if (e.initial_date) node.value = e.initial_date;
         node.addEventListener("change", function () { if (node.value) act(e, block, ctx, node.value, node); });
-        return node;
+        return datePicker(node);
       case "timepicker":
         node = el("input", "bk-date");
         node.type = "time";
@@ -867,9 +867,30 @@
     }
     control.id = id;
     control.dataset.blockId = bid;
-    box.appendChild(control);
+    box.appendChild(e.type === "datepicker" ? datePicker(control) : control);
     if (b.hint) box.appendChild(el("div", "bk-hint", plainOf(b.hint)));
     if (S.formErrors[bid]) box.appendChild(el("div", "bk-error", S.formErrors[bid]));
+    return box;
+  }
+
+  // A datepicker shows its date the way the bot writes calendar dates ("Tue 8 Dec 2026"), not
+  // in the browser's locale form (12/08/2026); the native date input, laid transparently over
+  // the text, still does the picking (and holds the value the tests and the form read).
+  function datePicker(input) {
+    var box = el("span", "bk-datepicker");
+    var shown = el("span", "bk-date-text");
+    var draw = function () {
+      shown.textContent = Mrkdwn.calendarDate(input.value) || "Select a date";
+      box.classList.toggle("is-empty", !input.value);
+    };
+    input.addEventListener("input", draw);
+    input.addEventListener("change", draw);
+    input.addEventListener("click", function () {
+      try { if (input.showPicker) input.showPicker(); } catch (err) { /* only on a user click */ }
+    });
+    draw();
+    box.appendChild(shown);
+    box.appendChild(input);
     return box;
   }
 
