@@ -31,6 +31,7 @@ from intake.replies import (
 )
 from intake.service import IntakeService, Outcome
 from intake.similar_asks import SimilarAsks
+from storage import ask_messages
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,10 @@ class Replier:
                     conversation.draft_ts,
                     render.closed_draft(ticket, template, note),
                 )
-            self._post_in_thread(client, thread, review.submitted_with_cancel(ticket))
+            posted = client.chat_postMessage(
+                channel=thread.channel, thread_ts=thread.ts, **review.submitted_with_cancel(ticket)
+            )
+            self.announcer.views.record(ticket, posted, ask_messages.SUBMITTED, ticket.requester)
             self.announcer.submitted(client, conversation)
         elif isinstance(reply, Resubmitted):
             changed = f" (changed: {safe(', '.join(reply.changed), 300)})" if reply.changed else ""
@@ -145,7 +149,7 @@ class Replier:
                 thread,
                 render.notice(f"Thanks! I sent your answer back to the platform team{changed}."),
             )
-            self.announcer.refresh_card(client, conversation)
+            self.announcer.changed(client, conversation, user)
         elif isinstance(reply, Cancelled):
             if conversation.draft_ts:
                 message = render.closed_draft(reply.ticket, template, ":wastebasket: Cancelled")
@@ -159,7 +163,7 @@ class Replier:
             self._post_in_thread(client, thread, similar.joined(reply.target))
             target = self.service.find(reply.target.key or "", reply.target.team_id)
             if target is not None:
-                self.announcer.refresh_card(client, target)
+                self.announcer.changed(client, target, user)
         elif isinstance(reply, Notice):
             self.notify(client, thread, user, reply.text)
 

@@ -186,21 +186,24 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
 
 
 def submitted_with_cancel(ticket: Ticket) -> dict[str, Any]:
-    """The requester's confirmation after submit, with a way to withdraw the ask."""
+    """The requester's confirmation after submit, with a way to withdraw the ask while it
+    waits for review; once decided, its status instead of the button (re-rendered on every
+    change, bot.refresh)."""
     text = (
         f":inbox_tray: Submitted as *{ticket.key}*. The platform team will review it; "
         "I will tell you here when they decide or have questions."
     )
-    return kit.message(
-        f"Submitted as {ticket.key}",
-        [
-            kit.section(text),
+    blocks = [kit.section(text)]
+    if ticket.status in _IN_REVIEW:
+        blocks.append(
             kit.actions(
                 kit.button("Cancel ask", CANCEL_ASK, str(ticket.id), style="danger"),
                 block_id=f"submitted:{ticket.id}",
-            ),
-        ],
-    )
+            )
+        )
+    else:
+        blocks.append(kit.context(status_line(ticket)))
+    return kit.message(f"Submitted as {ticket.key}", blocks)
 
 
 def ask_detail(ticket: Ticket, template: RequestTemplate, check: Readiness) -> dict[str, Any]:
