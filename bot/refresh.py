@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -36,6 +36,8 @@ from sqlalchemy import Engine
 
 from bot.blocks import handover, milestones
 from bot.blocks import review as render
+from bot.home import HomeTabs
+from bot.leads import Leads
 from bot.people import People
 from intake import readiness
 from intake.clock import Clock, local_today
@@ -46,6 +48,9 @@ from intake.similarity import Match
 from intake.templates.model import TemplateSet
 from intake.ticket import Status, Ticket
 from storage import ask_messages as registry
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +232,24 @@ class AskViews:
         if self.similar_asks is None or conversation.ticket.status not in IN_REVIEW:
             return []
         return self.similar_asks.like(conversation.ticket)
+
+
+def views_for(container: Container) -> AskViews:
+    """The views of ``container``'s asks, for work outside a request (the scheduler's
+    auto-complete); the app builds its own beside its listeners' Home tabs."""
+    settings = container.settings
+    people = People(container.db_engine, settings.intake_timezone)
+    homes = HomeTabs(container.intake, Leads(settings.intake_leads), settings.intake_timezone)
+    return AskViews(
+        container.db_engine,
+        container.review,
+        container.templates,
+        container.clock,
+        people,
+        settings.intake_review_channel,
+        homes.publish,
+        container.similar,
+    )
 
 
 def record_nudge(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.followthrough import FollowThrough
+from bot.followthrough import FollowThrough, follow_through_for
 from bot.sender import OutboxSender
 from tests.e2e.conftest import (
     BOT_TOKEN,
@@ -137,3 +137,21 @@ def test_a_new_owner_leaves_the_former_one_without_buttons(
     shown = slack.find_message(former["ts"]) or {}
     assert buttons(shown) == []
     assert "<@U0ALICE> owns it now" in text_of(shown)
+
+
+def test_an_ask_the_scheduler_completes_offers_no_more_work(
+    ask: Ask, slack: FakeSlack, bot: BotServer, clock: MovableClock
+) -> None:
+    """Every milestone done and no answer from the requester for a week: the scheduler
+    completes the ask, and the owner's DM and the card show it without their buttons."""
+    for index in range(len(ask.ticket().milestones)):
+        ask.status(OWNER, index, "done")
+    assert "Mark done" in buttons(ask.dm)
+    clock.advance(days=8)
+    assert bot.container is not None
+    client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    assert follow_through_for(bot.container, client).tick().completed == 1
+    assert ask.ticket().status.value == "done"
+    assert buttons(ask.dm) == [] and "done" in text_of(ask.dm)
+    card = review_card(slack)
+    assert "*done*" in text_of(card) and buttons(card) == ["Reopen"]
