@@ -64,10 +64,9 @@ class Announcer:
         template = self.templates.get(ticket.category)
         owner_changed = decision.action is Action.ASSIGN and ticket.owner != decision.previous_owner
         if ticket.owner and (decision.action is Action.APPROVE or owner_changed):
-            posted = client.chat_postMessage(
-                channel=ticket.owner, **render.owner_message(ticket, template)
-            )
-            self.views.record(ticket, posted, registry.OWNER_DM, ticket.owner)
+            dm = render.owner_message(ticket, template)
+            posted = client.chat_postMessage(channel=ticket.owner, **dm)
+            self.views.record(ticket, posted, registry.OWNER_DM, ticket.owner, dm)
         if decision.entry.from_status != decision.entry.to_status:
             update = similar.watcher_update(ticket, similar.status_words(ticket.status))
             for watcher in ticket.watchers:

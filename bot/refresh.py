@@ -24,6 +24,8 @@ through) calls ``AskViews.refresh``. Every call goes through the bot's paced cli
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
@@ -92,8 +94,10 @@ class AskViews:
         posted: SlackResponse | Mapping[str, Any],
         kind: str,
         viewer: str | None,
+        shown: Mapping[str, Any] | None = None,
     ) -> None:
-        """The message Slack just answered for (its ``channel`` and ``ts``) shows ``ticket``."""
+        """The message Slack just answered for (its ``channel`` and ``ts``) shows ``ticket``;
+        ``shown``: the message as it was posted."""
         if ticket.id is None:
             return
         registry.record(
@@ -105,6 +109,7 @@ class AskViews:
             kind=kind,
             viewer=viewer,
             at=self.clock.now(),
+            shown=digest(shown) if shown is not None else None,
         )
 
     def post_card(self, client: WebClient, conversation: Conversation) -> None:
@@ -114,12 +119,13 @@ class AskViews:
                 "INTAKE_REVIEW_CHANNEL is not set; %s has no review card", conversation.ticket.key
             )
             return
-        posted = client.chat_postMessage(channel=self.review_channel, **self.card(conversation))
+        shown = self.card(conversation)
+        posted = client.chat_postMessage(channel=self.review_channel, **shown)
         card = Thread(str(posted["channel"]), str(posted["ts"]))
         assert conversation.ticket.id is not None
         self.review.attach_card(conversation.ticket.id, card)
         conversation.card = card
-        self.record(conversation.ticket, posted, registry.REVIEW_CARD, None)
+        self.record(conversation.ticket, posted, registry.REVIEW_CARD, None, shown)
 
     # -- re-rendering ------------------------------------------------------------------------
 
@@ -145,7 +151,9 @@ class AskViews:
             return
         oldest_nudge = self.clock.now() - RECENT_NUDGES
         for message in registry.of_ask(self.engine, ticket.id):
-            if (message.channel, message.ts) in skip:
+            if (message.channel, message.ts) in skip:  # what it shows now is the caller's
+                if message.shown is not None:
+                    registry.mark_shown(self.engine, ticket.id, message.channel, message.ts, None)
                 continue
             if message.kind == registry.NUDGE and message.created_at < oldest_nudge:
                 continue
@@ -200,7 +208,11 @@ class AskViews:
         else:
             log.warning("no renderer for %s messages", message.kind)
             return
+        now_shown = digest(shown)
+        if now_shown == message.shown:
+            return  # the same as it shows: not sent again
         client.chat_update(channel=message.channel, ts=message.ts, **shown)
+        registry.mark_shown(self.engine, message.ask_id, message.channel, message.ts, now_shown)
 
     def _refresh_lines(
         self, client: WebClient, ticket: Ticket, message: registry.AskMessage
@@ -232,6 +244,13 @@ class AskViews:
         if self.similar_asks is None or conversation.ticket.status not in IN_REVIEW:
             return []
         return self.similar_asks.like(conversation.ticket)
+
+
+def digest(message: Mapping[str, Any]) -> str:
+    """What a message shows (its text and blocks), in 64 characters."""
+    content = {"text": message.get("text"), "blocks": message.get("blocks")}
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def views_for(container: Container) -> AskViews:

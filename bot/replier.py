@@ -137,10 +137,10 @@ class Replier:
                     conversation.draft_ts,
                     render.closed_draft(ticket, template, note),
                 )
-            posted = client.chat_postMessage(
-                channel=thread.channel, thread_ts=thread.ts, **review.submitted_with_cancel(ticket)
-            )
-            self.announcer.views.record(ticket, posted, ask_messages.SUBMITTED, ticket.requester)
+            shown = review.submitted_with_cancel(ticket)
+            posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **shown)
+            views = self.announcer.views
+            views.record(ticket, posted, ask_messages.SUBMITTED, ticket.requester, shown)
             self.announcer.submitted(client, conversation)
         elif isinstance(reply, Resubmitted):
             changed = f" (changed: {safe(', '.join(reply.changed), 300)})" if reply.changed else ""

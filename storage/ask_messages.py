@@ -4,9 +4,10 @@ re-renders every message listed from the ask's current state, so no message the 
 about an ask stays stale.
 
 A message is recorded right after Slack answered its post (before the bot replies further),
-once: recording the same (ask, channel, ts) again changes nothing. A message that showed
-several asks (a weekly nudge) has one row per ask. A row is forgotten when its message is
-gone (deleted in Slack) and goes with its ask.
+once: recording the same (ask, channel, ts) again changes nothing. ``shown`` keeps a digest of
+what the bot last put in the message, so a re-render that would show the same is not sent. A
+message that showed several asks (a weekly nudge) has one row per ask. A row is forgotten when
+its message is gone (deleted in Slack) and goes with its ask.
 
 Every function runs its own short transaction on the given engine.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, Engine, Table, delete, select
+from sqlalchemy import CursorResult, Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import session_factory
@@ -42,6 +43,7 @@ class AskMessage:
     kind: str
     viewer: str | None
     created_at: datetime
+    shown: str | None = None  # digest of what it last showed (None: unknown)
 
 
 def record(
@@ -54,9 +56,10 @@ def record(
     kind: str,
     viewer: str | None,
     at: datetime,
+    shown: str | None = None,
 ) -> bool:
-    """Remember that the message ``ts`` in ``channel`` shows ask ``ask_id``; False when it
-    was recorded already."""
+    """Remember that the message ``ts`` in ``channel`` shows ask ``ask_id`` (``shown``: a
+    digest of what it shows); False when it was recorded already."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of ask message {kind!r}")
     if at.tzinfo is None or at.utcoffset() is None:
@@ -69,6 +72,7 @@ def record(
         "kind": kind,
         "viewer": viewer,
         "created_at": at,
+        "shown": shown,
     }
     with session_factory(engine)() as session, session.begin():
         statement = (
@@ -103,6 +107,21 @@ def asks_in(engine: Engine, channel: str, ts: str) -> list[int]:
         return list(session.scalars(query))
 
 
+def mark_shown(engine: Engine, ask_id: int, channel: str, ts: str, shown: str | None) -> None:
+    """What the message shows now, as far as the bot knows (None: unknown, e.g. after it was
+    updated another way): the next re-render is compared with it."""
+    with session_factory(engine)() as session, session.begin():
+        session.execute(
+            update(AskMessageRow)
+            .where(
+                AskMessageRow.ask_id == ask_id,
+                AskMessageRow.channel == channel,
+                AskMessageRow.ts == ts,
+            )
+            .values(shown=shown)
+        )
+
+
 def forget(engine: Engine, channel: str, ts: str) -> int:
     """A message that is gone (deleted in Slack): it shows no ask any more. The rows removed."""
     with session_factory(engine)() as session, session.begin():
@@ -126,6 +145,7 @@ def _message(row: AskMessageRow) -> AskMessage:
         kind=row.kind,
         viewer=row.viewer,
         created_at=row.created_at,
+        shown=row.shown,
     )
 
 

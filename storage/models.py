@@ -461,6 +461,9 @@ class AskMessageRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     viewer: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A digest of what the bot last showed in it (None: unknown): a re-render that would show
+    # the same is not sent again (chat.update is rate-limited).
+    shown: Mapped[str | None] = mapped_column(String(64))
 
 
 class LlmDayRow(Base):

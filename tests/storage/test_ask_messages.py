@@ -60,6 +60,12 @@ def test_messages_are_recorded_once_and_listed_per_ask(
     assert shown[0].created_at == T0 + timedelta(seconds=1) and shown[0].team_id == "T001"
     assert registry.asks_in(engine, "D2", "2.1") == [one, two]
 
+    assert shown[1].shown is None
+    registry.mark_shown(engine, one, "D1", "1.2", "abc")
+    assert [m.shown for m in registry.of_ask(engine, one)] == [None, "abc", None]
+    registry.mark_shown(engine, one, "D1", "1.2", None)
+    assert registry.of_ask(engine, one)[1].shown is None
+
     assert registry.forget(engine, "D2", "2.1") == 2, "a deleted message shows no ask"
     assert [m.ts for m in registry.of_ask(engine, one)] == ["1.1", "1.2"]
     assert registry.of_ask(engine, two) == []

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("viewer", sa.String(255), nullable=True),
         sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("shown", sa.String(64), nullable=True),
         sa.ForeignKeyConstraint(
             ["ask_id"], ["asks.id"], name="fk_ask_messages_ask_id_asks", ondelete="CASCADE"
         ),
