@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.blocks import review as render
 from bot.blocks import similar
 from bot.refresh import AskViews, Place
-from intake.conversation import Conversation, Thread
+from intake.conversation import Conversation
 from intake.lifecycle import Action
 from intake.review import Decision
 from intake.templates.model import TemplateSet
@@ -56,11 +55,11 @@ class Announcer:
         ticket = conversation.ticket
         self.views.refresh_messages(client, conversation, skip=skip)
         if conversation.thread is not None:
-            self._post(
-                client,
-                conversation.thread,
-                render.requester_update(ticket, decision.entry, decision.action),
-            )
+            note = render.requester_update(ticket, decision.entry, decision.action)
+            thread = conversation.thread
+            posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **note)
+            if decision.action is Action.REQUEST_CHANGES:  # its Edit ask goes once answered
+                self.views.record(ticket, posted, registry.QUESTIONS, ticket.requester, note)
         template = self.templates.get(ticket.category)
         owner_changed = decision.action is Action.ASSIGN and ticket.owner != decision.previous_owner
         if ticket.owner and (decision.action is Action.APPROVE or owner_changed):
@@ -72,7 +71,3 @@ class Announcer:
             for watcher in ticket.watchers:
                 client.chat_postMessage(channel=watcher, **update)
         self.views.refresh_homes(client, ticket, decision.entry.actor, decision.previous_owner)
-
-    @staticmethod
-    def _post(client: WebClient, thread: Thread, message: dict[str, Any]) -> None:
-        client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)

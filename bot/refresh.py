@@ -44,11 +44,12 @@ from bot.people import People
 from intake import readiness
 from intake.clock import Clock, local_today
 from intake.conversation import Conversation, Thread
+from intake.lifecycle import Action
 from intake.review import ReviewService
 from intake.similar_asks import SimilarAsks
 from intake.similarity import Match
 from intake.templates.model import TemplateSet
-from intake.ticket import Status, Ticket
+from intake.ticket import HistoryEntry, Status, Ticket
 from storage import ask_messages as registry
 
 if TYPE_CHECKING:
@@ -205,6 +206,11 @@ class AskViews:
             shown = render.owner_message(ticket, template, self._today(client, message))
         elif message.kind == registry.OWNER_DM:
             shown = handover.former_owner(ticket)
+        elif message.kind == registry.QUESTIONS:
+            asked = questions_of(ticket, message.created_at)
+            if asked is None:
+                return
+            shown = render.requester_update(ticket, asked, Action.REQUEST_CHANGES)
         else:
             log.warning("no renderer for %s messages", message.kind)
             return
@@ -244,6 +250,16 @@ class AskViews:
         if self.similar_asks is None or conversation.ticket.status not in IN_REVIEW:
             return []
         return self.similar_asks.like(conversation.ticket)
+
+
+def questions_of(ticket: Ticket, posted_at: datetime) -> HistoryEntry | None:
+    """The request for changes a questions message was posted for: the latest one before it."""
+    asked = [
+        entry
+        for entry in ticket.history
+        if entry.to_status is Status.NEEDS_INFO and entry.at <= posted_at
+    ]
+    return asked[-1] if asked else None
 
 
 def digest(message: Mapping[str, Any]) -> str:

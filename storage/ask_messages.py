@@ -29,7 +29,8 @@ REVIEW_CARD: Final = "review_card"  # the card in the review channel
 SUBMITTED: Final = "submitted"  # the requester's "Submitted as PLAT-1" in their intake thread
 OWNER_DM: Final = "owner_dm"  # the ticket with its plan in the owner's DM
 NUDGE: Final = "nudge"  # an owner's weekly nudge (may show milestones of several asks)
-KINDS: Final = (REVIEW_CARD, SUBMITTED, OWNER_DM, NUDGE)
+QUESTIONS: Final = "questions"  # a lead's questions in the requester's thread, with Edit ask
+KINDS: Final = (REVIEW_CARD, SUBMITTED, OWNER_DM, NUDGE, QUESTIONS)
 
 _TABLE = cast(Table, AskMessageRow.__table__)
 

@@ -162,14 +162,19 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
         blocks = [kit.section(text + (f"\n*Plan*\n{plan}" if plan else ""))]
     elif action is Action.REQUEST_CHANGES:
         text = f":question: The platform team ({who}) has questions about *{key}*:{note}"
-        blocks = [
-            kit.section(text),
-            kit.context("Reply in this thread with your answers, or use *Edit ask*."),
-            kit.actions(
-                kit.button("Edit ask", EDIT_ACTION, edit_value(ticket.id or 0, ticket.requester)),
-                block_id=f"needs_info:{ticket.id}",
-            ),
-        ]
+        blocks = [kit.section(text)]
+        if ticket.status is Status.NEEDS_INFO:  # re-rendered once answered (bot.refresh)
+            blocks += [
+                kit.context("Reply in this thread with your answers, or use *Edit ask*."),
+                kit.actions(
+                    kit.button(
+                        "Edit ask", EDIT_ACTION, edit_value(ticket.id or 0, ticket.requester)
+                    ),
+                    block_id=f"needs_info:{ticket.id}",
+                ),
+            ]
+        else:
+            blocks.append(kit.context(status_line(ticket)))
     elif action is Action.DECLINE:
         blocks = [kit.section(f":no_entry_sign: *{key}* was declined by {who}.{note}")]
     elif action is Action.ASSIGN:

@@ -155,3 +155,25 @@ def test_an_ask_the_scheduler_completes_offers_no_more_work(
     assert buttons(ask.dm) == [] and "done" in text_of(ask.dm)
     card = review_card(slack)
     assert "*done*" in text_of(card) and buttons(card) == ["Reopen"]
+
+
+def test_the_leads_questions_lose_edit_ask_once_answered(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    thread, card = submit_ready_ask(driver, slack, REQUESTER)
+    before = len(slack.calls)
+    driver.click(LEAD, card, "review_request_changes")
+    wait_for_bot(slack, before)
+    before = len(slack.calls)
+    driver.submit_view(LEAD, slack.current_view(LEAD), questions="Which region?")
+    wait_for_bot(slack, before)
+    questions = thread.last
+    assert "Which region?" in text_of(questions) and buttons(questions) == ["Edit ask"]
+    assert buttons(submitted_message(slack, thread)) == ["Cancel ask"], "it may still go"
+
+    thread.say("eu-west-1")  # answered: back to the leads
+    shown = slack.find_message(questions["ts"]) or {}
+    assert "Which region?" in text_of(shown), "the questions stay readable"
+    assert buttons(shown) == [] and "*submitted* · submitted by <@U0ALICE>" in text_of(shown)
+    approve(driver, slack, review_card(slack))
+    assert "accepted" in text_of(slack.find_message(questions["ts"]) or {})
