@@ -113,6 +113,11 @@ class AskViews:
             shown=digest(shown) if shown is not None else None,
         )
 
+    def answered(self, place: Place) -> None:
+        """A question in the message was answered and the message now shows the answer:
+        it is left as it is from now on."""
+        registry.forget(self.engine, *place)
+
     def post_card(self, client: WebClient, conversation: Conversation) -> None:
         """A new ask for review: its card in the review channel, recorded."""
         if not self.review_channel:
@@ -206,6 +211,12 @@ class AskViews:
             shown = render.owner_message(ticket, template, self._today(client, message))
         elif message.kind == registry.OWNER_DM:
             shown = handover.former_owner(ticket)
+        elif message.kind == registry.DONE_QUESTION:
+            since = ticket.done_requested_at
+            # An older question than the one asked now (a milestone reopened since) waits no more.
+            waiting = ticket.status is Status.IN_PROGRESS and since is not None
+            waiting = waiting and since is not None and message.created_at >= since
+            shown = milestones.confirm_request(ticket, waiting=waiting)
         elif message.kind == registry.QUESTIONS:
             asked = questions_of(ticket, message.created_at)
             if asked is None:

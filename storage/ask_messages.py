@@ -30,7 +30,8 @@ SUBMITTED: Final = "submitted"  # the requester's "Submitted as PLAT-1" in their
 OWNER_DM: Final = "owner_dm"  # the ticket with its plan in the owner's DM
 NUDGE: Final = "nudge"  # an owner's weekly nudge (may show milestones of several asks)
 QUESTIONS: Final = "questions"  # a lead's questions in the requester's thread, with Edit ask
-KINDS: Final = (REVIEW_CARD, SUBMITTED, OWNER_DM, NUDGE, QUESTIONS)
+DONE_QUESTION: Final = "done_question"  # "Is it done for you?" to the requester, until answered
+KINDS: Final = (REVIEW_CARD, SUBMITTED, OWNER_DM, NUDGE, QUESTIONS, DONE_QUESTION)
 
 _TABLE = cast(Table, AskMessageRow.__table__)
 

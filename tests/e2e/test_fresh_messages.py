@@ -147,6 +147,8 @@ def test_an_ask_the_scheduler_completes_offers_no_more_work(
     for index in range(len(ask.ticket().milestones)):
         ask.status(OWNER, index, "done")
     assert "Mark done" in buttons(ask.dm)
+    question = done_question(ask)
+    assert buttons(question) == ["Yes, it's done", "Not yet"]
     clock.advance(days=8)
     assert bot.container is not None
     client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
@@ -155,6 +157,38 @@ def test_an_ask_the_scheduler_completes_offers_no_more_work(
     assert buttons(ask.dm) == [] and "done" in text_of(ask.dm)
     card = review_card(slack)
     assert "*done*" in text_of(card) and buttons(card) == ["Reopen"]
+    asked = slack.find_message(question["ts"]) or {}
+    assert buttons(asked) == [] and "The ask is done now." in text_of(asked)
+
+
+def done_question(ask: Ask) -> dict[str, Any]:
+    """The newest "Is it done for you?" in the requester's thread, as it is now."""
+    found = [m for m in ask.thread.bot_messages if "Is the work done for you?" in text_of(m)]
+    assert found, "the requester was not asked"
+    return ask.slack.find_message(found[-1]["ts"]) or {}
+
+
+def test_a_question_overtaken_by_a_reopened_milestone_waits_no_more(
+    ask: Ask, slack: FakeSlack, clock: MovableClock
+) -> None:
+    count = len(ask.ticket().milestones)
+    for index in range(count):
+        ask.status(OWNER, index, "done")
+    first = done_question(ask)
+    clock.advance(minutes=5)
+    ask.status(OWNER, 0, "on_track")  # not done after all
+    assert buttons(slack.find_message(first["ts"]) or {}) == []
+    assert "The ask is in progress now." in text_of(slack.find_message(first["ts"]) or {})
+    clock.advance(minutes=5)
+    ask.status(OWNER, 0, "done")  # asked again: only the new question has the buttons
+    second = done_question(ask)
+    assert second["ts"] != first["ts"]
+    assert buttons(second) == ["Yes, it's done", "Not yet"]
+    assert buttons(slack.find_message(first["ts"]) or {}) == []
+
+    ask.click(REQUESTER, second, "ask_confirm_done")  # answered: the answer stays
+    assert ask.ticket().status.value == "done"
+    assert "confirmed that *PLAT-1* is done" in text_of(slack.find_message(second["ts"]) or {})
 
 
 def test_the_leads_questions_lose_edit_ask_once_answered(

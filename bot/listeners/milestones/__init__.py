@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot import forms
 from bot.blocks import milestones as render
@@ -37,6 +38,7 @@ from intake.milestone_service import DUE, MilestoneUpdate
 from intake.milestones import MilestoneRefusal, MilestoneUnchanged, StalePlan
 from intake.review import Decision
 from intake.ticket import Milestone, MilestoneStatus
+from storage import ask_messages
 
 log = logging.getLogger(__name__)
 
@@ -304,9 +306,12 @@ def register(app: App, deps: Deps) -> None:
         decision = deps.milestones_in(context).confirm_done(int(action["value"]), user)
         ticket = decision.ticket
         place = _clicked(body)
+        skip = []
         if place is not None:
             _update(client, place, render.confirmed(ticket, user))
-        deps.announcer.changed(client, decision.conversation, user)
+            deps.announcer.views.answered((place.channel, place.ts))
+            skip.append((place.channel, place.ts))
+        deps.announcer.changed(client, decision.conversation, user, skip=skip)
         if ticket.owner:
             client.chat_postMessage(
                 channel=ticket.owner, **render.owner_confirmed(ticket, ticket.requester)
@@ -358,9 +363,12 @@ def register(app: App, deps: Deps) -> None:
         ack()
         ticket = answer.ticket
         place = _stored_place(client, meta)
+        skip = []
         if place is not None:
             _update(client, place, render.answered_not_done(ticket, answer.entry))
-        deps.announcer.changed(client, answer.conversation, user)
+            deps.announcer.views.answered((place.channel, place.ts))
+            skip.append((place.channel, place.ts))
+        deps.announcer.changed(client, answer.conversation, user, skip=skip)
         if ticket.owner:
             client.chat_postMessage(
                 channel=ticket.owner,
@@ -398,18 +406,20 @@ def register(app: App, deps: Deps) -> None:
         post_to_requester(
             client, conversation, render.change_note(ticket, update.milestone, update.change)
         )
-        if update.ask_requester:
-            post_to_requester(client, conversation, render.confirm_request(ticket))
+        if update.ask_requester:  # its buttons go when the ask moves on without an answer
+            question = render.confirm_request(ticket)
+            posted = post_to_requester(client, conversation, question)
+            views = deps.announcer.views
+            views.record(ticket, posted, ask_messages.DONE_QUESTION, ticket.requester, question)
 
     def post_to_requester(
         client: WebClient, conversation: Conversation, message: dict[str, Any]
-    ) -> None:
+    ) -> SlackResponse:
         """In the ask's intake thread; in a DM when it has none (an intake from the terminal)."""
         thread = conversation.thread
         if thread is not None:
-            client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
-        else:
-            client.chat_postMessage(channel=conversation.ticket.requester, **message)
+            return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
+        return client.chat_postMessage(channel=conversation.ticket.requester, **message)
 
     def _short(refusal: MilestoneRefusal) -> str:
         """A refusal as a form error (Slack shows ~150 characters under an input)."""
