@@ -309,7 +309,8 @@ def record_nudge(
     at: datetime,
 ) -> None:
     """A weekly nudge just sent (``bot.sender``): it shows every ask it has milestone lines of
-    (their block_ids say which, ``bot.blocks.milestones``)."""
+    (their block_ids say which, ``bot.blocks.milestones``). Nudges older than
+    ``RECENT_NUDGES`` are no longer kept up to date."""
     asks = []
     for block in blocks:
         line = milestones.parse_block(str(block.get("block_id", "")))
@@ -326,6 +327,7 @@ def record_nudge(
             viewer=viewer,
             at=at,
         )
+    registry.forget_older(engine, registry.NUDGE, at - RECENT_NUDGES)
 
 
 def read_message(

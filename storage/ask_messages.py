@@ -124,6 +124,21 @@ def mark_shown(engine: Engine, ask_id: int, channel: str, ts: str, shown: str | 
         )
 
 
+def forget_older(engine: Engine, kind: str, before: datetime) -> int:
+    """Stop keeping ``kind`` messages recorded before ``before`` (old weekly nudges: they stay
+    as they were, and a click on one still brings it up to date). The rows removed."""
+    with session_factory(engine)() as session, session.begin():
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(AskMessageRow).where(
+                    AskMessageRow.kind == kind, AskMessageRow.created_at < before
+                )
+            ),
+        )
+        return int(result.rowcount)
+
+
 def forget(engine: Engine, channel: str, ts: str) -> int:
     """A message that is gone (deleted in Slack): it shows no ask any more. The rows removed."""
     with session_factory(engine)() as session, session.begin():

@@ -71,6 +71,17 @@ def test_messages_are_recorded_once_and_listed_per_ask(
     assert registry.of_ask(engine, two) == []
 
 
+def test_old_messages_of_a_kind_are_let_go(
+    engine: Engine, uow_factory: SqlUnitOfWorkFactory
+) -> None:
+    ask = new_ask(uow_factory, "PLAT-1")
+    record(engine, ask, "D2", "1.1", registry.NUDGE, 0)
+    record(engine, ask, "D2", "2.2", registry.NUDGE, 100)
+    record(engine, ask, "C0REVIEW", "0.1", registry.REVIEW_CARD, 0)
+    assert registry.forget_older(engine, registry.NUDGE, T0 + timedelta(seconds=50)) == 1
+    assert [m.ts for m in registry.of_ask(engine, ask)] == ["0.1", "2.2"]
+
+
 def test_bad_input_is_refused(engine: Engine, uow_factory: SqlUnitOfWorkFactory) -> None:
     ask = new_ask(uow_factory, "PLAT-1")
     with pytest.raises(ValueError, match="unknown kind"):
