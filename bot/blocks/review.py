@@ -194,10 +194,12 @@ def submitted_with_cancel(ticket: Ticket) -> dict[str, Any]:
     """The requester's confirmation after submit, with a way to withdraw the ask while it
     waits for review; once decided, its status instead of the button (re-rendered on every
     change, bot.refresh)."""
-    text = (
-        f":inbox_tray: Submitted as *{ticket.key}*. The platform team will review it; "
-        "I will tell you here when they decide or have questions."
-    )
+    text = f":inbox_tray: Submitted as *{ticket.key}*."
+    if ticket.status in _IN_REVIEW:
+        text += (
+            " The platform team will review it; I will tell you here when they decide or have "
+            "questions."
+        )
     blocks = [kit.section(text)]
     if ticket.status in _IN_REVIEW:
         blocks.append(

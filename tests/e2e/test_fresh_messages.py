@@ -56,6 +56,7 @@ def test_after_approval_the_requester_can_no_longer_cancel(
     shown = submitted_message(slack, thread)
     assert buttons(shown) == [], "no Cancel ask once the ask was approved"
     assert "accepted* · approved by <@U0LEE>" in text_of(shown)
+    assert "will review it" not in text_of(shown), "it was reviewed"
     assert not slack.violations, "Slack would accept every update"
 
 
