@@ -212,3 +212,16 @@ def test_the_leads_questions_lose_edit_ask_once_answered(
     assert buttons(shown) == [] and "*submitted* · submitted by <@U0ALICE>" in text_of(shown)
     approve(driver, slack, review_card(slack))
     assert "accepted" in text_of(slack.find_message(questions["ts"]) or {})
+
+
+def test_a_change_updates_only_the_messages_that_look_different(
+    ask: Ask, slack: FakeSlack, clock: MovableClock
+) -> None:
+    """chat.update is rate-limited: a message that would show the same is not sent again."""
+    nudge = nudge_of(ask, clock)
+    ask.status(OWNER, 0, "on_track", nudge)  # starts the work: every message says so
+    before = len(slack.calls)
+    ask.status(OWNER, 1, "on_track")  # only the milestone lines change
+    updated = {call.args["ts"] for call in slack.calls[before:] if call.method == "chat.update"}
+    assert updated == {ask.dm["ts"], nudge["ts"]}, "the DM clicked and the nudge, nothing else"
+    assert "on track" in ask.line(1, slack.find_message(nudge["ts"]))
