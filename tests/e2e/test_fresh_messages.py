@@ -14,11 +14,13 @@ from slack_sdk import WebClient
 
 from bot.followthrough import FollowThrough, follow_through_for
 from bot.sender import OutboxSender
+from storage import ask_messages
 from tests.e2e.conftest import (
     BOT_TOKEN,
     LEAD,
     OWNER,
     REQUESTER,
+    REVIEW_CHANNEL,
     SIGNING_SECRET,
     BotServer,
     MovableClock,
@@ -225,3 +227,26 @@ def test_a_change_updates_only_the_messages_that_look_different(
     updated = {call.args["ts"] for call in slack.calls[before:] if call.method == "chat.update"}
     assert updated == {ask.dm["ts"], nudge["ts"]}, "the DM clicked and the nudge, nothing else"
     assert "on track" in ask.line(1, slack.find_message(nudge["ts"]))
+
+
+def test_a_deleted_message_is_let_go_and_a_deleted_card_posted_again(
+    driver: SlackDriver, slack: FakeSlack, bot: BotServer
+) -> None:
+    thread, card = submit_ready_ask(driver, slack, REQUESTER)
+    before = len(slack.calls)
+    driver.click(LEAD, card, "review_approve")
+    wait_for_bot(slack, before)
+    # While Lee fills in the form, someone deletes the card and Alice's message.
+    client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    client.chat_delete(channel=REVIEW_CHANNEL, ts=card["ts"])
+    client.chat_delete(channel=thread.channel, ts=submitted_message(slack, thread)["ts"])
+    before = len(slack.calls)
+    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
+    wait_for_bot(slack, before)
+    assert bot.container is not None
+    ask_id = bot.container.intake.list()[0].id or 0
+    kept = ask_messages.of_ask(bot.container.db_engine, ask_id)
+    cards = [m for m in kept if m.kind == ask_messages.REVIEW_CARD]
+    assert [m.ts for m in cards] == [review_card(slack)["ts"]] and cards[0].ts != card["ts"]
+    assert "accepted" in text_of(review_card(slack))
+    assert not [m for m in kept if m.kind == ask_messages.SUBMITTED], "the deleted one is let go"
