@@ -112,6 +112,7 @@ def create_app(
     people = People(container.db_engine, settings.intake_timezone)
     views = AskViews(  # every message about an ask, re-rendered when it changes
         container.db_engine,
+        container.intake,
         container.review,
         container.templates,
         container.clock,

@@ -46,6 +46,7 @@ from intake.clock import Clock, local_today
 from intake.conversation import Conversation, Thread
 from intake.lifecycle import Action
 from intake.review import ReviewService
+from intake.service import IntakeService, NotFound
 from intake.similar_asks import SimilarAsks
 from intake.similarity import Match
 from intake.templates.model import TemplateSet
@@ -70,6 +71,7 @@ class AskViews:
     def __init__(
         self,
         engine: Engine,
+        intake: IntakeService,
         review: ReviewService,
         templates: TemplateSet,
         clock: Clock,
@@ -79,6 +81,7 @@ class AskViews:
         similar_asks: SimilarAsks | None = None,
     ) -> None:
         self.engine = engine
+        self.intake = intake
         self.review = review
         self.templates = templates
         self.clock = clock
@@ -152,9 +155,13 @@ class AskViews:
     def refresh_messages(
         self, client: WebClient, conversation: Conversation, *, skip: Collection[Place] = ()
     ) -> None:
-        ticket = conversation.ticket
-        if ticket.id is None:
+        if conversation.ticket.id is None:
             return
+        # As the ask is now: a change committed since the caller's (another click, another
+        # replica) is shown, not overwritten by the older state.
+        conversation = self._latest(conversation)
+        ticket = conversation.ticket
+        assert ticket.id is not None
         oldest_nudge = self.clock.now() - RECENT_NUDGES
         for message in registry.of_ask(self.engine, ticket.id):
             if (message.channel, message.ts) in skip:  # what it shows now is the caller's
@@ -188,6 +195,13 @@ class AskViews:
         people |= {m.owner for m in ticket.milestones}
         for person in sorted(p for p in people if p):
             self.refresh_home(client, ticket.team_id, person)
+
+    def _latest(self, conversation: Conversation) -> Conversation:
+        assert conversation.ticket.id is not None
+        try:
+            return self.intake.get(conversation.ticket.id)
+        except NotFound:
+            return conversation
 
     def card(self, conversation: Conversation) -> dict[str, Any]:
         template = self.templates.get(conversation.ticket.category)
@@ -288,6 +302,7 @@ def views_for(container: Container) -> AskViews:
     homes = HomeTabs(container.intake, Leads(settings.intake_leads), settings.intake_timezone)
     return AskViews(
         container.db_engine,
+        container.intake,
         container.review,
         container.templates,
         container.clock,
