@@ -16,7 +16,14 @@ What is recorded, and how each kind is drawn again:
 * ``nudge``: an owner's weekly nudge (recorded by ``bot.sender`` when it is sent). It may show
   several asks, so only this ask's milestone lines are drawn again, in the message as Slack
   has it now; nudges older than ``RECENT_NUDGES`` are left as they were (a click on one still
-  refreshes it).
+  refreshes it);
+* ``questions``: a lead's questions in the requester's thread: *Edit ask* only while the ask
+  waits for the answers;
+* ``done_question``: "Is it done for you?": its buttons only while that question waits; once
+  answered it shows the answer and is let go.
+
+A message that would look as it does already is not sent again (a digest per message); one
+deleted in Slack is let go.
 
 The one hook: ``bot.announcer.Announcer.changed`` (and ``decided``, which every decision goes
 through) calls ``AskViews.refresh``. Every call goes through the bot's paced client.
@@ -212,38 +219,46 @@ class AskViews:
     def _refresh_one(
         self, client: WebClient, conversation: Conversation, message: registry.AskMessage
     ) -> None:
-        ticket = conversation.ticket
         if message.kind == registry.NUDGE:
-            self._refresh_lines(client, ticket, message)
+            self._refresh_lines(client, conversation.ticket, message)
             return
-        if message.kind == registry.REVIEW_CARD:
-            shown = self.card(conversation)
-        elif message.kind == registry.SUBMITTED:
-            shown = render.submitted_with_cancel(ticket)
-        elif message.kind == registry.OWNER_DM and message.viewer == ticket.owner:
-            template = self.templates.get(ticket.category)
-            shown = render.owner_message(ticket, template, self._today(client, message))
-        elif message.kind == registry.OWNER_DM:
-            shown = handover.former_owner(ticket)
-        elif message.kind == registry.DONE_QUESTION:
-            since = ticket.done_requested_at
-            # An older question than the one asked now (a milestone reopened since) waits no more.
-            waiting = ticket.status is Status.IN_PROGRESS and since is not None
-            waiting = waiting and since is not None and message.created_at >= since
-            shown = milestones.confirm_request(ticket, waiting=waiting)
-        elif message.kind == registry.QUESTIONS:
-            asked = questions_of(ticket, message.created_at)
-            if asked is None:
-                return
-            shown = render.requester_update(ticket, asked, Action.REQUEST_CHANGES)
-        else:
-            log.warning("no renderer for %s messages", message.kind)
+        shown = self._render(client, conversation, message)
+        if shown is None:
             return
         now_shown = digest(shown)
         if now_shown == message.shown:
             return  # the same as it shows: not sent again
         client.chat_update(channel=message.channel, ts=message.ts, **shown)
         registry.mark_shown(self.engine, message.ask_id, message.channel, message.ts, now_shown)
+
+    def _render(
+        self, client: WebClient, conversation: Conversation, message: registry.AskMessage
+    ) -> dict[str, Any] | None:
+        """The whole message of this kind, as the ask is now."""
+        ticket = conversation.ticket
+        if message.kind == registry.REVIEW_CARD:
+            return self.card(conversation)
+        if message.kind == registry.SUBMITTED:
+            return render.submitted_with_cancel(ticket)
+        if message.kind == registry.OWNER_DM and message.viewer == ticket.owner:
+            template = self.templates.get(ticket.category)
+            return render.owner_message(ticket, template, self._today(client, message))
+        if message.kind == registry.OWNER_DM:
+            return handover.former_owner(ticket)
+        if message.kind == registry.DONE_QUESTION:
+            # An older question than the one asked now (a milestone reopened since) waits no more.
+            since = ticket.done_requested_at
+            waiting = bool(
+                ticket.status is Status.IN_PROGRESS and since and message.created_at >= since
+            )
+            return milestones.confirm_request(ticket, waiting=waiting)
+        if message.kind == registry.QUESTIONS:
+            asked = questions_of(ticket, message.created_at)
+            if asked is None:
+                return None
+            return render.requester_update(ticket, asked, Action.REQUEST_CHANGES)
+        log.warning("no renderer for %s messages", message.kind)
+        return None
 
     def _refresh_lines(
         self, client: WebClient, ticket: Ticket, message: registry.AskMessage
