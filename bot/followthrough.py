@@ -38,6 +38,7 @@ from bot.cron import cron_trigger
 from bot.oauth import OneWorkspace, TeamClients, team_clients
 from bot.pacing import Lane, lane
 from bot.people import People
+from bot.refresh import AskViews, views_for
 from intake.followup import (
     NUDGE_AT,
     QUIET_BEFORE,
@@ -78,6 +79,7 @@ def follow_through_for(container: Container, client: WebClient | None) -> Follow
         digest_schedule=settings.intake_digest_schedule,
         auto_complete=container.milestones.auto_complete,
         clients=team_clients(container, client),
+        views=views_for(container),
     )
 
 
@@ -125,6 +127,7 @@ class FollowThrough:
         auto_complete: Callable[[datetime], list[Decision]] | None = None,
         replica: str | None = None,
         clients: TeamClients | None = None,
+        views: AskViews | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
@@ -137,6 +140,7 @@ class FollowThrough:
         self.digest_trigger = cron_trigger(digest_schedule, ZoneInfo(default_tz))
         self.auto_complete = auto_complete  # MilestoneService.auto_complete, when wired
         self.replica = replica or replica_id()
+        self.views = views  # re-renders the messages of an ask it completes (bot.refresh)
         self._installed_at: datetime | None = None
 
     # -- one scheduler tick ------------------------------------------------------------------
@@ -315,6 +319,11 @@ class FollowThrough:
                     at=now,
                     thread_ts=thread.ts,
                 )
+        for decision in decisions:  # no card, DM or nudge keeps offering work on a done ask
+            client = self.clients.for_team(decision.ticket.team_id)
+            if self.views is not None and client is not None:
+                with lane(Lane.BULK):
+                    self.views.refresh(client, decision.conversation)
         return len(decisions)
 
     def _queue_once(self, item: Planned, now: datetime) -> bool:

@@ -32,6 +32,7 @@ from intake.replies import (
 )
 from intake.service import IntakeService, Outcome
 from intake.similar_asks import SimilarAsks
+from storage import ask_messages
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,10 @@ class Replier:
                     conversation.draft_ts,
                     render.closed_draft(ticket, template, note, today),
                 )
-            self._post_in_thread(client, thread, review.submitted_with_cancel(ticket))
+            shown = review.submitted_with_cancel(ticket)
+            posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **shown)
+            views = self.announcer.views
+            views.record(ticket, posted, ask_messages.SUBMITTED, ticket.requester, shown)
             self.announcer.submitted(client, conversation)
         elif isinstance(reply, Resubmitted):
             changed = f" (changed: {safe(', '.join(reply.changed), 300)})" if reply.changed else ""
@@ -147,7 +151,7 @@ class Replier:
                 thread,
                 render.notice(f"Thanks! I sent your answer back to the platform team{changed}."),
             )
-            self.announcer.refresh_card(client, conversation)
+            self.announcer.changed(client, conversation, user)
         elif isinstance(reply, Cancelled):
             if conversation.draft_ts:
                 message = render.closed_draft(
@@ -163,7 +167,7 @@ class Replier:
             self._post_in_thread(client, thread, similar.joined(reply.target))
             target = self.service.find(reply.target.key or "", reply.target.team_id)
             if target is not None:
-                self.announcer.refresh_card(client, target)
+                self.announcer.changed(client, target, user)
         elif isinstance(reply, Notice):
             self.notify(client, thread, user, reply.text)
 

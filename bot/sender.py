@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.in_flight import Rounds
 from bot.pacing import Lane, lane
+from bot.refresh import record_nudge
 from intake.clock import Clock
 from intake.followup import QUIET_BEFORE, in_waking_hours
 from storage import followthrough as store
@@ -140,6 +141,12 @@ class OutboxSender:
 
     def _sent(self, item: store.OutgoingMessage, ts: str, channel: str) -> None:
         store.mark_sent(self.engine, item.id, ts, channel, self.clock.now())
+        if item.kind == "nudge":  # kept true as its asks change (bot.refresh)
+            blocks = list(item.payload.get("blocks") or [])
+            record_nudge(
+                self.engine, team_id=item.team_id, viewer=item.channel, blocks=blocks,
+                channel=channel, ts=ts, at=self.clock.now(),
+            )  # fmt: skip
 
     def _find_sent(self, item: store.OutgoingMessage) -> tuple[str, str] | None:
         """The message of ``item`` if Slack has it (carried in its metadata), else None."""

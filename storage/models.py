@@ -391,6 +391,7 @@ __all__ = [
     "SLACK_BOTS",
     "SLACK_INSTALLATIONS",
     "SLACK_OAUTH_STATES",
+    "AskMessageRow",
     "AskRow",
     "AuditRow",
     "Base",
@@ -437,6 +438,32 @@ class SlackJobRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class AskMessageRow(Base):
+    """A Slack message the bot posted that shows an ask (its review card, the requester's
+    "Submitted" message, the owner's DM, a weekly nudge): the registry ``bot.refresh`` reads
+    to re-render each of them when the ask changes (``storage.ask_messages``). ``viewer`` is
+    whom the message is for (their time zone and role), None for a channel's card."""
+
+    __tablename__ = "ask_messages"
+    __table_args__ = (
+        UniqueConstraint("ask_id", "channel", "ts"),
+        Index(None, "channel", "ts"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))  # the channel ID Slack answered (D… for a DM)
+    ts: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    viewer: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A digest of what the bot last showed in it (None: unknown): a re-render that would show
+    # the same is not sent again (chat.update is rate-limited).
+    shown: Mapped[str | None] = mapped_column(String(64))
 
 
 class LlmDayRow(Base):

@@ -21,6 +21,7 @@ from bot.blocks import kit
 from bot.blocks.modals import text_element
 from bot.blocks.when import day
 from bot.slack_text import safe, user
+from intake.lifecycle import STATUS_WORDS as LIFECYCLE_WORDS
 from intake.milestones import (
     EDITABLE,
     KEEPS_REASON,
@@ -261,9 +262,14 @@ def change_note(ticket: Ticket, milestone: Milestone, change: MilestoneChange) -
     return kit.message(f"{ticket.key}: {safe(milestone.title, 200)}", [kit.section(text)])
 
 
-def confirm_request(ticket: Ticket) -> dict[str, Any]:
-    """Every milestone is done: the requester confirms the work is done, or says it is not."""
+def confirm_request(ticket: Ticket, *, waiting: bool = True) -> dict[str, Any]:
+    """Every milestone is done: the requester confirms the work is done, or says it is not.
+    Not ``waiting`` (the ask moved on without an answer here): no buttons, and where it is."""
     key = safe(ticket.key or "your ask", 20)
+    if not waiting:
+        now = LIFECYCLE_WORDS[ticket.status]
+        text = f":white_check_mark: Every milestone of *{key}* was done. The ask is {now} now."
+        return kit.message(f"Every milestone of {ticket.key} was done", [kit.section(text)])
     return kit.message(
         f"Every milestone of {ticket.key} is done. Is it done for you?",
         [

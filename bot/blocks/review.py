@@ -164,14 +164,19 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
         blocks = [kit.section(text + (f"\n*Plan*\n{plan}" if plan else ""))]
     elif action is Action.REQUEST_CHANGES:
         text = f":question: The platform team ({who}) has questions about *{key}*:{note}"
-        blocks = [
-            kit.section(text),
-            kit.context("Reply in this thread with your answers, or use *Edit ask*."),
-            kit.actions(
-                kit.button("Edit ask", EDIT_ACTION, edit_value(ticket.id or 0, ticket.requester)),
-                block_id=f"needs_info:{ticket.id}",
-            ),
-        ]
+        blocks = [kit.section(text)]
+        if ticket.status is Status.NEEDS_INFO:  # re-rendered once answered (bot.refresh)
+            blocks += [
+                kit.context("Reply in this thread with your answers, or use *Edit ask*."),
+                kit.actions(
+                    kit.button(
+                        "Edit ask", EDIT_ACTION, edit_value(ticket.id or 0, ticket.requester)
+                    ),
+                    block_id=f"needs_info:{ticket.id}",
+                ),
+            ]
+        else:
+            blocks.append(kit.context(status_line(ticket)))
     elif action is Action.DECLINE:
         blocks = [kit.section(f":no_entry_sign: *{key}* was declined by {who}.{note}")]
     elif action is Action.ASSIGN:
@@ -188,21 +193,26 @@ def requester_update(ticket: Ticket, entry: HistoryEntry, action: Action) -> dic
 
 
 def submitted_with_cancel(ticket: Ticket) -> dict[str, Any]:
-    """The requester's confirmation after submit, with a way to withdraw the ask."""
-    text = (
-        f":inbox_tray: Submitted as *{ticket.key}*. The platform team will review it; "
-        "I will tell you here when they decide or have questions."
-    )
-    return kit.message(
-        f"Submitted as {ticket.key}",
-        [
-            kit.section(text),
+    """The requester's confirmation after submit, with a way to withdraw the ask while it
+    waits for review; once decided, its status instead of the button (re-rendered on every
+    change, bot.refresh)."""
+    text = f":inbox_tray: Submitted as *{ticket.key}*."
+    if ticket.status in _IN_REVIEW:
+        text += (
+            " The platform team will review it; I will tell you here when they decide or have "
+            "questions."
+        )
+    blocks = [kit.section(text)]
+    if ticket.status in _IN_REVIEW:
+        blocks.append(
             kit.actions(
                 kit.button("Cancel ask", CANCEL_ASK, str(ticket.id), style="danger"),
                 block_id=f"submitted:{ticket.id}",
-            ),
-        ],
-    )
+            )
+        )
+    else:
+        blocks.append(kit.context(status_line(ticket)))
+    return kit.message(f"Submitted as {ticket.key}", blocks)
 
 
 def ask_detail(ticket: Ticket, template: RequestTemplate, check: Readiness) -> dict[str, Any]:

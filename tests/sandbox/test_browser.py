@@ -3,11 +3,14 @@ path, step by step, as the README describes it. The steps build on each other (o
 module), and each one saves a screenshot under test-output/sandbox/.
 
 1. Alice asks with /intake from the composer, answers by button and by typing, submits.
-2. Lee approves the ask in #platform-review through the modal, with the milestone plan.
-3. The clock jumps to next Monday 09:00: Owen clicks his nudge; Alice's thread gets its progress
-   reply; #platform-digest gets the digest.
+2. Lee approves the ask in #platform-review through the modal, with the milestone plan; Alice's
+   "Submitted" message no longer offers Cancel ask.
+3. The clock jumps to next Monday 09:00: Owen clicks his nudge, and his DM about the ask shows
+   the same (and the other way round); Alice's thread gets its progress reply;
+   #platform-digest gets one digest.
 4. The Home tab of each person.
-5. The Web API panel lists the calls; Slack would have rejected none of them.
+5. The Web API panel lists the calls; Slack would have rejected none of them. Another week:
+   a digest of its own.
 6. Every kind of block and element the sandbox draws (a message posted through the emulation).
 7. Calls Slack would reject, and a 429 with Retry-After, are shown with the reason.
 """
@@ -72,6 +75,16 @@ def reply(page: Any, text: str) -> None:
     box.press("Enter")
 
 
+def submitted(page: Any) -> Any:
+    """Alice's "Submitted as PLAT-1" message in her open intake thread."""
+    return thread(page).locator(".msg", has_text="Submitted as PLAT-1").last
+
+
+def digests(page: Any) -> Any:
+    """The weekly digests in the open channel (their header, not the replies under them)."""
+    return page.get_by_test_id("messages").locator(".msg", has_text="Platform intake — week")
+
+
 def test_1_a_full_intake_from_the_composer(page: Any, sandbox: Sandbox) -> None:
     expect(page.get_by_test_id("person-switcher")).to_contain_text("Alice Berger")
     expect(page.locator("#channel-title")).to_contain_text("platform-requests")
@@ -121,6 +134,8 @@ def test_1_a_full_intake_from_the_composer(page: Any, sandbox: Sandbox) -> None:
 
     thread(page).get_by_role("button", name="Submit", exact=True).last.click()
     expect(thread(page)).to_contain_text("PLAT-1", timeout=WAIT)
+    # While the ask waits for review, Alice may withdraw it.
+    expect(submitted(page).get_by_role("button", name="Cancel ask")).to_be_visible(timeout=WAIT)
     shot(page, "04-submitted-as-plat-1")
 
 
@@ -170,6 +185,15 @@ def test_2_a_lead_approves_in_the_review_channel_through_the_modal(
     expect(moments).to_have_text([re.compile(r"^today at 04:\d\d$")] * 2)
     shot(page, "08-card-accepted")
 
+    # Alice's "Submitted" message says so too, and no longer offers Cancel ask.
+    act_as(page, "Alice Berger")
+    open_channel(page, "Platform Intake")
+    page.get_by_test_id("replies").last.click()
+    expect(submitted(page)).to_contain_text("accepted", timeout=WAIT)
+    expect(submitted(page).get_by_role("button", name="Cancel ask")).to_have_count(0)
+    shot(page, "08b-submitted-without-cancel")
+    page.locator("#thread-close").click()
+
 
 def test_3_after_the_clock_jump_the_owner_clicks_a_nudge(page: Any, sandbox: Sandbox) -> None:
     act_as(page, "Owen Sato")
@@ -189,6 +213,16 @@ def test_3_after_the_clock_jump_the_owner_clicks_a_nudge(page: Any, sandbox: San
     nudge.last.get_by_role("button", name="On track", exact=True).first.click()
     expect(nudge.last).to_contain_text("on track", timeout=WAIT)
     shot(page, "10-nudge-after-on-track")
+    # His DM about the ask shows the same: the milestone is on track and the work started.
+    dm = page.get_by_test_id("messages").locator(".msg", has_text="You own PLAT-1").last
+    expect(dm).to_contain_text("on track", timeout=WAIT)
+    expect(dm).to_contain_text("in progress")
+    expect(dm.get_by_role("button", name="Start work", exact=True)).to_have_count(0)
+    # And the other way: Done in the DM shows in the nudge.
+    dm.get_by_role("button", name="Done", exact=True).first.click()
+    expect(nudge.last).to_contain_text("— done", timeout=WAIT)
+    expect(dm).to_contain_text("— done")
+    shot(page, "10b-dm-and-nudge-agree")
 
     act_as(page, "Alice Berger")
     open_channel(page, "Platform Intake")
@@ -201,6 +235,7 @@ def test_3_after_the_clock_jump_the_owner_clicks_a_nudge(page: Any, sandbox: San
     open_channel(page, "platform-digest")
     expect(page.get_by_test_id("messages")).to_contain_text("week 2026-W48", timeout=WAIT)
     expect(page.get_by_test_id("messages")).to_contain_text("PLAT-1")
+    expect(digests(page)).to_have_count(1)  # one digest for the week, none for the install
     shot(page, "12-weekly-digest")
 
 
@@ -246,6 +281,16 @@ def test_6_the_mrkdwn_renderer_in_the_page(page: Any) -> None:
         "<strong>b</strong> <em>i</em> <del>s</del> <code>c</code> "
         '<a href="https://x.test/a_b">link</a> &lt;javascript:alert(1)|x&gt; &lt;img&gt;'
     )
+
+
+def test_5b_a_second_week_gets_a_digest_of_its_own(page: Any, sandbox: Sandbox) -> None:
+    page.get_by_test_id("jump-monday").click()
+    expect(page.locator("#clock-time")).to_contain_text("Mon 30 Nov", timeout=WAIT)
+    open_channel(page, "platform-digest")
+    expect(digests(page)).to_have_count(2, timeout=WAIT)
+    expect(digests(page).first).to_contain_text("week 2026-W48")
+    expect(digests(page).last).to_contain_text("week 2026-W49")
+    shot(page, "14b-one-digest-per-week")
 
 
 def plain(text: str) -> dict[str, Any]:

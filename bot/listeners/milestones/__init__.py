@@ -2,8 +2,9 @@
 owner's DM, the weekly nudge), the reason and due-date forms, adding and removing milestones
 from the owner's DM, and the requester's "is it done?" answer.
 
-After every change: the message that was clicked is updated in place, a short note goes to the
-ask's intake thread, the review card is refreshed. Permissions are checked on the server
+After every change: the message that was clicked is updated in place, every other message that
+shows the ask is re-rendered (``bot.refresh``, through the announcer), a short note goes to the
+ask's intake thread. Permissions are checked on the server
 (MilestoneService) for every click; a refusal is told privately to whoever clicked.
 """
 
@@ -20,12 +21,14 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot import forms
 from bot.blocks import milestones as render
 from bot.blocks.review import owner_message
 from bot.errors import after_ack, tell
 from bot.listeners.deps import Deps
+from bot.refresh import read_message
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
 from intake.clock import local_today
@@ -35,6 +38,7 @@ from intake.milestone_service import DUE, MilestoneUpdate
 from intake.milestones import MilestoneRefusal, MilestoneUnchanged, StalePlan
 from intake.review import Decision
 from intake.ticket import Milestone, MilestoneStatus
+from storage import ask_messages
 
 log = logging.getLogger(__name__)
 
@@ -302,14 +306,16 @@ def register(app: App, deps: Deps) -> None:
         decision = deps.milestones_in(context).confirm_done(int(action["value"]), user)
         ticket = decision.ticket
         place = _clicked(body)
+        skip = []
         if place is not None:
             _update(client, place, render.confirmed(ticket, user))
-        deps.announcer.refresh_card(client, decision.conversation)
+            deps.announcer.views.answered((place.channel, place.ts))
+            skip.append((place.channel, place.ts))
+        deps.announcer.changed(client, decision.conversation, user, skip=skip)
         if ticket.owner:
             client.chat_postMessage(
                 channel=ticket.owner, **render.owner_confirmed(ticket, ticket.requester)
             )
-        refresh_homes(client, decision.conversation, user)
 
     @app.action(render.NOT_DONE)
     @after_ack(inline=True)
@@ -357,26 +363,30 @@ def register(app: App, deps: Deps) -> None:
         ack()
         ticket = answer.ticket
         place = _stored_place(client, meta)
+        skip = []
         if place is not None:
             _update(client, place, render.answered_not_done(ticket, answer.entry))
-        deps.announcer.refresh_card(client, answer.conversation)
+            deps.announcer.views.answered((place.channel, place.ts))
+            skip.append((place.channel, place.ts))
+        deps.announcer.changed(client, answer.conversation, user, skip=skip)
         if ticket.owner:
             client.chat_postMessage(
                 channel=ticket.owner,
                 **render.owner_not_done(ticket, answer.entry, answer.reopened),
             )
-        refresh_homes(client, answer.conversation, user)
 
     # -- after a change ----------------------------------------------------------------------
 
     def after_change(
         client: WebClient, update: MilestoneUpdate, user: str, place: Place | None
     ) -> None:
-        """Show the change where it was made, in the intake thread and on the review card;
-        ask the requester when every milestone is done."""
+        """Show the change where it was made first, then in every other message that shows
+        the ask (the owner's DM, nudges, the review card: the announcer) and in the intake
+        thread; ask the requester when every milestone is done."""
         conversation = update.conversation
         ticket = conversation.ticket
         today = _today(client, ticket.team_id, user)
+        skip: set[tuple[str, str]] = set()
         if place is not None:
             if place.is_plan(ticket.id or 0):
                 template = deps.templates.get(ticket.category)
@@ -384,42 +394,32 @@ def register(app: App, deps: Deps) -> None:
             else:
                 blocks = render.refresh(place.blocks, ticket, today=today)
                 _update(client, place, {"text": place.text, "blocks": blocks})
-        done: set[str | None] = set()
-        if update.started is not None:  # card, requester's thread, their Home tabs
+            skip.add((place.channel, place.ts))
+        if update.started is not None:  # also: the requester's thread hears it started
             deps.announcer.decided(
-                client, Decision(conversation, Action.START, update.started, ticket.owner)
+                client,
+                Decision(conversation, Action.START, update.started, ticket.owner),
+                skip=skip,
             )
-            done = {ticket.requester, ticket.owner, user}
         else:
-            deps.announcer.refresh_card(client, conversation)
+            deps.announcer.changed(client, conversation, user, skip=skip)
         post_to_requester(
             client, conversation, render.change_note(ticket, update.milestone, update.change)
         )
-        if update.ask_requester:
-            post_to_requester(client, conversation, render.confirm_request(ticket))
-        refresh_homes(client, conversation, user, done)
+        if update.ask_requester:  # its buttons go when the ask moves on without an answer
+            question = render.confirm_request(ticket)
+            posted = post_to_requester(client, conversation, question)
+            views = deps.announcer.views
+            views.record(ticket, posted, ask_messages.DONE_QUESTION, ticket.requester, question)
 
     def post_to_requester(
         client: WebClient, conversation: Conversation, message: dict[str, Any]
-    ) -> None:
+    ) -> SlackResponse:
         """In the ask's intake thread; in a DM when it has none (an intake from the terminal)."""
         thread = conversation.thread
         if thread is not None:
-            client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
-        else:
-            client.chat_postMessage(channel=conversation.ticket.requester, **message)
-
-    def refresh_homes(
-        client: WebClient,
-        conversation: Conversation,
-        actor: str,
-        done: set[str | None] | None = None,
-    ) -> None:
-        """The Home tabs of everyone concerned (but those in ``done``)."""
-        ticket = conversation.ticket
-        people = {ticket.requester, ticket.owner, actor} | {m.owner for m in ticket.milestones}
-        for person in sorted(p for p in people - (done or set()) if p):
-            deps.announcer.refresh_home(client, ticket.team_id, person)
+            return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
+        return client.chat_postMessage(channel=conversation.ticket.requester, **message)
 
     def _short(refusal: MilestoneRefusal) -> str:
         """A refusal as a form error (Slack shows ~150 characters under an input)."""
@@ -435,7 +435,7 @@ def register(app: App, deps: Deps) -> None:
             return None
         if meta.get("plan"):  # the owner's DM is re-rendered whole: no need to read it
             return Place(channel, ts, plan=True)
-        message = _read_message(client, channel, ts, meta.get("th"))
+        message = read_message(client, channel, ts, meta.get("th"))
         if message is None:
             return None
         return Place(channel, ts, str(message.get("text", "")), list(message.get("blocks", [])))
@@ -493,35 +493,6 @@ def _meta(body: dict[str, Any], ref: render.Ref) -> dict[str, Any]:
         if place.is_plan(ref.ask):
             meta["plan"] = 1
     return meta
-
-
-def _read_message(
-    client: WebClient, channel: str, ts: str, thread_ts: str | None
-) -> dict[str, Any] | None:
-    """One message by its ts (a thread reply when ``thread_ts`` is given)."""
-    try:
-        if thread_ts:
-            cursor = None
-            for _page in range(5):
-                page = client.conversations_replies(
-                    channel=channel, ts=thread_ts, cursor=cursor, limit=200
-                )
-                for message in page.get("messages") or []:
-                    if message.get("ts") == ts:
-                        return dict(message)
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    return None
-            return None
-        found = client.conversations_history(
-            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
-        )
-        for message in found.get("messages") or []:
-            if message.get("ts") == ts:
-                return dict(message)
-    except SlackApiError as exc:
-        log.info("could not read message %s in %s: %s", ts, channel, exc.response.get("error"))
-    return None
 
 
 def _update(client: WebClient, place: Place, message: dict[str, Any]) -> None:
