@@ -109,7 +109,7 @@ def answered(
     question says so, without a check mark; an answer kept as a note ("not sure") says it
     was noted for the platform team."""
     if note and answer == "—":
-        outcome = f":speech_balloon: Noted: {safe(note, 500)}"
+        outcome = f":question: Noted: {safe(note, 500)}"
     elif skipped:
         outcome = ":heavy_minus_sign: Skipped: you can add it later with *Edit* on the draft."
     else:
@@ -303,7 +303,7 @@ def readiness_text(check: Readiness) -> str:
         mark = ":white_check_mark:" if item.ok else ":white_large_square:"
         hint = f" — {safe(item.hint, 300)}" if item.hint and not item.ok else ""
         if item.noted:
-            mark, hint = ":speech_balloon:", f" — {LEFT_OPEN.lower()}"
+            mark, hint = ":question:", f" — {LEFT_OPEN.lower()}"
         lines.append(f"{mark} {safe(item.label, 200)}{hint}")
     title = "*Ready for review*" if check.ready else "*Readiness: not ready yet*"
     return title + "\n" + "\n".join(lines)
