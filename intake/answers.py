@@ -138,7 +138,8 @@ _FILLER = re.compile(r"^(?:in|on|just|only|also|both|maybe|probably|mostly)\s+")
 
 def _choice(spec: FieldSpec, body: str, today: date, found: Any, last_try: bool) -> Reading:
     plain = plain_text(body)
-    short = pastes.summary(plain, VALUE_CHARS) if pastes.is_paste(plain) else plain
+    # A few lines are one answer ("prod\nstaging"); a long paste is read by its summary.
+    short = pastes.summary(plain, VALUE_CHARS) if pastes.is_long(plain) else _one_line(plain)
     if spec.multiple and not spec.closed and len(_PARTS.split(short)) > 1:
         return Reading(_open_multiple(spec, short, today))
     parsed = parse_answer(spec, short, today)
@@ -230,6 +231,10 @@ def _unread(spec: FieldSpec, text: str, message: str, last_try: bool) -> Reading
         words = pastes.summary(text) if pastes.is_paste(text) else plain_text(text)
         return Reading(note=f"as typed — {unsure.quoted(words)}")
     return Reading(problem=message)
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _capped(text: str) -> str:

@@ -78,7 +78,11 @@ _DELEGATED = (
     r"|(?:im|i am|we are|were) (?:easy|open)"
     r"|surprise me|best guess|your best guess|you tell me"
 )
-_NOT_APPLICABLE = r"n/?a|not applicable|does not apply|doesnt apply|nothing applies"
+_NOT_APPLICABLE = (
+    r"n/?a|not applicable|does not apply|doesnt apply|nothing applies|none|nothing"
+    r"|nothing (?:else|really|comes to mind|i can think of|that i can think of|to add)"
+    r"|none (?:really|that i know of|i can think of)|not that i know of|nope nothing"
+)
 _FILLER = (
     r"tbh|to be honest|honestly|really|sorry|sry|um+|uh+|hmm+|hm+|erm|well|so|ok|okay|oh|ah"
     r"|lol|haha|yet|right now|atm|at the moment|at this point|for now|currently|just|actually"

@@ -72,6 +72,8 @@ def test_not_sure_is_a_note_for_every_question_type(
         ("publick8s", ["publick8s"]),
         ("prod and us-central1", ["production", "us-central1"]),
         ("staging", ["staging"]),
+        ("prod for now\nstaging later", ["production", "staging"]),
+        ("production\nus-central1", ["production", "us-central1"]),
     ],
 )
 def test_an_environment_matching_no_option_is_kept_as_typed(

@@ -45,6 +45,9 @@ from intake.unsure import Kind, read, without_hedge
         ("any is fine", Kind.DELEGATED),
         ("n/a", Kind.NOT_APPLICABLE),
         ("N/A", Kind.NOT_APPLICABLE),
+        ("none", Kind.NOT_APPLICABLE),
+        ("nothing really", Kind.NOT_APPLICABLE),
+        ("Not that I know of.", Kind.NOT_APPLICABLE),
     ],
 )
 def test_unsure_answers_are_recognised_whole(answer: str, kind: Kind) -> None:
@@ -61,6 +64,7 @@ def test_unsure_answers_are_recognised_whole(answer: str, kind: Kind) -> None:
         "staging, not sure about prod",
         "whatever is in the billing namespace needs more memory",
         "none of the dashboards load",
+        "nothing loads after the deploy",
         "production",
         "the k8s.io zone",
         "I think staging",
