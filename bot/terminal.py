@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any, TextIO
 
-from bot.blocks.intake import LEFT_OPEN, describe, note_lines
+from bot.blocks.intake import NOTES_HEADING, describe, note_lines
 from intake import readiness
 from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Source, Thread
@@ -243,7 +243,7 @@ def render_ticket(ticket: Ticket, service: IntakeService, check: Readiness) -> s
     lines.append("Acceptance criteria:")
     lines += [f"    • {c}" for c in ticket.acceptance_criteria] or ["    —"]
     if ticket.answer_notes:
-        lines += [f"{LEFT_OPEN}:"] + [f"    • {n}" for n in note_lines(ticket, template)]
+        lines += [f"{NOTES_HEADING}:"] + [f"    • {n}" for n in note_lines(ticket, template)]
     if ticket.out_of_scope:
         lines += ["Out of scope:"] + [f"    • {c}" for c in ticket.out_of_scope]
     for spec in template.fields:

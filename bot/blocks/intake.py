@@ -260,7 +260,9 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
         kit.section("*Acceptance criteria*\n" + (_bullets(ticket.acceptance_criteria, 1500) or "—"))
     )
     if ticket.answer_notes:
-        blocks.append(kit.section(f"*{LEFT_OPEN}*\n" + _bullets(note_lines(ticket, template), 800)))
+        blocks.append(
+            kit.section(f"*{NOTES_HEADING}*\n" + _bullets(note_lines(ticket, template), 800))
+        )
     if ticket.out_of_scope:
         blocks.append(kit.section("*Out of scope*\n" + _bullets(ticket.out_of_scope, 800)))
     if ticket.risks:
@@ -281,7 +283,7 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
     return blocks
 
 
-LEFT_OPEN = "Left open by the requester"
+NOTES_HEADING = "From the requester's answers"
 
 
 def note_lines(ticket: Ticket, template: RequestTemplate) -> list[str]:
@@ -303,7 +305,7 @@ def readiness_text(check: Readiness) -> str:
         mark = ":white_check_mark:" if item.ok else ":white_large_square:"
         hint = f" — {safe(item.hint, 300)}" if item.hint and not item.ok else ""
         if item.noted:
-            mark, hint = ":question:", f" — {LEFT_OPEN.lower()}"
+            mark, hint = ":question:", " — left open: see the requester's answers"
         lines.append(f"{mark} {safe(item.label, 200)}{hint}")
     title = "*Ready for review*" if check.ready else "*Readiness: not ready yet*"
     return title + "\n" + "\n".join(lines)

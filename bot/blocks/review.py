@@ -10,7 +10,7 @@ from typing import Any
 from bot.blocks import kit, milestones, similar
 from bot.blocks.intake import (
     EDIT_ACTION,
-    LEFT_OPEN,
+    NOTES_HEADING,
     due_text,
     edit_value,
     note_lines,
@@ -98,7 +98,7 @@ def card(
         blocks.append(kit.section(f"*Acceptance criteria*\n{safe(bullets, 900)}"))
     if ticket.answer_notes:
         notes = "\n".join(f"• {line}" for line in note_lines(ticket, template))
-        blocks.append(kit.section(f"*{LEFT_OPEN}*\n{safe(notes, 600)}"))
+        blocks.append(kit.section(f"*{NOTES_HEADING}*\n{safe(notes, 600)}"))
     changed = changes_since_seen(conversation)
     answer = _last_answer(ticket)
     if ticket.status is Status.SUBMITTED and (changed or answer):

@@ -40,7 +40,7 @@ def test_not_sure_is_noted_for_the_lead_and_never_asked_again(
     assert len(asked) == len(set(asked)), f"a question came back: {asked}"
 
     draft = text_of(c.draft())
-    assert "Left open by the requester" in draft
+    assert "From the requester's answers" in draft
     assert "Environments: left to the platform team — “not sure, whatever you recommend”" in (
         draft.replace("&quot;", '"')
     )

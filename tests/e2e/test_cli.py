@@ -108,7 +108,7 @@ def test_chat_keeps_not_sure_as_a_note_and_exports_it(env: dict[str, str]) -> No
     result = run(env, "chat", "--user", "alice", stdin=answers + "\n")
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "Left open by the requester:" in out and "Storage: not sure — “no idea tbh”" in out
+    assert "From the requester's answers:" in out and "Storage: not sure — “no idea tbh”" in out
     assert out.count("how much storage") == 1, "not asked again"
     ticket = json.loads(run(env, "asks", "export", "--format", "json").stdout)[0]
     assert ticket["answer_notes"] == {"storage_gb": "not sure — “no idea tbh”"}
