@@ -5,7 +5,7 @@ question in other words, and a broadcast mention is nobody's service."""
 from __future__ import annotations
 
 from tests.e2e.conftest import REQUESTER
-from tests.e2e.helpers import Conversation, start_dm, text_of
+from tests.e2e.helpers import Conversation, start_dm, text_of, wait_for_bot
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -66,3 +66,21 @@ def test_typed_answers_to_choices_are_kept_and_an_unreadable_one_is_asked_once_m
     draft = text_of(c.draft())
     assert "ci.jenkins.io" in draft and "channel" not in draft
     assert "180 minutes" in draft, "~3 hours in a field in minutes"
+
+
+def test_a_typed_environment_is_kept_on_the_draft_and_through_the_edit_form(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    c = start_dm(driver, slack, REQUESTER, "we need a postgres db for billing asap")
+    assert "environment" in text_of(c.last).lower()
+    c.say("prod and the k8s.io zone")
+    c.say("done")
+    assert "production, the k8s.io zone" in text_of(c.draft())
+
+    c.click_button("Edit")
+    form = slack.current_view(REQUESTER)
+    assert form is not None
+    before = len(slack.calls)
+    driver.submit_view(REQUESTER, form)  # saved as shown: nothing typed may be lost
+    wait_for_bot(slack, before)
+    assert "production, the k8s.io zone" in text_of(c.draft())
