@@ -30,7 +30,9 @@ from intake.special_mentions import without_special_mentions
 from intake.templates.model import AnswerType, FieldSpec
 from intake.ticket import Ticket
 
-VALUE_CHARS = 200  # an answer kept as typed in a short field holds at most this much
+# An answer kept as typed for a choice holds at most this much (a Slack option value's limit,
+# so the edit form can offer it back unchanged).
+VALUE_CHARS = 150
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ question in other words, and a broadcast mention is nobody's service."""
 from __future__ import annotations
 
 from tests.e2e.conftest import REQUESTER
-from tests.e2e.helpers import Conversation, start_dm, text_of, wait_for_bot
+from tests.e2e.helpers import Conversation, review_card, start_dm, text_of, wait_for_bot
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -46,6 +46,11 @@ def test_not_sure_is_noted_for_the_lead_and_never_asked_again(
     )
     services = draft.split("*Services*\n", 1)[1].splitlines()[0]
     assert services == "billing", "“not sure” is never stored as a service"
+
+    # Everything was answered, if not known: the lead gets the ask with the person's words.
+    c.click_button("Submit")
+    card = text_of(review_card(slack))
+    assert "From the requester's answers" in card and "Storage: not sure — “no idea”" in card
 
 
 def test_typed_answers_to_choices_are_kept_and_an_unreadable_one_is_asked_once_more(
