@@ -61,6 +61,9 @@ def read(
     already asked once more, so an unreadable answer is kept as a note."""
     found_value = _found(spec, found)
     cleaned = without_special_mentions(text).strip()
+    option = _named_option(spec, cleaned)
+    if option is not None:  # an option's own name wins, even "n/a" or "no" when it is one
+        return Reading([option] if spec.multiple else option)
     said = unsure.read(cleaned)
     if said is not None:
         return Reading(note=said.note, unsure=True)
@@ -80,6 +83,14 @@ def read(
     if spec.type is AnswerType.DATE:
         return _date(spec, body, today, found_value, last_try)
     return _unread(spec, body, "I can't read answers to this question yet.", last_try)
+
+
+def _named_option(spec: FieldSpec, text: str) -> str | None:
+    said = text.strip(" .!\"'`").lower()
+    for option in spec.options:
+        if said == option.value.lower() or said in (k.lower() for k in option.keywords):
+            return option.value
+    return None
 
 
 def _found(spec: FieldSpec, found: Extraction | None) -> Any:

@@ -113,6 +113,7 @@ _WHOLE = {
         (Kind.UNKNOWN, _UNKNOWN),
     )
 }
+_NO = re.compile(r"^(?:no|nope|nah|no thanks|not really|no not really)[\s.!]*$")
 _FILLER_ONLY = re.compile(rf"^(?:(?:{_FILLER})\s*)+$")
 _EMOJI = re.compile(r":[a-z0-9_+-]+:|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
@@ -149,6 +150,8 @@ def read(text: str) -> Unsure | None:
     if len(text) > 300 or "\n\n" in text.strip():
         return None  # a paste is an answer
     kinds = _kinds(text)
+    if not kinds and _NO.match(_normal(text)):
+        kinds = [Kind.NOT_APPLICABLE]  # "nope" to "anything out of scope?"
     if not kinds or any(kind is None for kind in kinds):
         return None
     words = " ".join(text.split())

@@ -11,6 +11,7 @@ import pytest
 from intake import answers
 from intake.lists import split_list
 from intake.templates import FieldSpec, TemplateSet, load_templates
+from intake.templates.model import Option
 
 TODAY = date(2026, 11, 23)
 ME = "U0REQUESTER"
@@ -85,6 +86,17 @@ def test_an_environment_matching_no_option_is_kept_as_typed(
 def test_an_open_single_choice_keeps_what_was_typed(templates: TemplateSet) -> None:
     assert read(spec(templates, "database", "engine"), "CockroachDB").value == "CockroachDB"
     assert read(spec(templates, "database", "engine"), "pg 16").value == "PostgreSQL"
+
+
+def test_an_option_named_n_a_or_no_is_chosen_not_taken_as_unsure(templates: TemplateSet) -> None:
+    exposure = spec(templates, "new_service", "exposure")
+    yes_no = FieldSpec(
+        "ha", "High availability", "Do you need HA?", exposure.type, closed=True,
+        options=(Option("yes"), Option("no"), Option("n/a")),
+    )  # fmt: skip
+    assert read(yes_no, "No.").value == "no"
+    assert read(yes_no, "n/a").value == "n/a"
+    assert read(yes_no, "not sure").note == "not sure — “not sure”"
 
 
 def test_a_closed_choice_asks_once_more_then_keeps_the_words_as_a_note(

@@ -48,6 +48,8 @@ from intake.unsure import Kind, read, without_hedge
         ("none", Kind.NOT_APPLICABLE),
         ("nothing really", Kind.NOT_APPLICABLE),
         ("Not that I know of.", Kind.NOT_APPLICABLE),
+        ("nope", Kind.NOT_APPLICABLE),
+        ("No.", Kind.NOT_APPLICABLE),
     ],
 )
 def test_unsure_answers_are_recognised_whole(answer: str, kind: Kind) -> None:
@@ -68,7 +70,6 @@ def test_unsure_answers_are_recognised_whole(answer: str, kind: Kind) -> None:
         "production",
         "the k8s.io zone",
         "I think staging",
-        "no",
         "no deadline",
         "any time next week",
         "not sure\n\n" + "a pasted log line\n" * 30,
