@@ -136,7 +136,7 @@ def _list(spec: FieldSpec, body: str) -> Reading:
         items = [pastes.summary(plain)]
         note = _paste_note(plain)
     else:
-        items = [item for item in split_list(plain) if unsure.read(item) is None]
+        items = [_HEDGED.sub("", item) for item in split_list(plain) if unsure.read(item) is None]
     if spec.name == "services":
         items = [item.strip("`").lower() for item in items if not item.startswith("@")]
     items = list(dict.fromkeys(item for item in items if item))
@@ -145,6 +145,7 @@ def _list(spec: FieldSpec, body: str) -> Reading:
     return Reading(items, note=note)
 
 
+_HEDGED = re.compile(r"^(?:probably|maybe|perhaps|likely|i think|i guess|i believe)\s+", re.I)
 _PARTS = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bor\b|\bplus\b|\balso\b)\s*")
 _FILLER = re.compile(r"^(?:in|on|just|only|also|both|maybe|probably|mostly)\s+")
 

@@ -111,6 +111,12 @@ def test_a_closed_choice_asks_once_more_then_keeps_the_words_as_a_note(
     assert second.note == "as typed — “purple”"
 
 
+def test_a_hedged_list_keeps_the_names(templates: TemplateSet) -> None:
+    services = spec(templates, "database", "services")
+    assert read(services, "not sure, probably billing-api").value == ["billing-api"]
+    assert read(services, "billing-api, not sure about the rest").value == ["billing-api"]
+
+
 # -- special mentions, people ----------------------------------------------------------------------
 
 
