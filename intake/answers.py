@@ -132,11 +132,12 @@ def _text(body: str) -> Reading:
 def _list(spec: FieldSpec, body: str) -> Reading:
     plain = plain_text(body)
     note = ""
-    if pastes.is_paste(plain) and not pastes.looks_like_list(plain):
+    if pastes.is_long(plain) and not pastes.looks_like_list(plain):
         items = [pastes.summary(plain)]
         note = _paste_note(plain)
-    else:
-        items = [_HEDGED.sub("", item) for item in split_list(plain) if unsure.read(item) is None]
+    else:  # a few lines: one item per line of the person's own words
+        own = pastes.prose(plain) if pastes.is_paste(plain) else plain
+        items = [_HEDGED.sub("", i) for i in split_list(own or plain) if unsure.read(i) is None]
     if spec.name == "services":
         items = [item.strip("`").lower() for item in items if not item.startswith("@")]
     items = list(dict.fromkeys(item for item in items if item))

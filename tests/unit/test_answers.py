@@ -191,6 +191,13 @@ def test_a_multi_line_paste_is_one_list_item_not_one_per_line(templates: Templat
     assert reading.value == ["The restore job from last night failed like this:"]
 
 
+def test_a_few_long_lines_are_one_criterion_each(templates: TemplateSet) -> None:
+    criteria = spec(templates, "database", "acceptance_criteria")
+    first = "billing-api in every region connects to the new primary and its replica " * 3
+    second = "a restore of last night's backup into staging completes in under an hour"
+    assert read(criteria, f"{first.strip()}\n{second}").value == [first.strip(), second]
+
+
 # -- lists -----------------------------------------------------------------------------------------
 
 
