@@ -210,7 +210,8 @@ class Replier:
         else:
             answer = render.describe(value, spec.type, spec.unit)
             skipped = field in conversation.skipped or value in (None, "", [])
-        shown = render.answered(spec.question, number, answer, skipped=skipped)
+        note = ticket.answer_notes.get(field, "")
+        shown = render.answered(spec.question, number, answer, skipped=skipped, note=note)
         self._update(client, thread, conversation.question_ts, shown)
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Any, TextIO
 
-from bot.blocks.intake import describe
+from bot.blocks.intake import NOTES_HEADING, describe, note_lines
 from bot.blocks.when import day
 from intake import readiness
 from intake.clock import local_today
@@ -247,6 +247,8 @@ def render_ticket(
         ]
     lines.append("Acceptance criteria:")
     lines += [f"    • {c}" for c in ticket.acceptance_criteria] or ["    —"]
+    if ticket.answer_notes:
+        lines += [f"{NOTES_HEADING}:"] + [f"    • {n}" for n in note_lines(ticket, template)]
     if ticket.out_of_scope:
         lines += ["Out of scope:"] + [f"    • {c}" for c in ticket.out_of_scope]
     for spec in template.fields:
@@ -264,7 +266,7 @@ def render_ticket(
     lines.append("Readiness:" + (" ready for review" if check.ready else " not ready yet"))
     for item in check.items:
         lines.append(
-            f"    [{'x' if item.ok else ' '}] {item.label}"
+            f"    [{'?' if item.noted else 'x' if item.ok else ' '}] {item.label}"
             + ("" if item.ok or not item.hint else f": {item.hint}")
         )
     return "\n".join(lines)

@@ -11,11 +11,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake import lifecycle, readiness
+from intake import answers, lifecycle, pastes, readiness
 from intake.assistant import Assistant
 from intake.conversation import Conversation, Phase, Source
-from intake.extraction import AnswerError, Extraction, ParsedAnswer, parse_answer
+from intake.extraction import Extraction
 from intake.lifecycle import Action, Role
+from intake.reask import second_wording as reask_wording
 from intake.replies import (
     Cancelled,
     Draft,
@@ -30,14 +31,15 @@ from intake.replies import (
     Understood,
 )
 from intake.similarity import OPEN_STATUSES
+from intake.special_mentions import without_special_mentions
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import Status, Ticket
 
 MAX_QUESTIONS = 8
 REQUESTER = frozenset({Role.REQUESTER})
 
-# Words a requester types instead of an answer.
-SKIP_WORDS = frozenset({"skip", "pass", "next", "don't know", "dont know", "idk", "not sure"})
+# Words a requester types to skip a question ("not sure" is an answer: see intake.unsure).
+SKIP_WORDS = frozenset({"skip", "pass", "next", "skip it", "skip this"})
 DONE_WORDS = frozenset({"done", "that's all", "thats all", "draft", "finish"})
 SUBMIT_WORDS = frozenset({"submit", "send", "send it"})
 CANCEL_WORDS = frozenset({"cancel", "stop", "abort", "never mind", "nevermind"})
@@ -69,7 +71,8 @@ class IntakeEngine:
         """A new intake from an opening ask: classify, extract, and ask the first question."""
         today = _local_date(now, tz)
         category = self.assistant.classify(text, self.templates)
-        ticket = Ticket(requester=requester, category=category, problem=text.strip())
+        problem = without_special_mentions(text).strip()  # "<!channel>" is nobody's ask
+        ticket = Ticket(requester=requester, category=category, problem=problem)
         conversation = Conversation(ticket=ticket, source=source, tz=tz)
         template = self.template(conversation)
         found = self.assistant.extract(text, template, today)
@@ -105,19 +108,28 @@ class IntakeEngine:
             conversation.skipped.append(spec.name)
             conversation.pending = None
             return self._next(conversation, today)
+        return self._take_answer(conversation, spec, text, today)
+
+    def _take_answer(
+        self, conversation: Conversation, spec: FieldSpec, text: str, today: date
+    ) -> list[Reply]:
+        """The pending question's answer (``intake.answers``): a value or the person's words as
+        a note; an unreadable answer is asked about once more, never twice."""
         template = self.template(conversation)
-        # An answer often says more than was asked ("prod and staging, by Dec 18"): read all of it.
-        extra = self.assistant.extract(text, template, today)
-        parsed = parse_answer(spec, text, today)
-        if isinstance(parsed, AnswerError):
-            if spec.name in extra.values:  # the answer is in there, in a sentence
-                parsed = ParsedAnswer(extra.values[spec.name])
-            elif spec.name == "deadline" and extra.no_deadline:
-                parsed = ParsedAnswer(None, no_deadline=True)
-            else:
-                return [self._question(conversation, spec, problem=parsed.message)]
-        self._set(conversation.ticket, spec, parsed.value, parsed.no_deadline)
+        paste = pastes.is_paste(text)
+        # An answer often says more than was asked ("prod and staging, by Dec 18"): read all
+        # of it — but a paste answers this question only, and only its prose is read.
+        extra = self.assistant.extract(pastes.prose(text) if paste else text, template, today)
+        retried = conversation.asked.count(spec.name) > 1  # asked once more already
+        reading = answers.read(spec, text, today, conversation.ticket.requester, extra, retried)
+        if reading.problem:
+            conversation.asked.append(spec.name)  # asked again: it counts as a question
+            number, problem = conversation.questions_asked, reading.problem
+            return [Question(spec, number, text=reask_wording(spec), problem=problem)]
+        answers.record(conversation.ticket, spec, reading)
         conversation.pending = None
+        if paste or reading.unsure:
+            extra = Extraction(links=extra.links)
         extra.values.pop(spec.name, None)
         extra.no_deadline = extra.no_deadline and spec.name != "deadline"
         self._apply(conversation, extra, template, only_missing=True)
@@ -261,13 +273,9 @@ class IntakeEngine:
         conversation.pending = spec.name
         return [self._question(conversation, spec)]
 
-    def _question(self, conversation: Conversation, spec: FieldSpec, problem: str = "") -> Question:
-        return Question(
-            spec=spec,
-            number=conversation.questions_asked,
-            text=self.assistant.word_question(conversation, spec),
-            problem=problem,
-        )
+    def _question(self, conversation: Conversation, spec: FieldSpec) -> Question:
+        text = self.assistant.word_question(conversation, spec)
+        return Question(spec=spec, number=conversation.questions_asked, text=text)
 
     def _draft(self, conversation: Conversation, today: date) -> list[Reply]:
         conversation.phase = Phase.DRAFTED
@@ -341,13 +349,6 @@ class IntakeEngine:
         if _URGENCY_RANK[found.urgency] > _URGENCY_RANK[conversation.urgency]:
             conversation.urgency = found.urgency
         return changed
-
-    @staticmethod
-    def _set(ticket: Ticket, spec: FieldSpec, value: Any, no_deadline: bool) -> None:
-        if spec.name == "deadline":
-            ticket.deadline, ticket.no_deadline = value, no_deadline
-            return
-        ticket.set(spec.name, value)
 
     def _facts(self, ticket: Ticket, template: RequestTemplate, found: Extraction) -> list[Fact]:
         facts: list[Fact] = []

@@ -30,6 +30,7 @@ COLUMNS = (
     "milestones",
     "history",
     "fields",
+    "answer_notes",
     "links",
     "created_at",
     "submitted_at",
@@ -94,6 +95,7 @@ def to_dict(ticket: Ticket) -> dict[str, Any]:
             for h in ticket.history
         ],
         "fields": _plain(ticket.fields),
+        "answer_notes": dict(ticket.answer_notes),
         "links": list(ticket.links),
         "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
         "submitted_at": ticket.submitted_at.isoformat() if ticket.submitted_at else None,

@@ -10,6 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from intake.dates import find_deadline, parse_deadline
+from intake.lists import split_list
+from intake.numbers import number_in_text, stated_number
+from intake.special_mentions import without_special_mentions
 from intake.templates.loader import keyword_weights
 from intake.templates.model import AnswerType, FieldSpec, Option, RequestTemplate, TemplateSet
 
@@ -76,7 +79,7 @@ def find_mentions(text: str) -> list[str]:
 
 def plain_text(text: str) -> str:
     """``text`` with Slack markup made readable: links by their label or URL, mentions as
-    ``@user``, channels as ``#name``."""
+    ``@user``, channels as ``#name``; special mentions (``<!channel>``) dropped."""
 
     def link(m: re.Match[str]) -> str:
         inner = m.group(0)[1:-1]
@@ -89,7 +92,7 @@ def plain_text(text: str) -> str:
             return "#" + (label or target[1:])
         return "@" + (label or target[1:]).lstrip("@")
 
-    text = _SLACK_LINK.sub(link, text)
+    text = _SLACK_LINK.sub(link, without_special_mentions(text))
     text = _MENTION.sub("@user", text)
     text = _OTHER_MARKUP.sub(other, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -458,93 +461,6 @@ def _choice_from_text(spec: FieldSpec, text: str) -> str | list[str] | None:
     return min(found, key=lambda item: item[0])[1].value
 
 
-_MULTIPLIERS = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "thousand": 1e3, "million": 1e6}
-_SIZE_UNITS = {
-    "kb": 1 / 1024**2, "kib": 1 / 1024**2, "mb": 1 / 1024, "mib": 1 / 1024,
-    "gb": 1.0, "gib": 1.0, "gig": 1.0, "gigs": 1.0, "gigabyte": 1.0, "gigabytes": 1.0,
-    "tb": 1024.0, "tib": 1024.0, "terabyte": 1024.0, "terabytes": 1024.0, "pb": 1024.0**2,
-    "pib": 1024.0**2, "mbs": 1 / 1024, "gbs": 1.0, "tbs": 1024.0,
-}  # fmt: skip
-_TIME_UNITS = {
-    "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
-    "m": 1.0, "min": 1.0, "mins": 1.0, "minute": 1.0, "minutes": 1.0,
-    "h": 60.0, "hr": 60.0, "hrs": 60.0, "hour": 60.0, "hours": 60.0,
-}  # fmt: skip
-_RATE_UNITS = {
-    "rps": 1.0, "qps": 1.0, "req/s": 1.0, "reqs/s": 1.0, "requests/s": 1.0,
-    "requests/sec": 1.0, "req/sec": 1.0, "requests per second": 1.0,
-    "queries per second": 1.0, "rpm": 1 / 60, "requests per minute": 1 / 60,
-}  # fmt: skip
-_MONEY_UNITS = {"usd": 1.0, "$": 1.0, "dollars": 1.0, "dollar": 1.0, "bucks": 1.0}
-
-
-def _unit_table(unit: str) -> dict[str, float]:
-    """The spellings of ``unit`` a person may type, each with its factor to ``unit``."""
-    key = unit.strip().lower()
-    if key in ("gb", "gib"):
-        return _SIZE_UNITS
-    if key in ("tb", "tib"):
-        return {k: v / 1024 for k, v in _SIZE_UNITS.items()}
-    if key in ("mb", "mib"):
-        return {k: v * 1024 for k, v in _SIZE_UNITS.items()}
-    if key in ("minutes", "minute", "min", "mins"):
-        return _TIME_UNITS
-    if key in ("hours", "hour", "h", "hrs"):
-        return {k: v / 60 for k, v in _TIME_UNITS.items()}
-    if key in ("seconds", "second", "s", "sec"):
-        return {k: v * 60 for k, v in _TIME_UNITS.items()}
-    if key in ("rps", "qps", "req/s"):
-        return _RATE_UNITS
-    if key in ("usd", "$", "dollars"):
-        return _MONEY_UNITS
-    if not key:
-        return {}
-    table = {key: 1.0}
-    if key[-1].isalpha():
-        table[key + "s"] = 1.0
-        if key.endswith("s"):
-            table[key[:-1]] = 1.0
-    return table
-
-
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-
-
-def _number_pattern(units: dict[str, float]) -> re.Pattern[str]:
-    spellings = sorted((u for u in units if u != "$"), key=len, reverse=True)
-    unit_part = ""
-    if spellings:
-        unit_part = rf"(?:\s*(?P<unit>{'|'.join(re.escape(u) for u in spellings)})(?![a-z]))?"
-    return re.compile(
-        rf"(?<![\w.])(?P<dollar>\$\s*)?{_NUMBER}\s*(?:(?P<mult>k|m|bn|b|thousand|million)\b)?"
-        rf"{unit_part}",
-        re.IGNORECASE,
-    )
-
-
-def _to_number(m: re.Match[str], units: dict[str, float], spec_unit: str) -> float:
-    value = float(m["num"].replace(",", ""))
-    mult = (m["mult"] or "").lower()
-    unit = (m.groupdict().get("unit") or "").lower()
-    if mult == "m" and not unit and spec_unit.lower() in ("minutes", "minute", "min", "mins"):
-        unit, mult = "m", ""  # "45m" of a duration in minutes
-    value *= _MULTIPLIERS.get(mult, 1.0)
-    if unit:
-        value *= units.get(unit, 1.0)
-    return round(value, 6)
-
-
-def _number_in_text(spec: FieldSpec, text: str) -> float | None:
-    """A number stated with the field's unit ("100GB", "2 TB", "10k rps", "$12k")."""
-    units = _unit_table(spec.unit)
-    if not units:
-        return None
-    for m in _number_pattern(units).finditer(text.lower()):
-        if m.groupdict().get("unit") or (m["dollar"] and "$" in units):
-            return _to_number(m, units, spec.unit)
-    return None
-
-
 # -- labelled lines ("Engine: postgres") --------------------------------------------------------
 
 
@@ -637,7 +553,7 @@ def extract(text: str, template: RequestTemplate, today: date) -> Extraction:
         if spec.type is AnswerType.CHOICE:
             value = _choice_from_text(spec, readable)
         elif spec.type is AnswerType.NUMBER:
-            value = _number_in_text(spec, readable)
+            value = number_in_text(spec, readable)
         elif spec.type is AnswerType.USER:
             if mentions:
                 value = list(mentions) if spec.multiple else mentions[0]
@@ -670,26 +586,6 @@ def quote(text: str, limit: int = 80) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return f"“{text}”"
-
-
-_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")
-
-
-def split_list(text: str) -> list[str]:
-    """A list answer as items: one per line, bullet or ";" — or, on a single line, split on
-    commas and " and "."""
-    text = text.strip()
-    lines = [line for line in re.split(r"\n+", text) if line.strip()]
-    bulleted = any(_BULLET.match(line) for line in lines)
-    items: list[str] = []
-    if len(lines) > 1 or bulleted or ";" in text:
-        for line in lines:
-            for part in line.split(";"):
-                items.append(_BULLET.sub("", part))
-    else:
-        items = re.split(r"(?<!\d),|,(?!\d{3}\b)|\s+and\s+|\s*&\s*", text)
-    cleaned = [" ".join(item.strip(" \t,.;").split()) for item in items]
-    return [item for item in cleaned if item]
 
 
 def _parse_text(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
@@ -825,16 +721,14 @@ def _parse_user(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
 
 
 def _parse_number(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
-    units = _unit_table(spec.unit)
-    lowered = text.strip().lower()
-    m = _number_pattern(units).search(lowered)
-    if m is None:
+    value = stated_number(spec, text)
+    if value is None:
         example = f"“100 {spec.unit}”" if spec.unit else "“100”"
         unit_hint = f" in {spec.unit}" if spec.unit else ""
         return AnswerError(
             f"I couldn't read {quote(text)} as a number{unit_hint}. Type a number, e.g. {example}."
         )
-    return ParsedAnswer(_to_number(m, units, spec.unit))
+    return ParsedAnswer(value)
 
 
 def parse_answer(spec: FieldSpec, text: str, today: date) -> ParsedAnswer | AnswerError:

@@ -14,6 +14,7 @@ class ReadinessItem:
     label: str
     ok: bool
     hint: str = ""
+    noted: bool = False  # answered with "not sure" (or words not read): ok, the lead decides
 
 
 @dataclass(frozen=True)
@@ -108,18 +109,32 @@ def _hint(spec: FieldSpec) -> str:
     return spec.question
 
 
+def _acknowledged(ticket: Ticket, name: str) -> bool:
+    """The requester answered the question without a value ("not sure", "you decide", or words
+    the bot could not read): kept as a note for the lead, and not asked for again."""
+    return name in ticket.answer_notes
+
+
+def _item(label: str, ok: bool, hint: str, ticket: Ticket, name: str) -> ReadinessItem:
+    """``ok`` as checked, or — when not — acknowledged by a note the lead reads."""
+    if ok or not _acknowledged(ticket, name):
+        return ReadinessItem(label, ok, hint)
+    return ReadinessItem(label, True, hint, noted=True)
+
+
 def _criteria_item(ticket: Ticket) -> ReadinessItem:
     ok = any(is_verifiable(criterion) for criterion in ticket.acceptance_criteria)
-    return ReadinessItem(VERIFIABLE_LABEL, ok, VERIFIABLE_HINT)
+    return _item(VERIFIABLE_LABEL, ok, VERIFIABLE_HINT, ticket, "acceptance_criteria")
 
 
 def _deadline_item(ticket: Ticket) -> ReadinessItem:
-    return ReadinessItem(DEADLINE_LABEL, ticket.has("deadline"), DEADLINE_HINT)
+    return _item(DEADLINE_LABEL, ticket.has("deadline"), DEADLINE_HINT, ticket, "deadline")
 
 
 def check(ticket: Ticket, template: RequestTemplate) -> Readiness:
     """Every required field present; at least one verifiable acceptance criterion; a deadline
-    or an explicit "no deadline".
+    or an explicit "no deadline". A field the requester answered with "not sure" (a note in
+    ``Ticket.answer_notes``) counts as answered: the lead reads the note and decides.
 
     The required ``deadline`` and ``acceptance_criteria`` fields are checked by the two items
     above (in their place in the template's order), not listed twice."""
@@ -130,7 +145,7 @@ def check(ticket: Ticket, template: RequestTemplate) -> Readiness:
         elif spec.name == "deadline":
             items.append(_deadline_item(ticket))
         else:
-            items.append(ReadinessItem(spec.label, ticket.has(spec.name), _hint(spec)))
+            items.append(_item(spec.label, ticket.has(spec.name), _hint(spec), ticket, spec.name))
     labels = {item.label for item in items}
     if VERIFIABLE_LABEL not in labels:
         items.append(_criteria_item(ticket))

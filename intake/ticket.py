@@ -170,6 +170,9 @@ class Ticket:
     risks: list[str] = field(default_factory=list)
     rationale: str = ""  # one line for the lead: why this type, priority and size
     watchers: list[str] = field(default_factory=list)  # people who joined this ask as theirs too
+    # What the requester said in place of a value, by field: "not sure — “whatever you
+    # recommend”". Shown to the lead; the definition of ready counts the field as answered.
+    answer_notes: dict[str, str] = field(default_factory=dict)
     usage: LlmUsage = field(default_factory=LlmUsage)
 
     def get(self, name: str) -> Any:
@@ -179,10 +182,13 @@ class Ticket:
         return self.fields.get(name)
 
     def set(self, name: str, value: Any) -> None:
+        """Set a field; a value replaces what the requester had said instead of one."""
         if name in CORE_FIELDS:
             setattr(self, name, value)
         else:
             self.fields[name] = value
+        if value not in (None, "", []):
+            self.answer_notes.pop(name, None)
 
     def has(self, name: str) -> bool:
         """Whether a field holds an answer (a deadline counts as answered by "no deadline")."""

@@ -133,6 +133,10 @@ class AskRow(Base):
     risks: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     rationale: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     watchers: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
+    # What the requester said in place of a value, by field name (see Ticket.answer_notes).
+    answer_notes: Mapped[dict[str, str]] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'")
+    )
     # LLM calls made for this ask: {"calls", "prompt_tokens", "completion_tokens", "cost_usd"}.
     usage: Mapped[dict[str, Any]] = mapped_column(
         JSONType, default=dict, server_default=text("'{}'")

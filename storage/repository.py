@@ -178,6 +178,7 @@ def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
         risks=list(row.risks or []),
         rationale=row.rationale or "",
         watchers=list(row.watchers or []),
+        answer_notes=dict(row.answer_notes or {}),
         usage=LlmUsage(**(row.usage or {})),
         milestones=[]
         if brief
@@ -272,6 +273,7 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     row.risks = list(t.risks)
     row.rationale = t.rationale
     row.watchers = list(t.watchers)
+    row.answer_notes = dict(t.answer_notes)
     row.usage = dataclasses.asdict(t.usage)
     row.updated_at = now
     # Always part of the UPDATE, so the version advances even when only children changed.

@@ -103,10 +103,15 @@ def question(ask_id: int, q: Question, understood: Understood | None = None) -> 
     return kit.message(fallback, blocks)
 
 
-def answered(q_text: str, number: int, answer: str, *, skipped: bool = False) -> dict[str, Any]:
+def answered(
+    q_text: str, number: int, answer: str, *, skipped: bool = False, note: str = ""
+) -> dict[str, Any]:
     """A question message once answered: the buttons give way to the answer. A skipped
-    question says so, without a check mark."""
-    if skipped:
+    question says so, without a check mark; an answer kept as a note ("not sure") says it
+    was noted for the platform team."""
+    if note and answer == "—":
+        outcome = f":question: Noted: {safe(note, 500)}"
+    elif skipped:
         outcome = ":heavy_minus_sign: Skipped: you can add it later with *Edit* on the draft."
     else:
         outcome = f":white_check_mark: {safe(answer, 500)}"
@@ -264,6 +269,10 @@ def ticket_blocks(
     blocks.append(
         kit.section("*Acceptance criteria*\n" + (_bullets(ticket.acceptance_criteria, 1500) or "—"))
     )
+    if ticket.answer_notes:
+        blocks.append(
+            kit.section(f"*{NOTES_HEADING}*\n" + _bullets(note_lines(ticket, template), 800))
+        )
     if ticket.out_of_scope:
         blocks.append(kit.section("*Out of scope*\n" + _bullets(ticket.out_of_scope, 800)))
     if ticket.risks:
@@ -284,11 +293,29 @@ def ticket_blocks(
     return blocks
 
 
+NOTES_HEADING = "From the requester's answers"
+
+
+def note_lines(ticket: Ticket, template: RequestTemplate) -> list[str]:
+    """ "Deadline: not sure — “whatever you recommend”": what the requester said in place of
+    a value, by field, in the template's order (plain text, not yet escaped)."""
+    order = [spec.name for spec in template.fields]
+    names = sorted(ticket.answer_notes, key=lambda n: order.index(n) if n in order else len(order))
+    lines = []
+    for name in names:
+        spec = template.field(name)
+        label = spec.label if spec else name.replace("_", " ").capitalize()
+        lines.append(f"{label}: {ticket.answer_notes[name]}")
+    return lines
+
+
 def readiness_text(check: Readiness) -> str:
     lines = []
     for item in check.items:
         mark = ":white_check_mark:" if item.ok else ":white_large_square:"
         hint = f" — {safe(item.hint, 300)}" if item.hint and not item.ok else ""
+        if item.noted:
+            mark, hint = ":question:", " — left open: see the requester's answers"
         lines.append(f"{mark} {safe(item.label, 200)}{hint}")
     title = "*Ready for review*" if check.ready else "*Readiness: not ready yet*"
     return title + "\n" + "\n".join(lines)

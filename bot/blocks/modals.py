@@ -105,7 +105,7 @@ def edit(
         kit.input_block(
             "environment",
             "Environment",
-            _multi_select(env_options, ticket.environment),
+            _multi_select(with_typed(env_options, ticket.environment), ticket.environment),
             optional=True,
         )
     )
@@ -157,9 +157,10 @@ def edit(
 def _field_input(spec: FieldSpec, value: Any) -> kit.Block:
     element: dict[str, Any]
     if spec.type is AnswerType.CHOICE and spec.options:
-        options = [o.value for o in spec.options]
+        current = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        options = with_typed([o.value for o in spec.options], current)
         if spec.multiple:
-            element = _multi_select(options, value if isinstance(value, list) else [])
+            element = _multi_select(options, current)
         else:
             element = _select([(o, o) for o in options], value)
     elif spec.type is AnswerType.USER:
@@ -197,6 +198,12 @@ def text_element(
     if placeholder:
         element["placeholder"] = kit.plain(placeholder, 150)
     return element
+
+
+def with_typed(options: list[str], current: list[str]) -> list[str]:
+    """A choice's options plus what the requester typed that matches none ("the k8s.io
+    zone"): choices are suggestions, and saving the form must not drop a typed answer."""
+    return options + [value for value in current if value and value not in options]
 
 
 def _select(choices: list[tuple[str, str]], current: Any) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from typing import Any
 from bot.blocks import kit, milestones, similar
 from bot.blocks.intake import (
     EDIT_ACTION,
+    NOTES_HEADING,
     due_text,
     edit_value,
+    note_lines,
     readiness_text,
     show,
     ticket_blocks,
@@ -93,6 +95,9 @@ def card(
     if ticket.acceptance_criteria:
         bullets = "\n".join(f"• {c}" for c in ticket.acceptance_criteria)
         blocks.append(kit.section(f"*Acceptance criteria*\n{safe(bullets, 900)}"))
+    if ticket.answer_notes:
+        notes = "\n".join(f"• {line}" for line in note_lines(ticket, template))
+        blocks.append(kit.section(f"*{NOTES_HEADING}*\n{safe(notes, 600)}"))
     changed = changes_since_seen(conversation)
     answer = _last_answer(ticket)
     if ticket.status is Status.SUBMITTED and (changed or answer):

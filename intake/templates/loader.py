@@ -78,6 +78,7 @@ _FIELD_KEYS = (
     "multiple",
     "help",
     "unit",
+    "closed",
 )
 _OPTION_KEYS = ("value", "keywords")
 _KEYWORD_KEYS = ("keyword", "weight")
@@ -323,6 +324,13 @@ def _field(
         )
     if "options" in keys and kind is not AnswerType.CHOICE:
         raise source.error(keys["options"][0], f"{what}: options only apply to choice fields")
+    closed = (
+        source.flag(keys["closed"][1], f"{what}: closed")
+        if "closed" in keys
+        else (base.closed if base else False)
+    )
+    if "closed" in keys and kind is not AnswerType.CHOICE:
+        raise source.error(keys["closed"][0], f"{what}: closed only applies to choice fields")
     if "unit" in keys and kind is not AnswerType.NUMBER:
         raise source.error(keys["unit"][0], f"{what}: unit only applies to number fields")
     if "multiple" in keys and kind not in (AnswerType.CHOICE, AnswerType.USER):
@@ -346,6 +354,7 @@ def _field(
         multiple=multiple,
         help=help_text,
         unit=unit,
+        closed=closed,
     )
     return _FieldEntry(spec, _line(node), frozenset(keys))
 

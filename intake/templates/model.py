@@ -33,6 +33,9 @@ class FieldSpec:
     desired_outcome, acceptance_criteria, out_of_scope) or a field the request type adds.
     ``multiple`` applies to choice fields whose answer is a list (environment).
     ``ask`` says whether the bot asks for it when missing (required fields are always asked).
+    ``closed`` marks a choice whose options are all the answers there are (yes/no, a severity
+    scale): an answer naming none of them is asked once more. Other choices are suggestions:
+    what people type that matches no option ("the k8s.io zone") is kept as typed.
     """
 
     name: str
@@ -45,6 +48,7 @@ class FieldSpec:
     multiple: bool = False
     help: str = ""
     unit: str = ""
+    closed: bool = False
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,27 @@ def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
     assert rows[0]["id"] == "PLAT-1" and rows[0]["environment"] == "staging"
 
 
+def test_chat_keeps_not_sure_as_a_note_and_exports_it(env: dict[str, str]) -> None:
+    answers = "\n".join(
+        [
+            "we need a postgres db for billing asap",
+            "staging",
+            "no idea tbh",  # storage: noted, not asked again
+            "invoices can't be generated without it",
+            "billing-api connects to it from staging",
+            "submit",
+        ]
+    )
+    result = run(env, "chat", "--user", "alice", stdin=answers + "\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "From the requester's answers:" in out and "Storage: not sure — “no idea tbh”" in out
+    assert out.count("how much storage") == 1, "not asked again"
+    ticket = json.loads(run(env, "asks", "export", "--format", "json").stdout)[0]
+    assert ticket["answer_notes"] == {"storage_gb": "not sure — “no idea tbh”"}
+    assert "storage_gb" not in ticket["fields"]
+
+
 def test_chat_stopped_halfway_resumes_where_it_left_off(env: dict[str, str]) -> None:
     first = run(env, "chat", "--user", "bob", stdin="we need a postgres db for billing\nstaging\n")
     assert "Saved. Run `intake-bot chat --user bob` again to continue" in first.stdout

@@ -134,20 +134,21 @@ def test_two_intakes_at_once_keep_their_answers_apart(
     assert "Question 3" in text_of(db.last)
 
 
-def test_unreadable_answer_is_explained_and_asked_again(
+def test_unreadable_answer_is_explained_and_asked_again_in_other_words(
     driver: SlackDriver, slack: FakeSlack
 ) -> None:
     c = start_dm(driver, slack, REQUESTER, "we need a postgres db for billing in production")
     while "deadline" not in text_of(c.last).lower() and "by when" not in text_of(c.last).lower():
         c.say("skip")
-    number = text_of(c.last).split("Question ")[1].split(":")[0]
+    number = int(text_of(c.last).split("Question ")[1].split(":")[0])
     c.say("whenever the moon is blue")
     again = text_of(c.last)
-    assert "couldn't read" in again and f"Question {number}" in again
+    assert "couldn't read" in again and f"Question {number + 1}" in again
+    assert "Put another way" in again and "e.g." in again
     c.say("end of the month")
-    answered = [text_of(m) for m in c.bot_messages if f"Question {number}" in text_of(m)]
+    answered = [text_of(m) for m in c.bot_messages if f"Question {number + 1}" in text_of(m)]
     assert "Mon 30 Nov 2026" in answered[-1], "the answer shows under its question"
-    assert f"Question {int(number) + 1}" in text_of(c.last)
+    assert f"Question {number + 2}" in text_of(c.last)
 
 
 def test_not_ready_draft_offers_submit_anyway(driver: SlackDriver, slack: FakeSlack) -> None:

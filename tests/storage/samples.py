@@ -123,6 +123,7 @@ def full_conversation(
         owner="U300",
         decided_at=created_at + timedelta(minutes=50),
         done_requested_at=created_at + timedelta(days=40),
+        answer_notes={"storage_gb": f"not sure — “{AWKWARD}”", "access_level": "n/a — “n/a”"},
     )
     return Conversation(
         ticket=ticket,

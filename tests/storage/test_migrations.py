@@ -93,11 +93,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0006_slack_jobs.py",
         "versions/0007_pace_take_function.py",
         "versions/0008_ask_messages.py",
+        "versions/0009_answer_notes.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0008"]  # one line of history
+    assert scripts.get_heads() == ["0009"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0009",
         "0008",
         "0007",
         "0006",
@@ -169,8 +171,9 @@ def test_review_migration_keeps_asks_both_ways(empty_database_url: str) -> None:
         expected = copy.deepcopy(original)
         expected.ticket.owner = expected.ticket.decided_at = None
         expected.card = expected.seen = None
-        # Going below 0003 loses the follow-through data too.
+        # Going below 0003 loses the follow-through data too, and below 0008 the answer notes.
         expected.ticket.done_requested_at = None
+        expected.ticket.answer_notes = {}
         for milestone in expected.ticket.milestones:
             milestone.reason, milestone.log = "", []
         assert loaded == expected
@@ -217,6 +220,7 @@ def test_followthrough_migration_keeps_asks_both_ways(empty_database_url: str) -
             loaded = uow.asks.get(ask_id)
         expected = copy.deepcopy(original)
         expected.ticket.done_requested_at = None
+        expected.ticket.answer_notes = {}  # added by 0008, below which it went
         for milestone in expected.ticket.milestones:
             milestone.reason, milestone.log = "", []
         assert loaded == expected

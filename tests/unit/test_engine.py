@@ -78,16 +78,17 @@ def test_an_answer_that_says_more_fills_those_fields_too(engine: IntakeEngine) -
     assert "deadline" not in [r.spec.name for r in replies if isinstance(r, Question)]
 
 
-def test_an_unreadable_answer_is_explained_and_the_same_question_asked_again(
+def test_an_unreadable_answer_is_explained_and_asked_once_more_in_other_words(
     engine: IntakeEngine,
 ) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production")
     while conversation.pending != "deadline":
         engine.answer(conversation, "skip", NOW)
-    number = conversation.questions_asked
+    first = conversation.questions_asked
     again = question(engine.answer(conversation, "when the moon is blue", NOW))
-    assert again.spec.name == "deadline" and again.number == number
+    assert again.spec.name == "deadline" and again.number == first + 1
     assert "couldn't read" in again.problem
+    assert again.text != again.spec.question and "e.g." in again.text
     engine.answer(conversation, "no deadline", NOW)
     assert conversation.ticket.no_deadline and conversation.ticket.deadline is None
 

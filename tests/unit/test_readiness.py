@@ -120,3 +120,19 @@ def test_request_type_fields_are_checked(templates: TemplateSet) -> None:
     readiness = check(ticket, templates.get("access_request"))
     assert [item.label for item in readiness.missing] == ["Resource"]
     assert "Access to what" in readiness.missing[0].hint
+
+
+def test_a_field_answered_not_sure_counts_as_answered_and_says_so(templates: TemplateSet) -> None:
+    ticket = Ticket(requester="U1", category="database", services=["billing"])
+    ticket.fields["engine"] = "PostgreSQL"
+    ticket.environment = ["production"]
+    before = {item.label: item for item in check(ticket, templates.get("database")).items}
+    assert not before[DEADLINE_LABEL].ok and not before[VERIFIABLE_LABEL].ok
+
+    ticket.answer_notes["deadline"] = "not sure — “no idea”"
+    ticket.answer_notes["acceptance_criteria"] = "left to the platform team — “you pick”"
+    after = check(ticket, templates.get("database"))
+    items = {item.label: item for item in after.items}
+    assert after.ready
+    assert items[DEADLINE_LABEL].noted and items[VERIFIABLE_LABEL].noted
+    assert not items["Services"].noted, "a field with a value is not a note"

@@ -98,3 +98,21 @@ def test_an_intake_resumes_after_a_restart(store: InMemoryStore) -> None:
     assert outcome.conversation.ticket.environment == ["staging"]
     assert outcome.conversation.questions_asked == 3
     assert outcome.conversation.phase is Phase.ASKING
+
+
+def test_a_long_paste_is_kept_whole_in_the_transcript_and_summarised_in_its_field(
+    store: InMemoryStore,
+) -> None:
+    service = make_service(store)
+    outcome = start(service, "we need a postgres db for billing in production, about 100GB")
+    assert outcome is not None and outcome.conversation.pending == "impact"
+    paste = "Invoices are stuck since Monday. Finance can't close the month.\n" + "\n".join(
+        f"2026-11-23 09:{i:02d}:00 ERROR invoice-{i} failed: timeout after 412s" for i in range(40)
+    )
+    service.answer(team_id=TEAM, thread=THREAD, user="U1", text=paste)
+    stored = service.get(outcome.ticket.id or 0).ticket
+    assert stored.impact == "Invoices are stuck since Monday."
+    assert "whole text is in the ask's conversation" in stored.answer_notes["impact"]
+    with store() as uow:
+        lines = [text for _at, _author, text in uow.transcript(outcome.ticket.id or 0)]  # type: ignore[attr-defined]
+    assert lines[-1] == paste

@@ -260,6 +260,20 @@ BROKEN = [
         id: kafka_topic
         name: Kafka topic
         fields:
+          - name: partitions
+            question: How many partitions?
+            type: number
+            closed: true
+        """,
+        7,
+        "field 'partitions': closed only applies to choice fields",
+        id="closed-on-a-number",
+    ),
+    pytest.param(
+        """
+        id: kafka_topic
+        name: Kafka topic
+        fields:
           - name: engine
             question: Which engine?
             type: choice
@@ -455,3 +469,10 @@ def test_a_teams_core_file_refines_the_core_fields(tmp_path: Path) -> None:
     assert deadline.label == "Due date" and deadline.question.startswith("By when?")
     services = templates.get("database").field("services")
     assert services is not None and services.type is AnswerType.LIST  # the rest unchanged
+
+
+def test_only_choices_whose_options_are_every_answer_are_closed(shipped: TemplateSet) -> None:
+    closed = {
+        (template.id, spec.name) for template in shipped for spec in template.fields if spec.closed
+    }
+    assert closed == {("new_service", "exposure"), ("incident_follow_up", "severity")}
