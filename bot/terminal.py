@@ -251,6 +251,8 @@ def render_ticket(ticket: Ticket, service: IntakeService, check: Readiness) -> s
             )
     if ticket.milestones:
         lines.append("Milestones:")
+        if ticket.plan_warning:
+            lines.append(f"    ! {ticket.plan_warning}")
         for m in ticket.milestones:
             due = f" (due {describe(m.due)})" if m.due else ""
             lines.append(f"    • {m.title}{due}")

@@ -132,6 +132,8 @@ class AskRow(Base):
     done_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     risks: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     rationale: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # Why the draft's milestone plan was merged: a deadline too tight for it (empty: it fit).
+    plan_warning: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     watchers: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     # LLM calls made for this ask: {"calls", "prompt_tokens", "completion_tokens", "cost_usd"}.
     usage: Mapped[dict[str, Any]] = mapped_column(

@@ -177,6 +177,7 @@ def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
         done_requested_at=row.done_requested_at,
         risks=list(row.risks or []),
         rationale=row.rationale or "",
+        plan_warning=row.plan_warning or "",
         watchers=list(row.watchers or []),
         usage=LlmUsage(**(row.usage or {})),
         milestones=[]
@@ -271,6 +272,7 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     row.done_requested_at = t.done_requested_at
     row.risks = list(t.risks)
     row.rationale = t.rationale
+    row.plan_warning = t.plan_warning
     row.watchers = list(t.watchers)
     row.usage = dataclasses.asdict(t.usage)
     row.updated_at = now

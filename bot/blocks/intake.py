@@ -266,9 +266,10 @@ def ticket_blocks(ticket: Ticket, template: RequestTemplate, *, heading: str) ->
     if extra:
         blocks.append(kit.fields(extra))
     if ticket.milestones:
-        blocks.append(
-            kit.section("*Milestones*\n" + _milestones(ticket.milestones, ticket.deadline))
-        )
+        plan = _milestones(ticket.milestones, ticket.deadline)
+        if ticket.plan_warning:
+            plan = f":warning: {safe(ticket.plan_warning, 400)}\n{plan}"
+        blocks.append(kit.section("*Milestones*\n" + plan))
     if ticket.links:
         blocks.append(kit.context("Links: " + safe(" ".join(ticket.links), 1000)))
     return blocks

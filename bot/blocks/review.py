@@ -94,6 +94,8 @@ def card(
     if ticket.acceptance_criteria:
         bullets = "\n".join(f"• {c}" for c in ticket.acceptance_criteria)
         blocks.append(kit.section(f"*Acceptance criteria*\n{safe(bullets, 900)}"))
+    if ticket.plan_warning and ticket.status in _IN_REVIEW:
+        blocks.append(kit.section(f":warning: *Milestone plan:* {safe(ticket.plan_warning, 400)}"))
     changed = changes_since_seen(conversation)
     answer = _last_answer(ticket)
     if ticket.status is Status.SUBMITTED and (changed or answer):

@@ -92,11 +92,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0005_installations.py",
         "versions/0006_slack_jobs.py",
         "versions/0007_pace_take_function.py",
+        "versions/0008_plan_warning.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0007"]  # one line of history
+    assert scripts.get_heads() == ["0008"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0008",
         "0007",
         "0006",
         "0005",
