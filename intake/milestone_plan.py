@@ -48,10 +48,20 @@ _PRE_PRODUCTION = re.compile(
 )
 _PRODUCTION = re.compile(r"\b(?:prod|production|prd|live)\b", re.IGNORECASE)
 _DEV_FIRST = re.compile(r"\b(?:dev|development|test|testing|qa|sandbox)\b", re.IGNORECASE)
+# A criterion saying where it holds ("connects from staging", "p95 in prod"); a bare "test" or
+# "live" in a criterion is not a place.
+_PRE_PRODUCTION_IN_TEXT = re.compile(
+    r"\b(?:in|on|from|to|into)\s+(?:the\s+)?(?:dev|development|stag\w*|stg|pre-?prod\w*|uat|qa"
+    r"|sandbox|test)\b",
+    re.IGNORECASE,
+)
+_PRODUCTION_IN_TEXT = re.compile(
+    r"\b(?:in|on|from|to|into)\s+(?:the\s+)?(?:prod|production|prd)\b", re.IGNORECASE
+)
 # Criteria proved once, whatever the environments: paperwork, money, people.
 _ONCE = re.compile(
     r"\b(?:runbook|documented|documentation|docs?|wiki|register|postmortem|cost|costs|spend"
-    r"|budget|invoice|bill|\$|€|£|sign(?:s|ed)?[- ]?off|approv\w*|requester|confirm\w*"
+    r"|budget|invoice|bill|sign(?:s|ed)?[- ]?off|approv\w*|requester|confirm\w*"
     r"|review(?:ed)?|training)\b",
     re.IGNORECASE,
 )
@@ -138,9 +148,12 @@ def _stage_of(criterion: str, staged: Sequence[tuple[str, list[str]]]) -> int | 
             index
             for index, (_label_, envs) in enumerate(staged)
             if any(
-                pattern.search(env) and pattern.search(criterion)
+                kind.search(env) and in_text.search(criterion)
                 for env in envs
-                for pattern in (_PRE_PRODUCTION, _PRODUCTION)
+                for kind, in_text in (
+                    (_PRE_PRODUCTION, _PRE_PRODUCTION_IN_TEXT),
+                    (_PRODUCTION, _PRODUCTION_IN_TEXT),
+                )
             )
         ]
         named = kinds

@@ -239,6 +239,9 @@ def schedule(
     if deadline is None:
         end = today + timedelta(weeks=WEEKS_BY_SIZE[size])
         end = max(end, nth_working_day(today, len(steps)))
+        # A proposer's own longer schedule stands (up to a year) when nothing bounds it.
+        proposed = [hint for hint in hints or () if hint is not None and hint > end]
+        end = min(max(proposed, default=end), today + timedelta(days=365))
         slots = working_days(first, end)
     else:
         slots = working_days(first, deadline)

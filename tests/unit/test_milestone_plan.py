@@ -79,6 +79,20 @@ def test_a_criterion_that_names_its_environment_is_proved_there_only(
     ]
 
 
+def test_a_test_or_live_in_a_criterion_is_not_a_place(templates: TemplateSet) -> None:
+    ticket = ask(
+        acceptance_criteria=["a load test at 2x peak passes", "p95 in prod stays under 200 ms"],
+        environment=["staging", "production"],
+    )
+    steps = steps_for(ticket, templates.get("compute_capacity"), Size.M)
+    assert [s.title for s in steps] == [
+        "A load test at 2x peak passes (staging)",
+        "A load test at 2x peak passes (production)",
+        "P95 in prod stays under 200 ms",
+        "Verified with the requester",
+    ]
+
+
 def test_paperwork_is_proved_once_at_the_end_and_a_confirming_criterion_replaces_sign_off(
     templates: TemplateSet,
 ) -> None:
@@ -270,6 +284,12 @@ def test_without_a_deadline_a_long_plan_takes_one_working_day_each_at_least() ->
     made = schedule(steps, FRIDAY, None, Size.S)
     assert dues(made.milestones)[0] == date(2026, 12, 14)
     assert len(set(dues(made.milestones))) == 7 and made.warning == ""
+
+
+def test_without_a_deadline_a_proposers_longer_schedule_stands() -> None:
+    steps = [Step("One", "Done."), Step("Two", "Done.")]
+    made = schedule(steps, MONDAY, None, Size.S, [date(2027, 1, 4), date(2027, 2, 1)])
+    assert dues(made.milestones) == [date(2027, 1, 4), date(2027, 2, 1)]
 
 
 def test_a_proposers_dates_are_kept_on_working_days_or_re_spaced() -> None:
