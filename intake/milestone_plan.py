@@ -67,7 +67,8 @@ _ONCE = re.compile(
 )
 # Criteria in which the requester already confirms: no separate sign-off step then.
 _REQUESTER_CONFIRMS = re.compile(
-    r"\b(?:requester|sign(?:s|ed)?[- ]?off|confirm\w*|accept\w*|we|us|i|our team)\b",
+    r"\b(?:requester|sign(?:s|ed)?[- ]?off|confirms?|confirmed|accepts?|accepted"
+    r"|(?:both|all|each) of us|(?:i|we|our team)\s+(?:can|could|see|get|have))\b",
     re.IGNORECASE,
 )
 _AGREEMENT = re.compile(

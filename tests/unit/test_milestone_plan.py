@@ -121,6 +121,12 @@ def test_named_clusters_stay_as_typed_between_staging_and_production() -> None:
     assert stages(["ci.jenkins.io"]) == [("ci.jenkins.io", ["ci.jenkins.io"])]
 
 
+def test_a_zone_named_us_is_not_the_requester_confirming(templates: TemplateSet) -> None:
+    ticket = ask(acceptance_criteria=["pods schedule in us-central1 within 60 s"])
+    steps = steps_for(ticket, templates.get("compute_capacity"), Size.M)
+    assert steps[-1].title == "Verified with the requester"
+
+
 def test_a_single_place_is_named_on_every_check(templates: TemplateSet) -> None:
     ticket = ask(
         acceptance_criteria=["notebook starts in under 2 minutes"], environment=["publick8s"]
