@@ -258,6 +258,8 @@ def render_ticket(
             )
     if ticket.milestones:
         lines.append("Milestones:")
+        if ticket.plan_warning:
+            lines.append(f"    ! {ticket.plan_warning}")
         for m in ticket.milestones:
             due = f" (due {day(m.due, today)})" if m.due else ""
             lines.append(f"    • {m.title}{due}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from intake import extraction, planning
+from intake import extraction, milestone_plan, planning
 from intake.conversation import Conversation
 from intake.extraction import Extraction, plain_text
 from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
@@ -29,7 +29,8 @@ class DraftProposal:
     engine fills only what the requester has not given (see ``IntakeEngine``).
 
     ``problem`` is a rewritten problem statement (empty keeps the requester's words);
-    ``rationale`` is one line for the lead on why this type, priority and size."""
+    ``rationale`` is one line for the lead on why this type, priority and size;
+    ``plan_warning`` says why the milestone plan was merged (a deadline too tight for it)."""
 
     title: str = ""
     problem: str = ""
@@ -40,6 +41,7 @@ class DraftProposal:
     priority: Priority | None = None
     size: Size | None = None
     rationale: str = ""
+    plan_warning: str = ""
 
 
 class Assistant(Protocol):
@@ -93,12 +95,14 @@ class RuleAssistant:
         ticket = conversation.ticket
         priority = ticket.priority or planning.propose_priority(ticket, conversation.urgency, today)
         size = ticket.size or planning.propose_size(ticket, template)
+        plan = milestone_plan.plan(ticket, template, today, size)
         return DraftProposal(
             title=planning.propose_title(ticket, template),
-            milestones=planning.plan_milestones(template, today, ticket.deadline, size),
+            milestones=plan.milestones,
             priority=priority,
             size=size,
             rationale=planning.rationale(ticket, template, conversation.urgency, today),
+            plan_warning=plan.warning,
         )
 
     @contextmanager

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake import answers, lifecycle, pastes, readiness
+from intake import answers, lifecycle, milestone_plan, pastes, readiness
 from intake.assistant import Assistant
 from intake.conversation import Conversation, Phase, Source
 from intake.extraction import Extraction
@@ -157,8 +157,8 @@ class IntakeEngine:
                 )
             ]
         ticket = conversation.ticket
-        if "deadline" in changed:
-            ticket.milestones = []  # re-plan against the new deadline
+        if set(changed) & set(milestone_plan.PLAN_INPUTS):
+            ticket.milestones = []  # re-plan against the new deadline, criteria, environments
         self._complete(conversation, template, today)
         labels = tuple(self._label(template, name) for name in changed)
         return [Draft(ticket, readiness.check(ticket, template), changed=labels)]
@@ -174,7 +174,7 @@ class IntakeEngine:
         if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED) and not revising:
             return [self._closed_notice(conversation)]
         ticket = conversation.ticket
-        old_deadline = (ticket.deadline, ticket.no_deadline)
+        old_deadline = milestone_plan.inputs(ticket)  # and criteria, environments, size
         milestones_given = "milestones" in values
         if "category" in values and values["category"] in self.templates.templates:
             ticket.category = values.pop("category")
@@ -182,12 +182,12 @@ class IntakeEngine:
             if name == "no_deadline":
                 ticket.no_deadline = bool(value)
             elif name == "milestones":
-                ticket.milestones = list(value)
+                ticket.milestones, ticket.plan_warning = list(value), ""
             else:
                 ticket.set(name, value)
         if ticket.deadline is not None:
             ticket.no_deadline = False
-        if (ticket.deadline, ticket.no_deadline) != old_deadline and not milestones_given:
+        if milestone_plan.inputs(ticket) != old_deadline and not milestones_given:
             ticket.milestones = []
         if revising:
             self._complete(conversation, self.template(conversation), today)
@@ -312,6 +312,7 @@ class IntakeEngine:
             ticket.size = proposal.size
         if not ticket.milestones:
             ticket.milestones = list(proposal.milestones)
+            ticket.plan_warning = proposal.plan_warning
         if proposal.rationale:
             ticket.rationale = proposal.rationale
 

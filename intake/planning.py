@@ -1,22 +1,20 @@
-"""Proposals the rule engine makes for a draft: title, priority, size and milestone plan."""
+"""Proposals the rule engine makes for a draft: title, priority and size (the milestone plan is
+``intake.milestone_plan``)."""
 
 from __future__ import annotations
 
-import math
 import re
 import string
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from intake.extraction import Urgency
 from intake.templates.model import RequestTemplate
-from intake.ticket import Milestone, Priority, Size, Ticket
+from intake.ticket import Priority, Size, Ticket
 
 TITLE_LIMIT = 80
 ELLIPSIS = "…"
 
-# Calendar weeks a request of each size takes when there is no deadline.
-WEEKS_BY_SIZE: dict[Size, int] = {Size.S: 1, Size.M: 3, Size.L: 6, Size.XL: 10}
 _SIZES = (Size.S, Size.M, Size.L, Size.XL)
 
 # -- title --------------------------------------------------------------------------------------
@@ -162,59 +160,3 @@ def propose_size(ticket: Ticket, template: RequestTemplate) -> Size:
     if len(ticket.environment) >= 3 or len(ticket.services) >= 3:
         index += 1
     return _SIZES[min(index, len(_SIZES) - 1)]
-
-
-# -- milestones ---------------------------------------------------------------------------------
-
-
-def working_day_on_or_before(day: date, today: date) -> date:
-    """``day`` moved off a weekend: to the Friday before, unless that is before ``today``, then
-    to the Monday after."""
-    if day.weekday() < 5:
-        return day
-    friday = day - timedelta(days=day.weekday() - 4)
-    if friday >= today:
-        return friday
-    return day + timedelta(days=7 - day.weekday())
-
-
-def _working_days(start: date, end: date) -> list[date]:
-    """Mon-Fri days after ``start`` up to and including ``end``."""
-    days = []
-    current = start + timedelta(days=1)
-    while current <= end:
-        if current.weekday() < 5:
-            days.append(current)
-        current += timedelta(days=1)
-    return days
-
-
-def plan_milestones(
-    template: RequestTemplate, today: date, deadline: date | None, size: Size
-) -> list[Milestone]:
-    """The template's milestones with due dates spread between today and the deadline (or a
-    duration that fits the size when there is none), each with its done criterion."""
-    if not template.milestones:
-        return []
-    end = deadline if deadline is not None else today + timedelta(weeks=WEEKS_BY_SIZE[size])
-    end = working_day_on_or_before(max(end, today), today)
-    days = _working_days(today, end)
-    weights = [max(m.weight, 0.0) for m in template.milestones]
-    total = sum(weights) or float(len(weights))
-    if not sum(weights):
-        weights = [1.0] * len(weights)
-    plan: list[Milestone] = []
-    running = 0.0
-    previous = today
-    for index, (milestone, weight) in enumerate(zip(template.milestones, weights, strict=True)):
-        running += weight
-        if index == len(weights) - 1 or len(days) <= 1:
-            due = end
-        else:
-            position = max(math.ceil(running / total * len(days) - 1e-9), 1)
-            due = days[min(position, len(days)) - 1]
-        due = max(due, previous)
-        previous = due
-        plan.append(Milestone(title=milestone.title, due=due,
-                              done_criterion=milestone.done_criterion))  # fmt: skip
-    return plan

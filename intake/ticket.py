@@ -169,6 +169,7 @@ class Ticket:
     done_requested_at: datetime | None = None  # all milestones done: requester asked to confirm
     risks: list[str] = field(default_factory=list)
     rationale: str = ""  # one line for the lead: why this type, priority and size
+    plan_warning: str = ""  # why the milestone plan was merged: a deadline too tight for it
     watchers: list[str] = field(default_factory=list)  # people who joined this ask as theirs too
     # What the requester said in place of a value, by field: "not sure — “whatever you
     # recommend”". Shown to the lead; the definition of ready counts the field as answered.

@@ -132,6 +132,8 @@ class AskRow(Base):
     done_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     risks: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     rationale: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # Why the draft's milestone plan was merged: a deadline too tight for it (empty: it fit).
+    plan_warning: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     watchers: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     # What the requester said in place of a value, by field name (see Ticket.answer_notes).
     answer_notes: Mapped[dict[str, str]] = mapped_column(

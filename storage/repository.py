@@ -177,6 +177,7 @@ def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
         done_requested_at=row.done_requested_at,
         risks=list(row.risks or []),
         rationale=row.rationale or "",
+        plan_warning=row.plan_warning or "",
         watchers=list(row.watchers or []),
         answer_notes=dict(row.answer_notes or {}),
         usage=LlmUsage(**(row.usage or {})),
@@ -272,6 +273,7 @@ def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
     row.done_requested_at = t.done_requested_at
     row.risks = list(t.risks)
     row.rationale = t.rationale
+    row.plan_warning = t.plan_warning
     row.watchers = list(t.watchers)
     row.answer_notes = dict(t.answer_notes)
     row.usage = dataclasses.asdict(t.usage)

@@ -285,9 +285,10 @@ def ticket_blocks(
     if extra:
         blocks.append(kit.fields(extra))
     if ticket.milestones:
-        blocks.append(
-            kit.section("*Milestones*\n" + _milestones(ticket.milestones, ticket.deadline, today))
-        )
+        plan = _milestones(ticket.milestones, ticket.deadline, today)
+        if ticket.plan_warning:
+            plan = f":warning: {safe(ticket.plan_warning, 400)}\n{plan}"
+        blocks.append(kit.section("*Milestones*\n" + plan))
     if ticket.links:
         blocks.append(kit.context("Links: " + safe(" ".join(ticket.links), 1000)))
     return blocks

@@ -98,6 +98,8 @@ def card(
     if ticket.answer_notes:
         notes = "\n".join(f"• {line}" for line in note_lines(ticket, template))
         blocks.append(kit.section(f"*{NOTES_HEADING}*\n{safe(notes, 600)}"))
+    if ticket.plan_warning and ticket.status in _IN_REVIEW:
+        blocks.append(kit.section(f":warning: *Milestone plan:* {safe(ticket.plan_warning, 400)}"))
     changed = changes_since_seen(conversation)
     answer = _last_answer(ticket)
     if ticket.status is Status.SUBMITTED and (changed or answer):

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.blocks import kit
 from bot.blocks.modals import text_element
+from bot.slack_text import safe
 from intake.ticket import Milestone, Priority, Size, Ticket
 
 APPROVE_MODAL = "review_approve_modal"
@@ -33,6 +34,8 @@ def approve(ticket: Ticket, rows: list[tuple[str, Milestone]] | None = None) -> 
         kit.divider(),
         kit.section("*Milestone plan*  (each: title, due date, done when…, owner)"),
     ]
+    if ticket.plan_warning:
+        blocks.append(kit.context(f":warning: {safe(ticket.plan_warning, 400)}"))
     for number, (row, milestone) in enumerate(rows, start=1):
         blocks += milestone_row(row, number, milestone)
     if len(rows) < MAX_MILESTONES:

@@ -116,7 +116,7 @@ class OpenAIAssistant:
                 prompts.propose_draft(conversation, template, today, validate.MAX_MILESTONES),
                 DraftReply,
             )
-            proposal, rejected = validate.draft(reply, rules, today, ticket.deadline)
+            proposal, rejected = validate.draft(reply, rules, today, ticket.deadline, ticket.size)
         except Exception as error:
             self._fallback("propose_draft", error)
             return rules

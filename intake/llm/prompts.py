@@ -22,6 +22,7 @@ from typing import Any
 
 from intake.conversation import Conversation
 from intake.extraction import plain_text
+from intake.milestone_schedule import next_working_day, working_days
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import CORE_FIELDS, Priority, Size, Ticket
 
@@ -126,8 +127,14 @@ Task: propose the draft ticket for this ask.
 - acceptance_criteria: 1 to 3 checks someone can verify: a number, a yes/no check or an \
 observable state ("billing-api connects from staging", "p95 under 200 ms"), never "works well".
 - out_of_scope and risks: at most 3 short items each, only when the ask suggests them.
-- milestones: 2 to 6 steps, each with a title, a due date (YYYY-MM-DD, not before today, in \
-order, not after the deadline when there is one) and a done criterion someone can check.
+- milestones: one per acceptance criterion to prove, staged by environment (development and \
+staging before production: "p95 under 200 ms in staging", then "... in production"), at most 6; \
+group a stage's criteria into one milestone when there are many. Add an "approach agreed" step \
+first only for a large ask, and a "verified with the requester" step last only when no \
+criterion has the requester confirm. Each with a short title (at most 80 characters), a due \
+date (YYYY-MM-DD, a working day after today, in order, no two on the same day, not after the \
+deadline when there is one) and a done criterion someone can check. When there are fewer \
+working days than milestones, propose fewer milestones.
 - priority: P1 (broken now or due within days) to P4 (no deadline, no impact); size: S, M, L \
 or XL.
 - rationale: one line (at most 200 characters) on why this type, priority and size.""",
@@ -259,6 +266,9 @@ def propose_draft(
 ) -> Prompt:
     ticket = conversation.ticket
     deadline = ticket.deadline.isoformat() if ticket.deadline else "none"
+    if ticket.deadline is not None:
+        days = len(working_days(next_working_day(today), ticket.deadline))
+        deadline += f" ({days} working day{'' if days == 1 else 's'} left after today)"
     steps = "\n".join(f"- {m.title}: {m.done_criterion}" for m in template.milestones)
     return _prompt(
         "propose_draft",

@@ -24,10 +24,12 @@ from intake.extraction import (
     parse_answer,
 )
 from intake.llm.schemas import DraftReply, ExtractionReply, MilestoneReply
+from intake.milestone_schedule import TITLE_LIMIT as MILESTONE_TITLE_LIMIT
+from intake.milestone_schedule import Kind, Plan, Step, cut, schedule
 from intake.planning import TITLE_LIMIT
 from intake.readiness import is_verifiable
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
-from intake.ticket import Milestone, Priority, Size
+from intake.ticket import Priority, Size
 
 MAX_MILESTONES = 8
 MAX_CRITERIA = 5
@@ -218,35 +220,30 @@ def _items(texts: Sequence[str], limit: int) -> tuple[list[str], int]:
 
 
 def milestones(
-    plan: Sequence[MilestoneReply], today: date, deadline: date | None
-) -> list[Milestone]:
-    """The model's milestone plan, or ``Rejected``: 1 to MAX_MILESTONES milestones, each with
-    a title and a done criterion, due dates not before today, in order, and not after the
-    deadline when there is one."""
+    plan: Sequence[MilestoneReply], today: date, deadline: date | None, size: Size
+) -> Plan:
+    """The model's milestone plan under the rule planner's rules, or ``Rejected``: 1 to
+    MAX_MILESTONES milestones, each with a title and a done criterion (cleaned and cut to
+    length). Due dates go through ``milestone_schedule.schedule``, as the rule plan's do: the
+    model's dates are kept when they can be (moved onto working days between tomorrow and the
+    deadline), otherwise re-spaced; a deadline too tight for the plan merges it, with a warning."""
     if not plan:
         raise Rejected("no milestones")
     if len(plan) > MAX_MILESTONES:
         raise Rejected(f"more than {MAX_MILESTONES} milestones")
-    result: list[Milestone] = []
-    previous = today
+    steps: list[Step] = []
+    hints: list[date | None] = []
     for item in plan:
-        title = _line(item.title, TITLE_LIMIT)
-        done = _line(item.done_criterion, ITEM_LIMIT)
-        if title is None or done is None:
+        title = strip_controls(item.title)
+        done = strip_controls(item.done_criterion)
+        if not title or not done:
             raise Rejected("a milestone without a title or a done criterion")
+        steps.append(Step(cut(title, MILESTONE_TITLE_LIMIT), cut(done, ITEM_LIMIT), Kind.WORK))
         try:
-            due = date.fromisoformat(item.due.strip())
+            hints.append(date.fromisoformat(item.due.strip()))
         except ValueError:
-            raise Rejected("a milestone due date is not a date") from None
-        if due < today:
-            raise Rejected("a milestone due before today")
-        if due < previous:
-            raise Rejected("milestone due dates out of order")
-        if deadline is not None and due > deadline:
-            raise Rejected("a milestone due after the deadline")
-        previous = due
-        result.append(Milestone(title=title, due=due, done_criterion=done))
-    return result
+            hints.append(None)  # re-spaced with the others
+    return schedule(steps, today, deadline, size, hints)
 
 
 def draft(
@@ -254,9 +251,11 @@ def draft(
     rules: DraftProposal,
     today: date,
     deadline: date | None,
+    size: Size | None = None,
 ) -> tuple[DraftProposal, list[str]]:
     """The model's draft with each part that breaks a rule replaced by the rules' proposal.
-    Returns the proposal and the parts that were replaced."""
+    ``size`` is the requester's, when they gave one (it sets the plan's length without a
+    deadline). Returns the proposal and the parts that were replaced."""
     rejected: list[str] = []
     proposal = DraftProposal()
 
@@ -285,13 +284,6 @@ def draft(
         setattr(proposal, name, items or list(getattr(rules, name)))
 
     try:
-        proposal.milestones = milestones(reply.milestones, today, deadline)
-    except Rejected as error:
-        if reply.milestones:  # an empty plan is no proposal, not a broken one
-            rejected.append(f"milestones ({error.reason})")
-        proposal.milestones = list(rules.milestones)
-
-    try:
         proposal.priority = Priority(reply.priority.strip().upper())
     except ValueError:
         rejected.append("priority")
@@ -301,6 +293,14 @@ def draft(
     except ValueError:
         rejected.append("size")
         proposal.size = rules.size
+
+    try:
+        plan = milestones(reply.milestones, today, deadline, size or proposal.size or Size.M)
+        proposal.milestones, proposal.plan_warning = plan.milestones, plan.warning
+    except Rejected as error:
+        if reply.milestones:  # an empty plan is no proposal, not a broken one
+            rejected.append(f"milestones ({error.reason})")
+        proposal.milestones, proposal.plan_warning = list(rules.milestones), rules.plan_warning
 
     rationale = reply.rationale.strip()
     line = _line(rationale, RATIONALE_LIMIT) if "\n" not in rationale else None

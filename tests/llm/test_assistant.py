@@ -279,11 +279,8 @@ def test_schema_valid_nonsense_in_a_draft_falls_back_field_by_field(
 @pytest.mark.parametrize(
     ("plan", "why"),
     [
-        ([("2026-11-20", "x")], "a milestone due before today"),
-        ([("2026-12-04", "x"), ("2026-12-01", "y")], "milestone due dates out of order"),
-        ([("2026-12-04", "x"), ("2027-01-15", "y")], "a milestone due after the deadline"),
-        ([("soon", "x")], "a milestone due date is not a date"),
         ([("2026-12-04", "")], "a milestone without a title or a done criterion"),
+        ([("2026-12-04", "x")] * 9, "more than 8 milestones"),
     ],
 )
 def test_a_milestone_plan_that_breaks_a_rule_is_the_rules_plan(
@@ -315,6 +312,68 @@ def test_a_milestone_plan_that_breaks_a_rule_is_the_rules_plan(
     assert proposal.milestones == rules.milestones
     assert proposal.title == "PostgreSQL database for billing"
     assert f"milestones ({why})" in _warnings(caplog)[0]
+
+
+def _plan_reply(plan: list[tuple[str, str]]) -> dict[str, object]:
+    return {
+        "title": "PostgreSQL database for billing",
+        "problem": "",
+        "acceptance_criteria": [],
+        "out_of_scope": [],
+        "risks": [],
+        "milestones": [
+            {"title": f"Step {i}", "due": due, "done_criterion": done}
+            for i, (due, done) in enumerate(plan, start=1)
+        ],
+        "priority": "P2",
+        "size": "M",
+        "rationale": "Due soon.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("plan", "dues"),
+    [
+        # Due today, and on a Saturday: moved to the first working days after today.
+        ([("2026-11-23", "x"), ("2026-11-28", "y")], ["2026-11-24", "2026-11-30"]),
+        # Out of order, after the deadline, not a date: re-spaced up to the deadline.
+        ([("2026-12-04", "x"), ("2026-12-01", "y")], ["2026-12-02", "2026-12-11"]),
+        ([("2026-12-04", "x"), ("2027-01-15", "y")], ["2026-12-04", "2026-12-11"]),
+        ([("soon", "x"), ("2026-12-07", "y")], ["2026-12-02", "2026-12-11"]),
+    ],
+)
+def test_the_models_plan_gets_its_dates_from_the_planners_rules(
+    rig: Rig, templates: TemplateSet, plan: list[tuple[str, str]], dues: list[str]
+) -> None:
+    """The model's milestones stand; their dates pass the rule planner's rules: working
+    days after today, in order, one a day, none after the deadline (2026-12-11)."""
+    chat, _deadline = _draft_chat()
+    rig.fake.script(_plan_reply(plan))
+    proposal = rig.assistant.propose_draft(chat, templates.get("database"), TODAY)
+    assert [m.title for m in proposal.milestones] == ["Step 1", "Step 2"]
+    assert [m.due.isoformat() for m in proposal.milestones if m.due] == dues
+    assert proposal.plan_warning == ""
+
+
+def test_a_model_plan_too_long_for_the_deadline_is_merged_with_a_warning(
+    rig: Rig, templates: TemplateSet
+) -> None:
+    chat, _deadline = _draft_chat()
+    chat.ticket.deadline = date(2026, 11, 25)  # Wednesday: two working days after today
+    steps = [("2026-11-24", "provisioned"), ("2026-11-24", "connected"), ("2026-11-25", "live")]
+    rig.fake.script(_plan_reply(steps))
+    proposal = rig.assistant.propose_draft(chat, templates.get("database"), TODAY)
+    assert [(m.title, str(m.due)) for m in proposal.milestones] == [
+        ("Step 1 + Step 2", "2026-11-24"),
+        ("Step 3", "2026-11-25"),
+    ]
+    assert proposal.milestones[0].done_criterion == "provisioned; connected"
+    assert proposal.plan_warning.startswith(
+        "Too tight for 3 milestones by Wed 25 Nov 2026: the earliest realistic date is "
+        "Thu 26 Nov 2026."
+    )
+    user = rig.fake.chat_requests()[0].message("user")
+    assert "Deadline: 2026-11-25 (2 working days left after today)" in user
 
 
 def test_the_requesters_priority_and_size_stand(

@@ -94,11 +94,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0007_pace_take_function.py",
         "versions/0008_ask_messages.py",
         "versions/0009_answer_notes.py",
+        "versions/0010_plan_warning.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0009"]  # one line of history
+    assert scripts.get_heads() == ["0010"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0010",
         "0009",
         "0008",
         "0007",

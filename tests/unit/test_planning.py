@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from intake.extraction import Urgency
-from intake.planning import plan_milestones, propose_priority, propose_size, propose_title
-from intake.templates import MilestoneTemplate, TemplateSet, load_templates
+from intake.planning import propose_priority, propose_size, propose_title
+from intake.templates import TemplateSet, load_templates
 from intake.ticket import Priority, Size, Ticket
 
 SUNDAY = date(2026, 11, 22)
@@ -106,81 +106,3 @@ def test_size(templates: TemplateSet) -> None:
     assert propose_size(ticket(), templates.get("access_request")) is Size.S
     xl = replace(database, default_size=Size.XL)
     assert propose_size(ticket(services=["a", "b", "c"]), xl) is Size.XL
-
-
-# -- milestones ---------------------------------------------------------------------------------
-
-
-def dues(plan: list) -> list[date]:  # type: ignore[type-arg]
-    return [m.due for m in plan]
-
-
-def test_milestones_spread_by_weight_up_to_the_deadline(templates: TemplateSet) -> None:
-    database = templates.get("database")  # weights 2, 2, 1, 1
-    plan = plan_milestones(database, SUNDAY, date(2026, 12, 4), Size.M)
-    assert [m.title for m in plan] == [m.title for m in database.milestones]
-    assert [m.done_criterion for m in plan] == [m.done_criterion for m in database.milestones]
-    assert dues(plan) == [
-        date(2026, 11, 26),
-        date(2026, 12, 1),
-        date(2026, 12, 3),
-        date(2026, 12, 4),  # the last one is due on the deadline
-    ]
-
-
-def test_due_dates_are_working_days_in_order(templates: TemplateSet) -> None:
-    for template in templates:
-        for deadline in (date(2026, 12, 6), date(2027, 1, 10), None):
-            plan = plan_milestones(template, WEDNESDAY, deadline, Size.L)
-            assert all(due is not None and due.weekday() < 5 for due in dues(plan))
-            assert dues(plan) == sorted(dues(plan))
-            assert all(due >= WEDNESDAY for due in dues(plan))
-
-
-def test_a_weekend_deadline_moves_to_the_friday_before(templates: TemplateSet) -> None:
-    plan = plan_milestones(templates.get("database"), WEDNESDAY, date(2026, 12, 6), Size.M)
-    assert dues(plan)[-1] == date(2026, 12, 4)
-
-
-@pytest.mark.parametrize(
-    ("size", "last"),
-    [
-        (Size.S, date(2026, 11, 27)),  # Sunday + 1 week = Sunday -> Friday before
-        (Size.M, date(2026, 12, 11)),
-        (Size.L, date(2027, 1, 1)),
-        (Size.XL, date(2027, 1, 29)),
-    ],
-)
-def test_without_a_deadline_the_size_sets_the_duration(
-    templates: TemplateSet, size: Size, last: date
-) -> None:
-    plan = plan_milestones(templates.get("database"), SUNDAY, None, size)
-    assert dues(plan)[-1] == last
-
-
-def test_a_deadline_today_or_tomorrow_puts_everything_on_it(templates: TemplateSet) -> None:
-    database = templates.get("database")
-    tomorrow = WEDNESDAY + timedelta(days=1)
-    assert set(dues(plan_milestones(database, WEDNESDAY, tomorrow, Size.M))) == {tomorrow}
-    assert set(dues(plan_milestones(database, WEDNESDAY, WEDNESDAY, Size.M))) == {WEDNESDAY}
-    # Today is a Sunday: the Friday before is past, so everything is due on Monday.
-    assert set(dues(plan_milestones(database, SUNDAY, SUNDAY, Size.M))) == {date(2026, 11, 23)}
-
-
-def test_a_past_deadline_is_not_planned_in_the_past(templates: TemplateSet) -> None:
-    plan = plan_milestones(templates.get("cost"), WEDNESDAY, date(2026, 11, 1), Size.S)
-    assert set(dues(plan)) == {WEDNESDAY}
-
-
-def test_equal_weights_spread_evenly(templates: TemplateSet) -> None:
-    even = replace(
-        templates.get("other"),
-        milestones=tuple(MilestoneTemplate(f"Step {i}", "It is done.") for i in range(1, 5)),
-    )
-    plan = plan_milestones(even, SUNDAY, date(2026, 12, 18), Size.M)  # 20 working days
-    assert dues(plan) == [
-        date(2026, 11, 27),
-        date(2026, 12, 4),
-        date(2026, 12, 11),
-        date(2026, 12, 18),
-    ]
