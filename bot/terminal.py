@@ -11,10 +11,12 @@ from bot.blocks.intake import describe
 from intake import readiness
 from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Source, Thread
+from intake.corrections import aliases
 from intake.extraction import AnswerError, parse_answer
 from intake.readiness import Readiness
 from intake.replies import (
     Cancelled,
+    Corrected,
     Draft,
     Notice,
     NotReady,
@@ -32,7 +34,7 @@ WIDTH = 88
 
 DRAFT_HELP = (
     "Type  submit  to send it for review,  edit <field>  to change a field (e.g. edit deadline),\n"
-    'cancel  to drop it, or just tell me a change (e.g. "deadline is Dec 12").'
+    'cancel  to drop it, or just tell me a change (e.g. "deadline: Dec 12", "criteria: …").'
 )
 
 
@@ -138,10 +140,13 @@ class TerminalChat:
     def _edit(self, conversation: Conversation, name: str) -> Outcome | None:
         template = self.service.engine.template(conversation)
         names = {spec.name: spec for spec in template.fields}
-        key = name.replace(" ", "_")
+        said = " ".join(name.lower().removeprefix("the ").split())
+        # Fields by the names people use ("pipeline link", "due date", "env", "criteria").
+        key = aliases(template).get(said) or said.replace(" ", "_")
         spec = names.get(key)
         if spec is None:
-            self.say("Which field? One of: " + ", ".join(sorted(names)) + ", title")
+            labels = sorted(spec.label.lower() for spec in template.fields)
+            self.say("Which field? One of: " + ", ".join(labels) + ", title")
             if key != "title":
                 return None
         question = spec.question if spec else "New title"
@@ -182,6 +187,12 @@ class TerminalChat:
                     )
                     self.say(f"  {options}")
                 self.say("  (skip: skip it · done: see the draft now · cancel: stop)")
+            elif isinstance(reply, Corrected):
+                self.say("")
+                for change in reply.changes:
+                    old = describe(change.old, change.type, change.unit)
+                    new = describe(change.new, change.type, change.unit)
+                    self.say(f"{change.label} changed: {old} → {new}")
             elif isinstance(reply, Draft):
                 if reply.changed:
                     self.say(f"\nUpdated: {', '.join(reply.changed)}")
