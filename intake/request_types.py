@@ -16,7 +16,7 @@ from intake.request_sentence import find_request
 from intake.templates.model import AnswerType, FieldSpec, Option, TemplateSet
 
 # The runner-up is "close" when it scores at least this share of the best type's score...
-CLOSE_SHARE = 0.7
+CLOSE_SHARE = 0.65
 # ...and the best is not overwhelming in absolute terms either.
 CLEAR_MARGIN = 4.0
 
