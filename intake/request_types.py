@@ -28,7 +28,7 @@ def rank(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
     scores = dict(score_templates(text, templates))
     request = find_request(text)
     if request is not None:
-        for template_id, score in score_templates(request.sentence, templates):
+        for template_id, score in score_templates(request.phrase, templates):
             scores[template_id] = scores.get(template_id, 0.0) + score
     order = {t.id: i for i, t in enumerate(templates)}
     return sorted(scores.items(), key=lambda item: (-item[1], order.get(item[0], 0)))
