@@ -25,6 +25,7 @@ from intake.replies import (
     Submitted,
     Understood,
 )
+from intake.request_types import TYPE_FIELD, close_call, type_question
 from intake.service import IntakeService, Outcome
 from intake.templates.model import AnswerType
 from intake.ticket import Status, Ticket
@@ -134,6 +135,10 @@ class TerminalChat:
             self.show([Draft(conversation.ticket, readiness.check(conversation.ticket, template))])
             return
         spec = template.field(conversation.pending or "")
+        if conversation.pending == TYPE_FIELD:  # "is this closer to A or B?" comes back too
+            templates = self.service.engine.templates
+            pair = close_call(conversation.ticket.problem, templates, conversation.ticket.category)
+            spec = type_question(templates, pair) if pair else None
         if spec is not None:
             self.show([Question(spec, conversation.questions_asked, spec.question)])
 
@@ -180,7 +185,7 @@ class TerminalChat:
             elif isinstance(reply, Question):
                 if reply.problem:
                     self.say(f"\n! {reply.problem}")
-                self.say(f"\nQuestion {reply.number}: {reply.text}")
+                self.say(f"\nQuestion {reply.number}: {reply.text.replace('*', '')}")
                 if reply.spec.type is AnswerType.CHOICE:
                     options = "  ".join(
                         f"[{i}] {o.value}" for i, o in enumerate(reply.spec.options, 1)

@@ -292,3 +292,17 @@ def test_chat_takes_corrections_and_field_names_as_people_say_them(env: dict[str
         "no flaky failures for 2 weeks",
     ]
     assert exported["deadline"] == "2027-03-18"
+
+
+def test_chat_asks_which_type_when_two_are_close_and_resumes_that_question(
+    env: dict[str, str],
+) -> None:
+    ask = "the k8s nodes cost too much, can we scale them down\n"
+    first = run(env, "chat", "--user", "erin", stdin=ask)
+    assert "Request type: Compute capacity or Cost?" in first.stdout
+    assert "Question 1: Is this closer to Compute capacity (" in first.stdout
+    assert "[1] Compute capacity  [2] Cost" in first.stdout
+    second = run(env, "chat", "--user", "erin", stdin="y\n2\n")
+    assert second.stdout.count("Question 1: Is this closer to") == 1, "asked again on resume"
+    assert "Request type changed: Compute capacity → Cost" in second.stdout
+    assert "Question 2:" in second.stdout
