@@ -79,8 +79,25 @@ class Amender:
             return None
         asked = conversation.phase is Phase.ASKING and resolved.field == conversation.pending
         if asked and not resolved.replaced:
-            return None  # the answer to the question asked: the answer path reads it
+            return self.answer_by_name(conversation, template, resolved, today)
         return self.apply(conversation, template, resolved, today)
+
+    def answer_by_name(
+        self,
+        conversation: Conversation,
+        template: RequestTemplate,
+        correction: Correction,
+        today: date,
+    ) -> list[Reply] | None:
+        """ "services: billing-api" to the services question: the answer, by its name. None
+        when the value cannot be read (the answer path then explains)."""
+        changes = corrections.apply(correction, conversation.ticket, template, today)
+        if isinstance(changes, AnswerError):
+            return None
+        conversation.pending = None
+        given = conversation.ticket.get(correction.field)
+        check = self.criteria_check(conversation, template.field(CRITERIA), template, given)
+        return [check] if check is not None else self.engine._next(conversation, today)
 
     def apply(
         self,
@@ -205,15 +222,22 @@ class Amender:
             return None
         spec = template.field(CRITERIA) or corrections.spec_of(template, CRITERIA)
         assert spec is not None
+        interrupted = conversation.pending
+        if interrupted not in (None, CRITERIA) and interrupted in conversation.asked:
+            conversation.asked.remove(interrupted)  # asked again after the follow-up
         conversation.asked.append(CHECK_ASKED)
         conversation.pending = CRITERIA
         return Question(spec, conversation.questions_asked, follow_up_text(template))
 
     def criteria_check(
-        self, conversation: Conversation, spec: FieldSpec, template: RequestTemplate, value: Any
+        self,
+        conversation: Conversation,
+        spec: FieldSpec | None,
+        template: RequestTemplate,
+        value: Any,
     ) -> Question | None:
         """The follow-up after an answer to the criteria question, when it is due."""
-        if spec.name != CRITERIA or not isinstance(value, list):
+        if spec is None or spec.name != CRITERIA or not isinstance(value, list):
             return None
         return self.follow_up(conversation, template, value)
 

@@ -208,3 +208,23 @@ def test_a_value_that_cannot_be_read_is_explained_and_nothing_changes(
     replies = engine.answer(conversation, "deadline: whenever the moon is full", NOW)
     assert conversation.ticket.deadline == before
     assert not any(isinstance(r, Corrected) for r in replies)
+
+
+def test_an_answer_given_by_its_name_is_the_answer_without_the_name(
+    engine: IntakeEngine,
+) -> None:
+    conversation, _ = start(engine, "our checkout-web pipeline is slow")
+    assert conversation.pending == "pipeline_url"
+    replies = engine.answer(conversation, "pipeline link: https://ci.example.com/runs/1", NOW)
+    assert conversation.ticket.fields["pipeline_url"] == "https://ci.example.com/runs/1"
+    assert not any(isinstance(r, Corrected) for r in replies), "an answer, not a correction"
+    assert isinstance(replies[-1], Question) and replies[-1].spec.name == "build_minutes"
+
+
+def test_the_question_a_criteria_follow_up_interrupted_comes_back(engine: IntakeEngine) -> None:
+    conversation, _ = start(engine, "our checkout-web pipeline is slow")
+    assert conversation.pending == "pipeline_url"
+    replies = engine.answer(conversation, "criteria: it works well", NOW)
+    assert isinstance(replies[-1], Question) and replies[-1].spec.name == "acceptance_criteria"
+    replies = engine.answer(conversation, "main builds in under 10 minutes", NOW)
+    assert isinstance(replies[-1], Question) and replies[-1].spec.name == "pipeline_url"
