@@ -257,6 +257,9 @@ class Amender:
         engine, ticket = self.engine, conversation.ticket
         template = engine.template(conversation)
         check = _as_check(text, today)
+        if self.following_up(conversation) and _declined(text):
+            conversation.pending = None  # no check to add: the draft says what is missing
+            return [self.refresh_draft(conversation, today)]
         if self.following_up(conversation) or check:
             conversation.pending = None
             criterion = Correction(CRITERIA, check or text.strip(), add=True)
@@ -281,6 +284,12 @@ class Amender:
             label = corrections.label_of(template, name)
             changes.append(Change(name, label, before.get(name), _value(ticket, name), kind, unit))
         return self.after(conversation, template, changes, today, auto_title)
+
+
+def _declined(text: str) -> bool:
+    from intake.engine import SKIP_WORDS, _command  # the engine's own words for "skip"
+
+    return _command(text) in SKIP_WORDS
 
 
 def _value(ticket: Any, name: str) -> Any:

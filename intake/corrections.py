@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from intake.dates import parse_deadline
 from intake.extraction import (
     DEFAULT_ENVIRONMENT,
     AnswerError,
@@ -45,6 +46,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     SIZE: ("size", "t-shirt size"),
     CATEGORY: ("type", "request type", "category", "ticket type", "kind of request"),
 }  # fmt: skip
+MAX_CORRECTION = 2000  # characters: longer is a paste
 # Fields whose value can follow the name with no verb: "priority high", "env staging only".
 _BARE_VALUE_TYPES = (AnswerType.CHOICE, AnswerType.DATE, AnswerType.NUMBER)
 
@@ -125,8 +127,11 @@ def _alternation(table: dict[str, str]) -> str:
 
 def find(text: str, template: RequestTemplate, today: date) -> Correction | None:
     """The correction ``text`` makes, or None when it is no correction."""
-    plain = " ".join(plain_text(text).replace("’", "'").split())
-    body = _LEAD_IN.sub("", plain).strip()
+    if len(text) > MAX_CORRECTION:
+        return None  # a paste, not a correction
+    # Spaces made single; line breaks kept ("criteria:\n- a\n- b" lists two).
+    plain = "\n".join(" ".join(line.split()) for line in plain_text(text).splitlines())
+    body = _LEAD_IN.sub("", plain.replace("’", "'").strip()).strip()
     if not body:
         return None
     table = aliases(template)
@@ -141,14 +146,14 @@ def find(text: str, template: RequestTemplate, today: date) -> Correction | None
         rf"^(?:add|also add)\s+{the}(?P<alias>{names})\s*:?\s+(?P<value>.+)$",
     )
     for index, form in enumerate(forms):
-        m = re.match(form, lowered)
+        m = re.match(form, lowered, re.DOTALL)
         if m is None:
             continue
         field = table[" ".join(m.group("alias").replace("-", " ").split())]
         value = body[m.start("value") : m.end("value")].strip(" .!")
         if _plausible(field, value, template, today):
             return Correction(field, value, add=index >= 3)
-    m = re.match(rf"^{the}(?P<alias>{names})\s+(?P<value>.+)$", lowered)
+    m = re.match(rf"^{the}(?P<alias>{names})\s+(?P<value>.+)$", lowered, re.DOTALL)
     if m is not None:
         field = table[" ".join(m.group("alias").replace("-", " ").split())]
         spec = spec_of(template, field)
@@ -230,6 +235,8 @@ def resolve(
     if correction.field:
         return correction
     old = correction.replaced.lower()
+    if parse_deadline(correction.text, today) and parse_deadline(correction.replaced, today):
+        return Correction("deadline", correction.text)  # "it's Friday, not Thursday"
     for spec in template.fields:
         value = ticket.get(spec.name)
         values = value if isinstance(value, list) else [value]

@@ -228,3 +228,35 @@ def test_the_question_a_criteria_follow_up_interrupted_comes_back(engine: Intake
     assert isinstance(replies[-1], Question) and replies[-1].spec.name == "acceptance_criteria"
     replies = engine.answer(conversation, "main builds in under 10 minutes", NOW)
     assert isinstance(replies[-1], Question) and replies[-1].spec.name == "pipeline_url"
+
+
+def test_criteria_listed_on_lines_and_a_day_renamed(engine: IntakeEngine) -> None:
+    conversation, _ = start(engine, "we need a postgres db for billing in production")
+    engine.answer(conversation, "done", NOW)
+    engine.answer(
+        conversation,
+        "criteria:\n- billing-api connects from staging\n- backups restore in under 1 hour",
+        NOW,
+    )
+    assert conversation.ticket.acceptance_criteria == [
+        "billing-api connects from staging",
+        "backups restore in under 1 hour",
+    ]
+    engine.answer(conversation, "deadline: Thursday", NOW)
+    replies = engine.answer(conversation, "it's Friday, not Thursday", NOW)
+    assert said(replies) == [("Deadline", date(2026, 11, 26), date(2026, 11, 27))]
+    assert conversation.ticket.services == ["billing"], "a day is not a service"
+
+
+def test_skipping_the_follow_up_after_the_draft_adds_nothing(engine: IntakeEngine) -> None:
+    conversation, _ = start(engine, "we need a postgres db for billing in production")
+    engine.answer(conversation, "done", NOW)
+    engine.answer(conversation, "criteria: looks good", NOW)
+    replies = engine.answer(conversation, "skip", NOW)
+    assert conversation.ticket.acceptance_criteria == ["looks good"]
+    assert conversation.pending is None and isinstance(replies[-1], Draft)
+
+
+def test_a_long_paste_is_never_read_as_a_correction(templates: TemplateSet) -> None:
+    paste = "deadline: Friday\n" + "ERROR build step failed at 412s\n" * 200
+    assert corrections.find(paste, templates.get("ci_cd"), TODAY) is None
