@@ -103,16 +103,31 @@ def sentences(text: str) -> list[str]:
 def find_request(text: str) -> RequestPhrase | None:
     """The first sentence of ``text`` that asks for something: as "verb + object" when it asks
     for an action, else as the noun phrase of the thing; None when no sentence asks."""
-    for sentence in sentences(text):
+    said = sentences(text)
+    for index, sentence in enumerate(said):
         lowered = _GREETING.sub("", sentence.lower()).strip()
         original = sentence[len(sentence) - len(lowered) :] if lowered else sentence
         found = _action(lowered, original)
         if found is not None:
-            return RequestPhrase(found[0], found[1], sentence)
-        phrase = _noun(lowered, original)
-        if phrase:
-            return RequestPhrase(phrase, False, sentence)
+            return RequestPhrase(_named_pronoun(found[0], said[:index]), found[1], sentence)
+        noun = _noun(lowered, original)
+        if noun:
+            return RequestPhrase(noun, False, sentence)
     return None
+
+
+_VERSIONED = re.compile(r"\b([A-Za-z][\w+-]*\s+v?\d+(?:\.\d+)+)\b")
+
+
+def _named_pronoun(phrase: str, context: list[str]) -> str:
+    """ "Upgrade the build machines off it" after "We're on Ubuntu 18.04 ...": the trailing
+    "it" named ("... off Ubuntu 18.04"), when the context names one versioned thing."""
+    if not re.search(r"\s(?:it|them)$", phrase):
+        return phrase
+    named = [m.group(1) for sentence in context for m in _VERSIONED.finditer(sentence)]
+    if len(set(named)) != 1:
+        return phrase
+    return re.sub(r"(?:it|them)$", named[0], phrase)
 
 
 def _span(original: str, lowered: str, start: int) -> str:

@@ -81,6 +81,9 @@ def test_long_titles_are_cut_with_an_ellipsis(templates: TemplateSet) -> None:
          {"desired_outcome": "We're on Ubuntu 18.04 and its standard support runs out soon"},
          "Upgrade the build machines to 22.04"),
         # Not a later answer's sentence.
+        ("We're on Ubuntu 18.04 and its standard support runs out in a couple of months. We "
+         "need to upgrade the build machines off it.", "ci_cd", {"request_kind": "other"},
+         "Upgrade the build machines off Ubuntu 18.04"),
         ("Can you raise the GPU quota for the hub before the January course?", "other",
          {"desired_outcome": "About 230 people at once, each needing around 16 GB, maybe more"},
          "Raise the GPU quota for the hub"),
