@@ -95,8 +95,8 @@ class Amender:
         if isinstance(changes, AnswerError):
             return None
         conversation.pending = None
-        given = conversation.ticket.get(correction.field)
-        check = self.criteria_check(conversation, template.field(CRITERIA), template, given)
+        spec, given = template.field(correction.field), conversation.ticket.get(correction.field)
+        check = self.criteria_check(conversation, spec, template, given)
         return [check] if check is not None else self.engine._next(conversation, today)
 
     def apply(

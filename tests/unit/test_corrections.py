@@ -219,6 +219,14 @@ def test_an_answer_given_by_its_name_is_the_answer_without_the_name(
     assert conversation.ticket.fields["pipeline_url"] == "https://ci.example.com/runs/1"
     assert not any(isinstance(r, Corrected) for r in replies), "an answer, not a correction"
     assert isinstance(replies[-1], Question) and replies[-1].spec.name == "build_minutes"
+    engine.answer(conversation, "skip", NOW)
+    replies = engine.answer(conversation, "impact: releases wait an hour", NOW)
+    assert conversation.ticket.impact == "releases wait an hour"
+    assert isinstance(replies[-1], Question) and replies[-1].spec.name == "deadline"
+    engine.answer(conversation, "deadline: 2026-12-18", NOW)
+    replies = engine.answer(conversation, "criteria: it works well", NOW)
+    assert isinstance(replies[-1], Question)
+    assert replies[-1].text.startswith("What would you check"), "by name, vague: followed up"
 
 
 def test_the_question_a_criteria_follow_up_interrupted_comes_back(engine: IntakeEngine) -> None:
@@ -260,3 +268,11 @@ def test_skipping_the_follow_up_after_the_draft_adds_nothing(engine: IntakeEngin
 def test_a_long_paste_is_never_read_as_a_correction(templates: TemplateSet) -> None:
     paste = "deadline: Friday\n" + "ERROR build step failed at 412s\n" * 200
     assert corrections.find(paste, templates.get("ci_cd"), TODAY) is None
+
+
+def test_a_list_answered_by_name_is_no_criterion_to_follow_up(engine: IntakeEngine) -> None:
+    conversation, _ = start(engine, "we need a postgres db in production")
+    assert conversation.pending == "services"
+    replies = engine.answer(conversation, "services: billing-api, ledger", NOW)
+    assert conversation.ticket.services == ["billing-api", "ledger"]
+    assert isinstance(replies[-1], Question) and replies[-1].spec.name == "storage_gb"
