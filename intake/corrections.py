@@ -211,6 +211,8 @@ def _plausible(field: str, value: str, template: RequestTemplate, today: date) -
             and not _NOT_NAMES.intersection(item.split())
             for item in items
         )
+    if field.endswith(("_url", "_link")):  # "link is in the channel" gives no link
+        return bool(re.search(r"https?://|\w\.\w", value))
     spec = spec_of(template, field)
     if spec is not None and spec.type in _BARE_VALUE_TYPES:
         return not isinstance(parse_answer(spec, value, today), AnswerError)

@@ -102,12 +102,17 @@ def named_type(text: str, templates: TemplateSet) -> str | None:
     """The request type a message says the ask is ("it's an access request, not CI"), if any."""
     lowered = " ".join(text.lower().replace("’", "'").split()).strip(" .!")
     m = _NAMED.match(lowered) if len(lowered.split()) <= 10 else None
-    return type_named(m.group("name"), templates) if m else None
+    if m is None:
+        return None
+    # "it's the reporting db" names a thing, not a type: guess from keywords only when the
+    # message speaks of a kind of request ("a cost thing", "an access request").
+    kind = re.search(r"\b(?:request|ask|thing|ticket|type|issue|problem|kind)\b", lowered)
+    return type_named(m.group("name"), templates, guess=kind is not None)
 
 
-def type_named(words: str, templates: TemplateSet) -> str | None:
+def type_named(words: str, templates: TemplateSet, *, guess: bool = True) -> str | None:
     """The request type ``words`` name: by its name or id ("access request", "ci/cd", "cost"),
-    else, for a few words, the type their keywords point to."""
+    else (``guess``), for a few words, the type their keywords point to."""
     text = " ".join(words.lower().split()).strip(" .!?")
     text = re.sub(r"\s+(?:request|ask|type|one)$", "", text)
     if not text:
@@ -116,7 +121,7 @@ def type_named(words: str, templates: TemplateSet) -> str | None:
         name = template.name.lower()
         if text in (name, template.id, template.id.replace("_", " "), name.split()[0]):
             return template.id
-    if len(text.split()) > 3 or re.search(r"\b(?:for|on|in|to|of|with)\b", text):
+    if not guess or len(text.split()) > 3 or re.search(r"\b(?:for|on|in|to|of|with)\b", text):
         return None
     ranked = rank(text, templates)
     return ranked[0][0] if ranked else None

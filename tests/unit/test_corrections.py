@@ -80,6 +80,8 @@ def test_fields_are_named_the_way_people_name_them(
         "the deadline",
         "customers can't pay invoices",
         "edit pipeline link",
+        "link is in the channel",
+        "deadline is flexible",
     ],
 )
 def test_ordinary_answers_are_not_corrections(templates: TemplateSet, text: str) -> None:

@@ -109,3 +109,12 @@ def test_saying_the_type_later_refiles_the_ask(engine: IntakeEngine) -> None:
     assert isinstance(replies[0], Corrected)
     assert ("Observability", "Access request") in [(c.old, c.new) for c in replies[0].changes]
     assert "signals" not in conversation.ticket.fields, "the old type's fields are gone"
+
+
+def test_naming_a_thing_is_not_naming_a_type(engine: IntakeEngine) -> None:
+    conversation, _ = engine.start(
+        "the reporting pods keep running out of memory", "U1", Source.DM, "UTC", NOW
+    )
+    assert conversation.ticket.category == "compute_capacity"
+    engine.answer(conversation, "it's the reporting db, not the main one", NOW)
+    assert conversation.ticket.category == "compute_capacity"
