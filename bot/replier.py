@@ -20,6 +20,7 @@ from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Thread
 from intake.replies import (
     Cancelled,
+    Corrected,
     Draft,
     Joined,
     Notice,
@@ -30,6 +31,7 @@ from intake.replies import (
     Submitted,
     Understood,
 )
+from intake.request_types import TYPE_FIELD
 from intake.service import IntakeService, Outcome
 from intake.similar_asks import SimilarAsks
 from storage import ask_messages
@@ -63,17 +65,12 @@ class Replier:
         if outcome.answered is not None:
             self._mark_answered(client, conversation, thread, *outcome.answered)
         replies: list[Reply] = list(outcome.replies)
-        understood: Understood | None = None
         started = any(isinstance(reply, Understood) for reply in replies)
         first_draft = conversation.draft_ts is None and any(isinstance(r, Draft) for r in replies)
         if started or first_draft:  # before the question or draft, so that stays the last word
             self.suggest_similar(client, conversation, thread, draft=not started)
         for reply in replies:
-            if isinstance(reply, Understood):
-                understood = reply
-                continue
-            self._post(client, conversation, thread, user, reply, understood)
-            understood = None
+            self._post(client, conversation, thread, user, reply)
 
     def suggest_similar(
         self, client: WebClient, conversation: Conversation, thread: Thread, *, draft: bool
@@ -101,19 +98,20 @@ class Replier:
         thread: Thread,
         user: str,
         reply: Reply,
-        understood: Understood | None,
     ) -> None:
         ask_id = _ask_id(conversation)
         template = self.service.engine.template(conversation)
         today = local_today(self.service.clock, conversation.tz)  # the requester's
-        if isinstance(reply, Question):
-            ts = self._post_in_thread(client, thread, render.question(ask_id, reply, understood))
+        if isinstance(reply, Understood):  # its own message: the next one never overwrites it
+            self._post_in_thread(client, thread, render.understood(reply))
+        elif isinstance(reply, Corrected):
+            self._post_in_thread(client, thread, render.corrected(reply.changes))
+        elif isinstance(reply, Question):
+            ts = self._post_in_thread(client, thread, render.question(ask_id, reply))
             self.service.remember_messages(ask_id, question_ts=ts)
             conversation.question_ts = ts
         elif isinstance(reply, Draft):
             message = render.draft(ask_id, reply.ticket, template, reply.readiness, today)
-            if understood is not None:
-                self._post_in_thread(client, thread, render.notice(_understood_text(understood)))
             if conversation.draft_ts and self._update(
                 client, thread, conversation.draft_ts, message
             ):
@@ -200,6 +198,10 @@ class Replier:
         if not conversation.question_ts:
             return
         template = self.service.engine.template(conversation)
+        if field == TYPE_FIELD:  # "A or B?": the type it is filed under now
+            shown = render.answered("Which request type is this?", number, template.name)
+            self._update(client, thread, conversation.question_ts, shown)
+            return
         spec = template.field(field)
         if spec is None:
             return
@@ -218,8 +220,3 @@ class Replier:
 def _ask_id(conversation: Conversation) -> int:
     assert conversation.ticket.id is not None
     return conversation.ticket.id
-
-
-def _understood_text(understood: Understood) -> str:
-    facts = safe(", ".join(f.label for f in understood.facts), 500) or "the request type"
-    return f"Thanks! I took {facts} from your message and have everything I need for a draft."

@@ -12,10 +12,12 @@ from bot.blocks.when import day
 from intake import readiness
 from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Source, Thread
+from intake.corrections import aliases
 from intake.extraction import AnswerError, parse_answer
 from intake.readiness import Readiness
 from intake.replies import (
     Cancelled,
+    Corrected,
     Draft,
     Notice,
     NotReady,
@@ -24,6 +26,7 @@ from intake.replies import (
     Submitted,
     Understood,
 )
+from intake.request_types import TYPE_FIELD, close_call, type_question
 from intake.service import IntakeService, Outcome
 from intake.templates.model import AnswerType
 from intake.ticket import Status, Ticket
@@ -33,7 +36,7 @@ WIDTH = 88
 
 DRAFT_HELP = (
     "Type  submit  to send it for review,  edit <field>  to change a field (e.g. edit deadline),\n"
-    'cancel  to drop it, or just tell me a change (e.g. "deadline is Dec 12").'
+    'cancel  to drop it, or just tell me a change (e.g. "deadline: Dec 12", "criteria: …").'
 )
 
 
@@ -133,16 +136,23 @@ class TerminalChat:
             self.show([Draft(conversation.ticket, readiness.check(conversation.ticket, template))])
             return
         spec = template.field(conversation.pending or "")
+        if conversation.pending == TYPE_FIELD:  # "is this closer to A or B?" comes back too
+            templates = self.service.engine.templates
+            pair = close_call(conversation.ticket.problem, templates, conversation.ticket.category)
+            spec = type_question(templates, pair) if pair else None
         if spec is not None:
             self.show([Question(spec, conversation.questions_asked, spec.question)])
 
     def _edit(self, conversation: Conversation, name: str) -> Outcome | None:
         template = self.service.engine.template(conversation)
         names = {spec.name: spec for spec in template.fields}
-        key = name.replace(" ", "_")
+        said = " ".join(name.lower().removeprefix("the ").split())
+        # Fields by the names people use ("pipeline link", "due date", "env", "criteria").
+        key = aliases(template).get(said) or said.replace(" ", "_")
         spec = names.get(key)
         if spec is None:
-            self.say("Which field? One of: " + ", ".join(sorted(names)) + ", title")
+            labels = sorted(spec.label.lower() for spec in template.fields)
+            self.say("Which field? One of: " + ", ".join(labels) + ", title")
             if key != "title":
                 return None
         question = spec.question if spec else "New title"
@@ -176,13 +186,19 @@ class TerminalChat:
             elif isinstance(reply, Question):
                 if reply.problem:
                     self.say(f"\n! {reply.problem}")
-                self.say(f"\nQuestion {reply.number}: {reply.text}")
+                self.say(f"\nQuestion {reply.number}: {reply.text.replace('*', '')}")
                 if reply.spec.type is AnswerType.CHOICE:
                     options = "  ".join(
                         f"[{i}] {o.value}" for i, o in enumerate(reply.spec.options, 1)
                     )
                     self.say(f"  {options}")
                 self.say("  (skip: skip it · done: see the draft now · cancel: stop)")
+            elif isinstance(reply, Corrected):
+                self.say("")
+                for change in reply.changes:
+                    old = describe(change.old, change.type, change.unit)
+                    new = describe(change.new, change.type, change.unit)
+                    self.say(f"{change.label} changed: {old} → {new}")
             elif isinstance(reply, Draft):
                 if reply.changed:
                     self.say(f"\nUpdated: {', '.join(reply.changed)}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from intake import extraction, milestone_plan, planning
+from intake import extraction, milestone_plan, planning, request_types
 from intake.conversation import Conversation
 from intake.extraction import Extraction, plain_text
 from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
@@ -77,8 +77,8 @@ class RuleAssistant:
     """Keyword rules and templates: no network, always available."""
 
     def classify(self, text: str, templates: TemplateSet) -> str:
-        template_id, _score = extraction.classify(text, templates)
-        return template_id
+        # Keywords of the whole ask, those of its request phrase counted twice.
+        return request_types.classify(text, templates)
 
     def extract(self, text: str, template: RequestTemplate, today: date) -> Extraction:
         return extraction.extract(text, template, today)

@@ -12,10 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from intake import answers, lifecycle, milestone_plan, pastes, readiness
+from intake.amending import Amender, is_auto_title
 from intake.assistant import Assistant
 from intake.conversation import Conversation, Phase, Source
 from intake.extraction import Extraction
 from intake.lifecycle import Action, Role
+from intake.planning import propose_title
 from intake.reask import second_wording as reask_wording
 from intake.replies import (
     Cancelled,
@@ -30,6 +32,7 @@ from intake.replies import (
     Submitted,
     Understood,
 )
+from intake.request_types import TYPE_FIELD
 from intake.similarity import OPEN_STATUSES
 from intake.special_mentions import without_special_mentions
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
@@ -55,6 +58,7 @@ class IntakeEngine:
     def __init__(self, templates: TemplateSet, assistant: Assistant) -> None:
         self.templates = templates
         self.assistant = assistant
+        self.amend = Amender(self)  # corrections, the request type, checks after the draft
 
     def using(self, assistant: Assistant) -> IntakeEngine:
         """The same engine consulting another assistant."""
@@ -77,11 +81,13 @@ class IntakeEngine:
         template = self.template(conversation)
         found = self.assistant.extract(text, template, today)
         self._apply(conversation, found, template)
+        ask_type = self.amend.ask_type(conversation, text)  # when two types are close
         understood = Understood(
-            request_type=template.name,
+            request_type=ask_type.spec.label if ask_type else template.name,
             facts=tuple(self._facts(ticket, template, found)),
         )
-        return conversation, [understood, *self._next(conversation, today)]
+        first = [ask_type] if ask_type else self._next(conversation, today)
+        return conversation, [understood, *first]
 
     # -- answering --------------------------------------------------------------------------
 
@@ -95,10 +101,15 @@ class IntakeEngine:
             return [self._closed_notice(conversation)]
         if command in CANCEL_WORDS:
             return self.cancel(conversation, conversation.ticket.requester, now)
+        if conversation.pending == TYPE_FIELD:
+            return self.amend.settle_type(conversation, text, today)
+        if conversation.phase is Phase.DRAFTED and command in SUBMIT_WORDS:
+            return [Notice("Use the *Submit* button on the draft to send it for review.")]
+        corrected = self.amend.correct(conversation, text, today)
+        if corrected is not None:
+            return corrected
         if conversation.phase is Phase.DRAFTED:
-            if command in SUBMIT_WORDS:
-                return [Notice("Use the *Submit* button on the draft to send it for review.")]
-            return self._amend_draft(conversation, text, today)
+            return self.amend.amend_draft(conversation, text, today)
         if command in DONE_WORDS:
             return self._draft(conversation, today)
         spec = self._pending_spec(conversation)
@@ -126,6 +137,7 @@ class IntakeEngine:
             conversation.asked.append(spec.name)  # asked again: it counts as a question
             number, problem = conversation.questions_asked, reading.problem
             return [Question(spec, number, text=reask_wording(spec), problem=problem)]
+        reading = self.amend.added_to(conversation, reading)  # a follow-up adds to criteria
         answers.record(conversation.ticket, spec, reading)
         conversation.pending = None
         if paste or reading.unsure:
@@ -133,7 +145,8 @@ class IntakeEngine:
         extra.values.pop(spec.name, None)
         extra.no_deadline = extra.no_deadline and spec.name != "deadline"
         self._apply(conversation, extra, template, only_missing=True)
-        return self._next(conversation, today)
+        check = self.amend.criteria_check(conversation, spec, template, reading.value)
+        return [check] if check is not None else self._next(conversation, today)
 
     def choose(
         self, conversation: Conversation, field: str, value: str, now: datetime
@@ -144,24 +157,6 @@ class IntakeEngine:
         if conversation.pending != field:
             return [Notice("That question has already been answered; nothing changed.")]
         return self.answer(conversation, value, now)
-
-    def _amend_draft(self, conversation: Conversation, text: str, today: date) -> list[Reply]:
-        template = self.template(conversation)
-        found = self.assistant.extract(text, template, today)
-        changed = self._apply(conversation, found, template)
-        if not changed:
-            return [
-                Notice(
-                    "The draft is ready above: *Submit* it for review, *Edit* any field, "
-                    "or *Cancel* it. You can also tell me a change, such as a new deadline."
-                )
-            ]
-        ticket = conversation.ticket
-        if set(changed) & set(milestone_plan.PLAN_INPUTS):
-            ticket.milestones = []  # re-plan against the new deadline, criteria, environments
-        self._complete(conversation, template, today)
-        labels = tuple(self._label(template, name) for name in changed)
-        return [Draft(ticket, readiness.check(ticket, template), changed=labels)]
 
     # -- the draft --------------------------------------------------------------------------
 
@@ -174,7 +169,10 @@ class IntakeEngine:
         if conversation.phase in (Phase.SUBMITTED, Phase.CANCELLED) and not revising:
             return [self._closed_notice(conversation)]
         ticket = conversation.ticket
-        old_deadline = milestone_plan.inputs(ticket)  # and criteria, environments, size
+        old_plan = milestone_plan.inputs(ticket)  # deadline, criteria, environments, size
+        auto_title = is_auto_title(ticket, self.template(conversation)) and (
+            values.get("title", ticket.title) == ticket.title
+        )
         milestones_given = "milestones" in values
         if "category" in values and values["category"] in self.templates.templates:
             ticket.category = values.pop("category")
@@ -187,8 +185,10 @@ class IntakeEngine:
                 ticket.set(name, value)
         if ticket.deadline is not None:
             ticket.no_deadline = False
-        if milestone_plan.inputs(ticket) != old_deadline and not milestones_given:
+        if milestone_plan.inputs(ticket) != old_plan and not milestones_given:
             ticket.milestones = []
+        if auto_title:  # a title no one wrote follows the fields it was made from
+            ticket.title = propose_title(ticket, self.template(conversation))
         if revising:
             self._complete(conversation, self.template(conversation), today)
             return self._revise(conversation, "", today, now, note="(edited the ask)")

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from intake.extraction import Urgency
+from intake.request_sentence import find_request
 from intake.templates.model import RequestTemplate
 from intake.ticket import Priority, Size, Ticket
 
@@ -89,14 +90,46 @@ def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def _clean_values(title_format: str, ticket: Ticket, *, short: bool) -> bool:
+    """Whether every value the format would show reads as a name (``short``: a few words), not
+    a sentence someone typed ("About 230 people at once, each needing around 16 GB, maybe
+    more" is an answer, not a title)."""
+    for _literal, name, _spec, _conv in string.Formatter().parse(title_format):
+        if name is None:
+            continue
+        value = _format_value(ticket.get(name))
+        if not value:
+            continue
+        if re.search(r"[.!?;]\s|[.!?;]$|,.*,", value):
+            return False
+        if short and (len(value) > 40 or len(value.split()) > 6):
+            return False
+    return True
+
+
+def _placeholders(title_format: str) -> int:
+    return sum(1 for _l, name, _s, _c in string.Formatter().parse(title_format) if name)
+
+
 def propose_title(ticket: Ticket, template: RequestTemplate) -> str:
-    """A short title (at most 80 characters) from the template's title format and the ask."""
-    if template.title_format:
-        text, filled = _fill(template.title_format, ticket)
-        if filled and text:
-            return _cut(_capitalize(text))
-    if ticket.services and template.id != "other":
-        return _cut(f"{template.name} for {ticket.services[0]}")
+    """A short title (at most 80 characters) that says what is asked for: the ask's own
+    "verb + object" ("Upgrade the build machines off Ubuntu 18.04"), else the template's title
+    format when its values read as names, else the thing the ask asks for, else the ask's
+    first sentence. Never a later answer's sentence or the ask's context."""
+    request = find_request(ticket.problem) if ticket.problem.strip() else None
+    if request is not None and request.action and len(request.phrase.split()) >= 2:
+        return _cut(request.phrase)
+    form = template.title_format
+    formatted, filled = _fill(form, ticket) if form else ("", 0)
+    if filled and filled == _placeholders(form) and _clean_values(form, ticket, short=True):
+        return _cut(_capitalize(formatted))
+    if request is not None:
+        return _cut(request.phrase)
+    if filled and _clean_values(form, ticket, short=False):
+        return _cut(_capitalize(formatted))
+    service = ticket.services[0] if ticket.services else ""
+    if service and template.id != "other" and len(service.split()) <= 3:
+        return _cut(f"{template.name} for {service}")
     if ticket.problem.strip():
         return _cut(_capitalize(_first_sentence(ticket.problem)))
     return _cut(template.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from intake.corrections import Change
 from intake.readiness import Readiness
 from intake.templates.model import AnswerType, FieldSpec
 from intake.ticket import Ticket
@@ -42,6 +43,15 @@ class Draft:
     ticket: Ticket
     readiness: Readiness
     changed: tuple[str, ...] = ()  # labels of fields a later message changed
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """The requester corrected fields by saying so ("actually the deadline is Friday"): what
+    changed, from what to what. The conversation goes on after it (the next question, or
+    the refreshed draft)."""
+
+    changes: tuple[Change, ...]
 
 
 @dataclass(frozen=True)
@@ -86,5 +96,14 @@ class Notice:
 
 
 Reply = (
-    Understood | Question | Draft | NotReady | Submitted | Resubmitted | Cancelled | Joined | Notice
+    Understood
+    | Question
+    | Draft
+    | Corrected
+    | NotReady
+    | Submitted
+    | Resubmitted
+    | Cancelled
+    | Joined
+    | Notice
 )

@@ -388,7 +388,8 @@ def _log_usage(ticket: Ticket, usage: LlmUsage) -> None:
 
 def _answered(was: tuple[str | None, int], conversation: Conversation) -> tuple[str, int] | None:
     field_name, number = was
-    if field_name is not None and conversation.pending != field_name:
+    asked_again = conversation.questions_asked != number  # a follow-up on the same field
+    if field_name is not None and (conversation.pending != field_name or asked_again):
         return field_name, number
     return None
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import kit
 from bot.blocks.when import day
 from bot.slack_text import safe, user
+from intake.corrections import Change
 from intake.readiness import Readiness
 from intake.replies import Fact, Question, Understood
 from intake.templates.model import AnswerType, RequestTemplate
@@ -59,13 +60,28 @@ def opening(text: str, source_note: str = "") -> dict[str, Any]:
     return kit.message(f"New platform ask: {safe(text, 2500)}", blocks)
 
 
-def question(ask_id: int, q: Question, understood: Understood | None = None) -> dict[str, Any]:
-    """One question (with what was understood first, when this is the opening reply)."""
+def understood(said: Understood) -> dict[str, Any]:
+    """What the bot took from the opening ask: its own message, so it stays in the thread."""
+    lines = [f"• *Request type:* {safe(said.request_type, 100)}"]
+    lines += [f"• *{safe(f.label, 80)}:* {_fact(f)}" for f in said.facts]
+    text = "Thanks! Here is what I understood:\n" + "\n".join(lines)
+    return kit.message("Here is what I understood", [kit.section(text)])
+
+
+def corrected(changes: tuple[Change, ...]) -> dict[str, Any]:
+    """What a correction changed: "Deadline changed: Fri 11 Dec 2026 → Fri 18 Dec 2026"."""
+    lines = [
+        f"*{safe(c.label, 80)}* changed: {show(c.old, c.type, c.unit, 300)} → "
+        f"{show(c.new, c.type, c.unit, 300)}"
+        for c in changes
+    ]
+    text = "\n".join(lines)
+    return kit.message(text, [kit.section(f":pencil2: {text}")])
+
+
+def question(ask_id: int, q: Question) -> dict[str, Any]:
+    """One question, with why the last answer was not taken when it was not."""
     blocks: list[kit.Block] = []
-    if understood is not None:
-        lines = [f"• *Request type:* {safe(understood.request_type, 100)}"]
-        lines += [f"• *{safe(f.label, 80)}:* {_fact(f)}" for f in understood.facts]
-        blocks.append(kit.section("Thanks! Here is what I understood:\n" + "\n".join(lines)))
     if q.problem:
         blocks.append(kit.section(f":warning: {safe(q.problem, 1000)}"))
     blocks.append(

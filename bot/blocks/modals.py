@@ -25,6 +25,10 @@ LIST_FIELDS = (
     ("acceptance_criteria", "Acceptance criteria (one per line)"),
     ("out_of_scope", "Out of scope (one per line)"),
 )
+CRITERIA_HINT = (
+    "Checks someone can verify, one per line, e.g. “p99 latency under 200 ms” or "
+    "“billing-api can connect from staging”."
+)
 MILESTONE_HINT = "One per line: title | YYYY-MM-DD | done when…"
 
 
@@ -74,12 +78,15 @@ def edit(
             kit.input_block(name, label, text_element(value, multiline=True), optional=not required)
         )
     for name, label in LIST_FIELDS:
+        # Acceptance criteria are part of the definition of ready: never labelled "(optional)".
+        criteria = name == "acceptance_criteria"
         blocks.append(
             kit.input_block(
                 name,
                 label,
                 text_element("\n".join(getattr(ticket, name)), multiline=True),
-                optional=True,
+                optional=not criteria,
+                hint=CRITERIA_HINT if criteria else "",
             )
         )
     date_element: dict[str, Any] = {"type": "datepicker", "action_id": VALUE}

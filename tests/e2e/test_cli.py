@@ -282,3 +282,48 @@ def test_a_token_slack_rejects_is_one_clear_line(
     assert result.returncode == 2
     assert "Slack did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
     assert "xoxb-revoked" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_takes_corrections_and_field_names_as_people_say_them(env: dict[str, str]) -> None:
+    answers = "\n".join(
+        [
+            "our checkout-web pipeline is slow, builds take 40 minutes",
+            "deadline: 2027-03-18",  # a correction while a question is open
+            "done",
+            "edit pipeline link",  # not only `edit pipeline_url`
+            "https://ci.example.com/checkout-web/runs/812",
+            "it's for checkout-api, not checkout-web",
+            "main builds in under 10 minutes; no flaky failures for 2 weeks",
+        ]
+    )
+    result = run(env, "chat", "--user", "dana", stdin=answers + "\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in out + result.stderr
+    assert "Deadline changed: — → Thu 18 Mar 2027" in out
+    assert "Which field?" not in out, "the pipeline link is known by its label"
+    assert "Pipeline link: https://ci.example.com/checkout-web/runs/812" in out
+    assert "Services changed: checkout-web → checkout-api" in out
+    assert "Acceptance criteria changed: — → main builds in under 10 minutes" in out
+    exported = json.loads(run(env, "asks", "export", "--format", "json").stdout)[0]
+    assert exported["services"] == ["checkout-api"]
+    assert exported["fields"]["pipeline_url"] == "https://ci.example.com/checkout-web/runs/812"
+    assert exported["acceptance_criteria"] == [
+        "main builds in under 10 minutes",
+        "no flaky failures for 2 weeks",
+    ]
+    assert exported["deadline"] == "2027-03-18"
+
+
+def test_chat_asks_which_type_when_two_are_close_and_resumes_that_question(
+    env: dict[str, str],
+) -> None:
+    ask = "the k8s nodes cost too much, can we scale them down\n"
+    first = run(env, "chat", "--user", "erin", stdin=ask)
+    assert "Request type: Compute capacity or Cost?" in first.stdout
+    assert "Question 1: Is this closer to Compute capacity (" in first.stdout
+    assert "[1] Compute capacity  [2] Cost" in first.stdout
+    second = run(env, "chat", "--user", "erin", stdin="y\n2\n")
+    assert second.stdout.count("Question 1: Is this closer to") == 1, "asked again on resume"
+    assert "Request type changed: Compute capacity → Cost" in second.stdout
+    assert "Question 2:" in second.stdout

@@ -25,13 +25,17 @@ def test_slash_command_intake_to_submit(driver: SlackDriver, slack: FakeSlack) -
     # The ack comes at once and tells the person where to look.
     assert ack.elapsed_seconds < 3
     assert "DM" in ack.body
-    opening = c.bot_messages[0]
+    summary, opening = c.bot_messages[:2]
+    understood = text_of(summary)
+    assert "Here is what I understood" in understood
+    assert "Database" in understood and "billing" in understood and "PostgreSQL" in understood
     said = text_of(opening)
-    assert "Database" in said and "billing" in said and "PostgreSQL" in said
     assert "Question 1" in said and "environment" in said.lower()
     assert buttons(opening)[:3] == ["production", "staging", "development"]
 
     answer_database_questions(c)
+    # The summary is its own message: answering the questions after it never overwrote it.
+    assert text_of(slack.find_message(summary["ts"]) or {}) == understood
     draft = c.draft()
     shown = text_of(draft)
     assert "PostgreSQL database for billing" in shown
@@ -78,7 +82,7 @@ def test_mention_in_channel_runs_in_the_mention_thread(
     # Someone else talking in the thread is not taken as an answer.
     driver.channel_message(OTHER, "same for us!", "C0REQUESTS", thread_ts=ts)
     slack.wait_idle(quiet=0.3)
-    assert len(c.bot_messages) == 1
+    assert len(c.bot_messages) == 2, "the summary and the first question, nothing more"
     c.say("done")
     assert "Submit" in buttons(c.draft())
 
@@ -129,7 +133,7 @@ def test_two_intakes_at_once_keep_their_answers_apart(
     db.click_button("staging")
     ci.say("done")
     db.say("50 GB")
-    assert "staging" in text_of(db.bot_messages[0]).lower()
+    assert "staging" in text_of(db.bot_messages[1]).lower()
     assert "Submit" in buttons(ci.draft())
     assert "Question 3" in text_of(db.last)
 
@@ -194,7 +198,11 @@ def test_edit_modal_refuses_a_past_deadline(driver: SlackDriver, slack: FakeSlac
     c.say("done")
     driver.click(REQUESTER, c.draft(), "intake_edit")
     slack.wait_for("views.update")
-    result = driver.submit_view(REQUESTER, slack.current_view(REQUESTER), deadline="2025-01-01")
+    # Acceptance criteria are required in the form (never "(optional)"): this draft has none.
+    form = slack.current_view(REQUESTER)
+    result = driver.submit_view(
+        REQUESTER, form, deadline="2025-01-01", acceptance_criteria="billing-api connects"
+    )
     assert result.json["response_action"] == "errors"
     assert "past" in result.json["errors"]["deadline"]
 
@@ -237,7 +245,7 @@ def test_restart_in_the_middle_resumes(
     said = text_of(c.last)
     assert "Question 3" in said, said
     # The buttons of the question answered before the restart still say what was chosen.
-    assert "production" in text_of(c.bot_messages[0])
+    assert "production" in text_of(c.bot_messages[1])
 
 
 def test_a_skipped_question_reads_as_skipped_not_as_an_answer(

@@ -86,9 +86,9 @@ def test_one_message_answers_four_questions_and_the_model_writes_the_draft(
     llm_driver: SlackDriver, slack: FakeSlack, llm_bot: BotServer, fake_openai: FakeOpenAI
 ) -> None:
     c = start_dm(llm_driver, slack, REQUESTER, OPENING)
-    first = text_of(c.last)
+    summary, first = (text_of(m) for m in c.bot_messages[-2:])  # the summary is its own message
     for label in ("Engine", "Services", "Environments", "Deadline"):
-        assert f"*{label}:*" in first, first
+        assert f"*{label}:*" in summary, summary
     assert f"*Question 1:* {QUESTION}" in first
     c.say("done")
     draft = text_of(c.draft())

@@ -33,7 +33,7 @@ def test_a_retried_event_starts_one_intake(
         assert driver.retry(first, retry_num=retry).status == 200
     slack.wait_idle(quiet=0.4)
     replies = bot_thread(slack, slack.dm_channel(REQUESTER), ts)
-    assert len(replies) == 1, [text_of(m) for m in replies]
+    assert len(replies) == 2, [text_of(m) for m in replies]  # the summary, then question 1
     assert bot.container is not None
     assert len(bot.container.intake.list()) == 1
 

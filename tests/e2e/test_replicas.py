@@ -49,10 +49,11 @@ def test_one_event_delivered_to_two_replicas_at_once_starts_one_intake(
         t.start()
     for t in threads:
         t.join()
-    slack.wait_for("chat.postMessage")
+    slack.wait_for("chat.postMessage", count=2)
     slack.wait_idle(quiet=0.5)
     replies = bot_thread(slack, slack.dm_channel(REQUESTER), ts)
-    assert len(replies) == 1, [text_of(m) for m in replies]
+    # One intake: its summary, then its first question.
+    assert len(replies) == 2, [text_of(m) for m in replies]
     assert slack.ephemerals(REQUESTER) == [], "no one was told something went wrong"
     assert replicas[0].container is not None
     assert len(replicas[0].container.intake.list()) == 1

@@ -12,6 +12,7 @@ from intake.conversation import Conversation, Phase, Source
 from intake.engine import MAX_QUESTIONS, IntakeEngine
 from intake.replies import (
     Cancelled,
+    Corrected,
     Draft,
     Notice,
     NotReady,
@@ -149,8 +150,11 @@ def test_a_change_typed_under_the_draft_updates_it(engine: IntakeEngine) -> None
     engine.answer(conversation, "done", NOW)
     old_plan = [m.due for m in conversation.ticket.milestones]
     replies = engine.answer(conversation, "actually the deadline is 2027-01-29", NOW)
-    draft = replies[-1]
-    assert isinstance(draft, Draft) and "Deadline" in draft.changed
+    said, draft = replies[0], replies[-1]
+    assert isinstance(said, Corrected) and isinstance(draft, Draft)
+    assert [(c.label, c.old, c.new) for c in said.changes] == [
+        ("Deadline", date(2026, 11, 25), date(2027, 1, 29))
+    ], "the change is said with the old and the new date"
     assert conversation.ticket.deadline == date(2027, 1, 29)
     assert [m.due for m in conversation.ticket.milestones] != old_plan, "re-planned"
     assert conversation.ticket.milestones[-1].due == date(2027, 1, 29)

@@ -53,7 +53,7 @@ def test_missing_values_leave_no_dangling_words(templates: TemplateSet) -> None:
 
 def test_title_falls_back_to_the_problem(templates: TemplateSet) -> None:
     asked = ticket(problem="We need a db for billing asap. It's for the ledger.")
-    assert propose_title(asked, templates.get("database")) == "We need a db for billing asap"
+    assert propose_title(asked, templates.get("database")) == "A db for billing"
     assert propose_title(ticket(), templates.get("database")) == "Database"
 
 
@@ -70,6 +70,47 @@ def test_long_titles_are_cut_with_an_ellipsis(templates: TemplateSet) -> None:
     assert len(title) <= 80
     assert title.startswith("Incident follow-up: make the nightly failover drill")
     assert title.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("problem", "template_id", "fields", "expected"),
+    [
+        # The request sentence, not the context before it.
+        ("We're on Ubuntu 18.04 and its standard support runs out in a couple of months. We "
+         "need to upgrade the build machines to 22.04.", "other",
+         {"desired_outcome": "We're on Ubuntu 18.04 and its standard support runs out soon"},
+         "Upgrade the build machines to 22.04"),
+        # Not a later answer's sentence.
+        ("We're on Ubuntu 18.04 and its standard support runs out in a couple of months. We "
+         "need to upgrade the build machines off it.", "ci_cd", {"request_kind": "other"},
+         "Upgrade the build machines off Ubuntu 18.04"),
+        ("Can you raise the GPU quota for the hub before the January course?", "other",
+         {"desired_outcome": "About 230 people at once, each needing around 16 GB, maybe more"},
+         "Raise the GPU quota for the hub"),
+        ("Hi team! Please cut the cost of old CI artifacts in S3, the bill doubled", "ci_cd",
+         {"request_kind": "other"}, "Cut the cost of old CI artifacts in S3"),
+        # A thing asked for, when the format cannot say more.
+        ("need read access to the build logs", "other", {}, "Read access to the build logs"),
+    ],
+)  # fmt: skip
+def test_title_says_what_the_ask_asks_for(
+    templates: TemplateSet,
+    problem: str,
+    template_id: str,
+    fields: dict[str, object],
+    expected: str,
+) -> None:
+    asked = ticket(problem=problem, services=["artifact"], fields=fields)
+    assert propose_title(asked, templates.get(template_id)) == expected
+
+
+def test_a_full_format_of_names_beats_a_noun_phrase(templates: TemplateSet) -> None:
+    asked = ticket(
+        problem="we need a postgres db for billing asap",
+        services=["billing"],
+        fields={"engine": "PostgreSQL"},
+    )
+    assert propose_title(asked, templates.get("database")) == "PostgreSQL database for billing"
 
 
 # -- priority -----------------------------------------------------------------------------------
