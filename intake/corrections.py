@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from intake import unsure
 from intake.dates import parse_deadline
 from intake.extraction import (
     DEFAULT_ENVIRONMENT,
@@ -129,6 +130,8 @@ def find(text: str, template: RequestTemplate, today: date) -> Correction | None
     """The correction ``text`` makes, or None when it is no correction."""
     if len(text) > MAX_CORRECTION:
         return None  # a paste, not a correction
+    if unsure.read(text) is not None:
+        return None  # "not sure tbh" is no rename of "sure" to "tbh"
     # Spaces made single; line breaks kept ("criteria:\n- a\n- b" lists two).
     plain = "\n".join(" ".join(line.split()) for line in plain_text(text).splitlines())
     body = _LEAD_IN.sub("", plain.replace("’", "'").strip()).strip()

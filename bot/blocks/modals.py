@@ -78,8 +78,9 @@ def edit(
             kit.input_block(name, label, text_element(value, multiline=True), optional=not required)
         )
     for name, label in LIST_FIELDS:
-        # Acceptance criteria are part of the definition of ready: never labelled "(optional)".
-        criteria = name == "acceptance_criteria"
+        # Acceptance criteria are part of the definition of ready: not labelled "(optional)",
+        # unless the person already said they don't know them (the draft keeps their words).
+        criteria = name == "acceptance_criteria" and name not in ticket.answer_notes
         blocks.append(
             kit.input_block(
                 name,

@@ -82,6 +82,9 @@ def test_fields_are_named_the_way_people_name_them(
         "edit pipeline link",
         "link is in the channel",
         "deadline is flexible",
+        "not sure tbh",  # "X, not Y" in shape, but a person who doesn't know
+        "not sure, whatever you recommend",
+        "no idea, you pick",
     ],
 )
 def test_ordinary_answers_are_not_corrections(templates: TemplateSet, text: str) -> None:
