@@ -87,7 +87,9 @@ class Scenario:
     def person_facts(self) -> tuple[Fact, ...]:
         """What the requester knows, without where it belongs: the facts, then the kind of
         request (for a bot that asks which of two types it is)."""
-        kind = Fact(cues=TYPE_CUES, say=(self.ask,), picks=(TYPE_NAMES[self.type],))
+        kind = Fact(
+            cues=TYPE_CUES, say=(self.ask,), picks=(TYPE_NAMES[self.type],), volunteers=False
+        )
         return (*(f.fact for f in self.facts), kind)
 
     def opening_facts(self) -> set[int]:

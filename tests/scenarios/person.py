@@ -14,7 +14,8 @@ How the person behaves:
   button) is matched to the fact whose cues it names best; the person
   answers with that fact's first phrasing, or clicks a button whose label is one of the fact's
   picks (a seeded few prefer typing even then). Sometimes they say a second fact in the same
-  message (``Fact.also``), as people over-answer;
+  message, as people over-answer: the one it goes with (``Fact.also``), or (seeded, now and
+  then) one they have not said yet;
 * a question that no fact's words match, but whose buttons offer one of their picks (say, the
   kind of request as two buttons), is a click on it; right after a correction, a question
   that matches nothing is a confirmation: "Yes" (or a button that agrees, or "yes");
@@ -48,6 +49,7 @@ SUBMIT = "Submit"
 SUBMIT_ANYWAY = "Submit anyway"
 CONNECTORS = (". also ", " — and ", ". btw ", "; ")
 TYPE_INSTEAD = 0.25  # how often a person types although a matching button is offered
+OVER_ANSWER = 0.2  # how often they add something not asked yet to an answer
 CONFIRM = ("Yes", "Confirm", "Looks good", "Keep it", "Keep", "OK", "Correct")  # agreeing buttons
 YES = "yes"
 
@@ -60,6 +62,7 @@ class Fact:
     say: tuple[str, ...]  # the ways they would say it, tried in order when not understood
     picks: tuple[str, ...] = ()  # button labels they would click for it
     also: int | None = None  # a fact they mention in the same breath (index into the facts)
+    volunteers: bool = True  # they might mention it unasked
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Memory:
     last_fact: int | None = None  # the fact ``last_question`` was taken to be about
     corrected: bool = False  # the last thing they typed was a correction
     attempts: int = 0  # answers given to ``last_question`` in a row
-    dont_knows: int = 0
+    last_dont_know: str = ""
     turn: int = 0
     rng: random.Random = field(init=False)
 
@@ -137,9 +140,10 @@ def best_fact(question: str, facts: Sequence[Fact], said: Collection[int] = ()) 
 
 
 def _dont_know(memory: Memory) -> str:
-    index = (memory.dont_knows + memory.rng.randrange(len(DONT_KNOW))) % len(DONT_KNOW)
-    memory.dont_knows += 1
-    return DONT_KNOW[index]
+    """A "don't know", never the same words twice in a row."""
+    said = memory.rng.choice([phrase for phrase in DONT_KNOW if phrase != memory.last_dont_know])
+    memory.last_dont_know = said
+    return said
 
 
 def _answer(index: int, facts: Sequence[Fact], screen: Screen, memory: Memory, q: str) -> Action:
@@ -150,13 +154,28 @@ def _answer(index: int, facts: Sequence[Fact], screen: Screen, memory: Memory, q
         return Action(click=offered[0], fact=fact_index, question=q)
     if attempt < len(fact.say):
         text = fact.say[attempt]
-        if attempt == 0 and fact.also is not None and fact.also not in memory.said:
+        extra = _over_answer(fact_index, facts, memory) if attempt == 0 else None
+        if extra is not None:
             connector = CONNECTORS[memory.rng.randrange(len(CONNECTORS))]
-            text = f"{text}{connector}{facts[fact.also].say[0]}"
-            memory.said.add(fact.also)
+            text = f"{text}{connector}{facts[extra].say[0]}"
+            memory.said.add(extra)
         memory.said.add(fact_index)
         return Action(text=text, fact=fact_index, question=q)
     return _give_up(attempt - len(fact.say), q)
+
+
+def _over_answer(index: int, facts: Sequence[Fact], memory: Memory) -> int | None:
+    """The fact they say along with ``facts[index]``: the one it comes with (``also``), else
+    now and then one they have not said yet."""
+    also = facts[index].also
+    if also is not None:
+        return None if also in memory.said else also
+    unsaid = [
+        i for i, f in enumerate(facts) if f.volunteers and i != index and i not in memory.said
+    ]
+    if unsaid and memory.rng.random() < OVER_ANSWER:
+        return memory.rng.choice(unsaid)
+    return None
 
 
 def _by_button(

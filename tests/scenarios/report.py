@@ -117,7 +117,7 @@ def format_totals(reports: Mapping[str, Report]) -> str:
     """The totals of each engine's report against the issue's targets, side by side."""
     names = list(reports)
     figures = {name: report.figures() for name, report in reports.items()}
-    lines = [f"{'figure':<26} {'target':>8} " + " ".join(f"{n:>14}" for n in names)]
+    lines = [f"{'figure':<24} {'target':>7} " + " ".join(f"{n:>13}" for n in names)]
     lines.append("-" * len(lines[0]))
     for key, (target, higher) in TARGETS.items():
         shown_target = (">=" if higher else "<=") + _show(key, target)
@@ -125,14 +125,14 @@ def format_totals(reports: Mapping[str, Report]) -> str:
         for name in names:
             value = figures[name][key]
             ok = value >= target - 1e-9 if higher else value <= target + 1e-9
-            cells.append(f"{_show(key, value) + ('' if ok else ' ✗'):>14}")
-        lines.append(f"{key:<26} {shown_target:>8} " + " ".join(cells))
+            cells.append(f"{_show(key, value) + ('' if ok else ' ✗'):>13}")
+        lines.append(f"{key:<24} {shown_target:>7} " + " ".join(cells))
     for key in ("reasked", "corrections_applied", "facts", "scenarios"):
         shown = [_show(key, figures[n][key]) for n in names]
         if key == "corrections_applied":
             shown = [f"{figures[n][key]}/{figures[n]['corrections']}" for n in names]
-        cells = [f"{cell:>14}" for cell in shown]
-        lines.append(f"{key:<26} {'':>8} " + " ".join(cells))
+        cells = [f"{cell:>13}" for cell in shown]
+        lines.append(f"{key:<24} {'':>7} " + " ".join(cells))
     return "\n".join(lines)
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from intake.export import to_dict
 from tests.e2e.conftest import SIGNING_SECRET, BotServer
-from tests.e2e.helpers import Conversation, buttons, start_dm, start_slash, text_of
+from tests.e2e.helpers import Conversation, buttons, dm_root, text_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 from tests.scenarios.cast import Scenario
 from tests.scenarios.person import SUBMIT, Action, Memory, Screen, decide
 
 MAX_TURNS = 40  # moves before a run is declared stuck
+SLOW = 60.0  # seconds the bot may take to answer on a loaded machine
 SUBMITTED = "Submitted as"
 
 
@@ -66,10 +67,21 @@ def _lines(text: str, limit: int = 6) -> list[str]:
 
 
 def _start(driver: SlackDriver, slack: FakeSlack, scenario: Scenario) -> Conversation:
+    """The ask as a person starts it; the thread is the DM message itself or, for /intake, the
+    bot's DM thread. Waits as long as a loaded machine needs (the e2e helpers give up at 5 s)."""
+    user = scenario.user
+    before = len(slack.calls)
     if scenario.via == "slash":
-        conversation, _ = start_slash(driver, slack, scenario.user, scenario.ask)
-        return conversation
-    return start_dm(driver, slack, scenario.user, scenario.ask)
+        response = driver.slash_command(user, scenario.ask)
+        slack.wait_for_calls(before, timeout=SLOW)
+        slack.wait_idle(timeout=SLOW)
+        thread = dm_root(slack, user)["ts"]
+    else:
+        response, thread = driver.message_im(user, scenario.ask)
+        slack.wait_for_calls(before, timeout=SLOW)
+        slack.wait_idle(timeout=SLOW)
+    assert response.status == 200, response.body
+    return Conversation(driver, slack, user, slack.dm_channel(user), thread)
 
 
 def _act(conversation: Conversation, action: Action) -> None:
@@ -78,8 +90,9 @@ def _act(conversation: Conversation, action: Action) -> None:
             conversation.click_button(action.click)
         else:
             conversation.say(action.text)
-    except AssertionError:  # the bot posted nothing in reply: the person looks again
-        conversation.slack.wait_idle(quiet=0.1, timeout=2)
+    except AssertionError:  # slow (a loaded machine) or silent: wait until the bot is done
+        pass
+    conversation.slack.wait_idle(timeout=SLOW)
 
 
 def converse(driver: SlackDriver, slack: FakeSlack, scenario: Scenario, run: Run) -> None:
