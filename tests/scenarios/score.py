@@ -69,17 +69,21 @@ def holds(value: Any, find: tuple[str, ...]) -> bool:
     return all(any(_term(alt) in text for alt in term.split("|")) for term in find)
 
 
-def _blob(ticket: dict[str, Any]) -> str:
+def _blob(ticket: dict[str, Any], *, milestones: bool = True) -> str:
     skip = {"requester", "history", "llm_usage", "status", "id", "created_at", "submitted_at"}
+    if not milestones:
+        skip.add("milestones")
     return json.dumps({k: v for k, v in ticket.items() if k not in skip}, ensure_ascii=False)
 
 
 def anywhere(ticket: dict[str, Any], name: str, find: tuple[str, ...]) -> bool:
+    """Whether the ticket holds it somewhere (for a date: not just as a milestone's due)."""
     if holds(field_value(ticket, name), find):
         return True
-    blob = _blob(ticket).lower()
     if len(find) == 1 and find[0] == "none":
         return bool(ticket.get("no_deadline"))
+    dated = len(find) == 1 and all(_DATE.match(d) for d in find[0].split("|"))
+    blob = _blob(ticket, milestones=not dated).lower()
     return all(any(_term(alt) in blob for alt in term.split("|")) for term in find)
 
 

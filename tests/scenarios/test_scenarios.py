@@ -65,13 +65,15 @@ def test_the_llm_path_is_no_worse_than_its_baseline(llm: Suite) -> None:
     _held_to_baseline(llm)
 
 
-def _run(suite: Suite, scenario_id: str) -> tuple[Run, ScenarioScore]:
-    index = next(i for i, r in enumerate(suite.runs) if r.scenario.id == scenario_id)
-    return suite.runs[index], suite.report.scores[index]
+def _one(engine: str, scenario_id: str) -> tuple[Run, ScenarioScore]:
+    """One scenario on its own, as an ordinary test (fast: no other scenario runs)."""
+    suite = run_suite(engine, [s for s in load_scenarios() if s.id == scenario_id])
+    assert suite.violations == []
+    return suite.runs[0], suite.report.scores[0]
 
 
-def test_a_database_ask_over_slack_clicks_types_corrects_and_submits(rules: Suite) -> None:
-    run, scored = _run(rules, "db-for-billing")
+def test_a_database_ask_over_slack_clicks_types_corrects_and_submits() -> None:
+    run, scored = _one("rules", "db-for-billing")
     assert scored.completed and run.ticket["status"] == "submitted"
     assert scored.chosen_type == "database"
     transcript = "\n".join(scored.transcript)
@@ -83,8 +85,8 @@ def test_a_database_ask_over_slack_clicks_types_corrects_and_submits(rules: Suit
     assert all(fact.right for fact in scored.facts), transcript
 
 
-def test_a_public_access_ask_by_slash_command_is_submitted_as_access(llm: Suite) -> None:
-    run, scored = _run(llm, "jenkins-vpn-security-team")
+def test_a_public_access_ask_by_slash_command_is_submitted_as_access() -> None:
+    run, scored = _one("llm", "jenkins-vpn-security-team")
     assert run.scenario.via == "slash" and run.scenario.source.startswith("https://")
     assert scored.completed, "\n".join(scored.transcript)
     assert scored.type_ok and run.ticket["category"] == "access_request"
