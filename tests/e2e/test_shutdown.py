@@ -226,6 +226,48 @@ def test_a_post_on_the_wire_at_sigterm_is_finished_and_recorded(
     assert_everyone_got_one_nudge(fake_slack)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # storage: both, elsewhere
+def test_a_post_still_on_the_wire_at_the_deadline_is_looked_up_not_sent_again(
+    database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
+) -> None:
+    """A grace shorter than Slack's answer (the setting proves what 25 s would with a slower
+    Slack): the process exits at its deadline, the post under way stays in doubt, due once
+    it can no longer be answered, and the next worker finds it in the channel."""
+    queue_nudges(database_url, fake_slack)
+    fake_slack.delay("chat.postMessage", 0.05)
+    first = start_worker(INTAKE_SHUTDOWN_GRACE="2")
+    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    fake_slack.delay("chat.postMessage", 4.0)  # within the client's 10 s timeout
+    posted = len(delivered(fake_slack))
+    wait_until(
+        lambda: any(r.sending_at and not r.sent_at for r in outbox(database_url)),
+        10,
+        "a post under way",
+    )
+
+    took = first.terminate()
+
+    assert took < 2.5  # the grace, not the 4 s the post takes
+    rows = outbox(database_url)
+    (doubt,) = [r for r in rows if r.sending_at is not None and r.sent_at is None]
+    handed_back = [r for r in rows if r.sent_at is None and r is not doubt]
+    assert len(handed_back) == len(OWNERS) - posted - 1
+    assert all(r.sending_at is None for r in handed_back)
+    assert "still running at the shutdown deadline" in first.log_text()
+    fake_slack.delay("chat.postMessage", 0)
+    wait_until(lambda: len(delivered(fake_slack)) == posted + 1, 10, "Slack to take the post")
+
+    second = start_worker()
+    wait_until(lambda: len(outbox_unsent(database_url)) == 0, 60, "every nudge recorded")
+    second.terminate()
+    assert_everyone_got_one_nudge(fake_slack)
+    assert fake_slack.calls_to("conversations.history"), "the post in doubt was looked up"
+
+
+def outbox_unsent(database_url: str) -> list[SlackOutboxRow]:
+    return [row for row in outbox(database_url) if row.sent_at is None]
+
+
 def test_serve_finishes_the_work_under_way_and_refuses_new_requests(
     sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
