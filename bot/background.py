@@ -1,21 +1,27 @@
 """The work that runs beside the request handlers, started in one place: the follow-through
 scheduler, the outbox sender for weekly messages, and the webhook sender. `serve` runs them
-with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these."""
+with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these.
+
+Stopping (``bot.shutdown``): ``request_stop`` starts no more ticks and takes up no more
+messages; ``stop_by`` then waits, up to a deadline, for the tick and the message under way,
+and hands back (``OutboxSender.abandon``) what is still held when it passes."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.bootstrap import Container
 from bot.followthrough import FollowThrough, follow_through_for
-from bot.in_flight import Rounds
+from bot.in_flight import InFlight, Rounds
 from bot.oauth import outbox_sender
 from bot.scheduler import start_scheduler
 from bot.sender import OutboxSender
+from bot.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +38,37 @@ class Background:
     sender: OutboxSender
     scheduler: BackgroundScheduler | None
     ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
+    webhooks: WebhookSender | None = None
+    ticking: InFlight = field(default_factory=InFlight)  # the tick running now, if any
+
+    def request_stop(self) -> None:
+        """No more ticks and no more messages taken up (the ones under way go on)."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.sender.request_stop()
+
+    def stop_by(self, deadline: float) -> bool:
+        """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the tick and
+        the sends under way; what the outbox sender still holds then is handed back. Whether
+        everything ended in time."""
+        self.request_stop()
+        ended = self.ticking.wait_idle(_left(deadline))
+        if not self.sender.stop(_left(deadline)):
+            self.sender.abandon()
+            ended = False
+        if self.webhooks is not None:
+            # Stops after the event being delivered (the rest of its claim is given back).
+            self.webhooks.stop(_left(deadline))
+        if not ended:
+            log.warning("background work still running at the shutdown deadline; handed back")
+        return ended
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-        self.sender.stop()
+        self.stop_by(time.monotonic() + 10.0)
+
+
+def _left(deadline: float) -> float:
+    return max(deadline - time.monotonic(), 0.0)
 
 
 def start_background(container: Container, client: WebClient, *, schedule: bool) -> Background:
@@ -48,6 +80,6 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     sender.start()
     if container.webhooks is not None:
         container.webhooks.start()
-    ticks = Rounds()
-    scheduler = start_scheduler(follow, ticks=ticks) if schedule else None
-    return Background(follow, sender, scheduler, ticks)
+    ticks, ticking = Rounds(), InFlight()
+    scheduler = start_scheduler(follow, ticks=ticks, ticking=ticking) if schedule else None
+    return Background(follow, sender, scheduler, ticks, container.webhooks, ticking)

@@ -279,13 +279,11 @@ def digest_run() -> None:
 )
 @friendly_errors
 def worker(metrics_host: str, metrics_port: int | None) -> None:
-    import signal
-    import threading
-
     from bot.app import create_app
     from bot.background import start_background
     from bot.jobs import JobRunner
     from bot.serving import make_metrics, start_ops_server
+    from bot.shutdown import Shutdown, close_databases, drain_worker, exit_process
 
     container = _container("json")
     app = create_app(container, worker=True)
@@ -299,15 +297,15 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
     ops = None
     if metrics_port is not None:
         ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    # On SIGTERM/SIGINT: no new work; finish or hand back what it holds within the grace.
+    shutdown = Shutdown(container.settings.intake_shutdown_grace).install()
     click.echo("worker running: queued work, follow-through scheduler, outbox and webhook senders")
-    stopping.wait()
-    runner.stop()
-    background.stop()
+    shutdown.wait()
+    clean = drain_worker(shutdown, runner, background)
     if ops is not None:
         ops.close()
+    close_databases(container)
+    exit_process(clean, shutdown.grace_left())
 
 
 @main.group(help="Database schema.")

@@ -41,6 +41,12 @@ database is down) calls go out unpaced rather than not at all, and a Retry-After
 this process is still honoured from memory. Bolt gives each request a plain ``WebClient`` of
 its own: ``pace_bolt_app(app, pacer)`` makes listeners' clients paced ones.
 
+Shutting down: a background loop runs its calls inside ``interruptible(stopping)``. Once
+``stopping`` is set, a call of that context that has to wait for a token (a Retry-After, an
+empty bucket) or has not started yet raises ``PaceInterrupted`` instead of waiting: nothing
+went out, so the caller hands its message back (``bot.sender``) rather than sleeping past
+the process's grace period. A call already on the wire is not affected.
+
 Since every call passes the pacer, the pacer is also where calls are counted: its optional
 ``observer(method, status)`` (``Pacer(..., observer=...)`` or set later, e.g. by
 ``bot.observability.Metrics.watch_slack``) is told the outcome of every attempt: ``"ok"``,
@@ -84,6 +90,14 @@ class Lane(enum.Enum):
 
 # The lane of the calls made in the current context (thread / task); see ``lane``.
 CURRENT_LANE: Final[ContextVar[Lane]] = ContextVar("slack_pacing_lane", default=Lane.INTERACTIVE)
+# Set while the calls of the current context give up waiting on shutdown; see ``interruptible``.
+STOPPING: Final[ContextVar[threading.Event | None]] = ContextVar("slack_pacing_stop", default=None)
+INTERRUPT_CHECK_S: Final = 0.05  # how soon a waiting call notices ``stopping``
+
+
+class PaceInterrupted(Exception):
+    """A paced call gave up before it went out, because its context is stopping
+    (``interruptible``): Slack never saw it."""
 
 
 @contextlib.contextmanager
@@ -94,6 +108,23 @@ def lane(which: Lane) -> Iterator[None]:
         yield
     finally:
         CURRENT_LANE.reset(token)
+
+
+@contextlib.contextmanager
+def interruptible(stopping: threading.Event) -> Iterator[None]:
+    """Inside the block, a Web API call that would start, or wait for the pacer, after
+    ``stopping`` is set raises ``PaceInterrupted`` instead (see the module docstring)."""
+    token = STOPPING.set(stopping)
+    try:
+        yield
+    finally:
+        STOPPING.reset(token)
+
+
+def _check_stopping() -> None:
+    stopping = STOPPING.get()
+    if stopping is not None and stopping.is_set():
+        raise PaceInterrupted("stopping: the call was not made")
 
 
 @dataclass(frozen=True)
@@ -256,6 +287,7 @@ class Pacer:
     def acquire(self, method: str, channel: str | None = None, lane: Lane | None = None) -> None:
         """Block until a call of ``method`` (to ``channel``) may go out in ``lane`` (default:
         the context's, see ``lane``)."""
+        _check_stopping()
         which = lane or CURRENT_LANE.get()
         limits = self.limits_for(method)
         key = self._channel_key(method, channel, limits)
@@ -373,8 +405,17 @@ class Pacer:
             self._sleep(wait)
 
     def _sleep(self, seconds: float) -> None:
+        seconds = max(seconds, MIN_SLEEP_S)  # a wait rounded to nothing must pass time
         with self.waiting():
-            self.sleep(max(seconds, MIN_SLEEP_S))  # a wait rounded to nothing must pass time
+            if STOPPING.get() is None:
+                self.sleep(seconds)
+                return
+            while seconds > 0:  # in short steps, to notice a shutdown
+                _check_stopping()
+                step = min(seconds, INTERRUPT_CHECK_S)
+                self.sleep(step)
+                seconds -= step
+            _check_stopping()
 
     def _take(self, key: str, per_minute: float, burst: float) -> float:
         """0.0 when a token of ``key`` was taken, else the seconds to wait."""
@@ -649,6 +690,7 @@ __all__ = [
     "NO_RESPONSE",
     "POST_MESSAGE",
     "RATELIMITED",
+    "STOPPING",
     "TIER_1",
     "TIER_2",
     "TIER_3",
@@ -656,8 +698,10 @@ __all__ = [
     "CallObserver",
     "Lane",
     "Limits",
+    "PaceInterrupted",
     "PacedWebClient",
     "Pacer",
+    "interruptible",
     "lane",
     "pace_bolt_app",
     "paced_copy",

@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.followthrough import FollowThrough
-from bot.in_flight import Rounds
+from bot.in_flight import InFlight, Rounds
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +24,21 @@ TICK_MINUTES = 5
 
 
 def start_scheduler(
-    follow: FollowThrough, *, minutes: float = TICK_MINUTES, ticks: Rounds | None = None
+    follow: FollowThrough,
+    *,
+    minutes: float = TICK_MINUTES,
+    ticks: Rounds | None = None,
+    ticking: InFlight | None = None,
 ) -> BackgroundScheduler:
     """Tick now and every ``minutes``; each tick that runs to its end (logged) counts in
-    ``ticks`` (``intake_followthrough_ticks_total``)."""
+    ``ticks`` (``intake_followthrough_ticks_total``); ``ticking`` counts the tick running
+    (a process shutting down waits for it: it queues each message with its claim, in one
+    transaction, so one cut off at the deadline loses nothing the next tick does not redo)."""
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _tick,
         IntervalTrigger(minutes=minutes, timezone=UTC),
-        args=[follow, ticks],
+        args=[follow, ticks, ticking],
         id=JOB_ID,
         replace_existing=True,
         coalesce=True,  # ticks missed while busy or down collapse into one
@@ -45,7 +51,19 @@ def start_scheduler(
     return scheduler
 
 
-def _tick(follow: FollowThrough, ticks: Rounds | None = None) -> None:
+def _tick(
+    follow: FollowThrough, ticks: Rounds | None = None, ticking: InFlight | None = None
+) -> None:
+    if ticking is not None:
+        ticking.begin()
+    try:
+        _run_tick(follow, ticks)
+    finally:
+        if ticking is not None:
+            ticking.end()
+
+
+def _run_tick(follow: FollowThrough, ticks: Rounds | None) -> None:
     report = follow.tick()
     if report.nudges or report.progress or report.digests or report.completed:
         log.info(

@@ -5,6 +5,12 @@ marked but never recorded (a crash in between) is looked up in its channel by th
 carried in the message's metadata, and only sent again when it is not there. Everything goes
 through the paced client's bulk lane, so people clicking buttons are served first; a row that
 keeps failing is retried with backoff and, past the limit, kept and reported in the digest.
+
+Stopping (``stop``): the message being posted is finished and recorded; the rest of the
+claimed batch is handed back at once (due again, no attempt counted), and so is a message
+whose send was still waiting for the pacer (a Retry-After): it never went out. If the process
+must exit while a post is still on the wire (``abandon``), that message stays in doubt and is
+due again once the post can no longer be answered: the next sender looks it up first.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.in_flight import Rounds
-from bot.pacing import Lane, lane
+from bot.pacing import Lane, PaceInterrupted, interruptible, lane
 from bot.refresh import record_nudge
 from intake.clock import Clock
 from intake.followup import QUIET_BEFORE, in_waking_hours
@@ -43,19 +49,75 @@ class OutboxSender:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.rounds = Rounds()  # rounds that ran to the end (intake_outbox_sender_rounds_total)
+        # What this sender holds: the claimed messages not yet taken up, and the one being sent.
+        self._lock = threading.Lock()
+        self._waiting: list[store.OutgoingMessage] = []
+        self._current: store.OutgoingMessage | None = None
+        self.sent_total = 0
+        self.handed_back_total = 0
 
     # -- rounds ------------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Send everything due; the number sent."""
+        """Send everything due (until ``stop``); the number sent."""
         sent = 0
-        while True:
+        while not self._stop.is_set():
             batch = store.due_messages(self.engine, self.clock.now(), limit=50)
             if not batch:
                 self.rounds.done()
                 return sent
-            for item in batch:
-                sent += self._send(item)
+            with self._lock:
+                self._waiting = list(batch)
+            try:
+                sent += self._send_batch()
+            finally:  # what was not taken up (stopping, an error) is due again at once
+                self._hand_back(self._take_waiting(), unsent=True)
+        return sent
+
+    def _send_batch(self) -> int:
+        """Send the claimed batch, one message at a time, until it is done or ``stop``."""
+        sent = 0
+        while (item := self._take_next()) is not None:
+            try:
+                done = self._send(item)
+            except PaceInterrupted:  # stopping while it waited for the pacer: not posted
+                self._hand_back([item], unsent=item.sending_at is None)
+                done = 0
+            finally:
+                with self._lock:
+                    self._current = None
+            sent += done
+            self._count(sent=done)
+        return sent
+
+    def _take_next(self) -> store.OutgoingMessage | None:
+        with self._lock:
+            if self._stop.is_set() or not self._waiting:
+                return None
+            self._current = self._waiting.pop(0)
+            return self._current
+
+    def _take_waiting(self) -> list[store.OutgoingMessage]:
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        return waiting
+
+    def _hand_back(self, items: list[store.OutgoingMessage], *, unsent: bool) -> None:
+        """Give ``items`` back, due now. ``unsent``: none of them was ever posted (no earlier
+        send in doubt): they are no longer in doubt either."""
+        if not items:
+            return
+        ids = [item.id for item in items]
+        if unsent:
+            store.hand_back_unsent(self.engine, ids, self.clock.now())
+        else:
+            store.release_messages(self.engine, ids, self.clock.now())
+        self._count(handed_back=len(items))
+
+    def _count(self, *, sent: int = 0, handed_back: int = 0) -> None:
+        with self._lock:
+            self.sent_total += sent
+            self.handed_back_total += handed_back
 
     def notify(self) -> None:
         self._wake.set()
@@ -64,20 +126,50 @@ class OutboxSender:
         self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Take up no more messages; the one being posted is finished, the rest handed back."""
         self._stop.set()
         self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """``request_stop`` and wait up to ``timeout`` seconds for the loop to end; whether it
+        did (else ``abandon`` what it still holds before the process exits)."""
+        self.request_stop()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=max(timeout, 0.0))
+            return not self._thread.is_alive()
+        return True
+
+    def holding(self) -> int:
+        """How many claimed messages this sender holds (waiting, or being sent)."""
+        with self._lock:
+            return len(self._waiting) + (self._current is not None)
+
+    def abandon(self) -> int:
+        """The process exits with the loop still busy: hand back what it holds. The message
+        being sent may be on the wire: it stays in doubt, due again once that post can no
+        longer be answered (the client's timeout), when the next sender looks it up first.
+        How many were handed back."""
+        with self._lock:
+            current, self._current = self._current, None
+        waiting = self._take_waiting()
+        self._hand_back(waiting, unsent=True)
+        if current is not None:
+            answered_by = self.clock.now() + timedelta(seconds=float(self.client.timeout or 0))
+            store.release_messages(self.engine, [current.id], answered_by)
+            self._count(handed_back=1)
+        return len(waiting) + (current is not None)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # keep the loop alive; the row is retried on the next round
-                log.exception("outbox round failed")
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
+        # A send waiting for the pacer (a Retry-After) gives up at once on stop: PaceInterrupted.
+        with interruptible(self._stop):
+            while not self._stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:  # keep the loop alive; the row is retried on the next round
+                    log.exception("outbox round failed")
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
 
     # -- one message --------------------------------------------------------------------------
 

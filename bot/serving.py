@@ -278,6 +278,7 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
     other HTTP port)."""
     from bot.app import create_app
     from bot.background import start_background
+    from bot.shutdown import run_socket_mode_until_stopped, serve_until_stopped
 
     settings = container.settings
     metrics = make_metrics(container)
@@ -293,7 +294,7 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
             start_ops_server(container.db_engine, metrics, host, metrics_port)
         log.info("connecting to Slack in Socket Mode")
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
+        run_socket_mode_until_stopped(handler, container, background)  # bot.shutdown
         return
     app = create_app(container)
     metrics.watch_slack(app.client)
@@ -312,4 +313,4 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
         host,
         server.effective_port,
     )
-    server.run()
+    serve_until_stopped(server, container, background)  # until SIGTERM/SIGINT: bot.shutdown

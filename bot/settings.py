@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     intake_run_scheduler: bool = True  # false when a separate `intake-bot worker` runs it
     # serve acks and queues each request's work for `intake-bot worker` processes (bot.deferral)
     intake_defer_work: bool = False
+    # seconds `serve` and `worker` take after SIGTERM to finish or hand back their work
+    # (bot.shutdown); keep it under the pods' terminationGracePeriodSeconds
+    intake_shutdown_grace: float = Field(25.0, gt=0, le=600)
     intake_webhook_url: str | None = None
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None

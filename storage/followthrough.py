@@ -410,6 +410,23 @@ def release_messages(engine: Engine, message_ids: Collection[int], at: datetime)
         )
 
 
+def hand_back_unsent(engine: Engine, message_ids: Collection[int], at: datetime) -> int:
+    """Give claimed messages back whose send never went out (a sender stopping before it
+    posted them): due again at ``at``, no attempt counted, and not in doubt any more
+    (``sending_at`` cleared: the next sender posts them without looking them up first).
+    Messages sent meanwhile are left alone. How many were handed back."""
+    _aware(at)
+    if not message_ids:
+        return 0
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(_MESSAGES)
+            .where(_MESSAGES.c.id.in_(list(message_ids)), *_UNSENT)
+            .values(next_attempt_at=at, sending_at=None)
+        )
+    return int(result.rowcount or 0)
+
+
 def in_doubt(engine: Engine, now: datetime | None = None) -> list[OutgoingMessage]:
     """Messages whose send started (``mark_sending``) and was never recorded as sent or
     failed: a crash between sending and recording, or a send still under way. With
@@ -539,6 +556,7 @@ __all__ = [
     "finish_run",
     "get_person",
     "given_up",
+    "hand_back_unsent",
     "in_doubt",
     "mark_failed",
     "mark_sending",

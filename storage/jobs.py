@@ -8,8 +8,10 @@ and its listener's work runs in an ``intake-bot worker``, from this table.
   claimed longer ago than the lease (its worker died) is handed out again, up to
   ``MAX_ATTEMPTS`` times in all: the work is at-least-once, and the use cases behind it
   de-duplicate what people said by Slack's message and click IDs.
-* ``done`` deletes the row; ``give_up`` deletes the rows whose last attempt's lease ran out
-  (their worker died each time: such a request would likely kill the next one too).
+* ``hand_back`` gives a shutting-down worker's unfinished rows back at once (claimable now,
+  the attempt not counted); ``done`` deletes the row; ``give_up`` deletes the rows whose
+  last attempt's lease ran out (their worker died each time: such a request would likely
+  kill the next one too).
 
 The body holds what Slack sent: the person's text and the request's ``response_url``, as the
 rest of the database holds the person's text. Rows live for as long as the work takes.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Table, and_, case, delete, func, insert, or_, select, update
 
 from storage.models import SlackJobRow
 
@@ -81,6 +83,23 @@ def claim(engine: Engine, now: datetime, limit: int, *, lease: timedelta = LEASE
 def done(engine: Engine, job_id: int) -> None:
     with engine.begin() as connection:
         connection.execute(delete(_JOBS).where(_JOBS.c.id == job_id))
+
+
+def hand_back(engine: Engine, job_ids: list[int]) -> int:
+    """Give claimed jobs back at once (a worker shutting down): claimable again by any worker
+    now rather than after the lease, and the attempt not counted. How many."""
+    if not job_ids:
+        return 0
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(_JOBS)
+            .where(_JOBS.c.id.in_(job_ids), _JOBS.c.claimed_at.is_not(None))
+            .values(
+                claimed_at=None,
+                attempts=case((_JOBS.c.attempts > 0, _JOBS.c.attempts - 1), else_=0),
+            )
+        )
+    return int(result.rowcount or 0)
 
 
 def give_up(engine: Engine, now: datetime, *, lease: timedelta = LEASE) -> int:

@@ -55,7 +55,7 @@ SECRETS: Final[dict[str, str]] = {
     "whsec-e2e-0123456789": "webhook secret: tests/fakes/webhook_receiver.py SECRET",
     "webhook-secret-for-tests": "webhook secret: tests/observability/test_metrics.py",
     "sk-test-0123456789abcdef": "OpenAI API key: tests/llm/conftest.py API_KEY",
-    "sk-scenarios-0000": "OpenAI API key: tests/scenarios/simulate.py",
+    "sk-scenarios-0000": "OpenAI API key: tests/scenarios/engines.py",
     "fake-verification-token": (
         "Slack's verification token, in the body of every request: SlackDriver.verification_token"
     ),

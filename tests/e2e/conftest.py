@@ -55,7 +55,12 @@ class MovableClock:
 
 class BotServer:
     """One running replica of the bot; ``restart()`` starts a fresh process-equivalent (new
-    app, new container) on the same database, as after a crash or a deploy."""
+    app, new container) on the same database, as after a crash or a deploy.
+
+    ``migrate``: bring the database to the newest schema first (a subclass may turn it off for a
+    database copied from one already migrated, which saves the migration run)."""
+
+    migrate = True
 
     def __init__(
         self, database_url: str, fake: FakeSlack, clock: MovableClock, **settings: Any
@@ -82,7 +87,7 @@ class BotServer:
             _env_file=None,
             **self.settings,
         )
-        self.container = build(settings, clock=self.clock, migrate=True)
+        self.container = build(settings, clock=self.clock, migrate=self.migrate)
         if self.container.webhooks is not None:
             self.container.webhooks.start()  # as `serve` does
         app = create_app(self.container, pacer=unhurried_pacer())

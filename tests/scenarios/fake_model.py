@@ -27,7 +27,7 @@ How it answers each purpose:
   before the impact (the prompt does not say which fields are required, so it cannot put them
   first).
 * ``QuestionReply``: the default question, made to end with its question mark, prefixed with
-  the draft's services when it has any ("For billing-api: which engine?").
+  the draft's services when it has short ones ("For billing-api: which engine?").
 * ``DraftReply``: a title and problem statement from the ask and the draft; 1-3 verifiable
   acceptance criteria built from the draft's fields when the requester gave none (none
   proposed when they did); out of scope (environments not named) and risks (a deadline within
@@ -382,9 +382,10 @@ class ScenarioModel:
         tail = tail.strip().rstrip(".").strip()
         if tail:
             question += f" ({tail[0].lower()}{tail[1:]})"
-        services = draft_of(user).get("services")
-        if services:
-            question = f"For {_join(services)}: {question[0].lower()}{question[1:]}"
+        listed = draft_of(user).get("services")
+        services = _join(listed) if listed else ""
+        if services and len(services) <= 60:  # a pasted or rambling answer is not a name
+            question = f"For {services}: {question[0].lower()}{question[1:]}"
         return {"question": question + "?"}
 
     def propose_draft(self, user: str) -> dict[str, Any]:
