@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     intake_run_scheduler: bool = True  # false when a separate `intake-bot worker` runs it
     # serve acks and queues each request's work for `intake-bot worker` processes (bot.deferral)
     intake_defer_work: bool = False
+    # Load (bot.admission, bot.limits): listener runs admitted and not finished (past it the
+    # bot answers "busy"), and per-minute limits on new intakes and other requests, per person
+    # and per workspace (0: no limit; up to half a minute's worth at once).
+    intake_max_pending_work: int = Field(100, ge=1, le=2000)
+    intake_limit_person_intakes: float = Field(20, ge=0)
+    intake_limit_person_actions: float = Field(120, ge=0)
+    intake_limit_workspace_intakes: float = Field(1200, ge=0)
+    intake_limit_workspace_actions: float = Field(12000, ge=0)
     intake_webhook_url: str | None = None
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
