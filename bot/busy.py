@@ -59,7 +59,12 @@ FORM_SLOW_DOWN = "Slow down a little: wait a few seconds and submit again."
 _NOT_A_NEW_INTAKE = {"", "help", "?", "list", "show"}
 _NEW_INTAKE_PAYLOADS = {"shortcut", "message_action"}
 _ACTION_PAYLOADS = {"block_actions", "view_submission"}
-_COUNTED_EVENTS = {"message": Kind.ACTION, "app_mention": Kind.INTAKE}
+_COUNTED_EVENTS = {
+    "message": Kind.ACTION,
+    "app_mention": Kind.INTAKE,
+    "app_home_opened": Kind.ACTION,
+}
+_NOTED_EVENTS = {"message", "app_mention"}  # a Home tab not refreshed needs no note
 
 
 def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
@@ -100,7 +105,9 @@ def answer(body: dict[str, Any], refusal: str, kind: Kind, notices: Notices | No
         if field is not None:
             note = FORM_BUSY if refusal != "person" else FORM_SLOW_DOWN
             return _json({"response_action": "errors", "errors": {field: note}})
-    if notices is not None:
+    event = body.get("event")
+    quiet = isinstance(event, dict) and event.get("type") not in _NOTED_EVENTS
+    if notices is not None and not quiet:
         notices.tell(body, text)
     return BoltResponse(status=200, body="")
 
