@@ -9,8 +9,9 @@ gave up after 3 s. So, in ``serve``:
 * **Limits first** (``bot.limits``), in the request's own thread, before any database work:
   a person over their limit for new intakes or actions (or a workspace over its own) gets
   the "slow down" answer (``bot.busy``) and nothing runs.
-* **A bounded number of listener runs** (``max_pending``: admitted and not finished). When
-  they are all taken the bot is saturated: the request gets the "busy" answer at once
+* **A bounded number of listener runs** (``max_pending``: admitted and not finished; new
+  intakes at most half of them, so that people already in an intake still get answers).
+  When they are all taken the bot is saturated: the request gets the "busy" answer at once
   instead of waiting. Every admitted run has a thread of its own from the start (the pool
   is a little larger than ``max_pending``), so its ``ack()`` never waits behind work.
 * **Work after the ack takes a fair turn.** When a listener acks (``TurnAck``) its thread
@@ -53,6 +54,7 @@ class Run:
     """One admitted request, from the middleware to the end of its listener."""
 
     key: str
+    kind: Kind = Kind.ACTION
     submitted: bool = False
     acked_early: bool = False  # acked by Bolt before the listener started (events)
     thread: int | None = None
@@ -98,12 +100,19 @@ class Admission:
         self.notices = notices
         self._lock = threading.Lock()
         self._pending = 0
+        self._pending_intakes = 0
         self.refused: dict[str, int] = {"busy": 0, "person": 0, "workspace": 0}
 
     @property
     def pending(self) -> int:
         with self._lock:
             return self._pending
+
+    @property
+    def max_intakes(self) -> int:
+        """New intakes take at most half the bound (at least one): when the bot is saturated,
+        the answers and clicks of intakes under way still get in."""
+        return max(1, self.max_pending // 2)
 
     @property
     def threads(self) -> int:
@@ -146,21 +155,25 @@ class Admission:
         if refusal is not None:
             self.refused[refusal] += 1
             return busy.answer(req.body, refusal, kind, self.notices)
-        run = Run(key=f"{team}:{person}")
+        run = Run(key=f"{team}:{person}", kind=kind)
         if self.slots is not None:
             req.context["ack"] = TurnAck(self, run)
         RUN.set(run)  # read by the executor as Bolt submits the listener; reset by dispatch
         return next()
 
     def _refusal(self, kind: Kind, team: str, person: str) -> str | None:
+        new_intake = kind is Kind.INTAKE
         with self._lock:
             if self._pending >= self.max_pending:
+                return "busy"
+            if new_intake and self._pending_intakes >= self.max_intakes:
                 return "busy"
             if self.limits is not None:
                 limited = self.limits.allow(kind, team, person)
                 if limited is not None:
                     return limited
             self._pending += 1
+            self._pending_intakes += new_intake
             return None
 
     def _end(self, run: Run) -> None:
@@ -168,6 +181,7 @@ class Admission:
             if not run.ended:
                 run.ended = True
                 self._pending -= 1
+                self._pending_intakes -= run.kind is Kind.INTAKE
 
     # -- the listener's thread ------------------------------------------------------------------
 
