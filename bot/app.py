@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -22,12 +22,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import deferral, errors, listeners
+from bot.admission import Admission
 from bot.announcer import Announcer
 from bot.bootstrap import Container
+from bot.busy import Notices
 from bot.followthrough import follow_through_for
 from bot.home import HomeTabs
-from bot.in_flight import InFlight, TrackedExecutor
+from bot.in_flight import TrackedExecutor
 from bot.leads import Leads
+from bot.limits import Limits, LimitSettings, Rate
 from bot.listeners.deps import Deps
 from bot.oauth import oauth_settings
 from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
@@ -43,10 +46,10 @@ log = logging.getLogger(__name__)
 
 SLACK_API = "https://slack.com/api/"
 
-# Bolt runs each listener, ack() included, on this pool. Listeners spend most of their time
-# waiting (on the model, on Slack's Web API), so a small pool (Bolt's default is 5) lets slow
-# work hold up the acks of new requests behind it; threads are made only when needed.
-LISTENER_THREADS = 1000
+# A worker's app runs each listener inside dispatch (process_before_response): its pool only
+# serves what Bolt itself submits. serve's pool is sized by bot.admission (a thread for each
+# admitted request, so that no ack waits for a thread).
+WORKER_LISTENER_THREADS = 8
 
 
 def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
@@ -93,6 +96,12 @@ def create_app(
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
     oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
+    admission = None if worker else _admission(container)
+    if admission is None:
+        threads: Executor = ThreadPoolExecutor(WORKER_LISTENER_THREADS, "bolt-listener")
+    else:
+        pool = ThreadPoolExecutor(admission.threads, thread_name_prefix="bolt-listener")
+        threads = admission.executor(pool)
     try:
         app = _bolt_app(
             client,
@@ -100,7 +109,8 @@ def create_app(
             socket_mode or worker,
             oauth,
             worker=worker,
-            in_flight=container.in_flight,
+            # Each listener run counts as work in flight until it ends (bot.in_flight).
+            executor=TrackedExecutor(threads, container.in_flight),
         )
     except (BoltError, SlackApiError) as exc:
         raise ConfigError(
@@ -136,6 +146,10 @@ def create_app(
         per_team=settings.multi_workspace,
     )
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
+    if admission is not None:  # first: a refused request costs no database work
+        admission.install(app)
+        if admission.notices is not None:
+            admission.notices.client = app.client
     ack_engine = container.ack_db_engine or container.db_engine
     if not socket_mode and not worker:
         refuse_replays(app, SqlUnitOfWorkFactory(ack_engine))
@@ -179,7 +193,7 @@ def _bolt_app(
     oauth: OAuthSettings | None = None,
     *,
     worker: bool = False,
-    in_flight: InFlight,
+    executor: Executor,
 ) -> App:
     """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
     (multi-workspace) it serves the install and redirect paths and authorizes each request
@@ -192,9 +206,6 @@ def _bolt_app(
         exchange_log.setLevel(logging.INFO)
         exchange = WebClient(base_url=client.base_url, timeout=10, logger=exchange_log)
         flow = OAuthFlow(client=exchange, settings=oauth)
-    listener_threads = ThreadPoolExecutor(
-        max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
-    )
     return App(
         client=client,
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
@@ -205,8 +216,28 @@ def _bolt_app(
         raise_error_for_unhandled_request=False,
         oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),
-        # Each listener run counts as work in flight until it ends (bot.in_flight).
-        listener_executor=TrackedExecutor(listener_threads, in_flight),
+        listener_executor=executor,
+    )
+
+
+def _admission(container: Container) -> Admission:
+    """serve's admission (bot.admission): limits per person and workspace, a bound on the
+    work admitted, and fair turns for the work after each ack (unless deferral takes the
+    work elsewhere)."""
+    settings = container.settings
+    limits = Limits(
+        LimitSettings(
+            person_intakes=Rate(settings.intake_limit_person_intakes),
+            person_actions=Rate(settings.intake_limit_person_actions),
+            workspace_intakes=Rate(settings.intake_limit_workspace_intakes),
+            workspace_actions=Rate(settings.intake_limit_workspace_actions),
+        )
+    )
+    return Admission(
+        limits=limits,
+        slots=None if settings.intake_defer_work else container.work_slots,
+        max_pending=settings.intake_max_pending_work,
+        notices=Notices(in_flight=container.in_flight),
     )
 
 

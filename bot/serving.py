@@ -42,6 +42,9 @@ MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything larger is r
 # runner polls for it), so a burst of requests needs several at once.
 HTTP_THREADS = 32
 SWITCH_INTERVAL_S = 0.001
+OPS_PATHS = frozenset({"/healthz", "/metrics"})
+OPS_THREADS = 2
+CONNECTION_LIMIT = 500
 
 StartResponse = Callable[..., Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -53,6 +56,7 @@ class OpsApp:
 
     def __init__(self, db_engine: Engine, metrics: Metrics | None = None) -> None:
         self.db_engine = db_engine
+        self.health_engine = db.health_engine(db_engine)
         self.metrics = metrics
 
     def handle(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes] | None:
@@ -63,7 +67,7 @@ class OpsApp:
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
             return _plain(start_response, "405 Method Not Allowed", "GET only")
         if path == "/healthz":
-            if db.ping(self.db_engine):
+            if db.ping(self.health_engine):
                 return _plain(start_response, "200 OK", "ok")
             return _plain(start_response, "503 Service Unavailable", "database unavailable")
         if self.metrics is None:
@@ -213,8 +217,37 @@ def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]
     return [data]
 
 
+def _ops_first_dispatcher(threads: int) -> Any:
+    """waitress's task dispatcher, with GET /healthz and /metrics served by threads of their
+    own: a health check never queues behind Slack requests that wait for their acks (a
+    liveness probe that times out restarts a pod that is only busy)."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    class OpsFirst(ThreadedTaskDispatcher):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ops = ThreadedTaskDispatcher()
+            self.ops.set_thread_count(OPS_THREADS)
+
+        def add_task(self, task: Any) -> None:
+            requests = getattr(task, "requests", None) or [None]
+            if getattr(requests[0], "path", None) in OPS_PATHS:
+                self.ops.add_task(task)
+            else:
+                super().add_task(task)
+
+        def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
+            self.ops.shutdown(cancel_pending, 1)
+            return bool(super().shutdown(cancel_pending, timeout))
+
+    dispatcher = OpsFirst()
+    dispatcher.set_thread_count(threads)
+    return dispatcher
+
+
 def create_server(wsgi: Wsgi, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
-    """A waitress server bound to host:port (port 0 picks a free one); call .run() to serve."""
+    """A waitress server bound to host:port (port 0 picks a free one); call .run() to serve.
+    /healthz and /metrics have threads of their own (``_ops_first_dispatcher``)."""
     from waitress.server import create_server as waitress_server
 
     return waitress_server(
@@ -222,6 +255,10 @@ def create_server(wsgi: Wsgi, host: str, port: int, threads: int = HTTP_THREADS)
         host=host,
         port=port,
         threads=threads,
+        _dispatcher=_ops_first_dispatcher(threads),
+        # Slack's requests are answered at once (bot.admission); room for a burst of them
+        # and the probes (waitress stops accepting connections past the limit).
+        connection_limit=CONNECTION_LIMIT,
         max_request_body_size=MAX_BODY,
         ident="platform-intake",
         clear_untrusted_proxy_headers=True,
@@ -298,9 +335,10 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
         return
     app = create_app(container)
     metrics.watch_slack(app.client)
-    # Hundreds of listener threads wait on the model and on Slack while a few run Python; a
-    # request that arrives needs the interpreter lock a few dozen times before it is acked.
-    # A shorter switch interval than CPython's 5 ms bounds each of those waits.
+    # Up to INTAKE_MAX_PENDING_WORK listener threads wait on the model and on Slack while a
+    # few run Python (bot.admission); a request that arrives needs the interpreter lock a
+    # few dozen times before it is acked. A shorter switch interval than CPython's 5 ms
+    # bounds each of those waits.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     background = start_background(container, app.client, schedule=settings.intake_run_scheduler)
     metrics.watch_background(background)

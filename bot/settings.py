@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     # seconds `serve` and `worker` take after SIGTERM to finish or hand back their work
     # (bot.shutdown); keep it under the pods' terminationGracePeriodSeconds
     intake_shutdown_grace: float = Field(25.0, gt=0, le=600)
+    # Load (bot.admission, bot.limits): listener runs admitted and not finished (past it the
+    # bot answers "busy"), and per-minute limits on new intakes and other requests, per person
+    # and per workspace (0: no limit; up to half a minute's worth at once).
+    intake_max_pending_work: int = Field(100, ge=1, le=2000)
+    intake_limit_person_intakes: float = Field(20, ge=0)
+    intake_limit_person_actions: float = Field(120, ge=0)
+    intake_limit_workspace_intakes: float = Field(1200, ge=0)
+    intake_limit_workspace_actions: float = Field(12000, ge=0)
     intake_webhook_url: str | None = None
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None

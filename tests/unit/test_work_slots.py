@@ -127,3 +127,54 @@ def test_a_job_inside_a_job_uses_the_slot_it_has() -> None:
 def test_a_worker_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         WorkSlots(0)
+
+
+def test_turns_go_round_robin_over_people_so_a_burst_waits_behind_itself() -> None:
+    slots = WorkSlots(1)
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def job(key: str) -> None:
+        with slots.hold(key), lock:
+            order.append(key)
+
+    with slots.hold("holder"):
+        flood = [_start(lambda: job("flood")) for _ in range(5)]
+        while slots.queued < 5:
+            time.sleep(0.005)
+        other = _start(lambda: job("other"))
+        while slots.queued < 6:
+            time.sleep(0.005)
+    for thread in [*flood, other]:
+        thread.join(TIMEOUT)
+    assert order == ["flood", "other", "flood", "flood", "flood", "flood"]
+
+
+def test_a_job_back_from_its_wait_goes_before_new_ones() -> None:
+    slots = WorkSlots(1)
+    order: list[str] = []
+    in_wait, back = threading.Event(), threading.Event()
+
+    def waiting_job() -> None:
+        with slots.hold("a"):
+            with slots.waiting():
+                in_wait.set()
+                back.wait(TIMEOUT)
+            order.append("resumed")
+
+    def new_job() -> None:
+        with slots.hold("b"):
+            order.append("new")
+
+    first = _start(waiting_job)
+    assert in_wait.wait(TIMEOUT)  # it holds no slot while it waits
+    with slots.hold("holder"):
+        back.set()
+        while slots.queued < 1:  # the job is back and waits for the slot again
+            time.sleep(0.005)
+        newcomer = _start(new_job)
+        while slots.queued < 2:
+            time.sleep(0.005)
+    first.join(TIMEOUT)
+    newcomer.join(TIMEOUT)
+    assert order == ["resumed", "new"]
