@@ -295,7 +295,8 @@ def test_serve_finishes_the_work_under_way_and_refuses_new_requests(
     try:
         serve.wait_listening()
         driver = SlackDriver(serve.events_url, SIGNING_SECRET, fake_slack)
-        # The listener's replies (the DM's opening and its first question) take a while each.
+        # The listener's replies (the DM's opening, what it understood and its first question)
+        # take a while each.
         fake_slack.delay("chat.postMessage", 1.5)
         assert driver.slash_command("U0ALICE", "we need a postgres db for billing").status == 200
         assert serve.metric("intake_work_in_flight"), "the listener's work is not under way"
@@ -316,7 +317,7 @@ def test_serve_finishes_the_work_under_way_and_refuses_new_requests(
     assert took < 10
     # The work under way ran to its end: its second reply only went out after the signal.
     replies = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
-    assert len(replies) == 2 and replies[-1].at > signalled, replies
+    assert len(replies) == 3 and replies[-1].at > signalled, replies
     assert {c.args["channel"] for c in replies} <= {"U0ALICE", fake_slack.dm_channel("U0ALICE")}
     assert not fake_slack.bot_messages(fake_slack.dm_channel("U0BOB"))
     text = serve.log_text()

@@ -83,7 +83,7 @@ def test_a_stopping_worker_finishes_the_request_it_runs_and_leaves_new_ones_queu
 
     # Alice's request ran to its end: its last reply went out after the signal.
     alice = replies_to(fake_slack, ALICE)
-    assert len(alice) == 2 and alice[-1].at > signalled
+    assert len(alice) == 3 and alice[-1].at > signalled  # opening, understood, question 1
     # Bob's waits, unclaimed, for the next worker (not for a lease to run out).
     assert queued_jobs(sqlite_url) == 1 and claimed_jobs(sqlite_url) == 0
     assert not replies_to(fake_slack, BOB)
@@ -92,5 +92,5 @@ def test_a_stopping_worker_finishes_the_request_it_runs_and_leaves_new_ones_queu
     fake_slack.delay("chat.postMessage", 0)
     deployment.start_worker()
     wait_until(lambda: queued_jobs(sqlite_url) == 0, 30, "Bob's request to be done")
-    assert len(replies_to(fake_slack, BOB)) == 2
-    assert len(replies_to(fake_slack, ALICE)) == 2  # nothing twice
+    assert len(replies_to(fake_slack, BOB)) == 3
+    assert len(replies_to(fake_slack, ALICE)) == 3  # nothing twice
