@@ -35,7 +35,7 @@ from bot.listeners.deps import Deps
 from bot.oauth import oauth_settings
 from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
-from bot.refresh import AskViews
+from bot.refresh import views_for
 from bot.replier import Replier
 from bot.settings import ConfigError
 from intake.ports import UnitOfWorkFactory
@@ -120,17 +120,7 @@ def create_app(
     leads = Leads(settings.intake_leads)
     people = People(container.db_engine, settings.intake_timezone)
     homes = HomeTabs(container.intake, leads, settings.intake_timezone, people)
-    views = AskViews(  # every message about an ask, re-rendered when it changes
-        container.db_engine,
-        container.intake,
-        container.review,
-        container.templates,
-        container.clock,
-        people,
-        settings.intake_review_channel,
-        homes.publish,
-        container.similar,
-    )
+    views = views_for(container, people, homes)  # every message about an ask, kept true
     announcer = Announcer(views, container.templates)
     deps = Deps(
         service=container.intake,

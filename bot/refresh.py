@@ -309,12 +309,15 @@ def digest(message: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def views_for(container: Container) -> AskViews:
-    """The views of ``container``'s asks, for work outside a request (the scheduler's
-    auto-complete); the app builds its own beside its listeners' Home tabs."""
+def views_for(
+    container: Container, people: People | None = None, homes: HomeTabs | None = None
+) -> AskViews:
+    """The views of ``container``'s asks. The app passes the people and Home tabs its
+    listeners use; work outside a request (the scheduler's auto-complete) gets its own."""
     settings = container.settings
-    people = People(container.db_engine, settings.intake_timezone)
-    homes = HomeTabs(container.intake, Leads(settings.intake_leads), settings.intake_timezone)
+    people = people or People(container.db_engine, settings.intake_timezone)
+    leads = Leads(settings.intake_leads)
+    homes = homes or HomeTabs(container.intake, leads, settings.intake_timezone, people)
     return AskViews(
         container.db_engine,
         container.intake,
