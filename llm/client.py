@@ -12,7 +12,7 @@
 * usage: each call's tokens and estimated cost are added to the ``LlmUsage`` of the innermost
   ``metering`` block of this thread, and to the day's ledger; one INFO line per call (purpose,
   model, tokens, cost, latency), never the requester's words;
-* prompts and answers are logged at DEBUG only, redacted (``intake.llm.prompts.redact``);
+* prompts and answers are logged at DEBUG only, redacted (``llm.prompts.redact``);
 * an optional ``observer(purpose, seconds, prompt_tokens, completion_tokens, outcome)`` is told
   about every call, for metrics (``bot.observability``). ``outcome`` is ``"ok"`` or why there was
   no usable answer (``OUTCOMES``); ``"budget"`` and ``"circuit_open"`` mean no call was made
@@ -32,19 +32,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import openai
-from openai.lib._parsing._completions import type_to_response_format_param
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import BaseModel
 
 from intake.clock import Clock, SystemClock
-from intake.fakes import MemoryTokenLedger
-from intake.llm.prompts import Prompt, redact
 from intake.ports import TokenLedger
 from intake.ticket import LlmUsage
+from llm.ledger import ProcessTokenLedger
+from llm.prompts import Prompt, redact
 
 log = logging.getLogger(__name__)
 
@@ -207,8 +206,14 @@ def _outcome(error: Exception) -> str:
 @functools.cache
 def response_format(schema: type[BaseModel]) -> ResponseFormat:
     """The strict JSON-schema response format for ``schema``, as ``chat.completions.parse``
-    sends it (the ``openai`` client's own conversion), worked out once per schema."""
-    return cast(ResponseFormat, type_to_response_format_param(schema))
+    sends it, worked out once per schema. The schema is the ``openai`` client's own strict
+    conversion, read through its public ``pydantic_function_tool`` (the same conversion and
+    name ``parse`` uses, without importing the client's private parsing module)."""
+    function = openai.pydantic_function_tool(schema)["function"]
+    return {
+        "type": "json_schema",
+        "json_schema": {"schema": function["parameters"], "name": function["name"], "strict": True},
+    }
 
 
 class LlmGateway:
@@ -234,7 +239,7 @@ class LlmGateway:
         self.config = config
         self.observer = observer
         self.waiting = waiting
-        self.ledger: TokenLedger = ledger if ledger is not None else MemoryTokenLedger()
+        self.ledger: TokenLedger = ledger if ledger is not None else ProcessTokenLedger()
         self.clock = clock
         self.wall_clock: Clock = wall_clock or SystemClock()
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s, clock)
