@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llm.assistant import OpenAIAssistant
-    from llm.client import CircuitBreaker, LlmConfig, LlmGateway, LlmUnavailable
+    from llm.breaker import CircuitBreaker
+    from llm.client import LlmConfig, LlmGateway, LlmUnavailable
     from llm.embeddings import OpenAIEmbedder
     from llm.prompts import redact, scrub
 
 _WHERE = {
     "OpenAIAssistant": "llm.assistant",
-    "CircuitBreaker": "llm.client",
+    "CircuitBreaker": "llm.breaker",
     "LlmConfig": "llm.client",
     "LlmGateway": "llm.client",
     "LlmUnavailable": "llm.client",

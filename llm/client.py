@@ -5,8 +5,9 @@
 
 * the ``openai`` client's own bounded retries (``max_retries``, default 2) on 429 and 5xx,
   honouring ``Retry-After``; a timeout per request (default 20 s). No retry loop of our own;
-* a circuit breaker: after ``breaker_failures`` consecutive failures (default 3) no call is
-  made for ``breaker_cooldown_s`` (default 60 s); then one trial call, whose success closes it;
+* a circuit breaker (``llm.breaker``): after ``breaker_failures`` consecutive failures
+  (default 3) no call is made for ``breaker_cooldown_s`` (default 60 s); then one trial call,
+  whose success closes it;
 * token budgets: per ask (inside a ``metering`` block, counting the tokens the ask had spent
   before it) and per day across replicas (a ``TokenLedger``). Over budget: no call;
 * usage: each call's tokens and estimated cost are added to the ``LlmUsage`` of the innermost
@@ -42,6 +43,7 @@ from pydantic import BaseModel
 from intake.clock import Clock, SystemClock
 from intake.ports import TokenLedger
 from intake.ticket import LlmUsage
+from llm.breaker import CircuitBreaker
 from llm.ledger import ProcessTokenLedger
 from llm.prompts import Prompt, redact
 
@@ -97,71 +99,6 @@ class LlmUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-# -- circuit breaker ----------------------------------------------------------------------------
-
-
-class CircuitBreaker:
-    """Closed: calls go through. After ``failures`` consecutive failures it opens: no call for
-    ``cooldown_s`` seconds (of ``clock``, a monotonic clock). Then it is half-open: one trial
-    call goes through (others are refused until it ends); its success closes the breaker, its
-    failure opens it for another cooldown."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    HALF_OPEN = "half_open"
-
-    def __init__(
-        self,
-        failures: int = 3,
-        cooldown_s: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.failures = max(1, failures)
-        self.cooldown_s = cooldown_s
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._consecutive = 0
-        self._opened_at: float | None = None
-        self._trial = False
-
-    @property
-    def state(self) -> str:
-        with self._lock:
-            if self._opened_at is None:
-                return self.CLOSED
-            if self._trial or self.clock() - self._opened_at >= self.cooldown_s:
-                return self.HALF_OPEN
-            return self.OPEN
-
-    def allow(self) -> bool:
-        """Whether a call may be made now (taking the trial slot when half-open)."""
-        with self._lock:
-            if self._opened_at is None:
-                return True
-            if self._trial or self.clock() - self._opened_at < self.cooldown_s:
-                return False
-            self._trial = True
-            return True
-
-    def success(self) -> None:
-        with self._lock:
-            self._consecutive = 0
-            self._opened_at = None
-            self._trial = False
-
-    def failure(self) -> None:
-        with self._lock:
-            self._consecutive += 1
-            if self._trial or self._consecutive >= self.failures:
-                self._opened_at = self.clock()
-            self._trial = False
-
-    def release(self) -> None:
-        """The call allowed by ``allow()`` was not made after all (it gives the trial back)."""
-        with self._lock:
-            self._trial = False
 
 
 # -- metering -----------------------------------------------------------------------------------
