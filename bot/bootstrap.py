@@ -29,7 +29,7 @@ from storage.assistant import SqlTokenLedger, SqlVectorStore
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from intake.llm import LlmGateway
+    from llm import LlmGateway
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def _assistant(
         return RuleAssistant(), None, None
     # Imported only with a model configured: the openai package takes a second to import, and
     # every CLI command and the rule-engine default would pay it at start.
-    from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
-    from intake.llm.ledger import BufferedTokenLedger
+    from llm import LlmConfig, LlmGateway, OpenAIAssistant, OpenAIEmbedder
+    from llm.ledger import BufferedTokenLedger
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
     config = LlmConfig(

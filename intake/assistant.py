@@ -2,8 +2,9 @@
 
 An assistant returns data and the engine decides what to do with it: it never changes a
 conversation itself, holds no tokens and takes no action. An LLM-backed assistant
-(``intake.llm``) implements the same protocol; whatever it returns is checked by the same
-domain rules before it is used, and the rule assistant answers whenever it cannot.
+(``llm.OpenAIAssistant``, in the adapter package ``llm``) implements the same protocol;
+whatever it returns is checked by the same domain rules before it is used, and the rule
+assistant answers whenever it cannot.
 """
 
 from __future__ import annotations

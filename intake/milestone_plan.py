@@ -10,7 +10,7 @@ step last when no criterion already has the requester confirm. Plans stay readab
 ``MAX_STEPS`` milestones, the checks of a stage are grouped, earliest stage first.
 
 Dates, and the merge when the deadline is too tight, come from ``intake.milestone_schedule``:
-the same rules a model's plan passes (``intake.llm.validate``).
+the same rules a model's plan passes (``llm.validate``).
 """
 
 from __future__ import annotations

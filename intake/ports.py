@@ -1,5 +1,6 @@
 """What the domain needs from storage, as protocols. ``storage`` implements them with
-SQLAlchemy; tests of the service layer may use the in-memory fakes in ``intake.fakes``."""
+SQLAlchemy; tests of the service layer may use the in-memory fakes of
+``tests.fakes.memory_store``."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ instead?"), and leads see them on the review card. Pure Python, no I/O:
 
 * ``ask_text`` is the text that stands for an ask: what is compared, and what an ``Embedder``
   embeds.
-* With embeddings (an ``Embedder`` such as ``intake.llm.embeddings``), two asks are compared by
+* With embeddings (an ``Embedder`` such as ``llm.embeddings``), two asks are compared by
   the cosine of their vectors, kept above ``EMBEDDING_THRESHOLD``.
 * Without them (no embedder, or it answered ``None``), by a lexical measure: TF-IDF-weighted
   cosine over normalised word stems (stop words removed, platform abbreviations such as

@@ -14,7 +14,7 @@ added as keys. ``"text"`` (the terminal chat and the other CLI commands) is
 
 Every record passes ``RedactingFilter`` on its way out: Slack tokens (``xoxb-``, ``xoxp-``,
 ``xapp-`` …), OpenAI-style keys (``sk-…``), bearer tokens and e-mail addresses
-(``intake.llm.redact``), passwords in URLs, ``secret=…``/``token: …`` pairs, and the literal
+(``llm.redact``), passwords in URLs, ``secret=…``/``token: …`` pairs, and the literal
 values of the configured secrets (``secret_values(settings)``: the signing secret has no
 recognisable shape) are replaced in the message, its arguments, the exception text, the
 stack and any string ``extra``.
@@ -40,7 +40,7 @@ from pydantic import BaseModel, SecretStr
 from pythonjsonlogger.json import JsonFormatter
 
 from bot.observability.context import REQUEST_ID
-from intake.llm.prompts import redact as redact_known_secrets
+from llm.prompts import redact as redact_known_secrets
 
 FORMATS: Final = ("json", "text")
 MIN_SECRET_CHARS: Final = 6  # a shorter "secret" would blank out ordinary words

@@ -22,7 +22,7 @@ Measured as things happen:
   the loop is stuck or failing (its errors are logged);
 * ``intake_llm_seconds{purpose}`` (histogram), ``intake_llm_tokens_total{purpose,kind}``
   (kind ``prompt``/``completion``) and ``intake_llm_calls_total{purpose,outcome}``, from the
-  ``LlmGateway`` observer (``intake.llm.client``; outcomes ``ok``, ``budget``,
+  ``LlmGateway`` observer (``llm.client``; outcomes ``ok``, ``budget``,
   ``circuit_open``, ``timeout``, ``connection_error``, ``rate_limited``, ``http_error``,
   ``malformed``, ``cut``, ``content_filter``, ``refusal``, ``no_answer``, ``empty``). Calls
   that were not made (``budget``, ``circuit_open``) are counted but not timed.
@@ -209,7 +209,7 @@ class Metrics:
         completion_tokens: int,
         outcome: str,
     ) -> None:
-        """The ``LlmGateway`` observer (``intake.llm.client.LlmObserver``)."""
+        """The ``LlmGateway`` observer (``llm.client.LlmObserver``)."""
         purpose = _label(purpose)
         self.llm_calls.labels(purpose, _label(outcome)).inc()
         if outcome not in ("budget", "circuit_open"):  # no call was made

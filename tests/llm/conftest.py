@@ -1,4 +1,4 @@
-"""Shared set-up of the intake.llm tests: an OpenAIAssistant wired to the fake OpenAI server
+"""Shared set-up of the llm tests: an OpenAIAssistant wired to the fake OpenAI server
 through the real ``openai`` client, with a clock the tests move."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 
 from intake.clock import FixedClock
 from intake.conversation import Conversation, Source, Thread
-from intake.fakes import MemoryTokenLedger
-from intake.llm import LlmConfig, LlmGateway, OpenAIAssistant
 from intake.templates import load_templates
 from intake.templates.model import TemplateSet
 from intake.ticket import Ticket
+from llm import LlmConfig, LlmGateway, OpenAIAssistant
+from llm.ledger import ProcessTokenLedger
 from tests.fakes.openai_api import FakeOpenAI
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -41,7 +41,7 @@ class MonotonicClock:
 class Rig:
     assistant: OpenAIAssistant
     gateway: LlmGateway
-    ledger: MemoryTokenLedger
+    ledger: ProcessTokenLedger
     clock: MonotonicClock
     fake: FakeOpenAI
 
@@ -62,7 +62,7 @@ def make_rig(fake_openai: FakeOpenAI) -> Callable[..., Rig]:
             "timeout_s": 2.0,
         }
         settings.update(overrides)
-        ledger = MemoryTokenLedger()
+        ledger = ProcessTokenLedger()
         clock = MonotonicClock()
         gateway = LlmGateway(LlmConfig(**settings), ledger, clock=clock, wall_clock=FixedClock(NOW))
         return Rig(OpenAIAssistant(gateway), gateway, ledger, clock, fake_openai)

@@ -13,9 +13,9 @@ from intake import extraction
 from intake.assistant import SUMMARY_LIMIT, RuleAssistant
 from intake.conversation import Conversation, Source
 from intake.engine import IntakeEngine
-from intake.llm import prompts
 from intake.templates.model import TemplateSet
 from intake.ticket import Milestone, Priority, Size
+from llm import prompts
 from tests.fakes.openai_api import FakeReply
 from tests.llm.conftest import NOW, TODAY, Rig, conversation
 

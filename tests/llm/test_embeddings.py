@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from intake.llm import LlmGateway, OpenAIEmbedder
 from intake.similarity import Embedder
+from llm import LlmGateway, OpenAIEmbedder
 from tests.fakes.openai_api import FakeReply
 from tests.llm.conftest import TODAY, Rig
 

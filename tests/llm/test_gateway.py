@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable
 
 import pytest
+from pydantic import BaseModel
 
 from bot.work_slots import WorkSlots
 from intake.assistant import RuleAssistant
-from intake.fakes import MemoryTokenLedger
-from intake.llm import (
+from intake.templates.model import TemplateSet
+from intake.ticket import LlmUsage
+from llm import (
     CircuitBreaker,
     LlmConfig,
     LlmGateway,
@@ -22,10 +24,16 @@ from intake.llm import (
     OpenAIAssistant,
     redact,
 )
-from intake.llm.prompts import Prompt, system_prompt
-from intake.llm.schemas import ClassifyReply
-from intake.templates.model import TemplateSet
-from intake.ticket import LlmUsage
+from llm.ledger import ProcessTokenLedger
+from llm.prompts import Prompt, system_prompt
+from llm.schemas import (
+    ClassifyReply,
+    DraftReply,
+    ExtractionReply,
+    NextFieldReply,
+    QuestionReply,
+    SummaryReply,
+)
 from tests.fakes.openai_api import FakeOpenAI, FakeReply
 from tests.llm.conftest import API_KEY, TODAY, Rig
 
@@ -51,6 +59,33 @@ def test_a_429_with_retry_after_is_retried_by_the_client(rig: Rig, templates: Te
     assert rig.gateway.breaker.state == CircuitBreaker.CLOSED
 
 
+# -- the response format ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [ClassifyReply, ExtractionReply, NextFieldReply, QuestionReply, DraftReply, SummaryReply],
+    ids=lambda schema: schema.__name__,
+)
+def test_the_model_is_asked_for_the_format_the_clients_parse_asks_for(
+    rig: Rig, schema: type[BaseModel]
+) -> None:
+    """The gateway posts its own body (``parse()`` costs CPU per call: llm/client.py), yet the
+    model gets the strict schema, name and all, that the client's public
+    ``chat.completions.parse`` sends for the same Pydantic model."""
+    rig.fake.script(FakeReply.refused(), FakeReply.refused())
+    with pytest.raises(LlmUnavailable):
+        rig.gateway.parse(Prompt("classify", "be brief", TEXT), schema)
+    rig.gateway.client.chat.completions.parse(
+        model="fake-gpt",
+        messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": TEXT}],
+        response_format=schema,
+    )
+    ours, the_clients = rig.fake.chat_requests()
+    assert ours.schema_name == schema.__name__
+    assert ours.body["response_format"] == the_clients.body["response_format"]
+
+
 # -- a worker's slot --------------------------------------------------------------------------
 
 
@@ -63,7 +98,7 @@ def test_a_job_lends_its_slot_while_the_model_thinks(
     config = LlmConfig(
         api_key=API_KEY, base_url=fake_openai.base_url, model="fake-gpt", timeout_s=5.0
     )
-    gateway = LlmGateway(config, MemoryTokenLedger(), waiting=slots.waiting)
+    gateway = LlmGateway(config, ProcessTokenLedger(), waiting=slots.waiting)
     fake_openai.script(FakeReply.slow(0.5, {"request_type": "ci_cd"}))
     answers: list[str] = []
     other_ran_at: list[float] = []
@@ -264,7 +299,7 @@ def test_usage_and_cost_are_counted_in_metering(
     make_rig: Callable[..., Rig], templates: TemplateSet, caplog: pytest.LogCaptureFixture
 ) -> None:
     rig = make_rig(usd_per_1m_input=2.0, usd_per_1m_output=8.0)
-    caplog.set_level(logging.INFO, logger="intake.llm")
+    caplog.set_level(logging.INFO, logger="llm")
     reply = FakeReply.json({"request_type": "database"}, usage=(1000, 200))
     rig.fake.script(reply, reply, reply)
     with rig.assistant.metering(spent_tokens=0) as usage:
@@ -274,7 +309,7 @@ def test_usage_and_cost_are_counted_in_metering(
     rig.assistant.classify(TEXT, templates)  # outside any block: still charged to the day
     assert usage.calls == 2
     assert rig.ledger.spent(TODAY) == 3600
-    lines = [r.getMessage() for r in caplog.records if r.name == "intake.llm.client"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "llm.client"]
     assert lines[0] == (
         "llm call purpose=classify model=fake-gpt prompt_tokens=1000 completion_tokens=200 "
         "cost_usd=0.003600 latency_ms=0"
@@ -292,7 +327,7 @@ def test_metering_is_per_thread_and_nests(rig: Rig, templates: TemplateSet) -> N
 
 
 def test_debug_logs_redact_tokens_and_emails(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="intake.llm.client")
+    caplog.set_level(logging.DEBUG, logger="llm.client")
     secret = "xoxb-1234-5678-abcdefghij sk-proj-abcdef0123456789 Bearer eyJhbGci.x.y ann@corp.io"
     rig.fake.script({"request_type": f"database {secret}"})
     prompt = Prompt("classify", system_prompt("classify"), f"<ask>\n{secret}\n</ask>")

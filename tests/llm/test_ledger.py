@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from intake.fakes import MemoryTokenLedger
-from intake.llm.ledger import BufferedTokenLedger
+from llm.ledger import BufferedTokenLedger, ProcessTokenLedger
 
 DAY = date(2026, 11, 23)
 
@@ -18,7 +17,7 @@ class Clock:
         return self.now
 
 
-class FailingLedger(MemoryTokenLedger):
+class FailingLedger(ProcessTokenLedger):
     def __init__(self) -> None:
         super().__init__()
         self.failing = True
@@ -30,7 +29,7 @@ class FailingLedger(MemoryTokenLedger):
 
 
 def test_additions_reach_the_shared_count_once_per_interval() -> None:
-    shared, clock = MemoryTokenLedger(), Clock()
+    shared, clock = ProcessTokenLedger(), Clock()
     ledger = BufferedTokenLedger(shared, flush_every_s=2, refresh_every_s=2, clock=clock)
     ledger.add(DAY, 100)
     ledger.add(DAY, 50)
@@ -42,7 +41,7 @@ def test_additions_reach_the_shared_count_once_per_interval() -> None:
 
 
 def test_other_replicas_spending_is_seen_after_the_refresh_interval() -> None:
-    shared, clock = MemoryTokenLedger(), Clock()
+    shared, clock = ProcessTokenLedger(), Clock()
     ledger = BufferedTokenLedger(shared, flush_every_s=2, refresh_every_s=2, clock=clock)
     assert ledger.spent(DAY) == 0
     shared.add(DAY, 1_000)  # another replica
@@ -52,7 +51,7 @@ def test_other_replicas_spending_is_seen_after_the_refresh_interval() -> None:
 
 
 def test_reading_the_shared_count_writes_this_process_first() -> None:
-    shared, clock = MemoryTokenLedger(), Clock()
+    shared, clock = ProcessTokenLedger(), Clock()
     ledger = BufferedTokenLedger(shared, flush_every_s=60, refresh_every_s=1, clock=clock)
     ledger.spent(DAY)
     ledger.add(DAY, 30)

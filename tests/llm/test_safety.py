@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from intake.assistant import Assistant
-from intake.llm import OpenAIEmbedder, prompts
 from intake.similarity import Embedder
 from intake.templates.model import TemplateSet
 from intake.ticket import Status
+from llm import OpenAIEmbedder, prompts
 from tests.fakes.openai_api import FakeReply
 from tests.llm.conftest import API_KEY, TODAY, Rig, conversation
 

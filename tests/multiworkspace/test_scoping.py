@@ -14,7 +14,6 @@ from intake.assistant import RuleAssistant
 from intake.clock import FixedClock
 from intake.conversation import Source, Thread
 from intake.engine import IntakeEngine
-from intake.fakes import InMemoryStore
 from intake.lifecycle import Action
 from intake.milestone_service import MilestoneService
 from intake.ports import UnitOfWorkFactory
@@ -25,6 +24,7 @@ from intake.templates import load_templates
 from storage.db import make_engine
 from storage.uow import SqlUnitOfWorkFactory
 from tests.dbfixtures import DATABASES, provide_database_url
+from tests.fakes.memory_store import InMemoryStore
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -15,9 +15,9 @@ from slack_sdk.errors import SlackApiError
 from bot.observability.metrics import Metrics, request_kind
 from bot.serving import OpsApp
 from intake.conversation import Source, Thread
-from intake.llm import LlmConfig, LlmGateway, LlmUnavailable
-from intake.llm.prompts import Prompt
-from intake.llm.schemas import ClassifyReply
+from llm import LlmConfig, LlmGateway, LlmUnavailable
+from llm.prompts import Prompt
+from llm.schemas import ClassifyReply
 from storage import followthrough as store
 from storage import jobs as slack_jobs
 from storage.db import make_engine

@@ -94,7 +94,7 @@ def run_suite(engine: str, scenarios: Sequence[Scenario] | None = None) -> Suite
             "intake_llm_tokens_per_day": 10**9,
         }
     warnings = _Warnings()
-    logger = logging.getLogger("intake.llm")
+    logger = logging.getLogger("llm")
     logger.addHandler(warnings)
     runs: list[Run] = []
     try:

@@ -1,5 +1,5 @@
 """A scripted "model" for the scenario set: answers the assistant's structured-output requests
-(``intake/llm/schemas.py``) on the fake OpenAI server the way a careful model would, from the
+(``llm/schemas.py``) on the fake OpenAI server the way a careful model would, from the
 request alone.
 
     model = ScenarioModel({scenario.ask: scenario.model_reads, ...})
@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from intake.llm.prompts import scrub
+from llm.prompts import scrub
 from tests.fakes.openai_api import FakeReply
 
 URGENCIES = ("none", "high", "critical")

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from intake.llm.validate import extractable_fields
 from intake.templates import load_templates
 from intake.templates.model import AnswerType
+from llm.validate import extractable_fields
 from tests.scenarios.cast import TYPE_NAMES, load_scenarios
 from tests.scenarios.engines import Suite, run_suite
 from tests.scenarios.fake_model import listed_fields, read_answer

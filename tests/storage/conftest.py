@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-import intake.fakes
 import storage
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from storage.db import make_engine
 from storage.models import OutboxRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.dbfixtures import DATABASES, provide_database_url
+from tests.fakes import memory_asks, memory_store
 
 
 @dataclass
@@ -36,13 +36,13 @@ class Backend:
 
     def transcript(self, ask_id: int) -> list[tuple[datetime, str, str]]:
         with self.uow_factory() as uow:
-            assert isinstance(uow, SqlUnitOfWork | intake.fakes.InMemoryUnitOfWork)
+            assert isinstance(uow, SqlUnitOfWork | memory_store.InMemoryUnitOfWork)
             return uow.transcript(ask_id)
 
     def events(self, ask_id: int | None = None) -> list[dict[str, Any]]:
         """Committed integration events (of one ask, or all), in queue order."""
         factory = self.uow_factory
-        if isinstance(factory, intake.fakes.InMemoryStore):
+        if isinstance(factory, memory_store.InMemoryStore):
             return factory.events(ask_id)
         assert isinstance(factory, SqlUnitOfWorkFactory)
         query = select(OutboxRow.payload).order_by(OutboxRow.id)
@@ -54,21 +54,21 @@ class Backend:
     def set_events_enabled(self, enabled: bool) -> None:
         """Switch event queuing (as INTAKE_WEBHOOK_URL set or not) for later units of work."""
         factory = self.uow_factory
-        assert isinstance(factory, intake.fakes.InMemoryStore | SqlUnitOfWorkFactory)
+        assert isinstance(factory, memory_store.InMemoryStore | SqlUnitOfWorkFactory)
         factory.events_enabled = enabled
 
 
 @pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """The ports' implementation under test: ``memory`` (intake.fakes), ``sqlite`` and
+    """The ports' implementation under test: ``memory`` (tests.fakes.memory_store), ``sqlite`` and
     ``postgresql`` (storage)."""
     if request.param == "memory":
         yield Backend(
             "memory",
-            intake.fakes.InMemoryStore(),
+            memory_store.InMemoryStore(),
             ConcurrentUpdate,
             ValueError,
-            intake.fakes.AskNotFound,
+            memory_asks.AskNotFound,
         )
         return
     engine = make_engine(provide_database_url(request, request.param, tmp_path))

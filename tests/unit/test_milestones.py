@@ -12,7 +12,6 @@ from bot.blocks.milestones import milestone_blocks, refresh
 from bot.blocks.review import owner_message
 from intake import milestones
 from intake.conversation import Conversation, Source, Thread
-from intake.fakes import InMemoryStore
 from intake.lifecycle import AlreadyDone
 from intake.milestone_service import AUTO_COMPLETE_NOTE, MilestoneService
 from intake.milestones import (
@@ -26,6 +25,7 @@ from intake.service import BOT
 from intake.templates import load_templates
 from intake.ticket import HistoryEntry, Milestone, MilestoneStatus, Status, Ticket
 from tests.fakes.blockkit import validate_message, validate_view
+from tests.fakes.memory_store import InMemoryStore
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 REQUESTER, OWNER, HELPER, LEAD, OTHER = "U0ALICE", "U0OWEN", "U0HELEN", "U0LEE", "U0BOB"

@@ -13,13 +13,13 @@ from intake.clock import FixedClock
 from intake.conversation import Conversation, Phase, Source, Thread
 from intake.engine import IntakeEngine
 from intake.extraction import Extraction
-from intake.fakes import InMemoryStore, InMemoryUnitOfWork
 from intake.prepared import Replayer
 from intake.replies import Draft, Question
 from intake.service import IntakeService
 from intake.templates import load_templates
 from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import LlmUsage
+from tests.fakes.memory_store import InMemoryStore, InMemoryUnitOfWork
 
 TEMPLATES = load_templates()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from bot import selfcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,3 +38,11 @@ def test_check_fails_without_greenlet_and_shows_where() -> None:
     assert "import bot.app: ImportError" in done.stderr, done.stderr
     assert "'greenlet' library is installed" in done.stderr, done.stderr
     assert "bot/oauth.py" in done.stderr, "the chain of imports that led there"
+
+
+def test_check_walks_every_package_the_wheel_ships() -> None:
+    """A top-level package added to the wheel (pyproject.toml) is imported by the check too."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert sorted(selfcheck.PACKAGES) == sorted(shipped)
+    assert sorted(pyproject["tool"]["mypy"]["packages"]) == sorted(shipped)

@@ -11,10 +11,10 @@ from intake.assistant import RuleAssistant
 from intake.clock import FixedClock
 from intake.conversation import Phase, Source, Thread
 from intake.engine import IntakeEngine
-from intake.fakes import InMemoryStore
 from intake.replies import Submitted
 from intake.service import IntakeService, NotAllowed, Outcome
 from intake.templates import load_templates
+from tests.fakes.memory_store import InMemoryStore
 
 TEAM = "T1"
 THREAD = Thread("D1", "100.1")

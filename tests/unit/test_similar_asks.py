@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from intake.conversation import Conversation, Source
-from intake.fakes import InMemoryStore, InMemoryUnitOfWork, MemoryVectorStore
 from intake.ports import UnitOfWorkFactory
 from intake.similar_asks import SimilarAsks
 from intake.ticket import Status, Ticket
 from tests.fakes.embeddings import FakeEmbedder
+from tests.fakes.memory_store import InMemoryStore, InMemoryUnitOfWork, MemoryVectorStore
 
 TEAM = "T1"
 

@@ -1,10 +1,10 @@
 """The structured outputs asked of the model: one Pydantic model per purpose.
 
-The gateway sends each as a strict JSON schema (``intake.llm.client.response_format``: the
+The gateway sends each as a strict JSON schema (``llm.client.response_format``: the
 ``openai`` client's own conversion; every property required, no extra properties), so the
 model answers with exactly these keys.
 Allowed values (urgency, priority, size, ISO dates) are hints in the schema only: the models
-accept any string, and ``intake.llm.validate`` applies the domain rules value by value, so that
+accept any string, and ``llm.validate`` applies the domain rules value by value, so that
 one bad value costs that value, not the whole answer.
 """
 

@@ -1,4 +1,5 @@
-"""In-memory implementations of the storage ports, for fast service-layer tests.
+"""In-memory implementations of the storage ports, for fast service-layer tests (the ask
+repository is in ``tests.fakes.memory_asks``).
 
     store = InMemoryStore()           # an intake.ports.UnitOfWorkFactory: store() -> a UoW
     service = IntakeService(store, engine, clock)
@@ -31,60 +32,25 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from intake.conversation import Conversation, Thread
+from intake.conversation import Conversation
 from intake.ports import AskRepository, ConcurrentUpdate
-from intake.ticket import AuditEntry, Status, Ticket
+from intake.ticket import AuditEntry
+from tests.fakes.memory_asks import AskNotFound, InMemoryAskRepository, aware, utc
 
 PROCESSED_KEY_MAX = 255
 LOCK_TIMEOUT_S = 10.0
-
-
-class AskNotFound(LookupError):
-    """``save()`` (or ``record_message()``) for an ask that is not stored."""
 
 
 def _processed_key(key: str) -> str:
     if len(key) <= PROCESSED_KEY_MAX:
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def _aware(at: datetime) -> None:
-    """Refuse naive times, as the SQL storage does."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at!r}: storage needs timezone-aware times")
-
-
-def _utc(at: datetime) -> datetime:
-    _aware(at)
-    return at.astimezone(UTC)
-
-
-def _copy(conversation: Conversation) -> Conversation:
-    return copy.deepcopy(conversation)
-
-
-def _normalised(conversation: Conversation) -> Conversation:
-    """A stored copy, read back the way the database gives it: history in time order and
-    the ticket's times (and its milestones' change times) in UTC."""
-    stored = _copy(conversation)
-    ticket = stored.ticket
-    ticket.history.sort(key=lambda entry: entry.at)
-    for entry in ticket.history:
-        entry.at = _utc(entry.at)
-    ticket.created_at = _utc(ticket.created_at) if ticket.created_at else None
-    ticket.submitted_at = _utc(ticket.submitted_at) if ticket.submitted_at else None
-    ticket.decided_at = _utc(ticket.decided_at) if ticket.decided_at else None
-    ticket.done_requested_at = _utc(ticket.done_requested_at) if ticket.done_requested_at else None
-    for milestone in ticket.milestones:
-        milestone.log = [dataclasses.replace(c, at=_utc(c.at)) for c in milestone.log]
-    return stored
 
 
 @dataclass
@@ -166,119 +132,6 @@ class InMemoryStore:
         for name in [name for name, holder in self._locks.items() if holder is owner]:
             del self._locks[name]
         self._cond.notify_all()
-
-
-class InMemoryAskRepository:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def add(self, conversation: Conversation) -> None:
-        ticket = conversation.ticket
-        if ticket.id is not None:
-            raise ValueError(f"ask {ticket.id} is already stored; use save()")
-        uow = self._uow
-        with uow.store._cond:
-            if ticket.created_at is None:
-                ticket.created_at = datetime.now(UTC)
-            ask_id = next(uow.store._ids)
-            ticket.id = ask_id
-            try:
-                uow._check_unique(conversation)
-            except ValueError:
-                ticket.id = None
-                raise
-            uow._staged[ask_id] = _normalised(conversation)
-            uow._read_versions[ask_id] = 0
-
-    def get(self, ask_id: int) -> Conversation | None:
-        with self._uow.store._cond:
-            found = self._uow._read(ask_id)
-            return _copy(found) if found is not None else None
-
-    def by_thread(self, team_id: str, thread: Thread) -> Conversation | None:
-        with self._uow.store._cond:
-            for conversation in self._uow._visible():
-                if conversation.ticket.team_id == team_id and conversation.thread == thread:
-                    return _copy(conversation)
-        return None
-
-    def by_key(self, key: str, team_id: str | None = None) -> Conversation | None:
-        wanted = key.strip().upper()
-        with self._uow.store._cond:
-            for conversation in self._uow._visible():
-                if team_id is not None and conversation.ticket.team_id != team_id:
-                    continue
-                if (conversation.ticket.key or "").upper() == wanted:
-                    return _copy(conversation)
-        return None
-
-    def save(self, conversation: Conversation) -> None:
-        ask_id = conversation.ticket.id
-        if ask_id is None:
-            raise ValueError("save() of an ask that was never added")
-        uow = self._uow
-        with uow.store._cond:
-            current = uow._read(ask_id)
-            if current is None:
-                raise AskNotFound(ask_id)
-            uow._check_version(ask_id)
-            stored = len(current.ticket.history)
-            given = len(conversation.ticket.history)
-            if given < stored:
-                raise ValueError(
-                    f"ask {ask_id}: history is append-only ({stored} entries stored, {given} given)"
-                )
-            uow._check_unique(conversation)
-            updated = _copy(conversation)
-            updated.ticket.history = _copy(current).ticket.history + updated.ticket.history[stored:]
-            if updated.ticket.created_at is None:
-                updated.ticket.created_at = current.ticket.created_at
-            uow._staged[ask_id] = _normalised(updated)
-
-    def list(
-        self,
-        *,
-        team_id: str | None = None,
-        requester: str | None = None,
-        statuses: Sequence[Status] | None = None,
-        brief: bool = False,
-        ids: Collection[int] | None = None,
-    ) -> list[Ticket]:
-        wanted = {Status(s) for s in statuses} if statuses is not None else None
-        only = set(ids) if ids is not None else None
-        with self._uow.store._cond:
-            tickets = [
-                c.ticket
-                for c in self._uow._visible()
-                if (team_id is None or c.ticket.team_id == team_id)
-                and (only is None or c.ticket.id in only)
-                and (requester is None or c.ticket.requester == requester)
-                and (wanted is None or c.ticket.status in wanted)
-            ]
-            tickets.sort(
-                key=lambda t: (t.created_at or datetime.min.replace(tzinfo=UTC), t.id or 0),
-                reverse=True,
-            )
-            found = [copy.deepcopy(t) for t in tickets]
-        if brief:  # as the SQL repository: what a brief list does not load stays empty
-            for ticket in found:
-                ticket.milestones, ticket.history = [], []
-        return found
-
-    def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
-        wanted = {Status(s) for s in statuses}
-        uow = self._uow
-        with uow.store._cond:
-            found: dict[int, int] = {}
-            for conversation in uow._visible():
-                ticket = conversation.ticket
-                if ticket.id is None or ticket.team_id != team_id or ticket.status not in wanted:
-                    continue
-                stored = uow.store._asks.get(ticket.id)
-                # Changed in this unit of work: the version its commit will give it.
-                staged = 1 if ticket.id in uow._staged else 0
-                found[ticket.id] = (stored.version if stored is not None else 0) + staged
-            return found
 
 
 class InMemoryUnitOfWork:
@@ -433,11 +286,11 @@ class InMemoryUnitOfWork:
         return [(line.at, line.author, line.text) for line in lines]
 
     def record_audit(self, ask_id: int, entry: AuditEntry) -> None:
-        _aware(entry.at)
+        aware(entry.at)
         with self.store._cond:
             if self._read(ask_id) is None:
                 raise AskNotFound(ask_id)
-            self._audit.append(AuditLine(ask_id, dataclasses.replace(entry, at=_utc(entry.at))))
+            self._audit.append(AuditLine(ask_id, dataclasses.replace(entry, at=utc(entry.at))))
 
     def audit(self, ask_id: int) -> list[AuditEntry]:
         with self.store._cond:
@@ -450,7 +303,7 @@ class InMemoryUnitOfWork:
         if not isinstance(event_id, str) or not event_id:
             raise ValueError("an integration event needs a non-empty string 'id'")
         payload = json.loads(json.dumps(event))  # what a JSON column gives back
-        _aware(at)
+        aware(at)
         if not self.store.events_enabled:
             return
         with self.store._cond:
@@ -458,7 +311,7 @@ class InMemoryUnitOfWork:
                 raise AskNotFound(ask_id)
             if any(q.event_id == event_id for q in [*self.store._outbox, *self._outbox]):
                 raise ValueError(f"duplicate event id {event_id!r}")
-            self._outbox.append(QueuedEvent(ask_id, event_id, payload, _utc(at)))
+            self._outbox.append(QueuedEvent(ask_id, event_id, payload, utc(at)))
 
     def _check_events_unique(self) -> None:
         """With store._cond held: every event id at most once (a unique column in SQL)."""
@@ -467,19 +320,6 @@ class InMemoryUnitOfWork:
             if queued.event_id in seen:
                 raise ValueError(f"duplicate event id {queued.event_id!r}")
             seen.add(queued.event_id)
-
-
-class MemoryTokenLedger:
-    """``TokenLedger`` in memory, for tests and a single process."""
-
-    def __init__(self) -> None:
-        self.by_day: dict[date, int] = {}
-
-    def spent(self, day: date) -> int:
-        return self.by_day.get(day, 0)
-
-    def add(self, day: date, tokens: int) -> None:
-        self.by_day[day] = self.by_day.get(day, 0) + tokens
 
 
 class MemoryVectorStore:

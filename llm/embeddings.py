@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from intake.llm.client import LlmConfig, LlmGateway, LlmUnavailable
-from intake.llm.prompts import scrub
 from intake.ports import TokenLedger
+from llm.client import LlmConfig, LlmGateway, LlmUnavailable
+from llm.prompts import scrub
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,9 @@
-"""A per-process buffer in front of the shared token ledger.
+"""The token ledgers of the LLM adapter: the per-day count the budget checks.
+
+``ProcessTokenLedger`` counts in this process's memory: the per-day budget of a gateway built
+without a shared ledger (one process, nothing shared). ``bot.bootstrap`` always gives the
+gateway the database's count (``storage.assistant.SqlTokenLedger``) behind a
+``BufferedTokenLedger``, this per-process buffer:
 
 Every model call adds its tokens to the per-day count that all replicas share (for the
 per-day budget), and every call checks that count first. Going to the database twice per call
@@ -27,6 +32,23 @@ FLUSH_EVERY_S = 2.0
 REFRESH_EVERY_S = 2.0
 
 log = logging.getLogger(__name__)
+
+
+class ProcessTokenLedger:
+    """``TokenLedger`` in this process's memory: tokens spent per day by this process only.
+    Thread-safe. What a gateway counts with when it is given no shared ledger."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_day: dict[date, int] = {}
+
+    def spent(self, day: date) -> int:
+        with self._lock:
+            return self._by_day.get(day, 0)
+
+    def add(self, day: date, tokens: int) -> None:
+        with self._lock:
+            self._by_day[day] = self._by_day.get(day, 0) + tokens
 
 
 class BufferedTokenLedger:

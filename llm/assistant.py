@@ -1,7 +1,7 @@
 """``OpenAIAssistant``: the ``intake.assistant.Assistant`` protocol answered by a model.
 
 Each method asks the model for structured output through the gateway, checks the answer with
-the domain rules (``intake.llm.validate``) and, on any failure (timeout, HTTP error after the
+the domain rules (``llm.validate``) and, on any failure (timeout, HTTP error after the
 client's retries, open circuit, budget used up, refusal, malformed output, an answer that
 breaks a rule), returns what ``RuleAssistant`` returns for the same call, logging one warning
 line that says why (never the requester's words).
@@ -19,9 +19,12 @@ from intake.assistant import DraftProposal, RuleAssistant
 from intake.clock import Clock
 from intake.conversation import Conversation
 from intake.extraction import Extraction
-from intake.llm import prompts, validate
-from intake.llm.client import LlmConfig, LlmGateway, LlmUnavailable
-from intake.llm.schemas import (
+from intake.ports import TokenLedger
+from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
+from intake.ticket import LlmUsage
+from llm import prompts, validate
+from llm.client import LlmConfig, LlmGateway, LlmUnavailable
+from llm.schemas import (
     ClassifyReply,
     DraftReply,
     ExtractionReply,
@@ -29,9 +32,6 @@ from intake.llm.schemas import (
     QuestionReply,
     SummaryReply,
 )
-from intake.ports import TokenLedger
-from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
-from intake.ticket import LlmUsage
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,15 @@
 
 * the ``openai`` client's own bounded retries (``max_retries``, default 2) on 429 and 5xx,
   honouring ``Retry-After``; a timeout per request (default 20 s). No retry loop of our own;
-* a circuit breaker: after ``breaker_failures`` consecutive failures (default 3) no call is
-  made for ``breaker_cooldown_s`` (default 60 s); then one trial call, whose success closes it;
+* a circuit breaker (``llm.breaker``): after ``breaker_failures`` consecutive failures
+  (default 3) no call is made for ``breaker_cooldown_s`` (default 60 s); then one trial call,
+  whose success closes it;
 * token budgets: per ask (inside a ``metering`` block, counting the tokens the ask had spent
   before it) and per day across replicas (a ``TokenLedger``). Over budget: no call;
 * usage: each call's tokens and estimated cost are added to the ``LlmUsage`` of the innermost
   ``metering`` block of this thread, and to the day's ledger; one INFO line per call (purpose,
   model, tokens, cost, latency), never the requester's words;
-* prompts and answers are logged at DEBUG only, redacted (``intake.llm.prompts.redact``);
+* prompts and answers are logged at DEBUG only, redacted (``llm.prompts.redact``);
 * an optional ``observer(purpose, seconds, prompt_tokens, completion_tokens, outcome)`` is told
   about every call, for metrics (``bot.observability``). ``outcome`` is ``"ok"`` or why there was
   no usable answer (``OUTCOMES``); ``"budget"`` and ``"circuit_open"`` mean no call was made
@@ -32,19 +33,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import openai
-from openai.lib._parsing._completions import type_to_response_format_param
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import BaseModel
 
 from intake.clock import Clock, SystemClock
-from intake.fakes import MemoryTokenLedger
-from intake.llm.prompts import Prompt, redact
 from intake.ports import TokenLedger
 from intake.ticket import LlmUsage
+from llm.breaker import CircuitBreaker
+from llm.ledger import ProcessTokenLedger
+from llm.prompts import Prompt, redact
 
 log = logging.getLogger(__name__)
 
@@ -100,71 +101,6 @@ class LlmUnavailable(Exception):
         self.reason = reason
 
 
-# -- circuit breaker ----------------------------------------------------------------------------
-
-
-class CircuitBreaker:
-    """Closed: calls go through. After ``failures`` consecutive failures it opens: no call for
-    ``cooldown_s`` seconds (of ``clock``, a monotonic clock). Then it is half-open: one trial
-    call goes through (others are refused until it ends); its success closes the breaker, its
-    failure opens it for another cooldown."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    HALF_OPEN = "half_open"
-
-    def __init__(
-        self,
-        failures: int = 3,
-        cooldown_s: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.failures = max(1, failures)
-        self.cooldown_s = cooldown_s
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._consecutive = 0
-        self._opened_at: float | None = None
-        self._trial = False
-
-    @property
-    def state(self) -> str:
-        with self._lock:
-            if self._opened_at is None:
-                return self.CLOSED
-            if self._trial or self.clock() - self._opened_at >= self.cooldown_s:
-                return self.HALF_OPEN
-            return self.OPEN
-
-    def allow(self) -> bool:
-        """Whether a call may be made now (taking the trial slot when half-open)."""
-        with self._lock:
-            if self._opened_at is None:
-                return True
-            if self._trial or self.clock() - self._opened_at < self.cooldown_s:
-                return False
-            self._trial = True
-            return True
-
-    def success(self) -> None:
-        with self._lock:
-            self._consecutive = 0
-            self._opened_at = None
-            self._trial = False
-
-    def failure(self) -> None:
-        with self._lock:
-            self._consecutive += 1
-            if self._trial or self._consecutive >= self.failures:
-                self._opened_at = self.clock()
-            self._trial = False
-
-    def release(self) -> None:
-        """The call allowed by ``allow()`` was not made after all (it gives the trial back)."""
-        with self._lock:
-            self._trial = False
-
-
 # -- metering -----------------------------------------------------------------------------------
 
 
@@ -207,8 +143,14 @@ def _outcome(error: Exception) -> str:
 @functools.cache
 def response_format(schema: type[BaseModel]) -> ResponseFormat:
     """The strict JSON-schema response format for ``schema``, as ``chat.completions.parse``
-    sends it (the ``openai`` client's own conversion), worked out once per schema."""
-    return cast(ResponseFormat, type_to_response_format_param(schema))
+    sends it, worked out once per schema. The schema is the ``openai`` client's own strict
+    conversion, read through its public ``pydantic_function_tool`` (the same conversion and
+    name ``parse`` uses, without importing the client's private parsing module)."""
+    function = openai.pydantic_function_tool(schema)["function"]
+    return {
+        "type": "json_schema",
+        "json_schema": {"schema": function["parameters"], "name": function["name"], "strict": True},
+    }
 
 
 class LlmGateway:
@@ -234,7 +176,7 @@ class LlmGateway:
         self.config = config
         self.observer = observer
         self.waiting = waiting
-        self.ledger: TokenLedger = ledger if ledger is not None else MemoryTokenLedger()
+        self.ledger: TokenLedger = ledger if ledger is not None else ProcessTokenLedger()
         self.clock = clock
         self.wall_clock: Clock = wall_clock or SystemClock()
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s, clock)

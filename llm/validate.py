@@ -23,13 +23,13 @@ from intake.extraction import (
     Urgency,
     parse_answer,
 )
-from intake.llm.schemas import DraftReply, ExtractionReply, MilestoneReply
 from intake.milestone_schedule import TITLE_LIMIT as MILESTONE_TITLE_LIMIT
 from intake.milestone_schedule import Kind, Plan, Step, cut, schedule
 from intake.planning import TITLE_LIMIT
 from intake.readiness import is_verifiable
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import Priority, Size
+from llm.schemas import DraftReply, ExtractionReply, MilestoneReply
 
 MAX_MILESTONES = 8
 MAX_CRITERIA = 5
