@@ -64,6 +64,8 @@ _REASON_CLAUSE = re.compile(
     r"|\b(?:went|was|were|goes)\s+down\b|\bran out of\b"
     # "want to keep the old docs up while the new ones land"
     r"|\b(?:want|need)\s+to\s+keep\b"
+    # "updates will no longer be provided", "the VMs may become vulnerable"
+    r"|\bwill no longer\b|\b(?:may|will|could) become vulnerable\b"
 )
 _AFTER_REASON_WORDS = re.compile(r"\b(?:so (?:i|he|she|you|it) can|in order to)\s+", re.I)
 # Where a clause stops: the ask that follows it ("..., can we bump ...").
