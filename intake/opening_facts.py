@@ -100,7 +100,7 @@ def find_reason(text: str) -> str:
             continue
         _, begin = min(found)
         reason = clause[begin:].strip(" ,;:-–—.!?")
-        if len(reason.split()) >= 3:
+        if len(reason.split()) >= 2:
             first = reason.split()[0]
             return reason if "." in first else reason[0].upper() + reason[1:]
     return ""
@@ -118,6 +118,8 @@ _NOT_A_THING = frozenset(
     """
     read write admin administrator view viewer edit editor full root owner readonly read-only
     read-write rw ro superuser elevated more some any my his her their our your the a an
+    me us him them you everyone everybody someone somebody it this that
+    push pull merge deploy shell ssh console api programmatic cli web network remote direct ui
     need needs get give grant have had request requesting want same temporary temp console
     prod production staging dev development test my own back
     """.split()  # noqa: SIM905
@@ -139,7 +141,9 @@ def find_access_target(text: str) -> str:
         what = m.group("what")
         end = _TARGET_END.search(what)
         target = (what[: end.start()] if end else what).strip(" .,")
-        if target and len(target.split()) <= 10 and target.lower() not in _GENERIC:
+        if target.lower() in _GENERIC:
+            return ""  # "access to it": the thing was named before, in words we can't resolve
+        if target and len(target.split()) <= 10:
             return target
     for m in _THING_ACCESS.finditer(plain):
         word = m.group("what").strip(".")
@@ -191,6 +195,8 @@ _KINDS = frozenset(
     flaky failing slow random nightly daily weekly hourly cron e2e unit integration smoke
     end-to-end big small last whole entire same first second previous outbound inbound
     self-hosted hosted extra additional macos linux windows arm arm64 x86 shared dedicated
+    they we he she you people users everyone someone somebody nobody
+    flow query cdn gc crash install startup boot stdout stderr json text
     """.split()  # noqa: SIM905
 )
 

@@ -179,6 +179,8 @@ def _trim(rest: str) -> str:
         rest = rest[: m.start()]
     rest = _TRAILING_TIME.sub("", rest.strip())
     rest = re.sub(r"\s+(?:and|or|but|to|for|with|by|in|on|at|of)$", "", rest.strip())
+    # "an alarm well before we hit the limit": the adverb belonged to the cut-off clause.
+    rest = re.sub(r"\s+(?:well|way|long|right|just|shortly|even|ideally|soon)$", "", rest)
     return rest.strip(" ,.!?-–—:")
 
 

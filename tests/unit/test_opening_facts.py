@@ -47,6 +47,7 @@ def templates() -> TemplateSet:
         ("we want to keep the legacy api up until partners migrate",
          "We want to keep the legacy api up until partners migrate"),
         ("need a bigger runner so I can build the arm images", "Build the arm images"),
+        ("can you give me access to the billing db so I can run reports", "Run reports"),
         ("I'm new here and keep waiting on reviews to see test logs",
          "I'm new here and keep waiting on reviews to see test logs"),
         ("the vendor wrote: after March, patches will no longer ship for the 4.x agents",
@@ -92,7 +93,15 @@ def test_what_access_is_to(ask: str, target: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "ask", ["need admin access", "can I get access?", "please grant me read-only access asap"]
+    "ask",
+    [
+        "need admin access",
+        "can I get access?",
+        "please grant me read-only access asap",
+        "please give me access, I am blocked",
+        "can you give them access",
+        "I keep getting 403s from the registry, can I get push access to it?",
+    ],
 )
 def test_an_access_level_alone_names_no_resource(ask: str) -> None:
     assert find_access_target(ask) == ""
@@ -127,6 +136,7 @@ def test_services_named_by_what_they_are(ask: str, names: list[str]) -> None:
         "the migration tests are slow",  # tests, not a named test suite
         "we ran out of disk",
         "can the boxes be added as self-hosted runners?",
+        "they keep testing on prod",
     ],
 )
 def test_kinds_of_things_are_no_service_names(ask: str) -> None:
@@ -137,6 +147,11 @@ def test_a_label_in_the_middle_of_a_line() -> None:
     text = "from yesterday's retro, action item: rotate the db password"
     assert labelled_inline("action item", text) == "rotate the db password"
     assert labelled_inline("deadline", text) == ""
+
+
+def test_an_adverb_of_the_cut_off_clause_is_left_out() -> None:
+    found = find_request("we need a page well before the queue is full")
+    assert found is not None and found.phrase == "A page"
 
 
 def test_id_like_is_a_request() -> None:
