@@ -161,10 +161,10 @@ _THE_NAME_THING = re.compile(
 )
 # "auth logs disappear", "last week's checkout outage": a name right before what it produced.
 # A sentence that starts with the name: "reporting workers keep getting OOMKilled", "m2lines
-# ran out of GPUs during a demo".
+# ran out of GPUs during a demo", "checkout needs a redis".
 _SUBJECT_NAME = re.compile(
     rf"^(?:the\s+|our\s+)?({_NAME_TOKEN})(?P<kind>\s+(?:workers|pods|jobs|service|api|hub))?"
-    r"\s+(?:keep|keeps|kept|ran out of|runs out of|(?:is|are) (?:running )?out of)\b"
+    r"\s+(?:keep|keeps|kept|ran out of|runs out of|(?:is|are) (?:running )?out of|needs)\b"
 )
 # Purpose words that name a service when one stands before "workers" ("reporting workers").
 _NOT_PURPOSES = frozenset(

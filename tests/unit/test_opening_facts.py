@@ -121,6 +121,7 @@ def test_an_access_level_alone_names_no_resource(ask: str) -> None:
         ("billing workers keep restarting", ["billing"]),
         ("indexing workers keep dying overnight", ["indexing"]),
         ("atlas ran out of memory during the launch", ["atlas"]),
+        ("ledger needs a bigger queue before the sale", ["ledger"]),
     ],
 )  # fmt: skip
 def test_services_named_by_what_they_are(ask: str, names: list[str]) -> None:
@@ -137,6 +138,8 @@ def test_services_named_by_what_they_are(ask: str, names: list[str]) -> None:
         "we ran out of disk",
         "can the boxes be added as self-hosted runners?",
         "they keep testing on prod",
+        "the team needs a new bucket",
+        "prod needs more nodes",
     ],
 )
 def test_kinds_of_things_are_no_service_names(ask: str) -> None:
