@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from intake import extraction, milestone_plan, planning, request_types
+from intake import milestone_plan, opening_facts, planning, request_types
 from intake.conversation import Conversation
 from intake.extraction import Extraction, plain_text
 from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
@@ -82,7 +82,7 @@ class RuleAssistant:
         return request_types.classify(text, templates)
 
     def extract(self, text: str, template: RequestTemplate, today: date) -> Extraction:
-        return extraction.extract(text, template, today)
+        return opening_facts.read(text, template, today)
 
     def next_field(self, conversation: Conversation, candidates: Sequence[FieldSpec]) -> FieldSpec:
         return candidates[0]

@@ -135,6 +135,7 @@ def score_templates(text: str, templates: TemplateSet) -> list[tuple[str, float]
     templates' order); types with no match are left out."""
     plain = _without_urls(plain_text(text)).lower()
     plain = re.sub(r"(?<![\w])#[\w-]+", " ", plain)  # channel names: "#ci-alerts" is not CI
+    plain = _HOSTNAME.sub(" ", plain)  # hostnames: "cert.ci" or "ci.example.org" is not CI
     scored: list[tuple[float, int, int, str]] = []
     for index, template in enumerate(templates):
         total, hits = _keyword_score(plain, keyword_weights(template))

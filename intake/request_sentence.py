@@ -32,7 +32,7 @@ _SOFT = r"(?:\s+(?:really|urgently|also|just|still|kindly|please|badly|now|soon)
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # "we need to upgrade X", "I'd like to move X", "we want you to raise X"
     re.compile(
-        rf"\b{_SUBJECT}{_SOFT}\s+(?:need|needs|want|wants|would like|'d like|wanna|have)"
+        rf"\b{_SUBJECT}{_SOFT}(?:\s+(?:need|needs|want|wants|would like|wanna|have)|'d like)"
         rf"(?:\s+(?:you|someone|somebody|the platform team))?\s+to\s+(?P<verb>\w+)\s+(?P<rest>.+)"
     ),
     # "can you raise X", "could we get X", "would someone grant X"
@@ -52,7 +52,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 # "we need X", "I want X", "the hub needs X", "requesting X"
 _NOUN_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
-        rf"\b{_SUBJECT}{_SOFT}\s+(?:need|needs|want|wants|would like|'d like|require|requires)"
+        rf"\b{_SUBJECT}{_SOFT}(?:\s+(?:need|needs|want|wants|would like|require|requires)|'d like)"
         r"\s+(?P<np>.+)"
     ),
     re.compile(r"^(?:need|needs|want|requesting|request|asking for|looking for)\s+(?P<np>.+)"),
@@ -179,6 +179,8 @@ def _trim(rest: str) -> str:
         rest = rest[: m.start()]
     rest = _TRAILING_TIME.sub("", rest.strip())
     rest = re.sub(r"\s+(?:and|or|but|to|for|with|by|in|on|at|of)$", "", rest.strip())
+    # "an alarm well before we hit the limit": the adverb belonged to the cut-off clause.
+    rest = re.sub(r"\s+(?:well|way|long|right|just|shortly|even|ideally|soon)$", "", rest)
     return rest.strip(" ,.!?-–—:")
 
 

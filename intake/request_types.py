@@ -22,6 +22,16 @@ CLEAR_MARGIN = 4.0
 
 TYPE_FIELD = "request_type"  # the pseudo-field the type question is pending on
 
+NEW_SERVICE = "new_service"
+NEW_THING_WEIGHT = 3.0
+# Someone starting something that will run as a service ("we're starting a fraud-scoring
+# service in go", "building a new pricing api"): a new service, whatever it is called.
+_NEW_THING = re.compile(
+    r"\b(?:start|starting|build|building|write|writing|launch|launching|create|creating"
+    r"|set(?:ting)? up|spin(?:ning)? up)\s+(?:a|an)\s+(?:new\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:service|microservice|api|app|backend)\b"
+)
+
 
 def rank(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
     """Every request type whose keywords ``text`` mentions, best first, with its score."""
@@ -30,6 +40,8 @@ def rank(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
     if request is not None:
         for template_id, score in score_templates(request.phrase, templates):
             scores[template_id] = scores.get(template_id, 0.0) + score
+    if _NEW_THING.search(" ".join(text.lower().split())) and NEW_SERVICE in templates.templates:
+        scores[NEW_SERVICE] = scores.get(NEW_SERVICE, 0.0) + NEW_THING_WEIGHT
     order = {t.id: i for i, t in enumerate(templates)}
     return sorted(scores.items(), key=lambda item: (-item[1], order.get(item[0], 0)))
 

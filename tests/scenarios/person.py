@@ -123,6 +123,9 @@ def question_line(text: str, *, plain: bool = False, buttons: Collection[str] = 
     return _SPACE.sub(" ", asking[-1]) if asking else ""
 
 
+_ASIDE = re.compile(r"\((?!s\))[^()]*\)")  # "(a Slack channel or …)", not "service(s)"
+
+
 def _names(cue: str, text: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(cue.lower())}(?![a-z0-9])", text) is not None
 
@@ -130,8 +133,12 @@ def _names(cue: str, text: str) -> bool:
 def best_fact(question: str, facts: Sequence[Fact], said: Collection[int] = ()) -> int | None:
     """The fact whose cues the question names most (longest cues count most); one not said yet
     first, as a person thinks of what they have not told yet."""
-    lowered = question.lower()
-    scores = [sum(len(cue) for cue in fact.cues if _names(cue, lowered)) for fact in facts]
+    # A person answers the question, not the words of its hint ("Where should alerts go? A
+    # Slack channel or PagerDuty service." or "… go (a Slack channel or PagerDuty service)?" is
+    # no question about their service).
+    asked, mark, _ = question.lower().rpartition("?")
+    asked = _ASIDE.sub(" ", asked if mark else question.lower())
+    scores = [sum(len(cue) for cue in fact.cues if _names(cue, asked)) for fact in facts]
     for pool in ([i for i in range(len(facts)) if i not in said], list(range(len(facts)))):
         best = max((scores[i] for i in pool), default=0)
         if best > 0:

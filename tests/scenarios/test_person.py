@@ -74,6 +74,15 @@ def test_a_question_is_answered_from_the_fact_its_words_point_to() -> None:
     assert best_fact("Who calls it?", facts) is None
 
 
+def test_the_question_is_answered_not_the_words_of_its_hint() -> None:
+    service = Fact(cues=("service", "service(s)"), say=("auth",))
+    facts = [service, WHEN]
+    hint_after = "Where should alerts go? A Slack channel or PagerDuty service."
+    hint_inside = "Where should alerts go (a Slack channel or PagerDuty service)?"
+    assert best_fact(hint_after, facts) is None and best_fact(hint_inside, facts) is None
+    assert best_fact("Which service(s) is this for? e.g. `billing-api`", facts) == 0
+
+
 def test_not_understood_the_next_phrasing_then_skip_then_done() -> None:
     memory = Memory(seed="s")
     asked = screen("When do you need it by?")

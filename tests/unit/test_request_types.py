@@ -41,6 +41,24 @@ def engine(templates: TemplateSet) -> IntakeEngine:
         ("Could I get read access to the ci.jenkins.io build logs? I need to debug flaky tests",
          "access_request"),
         ("need read access to the logs of the prod cluster in grafana", "access_request"),
+        # Someone starting something that runs as a service, whatever it is called.
+        ("we're building a new invoicing api in rust, what's the process?", "new_service"),
+        ("starting a small ledger service in kotlin next sprint, what do you need from us",
+         "new_service"),
+        # An OS or runtime at its end of life is an upgrade, even where CI runs on it.
+        ("python 3.8 reaches end of life soon, our CI images still use it", "other"),
+        ("debian 10 goes EOL in june, the build hosts have to move", "other"),
+        # Machines joining as builders are the pipeline's.
+        ("the two new arm boxes from the lab, could they join the pool as builders?", "ci_cd"),
+        # Surviving a crowd is capacity.
+        ("300 attendees will use the training hub during the conference, will it hold up?",
+         "compute_capacity"),
+        # Something already broke and the ask is to prevent it again.
+        ("the queue ran out of space on friday and the app went down. please make sure it "
+         "can't happen again", "incident_follow_up"),
+        # Hostnames are places, not keywords: "ci.example.org" is not a CI/CD ask.
+        ("new on the release team, need VPN access so I can reach ci.example.org, "
+         "ci.example.net and cd.example.dev", "access_request"),
         # And what was right stays right.
         ("CI is slow, help", "ci_cd"),
         ("we need a dashboard and alerts for checkout latency", "observability"),
@@ -49,6 +67,12 @@ def engine(templates: TemplateSet) -> IntakeEngine:
 )  # fmt: skip
 def test_types_a_lead_would_pick(templates: TemplateSet, ask: str, expected: str) -> None:
     assert classify(ask, templates) == expected
+
+
+def test_hostnames_are_no_keywords(templates: TemplateSet) -> None:
+    assert classify("could I get an account so I can log in to ci.example.org", templates) != (
+        "ci_cd"
+    )
 
 
 def test_the_request_sentence_outweighs_the_context(templates: TemplateSet) -> None:
