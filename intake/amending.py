@@ -130,6 +130,8 @@ class Amender:
         if not changes:
             said = "That is what the ask already says; nothing changed."
             return [Notice(said), *self.resume(conversation, today)]
+        for change in changes:  # "not sure" said earlier no longer stands beside the new value
+            ticket.answer_notes.pop(change.name, None)
         replan = any(c.name in milestone_plan.PLAN_INPUTS for c in changes)
         if replan and conversation.phase is Phase.DRAFTED:
             ticket.milestones = []  # re-planned against the new deadline, criteria, environments

@@ -378,7 +378,10 @@ def find_impact(text: str) -> str:
         if drop:
             candidates.append((drop.start(), drop.end()))
         if keep:
-            candidates.append((keep.start(), keep.start()))
+            begin = keep.start()
+            if len(lowered[begin:].split()) < 4:  # "invoices are stuck without it": all of it
+                begin = max(lowered.rfind(mark, 0, begin) for mark in ",;:") + 1
+            candidates.append((keep.start(), begin))
         if not candidates:
             continue
         _start, begin = min(candidates)

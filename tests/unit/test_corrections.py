@@ -109,6 +109,17 @@ def test_a_correction_during_the_questions_changes_the_field_and_asks_again(
     assert conversation.pending == "environment" and conversation.questions_asked == 1
 
 
+def test_a_correction_replaces_the_not_sure_said_before(engine: IntakeEngine) -> None:
+    conversation, _ = start(engine, "we need a postgres db for billing in production")
+    while conversation.pending != "deadline":
+        engine.answer(conversation, "skip", NOW)
+    engine.answer(conversation, "whatever you recommend", NOW)
+    assert "deadline" in conversation.ticket.answer_notes
+    engine.answer(conversation, "actually the deadline is next Friday", NOW)
+    assert conversation.ticket.deadline == date(2026, 12, 4)
+    assert "deadline" not in conversation.ticket.answer_notes, "no 'left to the team' beside it"
+
+
 def test_renaming_a_service_keeps_the_rest_and_the_title_follows(engine: IntakeEngine) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production, no deadline")
     engine.answer(conversation, "done", NOW)
