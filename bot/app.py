@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot import deferral, errors, listeners
+from bot import deferral, errors, listeners, scope
 from bot.admission import Admission
 from bot.announcer import Announcer
 from bot.bootstrap import Container
@@ -31,12 +31,12 @@ from bot.home import HomeTabs
 from bot.in_flight import TrackedExecutor
 from bot.leads import Leads
 from bot.limits import Limits, LimitSettings, Rate
-from bot.listeners.deps import Deps
 from bot.oauth import oauth_settings
 from bot.pacing import PacedWebClient, Pacer, pace_bolt_app
 from bot.people import People
 from bot.refresh import views_for
 from bot.replier import Replier
+from bot.scope import Deps
 from bot.settings import ConfigError
 from intake.ports import UnitOfWorkFactory
 from storage.pace import SqlPaceStore
@@ -117,24 +117,7 @@ def create_app(
             f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
             "SLACK_API_URL"
         ) from None
-    leads = Leads(settings.intake_leads)
-    people = People(container.db_engine, settings.intake_timezone)
-    homes = HomeTabs(container.intake, leads, settings.intake_timezone, people)
-    views = views_for(container, people, homes)  # every message about an ask, kept true
-    announcer = Announcer(views, container.templates)
-    deps = Deps(
-        service=container.intake,
-        review=container.review,
-        replier=Replier(container.intake, announcer, container.similar),
-        announcer=announcer,
-        people=people,
-        leads=leads,
-        homes=homes,
-        templates=container.templates,
-        milestones=container.milestones,
-        followthrough=follow_through_for(container, client),
-        per_team=settings.multi_workspace,
-    )
+    deps = deps_for(container, client)
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     if admission is not None:  # first: a refused request costs no database work
         admission.install(app)
@@ -146,8 +129,31 @@ def create_app(
     if settings.intake_defer_work and not worker:
         deferral.install(app, ack_engine, container.clock)
     errors.register(app)
-    listeners.register(app, deps)
+    scope.install(app, deps)  # each request's workspace, actor and scoped services
+    listeners.register(app)
     return app
+
+
+def deps_for(container: Container, client: WebClient) -> Deps:
+    """The app-wide services the scope middleware scopes for each request (``bot.scope``)."""
+    settings = container.settings
+    leads = Leads(settings.intake_leads)
+    people = People(container.db_engine, settings.intake_timezone)
+    homes = HomeTabs(container.intake, leads, settings.intake_timezone, people)
+    views = views_for(container, people, homes)  # every message about an ask, kept true
+    announcer = Announcer(views, container.templates)
+    return Deps(
+        service=container.intake,
+        review=container.review,
+        replier=Replier(container.intake, announcer, container.similar),
+        announcer=announcer,
+        people=people,
+        leads=leads,
+        homes=homes,
+        templates=container.templates,
+        milestones=container.milestones,
+        followthrough=follow_through_for(container, client),
+    )
 
 
 # Requests a listener acts on (others, e.g. options loads, may be repeated freely).

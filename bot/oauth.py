@@ -12,7 +12,7 @@ slack_sdk's SQLAlchemy stores, whose tables migration 0005 creates (never ``crea
   workspace: ``TeamClients.for_team(team_id)`` gives the client of that workspace's
   installation. In single-workspace mode ``OneWorkspace`` gives the one client for every team,
   so that mode works exactly as before.
-* Every request sees only its own workspace's asks (``Deps.service_in`` & co.,
+* Every request sees only its own workspace's asks (``bot.scope``: the request's scope,
   ``intake.scoping``).
 """
 

@@ -1,4 +1,11 @@
-"""Slack listeners grouped by kind; each group has ``register(app, deps)``."""
+"""Slack listeners grouped by kind, in the bolt-python template's ``listeners/<kind>/`` shape.
+
+Each listener is a plain module-level function that takes Bolt's injected arguments and reads
+the request's scope (``bot.scope``) from its context; each kind lists its listeners in a table
+(``ACTIONS``, ``VIEWS``...) and ``register(app)`` adds them. The app installs the scope
+middleware (``bot.scope.install``) first, so every listener runs with its request's scope,
+built once; no listener sees the app-wide services.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +22,9 @@ from bot.listeners import (
     similar,
     views,
 )
-from bot.listeners.deps import Deps
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: App) -> None:
     groups = (commands, events, actions, review, milestones, followup, shortcuts, similar, views)
     for group in groups:
-        group.register(app, deps)
+        group.register(app)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.listeners.deps import Deps
+from bot.scope import Scope
 from bot.thinking import thinking
 from intake.conversation import Source
 
 
 def start_in_dm(
-    deps: Deps,
+    scope: Scope,
     client: WebClient,
     *,
     team_id: str,
@@ -20,12 +20,11 @@ def start_in_dm(
     source: Source,
     source_note: str = "",
 ) -> None:
-    tz = deps.people.timezone(client, team_id, user)
-    thread = deps.replier.open_dm_thread(client, user, text, source_note)
-    service = deps.service.for_team(team_id) if deps.per_team else deps.service
+    tz = scope.people.timezone(client, team_id, user)
+    thread = scope.replier.open_dm_thread(client, user, text, source_note)
     with thinking(client, thread):
-        outcome = service.start(
+        outcome = scope.service.start(
             team_id=team_id, requester=user, text=text, source=source, tz=tz, thread=thread
         )
     assert outcome is not None  # only a delivery with a dedupe key can be a duplicate
-    deps.replier.deliver(client, outcome, user)
+    scope.replier.deliver(client, outcome, user)

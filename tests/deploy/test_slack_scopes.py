@@ -174,33 +174,20 @@ def called_api_methods() -> dict[str, list[str]]:
 
 @cache
 def listener_registrations() -> dict[str, set[Any]]:
-    """What bot/listeners registers with Bolt: kind ("event", "command", "shortcut", …) ->
-    the first argument of each ``@app.<kind>(...)``, evaluated in its module."""
+    """What bot/listeners registers with Bolt: kind ("event", "command", "shortcut") -> the
+    keys of each kind's registration table (``EVENTS``, ``COMMANDS``, ``SHORTCUTS``)."""
+    tables = {"event": "EVENTS", "command": "COMMANDS", "shortcut": "SHORTCUTS"}
     registrations: dict[str, set[Any]] = {}
     for path in python_files(LISTENERS):
         module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         module = importlib.import_module(module_name.removesuffix(".__init__"))
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "app"
-            ):
-                continue
-            kind = node.func.attr
-            if kind not in ("event", "message", "command", "shortcut"):
-                continue  # actions, views, middleware: not declared in the manifest
-            if kind == "message":  # app.message(keyword) listens to message events
-                registrations.setdefault("event", set()).add("message")
-                continue
-            assert node.args, f"{path}:{node.lineno}: app.{kind}() without a first argument"
-            expression = ast.Expression(node.args[0])
-            value = eval(compile(expression, str(path), "eval"), vars(module))
-            if kind == "event" and isinstance(value, dict):
-                value = value["type"]
-            registrations.setdefault(kind, set()).add(value)
+        source = path.read_text()
+        assert "@app." not in source, f"{path}: register listeners in a table, not @app.<kind>"
+        for kind, table in tables.items():
+            for value in getattr(module, table, {}):
+                if kind == "event" and isinstance(value, dict):
+                    value = value["type"]
+                registrations.setdefault(kind, set()).add(value)
     return registrations
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -9,12 +11,11 @@ from slack_sdk import WebClient
 
 from bot.blocks import review
 from bot.errors import after_ack
-from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
+from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming, safe
 from intake import readiness
 from intake.conversation import Source
-from intake.review import ReviewService
 
 HELP = (
     "*Platform Intake* turns your ask into a ticket the platform team can act on.\n"
@@ -27,53 +28,60 @@ HELP = (
 OPENING = "Got it. I'm opening your intake in a DM with me (Apps → Platform Intake)."
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command("/intake")
-    @after_ack
-    def intake_command(
-        ack: Ack,
-        body: dict[str, Any],
-        command: dict[str, Any],
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        text = normalize_incoming(command.get("text") or "").strip()
-        words = text.split()
-        if not text or text.lower() in {"help", "?"}:
-            ack(response_type="ephemeral", text=HELP)
-            return
-        team_id = context.team_id or command.get("team_id", "")
-        user = command["user_id"]
-        if words[0].lower() == "list" and len(words) == 1:
-            tickets = deps.service_in(context).list(team_id=team_id, requester=user)
-            ack(response_type="ephemeral", **review.ask_list(tickets))
-            return
-        if words[0].lower() == "show" and len(words) == 2:
-            found = show(deps, deps.review_in(context), client, team_id, user, words[1])
-            ack(response_type="ephemeral", **found)
-            return
-        ack(response_type="ephemeral", text=OPENING)
-        start_in_dm(
-            deps,
-            client,
-            team_id=context.team_id or command.get("team_id", ""),
-            user=command["user_id"],
-            text=text,
-            source=Source.SLASH_COMMAND,
-        )
+@after_ack
+def intake_command(
+    ack: Ack,
+    body: dict[str, Any],
+    command: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    scope = scope_of(context)
+    text = normalize_incoming(command.get("text") or "").strip()
+    words = text.split()
+    if not text or text.lower() in {"help", "?"}:
+        ack(response_type="ephemeral", text=HELP)
+        return
+    if words[0].lower() == "list" and len(words) == 1:
+        tickets = scope.service.list(team_id=scope.team_id, requester=command["user_id"])
+        ack(response_type="ephemeral", **review.ask_list(tickets))
+        return
+    if words[0].lower() == "show" and len(words) == 2:
+        found = show(scope, words[1])
+        ack(response_type="ephemeral", **found)
+        return
+    ack(response_type="ephemeral", text=OPENING)
+    start_in_dm(
+        scope,
+        client,
+        team_id=scope.team_id,
+        user=command["user_id"],
+        text=text,
+        source=Source.SLASH_COMMAND,
+    )
 
 
-def show(
-    deps: Deps, reviews: ReviewService, client: WebClient, team_id: str, user: str, key: str
-) -> dict[str, Any]:
+def show(scope: Scope, key: str) -> dict[str, Any]:
     """One ask of the workspace, to its requester, its owners and the leads; "not found" to
     anyone else, exactly as for an ID that does not exist, so IDs cannot be probed (keys repeat
     per workspace: another workspace's PLAT-1 is not this one's)."""
-    conversation = reviews.find_visible(
-        key, team_id=team_id, user=user, is_lead=deps.leads.is_lead(client, user)
+    conversation = scope.review.find_visible(
+        key, team_id=scope.team_id, user=scope.user, is_lead=scope.is_lead
     )
     if conversation is None:
         return {"text": f"No ask {safe(key, 20)} found."}
     ticket = conversation.ticket
-    template = deps.templates.get(ticket.category)
+    template = scope.templates.get(ticket.category)
     return review.ask_detail(ticket, template, readiness.check(ticket, template))
+
+
+# -- registration ------------------------------------------------------------------------
+
+COMMANDS: dict[str | re.Pattern[str], Callable[..., None]] = {
+    "/intake": intake_command,
+}
+
+
+def register(app: App) -> None:
+    for matcher, listener in COMMANDS.items():
+        app.command(matcher)(listener)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -10,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import after_ack, tell
-from bot.listeners.deps import Deps
 from bot.listeners.start import start_in_dm
+from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
 from intake.conversation import Source
@@ -21,43 +23,42 @@ log = logging.getLogger(__name__)
 CALLBACK_ID = "intake_from_message"
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.shortcut(CALLBACK_ID)
-    @after_ack
-    def from_message(
-        ack: Ack,
-        body: dict[str, Any],
-        shortcut: dict[str, Any],
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        message = shortcut.get("message") or {}
-        text = normalize_incoming(message.get("text") or "").strip()
-        if not text:
-            tell(
-                client,
-                shortcut,
-                "That message has no text I can scope. Try `/intake` and describe what you need.",
-            )
-            return
-        channel = (shortcut.get("channel") or {}).get("id", "")
-        text = thread_ask(deps, client, channel, message) or text
-        start_in_dm(
-            deps,
+@after_ack
+def from_message(
+    ack: Ack,
+    body: dict[str, Any],
+    shortcut: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    scope = scope_of(context)
+    ack()
+    message = shortcut.get("message") or {}
+    text = normalize_incoming(message.get("text") or "").strip()
+    if not text:
+        tell(
             client,
-            team_id=context.team_id or "",
-            user=shortcut["user"]["id"],
-            text=text,
-            source=Source.SHORTCUT,
-            source_note=source_note(client, channel, message),
+            shortcut,
+            "That message has no text I can scope. Try `/intake` and describe what you need.",
         )
+        return
+    channel = (shortcut.get("channel") or {}).get("id", "")
+    text = thread_ask(scope, client, channel, message) or text
+    start_in_dm(
+        scope,
+        client,
+        team_id=scope.team_id,
+        user=shortcut["user"]["id"],
+        text=text,
+        source=Source.SHORTCUT,
+        source_note=source_note(client, channel, message),
+    )
 
 
 THREAD_LIMIT = 50  # messages of a thread read for its summary
 
 
-def thread_ask(deps: Deps, client: WebClient, channel: str, message: dict[str, Any]) -> str:
+def thread_ask(scope: Scope, client: WebClient, channel: str, message: dict[str, Any]) -> str:
     """When the message is part of a thread, an opening ask summarised from the whole thread
     (by the assistant); "" when it stands alone or the thread cannot be read."""
     root = message.get("thread_ts")
@@ -77,7 +78,7 @@ def thread_ask(deps: Deps, client: WebClient, channel: str, message: dict[str, A
     ]
     if len(texts) < 2:
         return ""
-    return normalize_incoming(deps.service.summarise(texts)).strip()
+    return normalize_incoming(scope.service.summarise(texts)).strip()
 
 
 def source_note(client: WebClient, channel: str, message: dict[str, Any]) -> str:
@@ -88,3 +89,15 @@ def source_note(client: WebClient, channel: str, message: dict[str, Any]) -> str
     except (SlackApiError, KeyError):
         return note
     return f"{note} (<{link}|original>)"
+
+
+# -- registration ------------------------------------------------------------------------
+
+SHORTCUTS: dict[str | re.Pattern[str], Callable[..., None]] = {
+    CALLBACK_ID: from_message,
+}
+
+
+def register(app: App) -> None:
+    for matcher, listener in SHORTCUTS.items():
+        app.shortcut(matcher)(listener)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -11,54 +12,54 @@ from slack_sdk import WebClient
 
 from bot.blocks import similar as render
 from bot.errors import after_ack
-from bot.listeners.deps import Deps
+from bot.scope import Scope, scope_of
 from intake.conversation import Conversation
 from intake.service import NotAllowed
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.action(re.compile(rf"^{render.JOIN_ACTION}:"))
-    @after_ack
-    def join(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        choice = json.loads(action["value"])
-        user = body["user"]["id"]
-        ask_id, key = int(choice["a"]), str(choice["k"])
-        service = deps.service_in(context)
-        if not offered(deps, service.get(ask_id), key):
-            raise NotAllowed(f"{key} is not one of the open asks like this one.")
-        outcome = service.join(ask_id=ask_id, user=user, key=key)
-        _settle(client, body)
-        deps.replier.deliver(client, outcome, user)
-
-    @app.action(re.compile(rf"^{render.NOT_SAME_ACTION}:"))
-    @after_ack
-    def not_same(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        choice = json.loads(action["value"])
-        key = str(choice["k"])
-        deps.service_in(context).not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
-        message = body.get("message") or {}
-        rest = render.without(message, key)
-        _replace(client, body, rest if rest is not None else render.dismissed(key))
+@after_ack
+def join(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    scope = scope_of(context)
+    ack()
+    choice = json.loads(action["value"])
+    user = body["user"]["id"]
+    ask_id, key = int(choice["a"]), str(choice["k"])
+    service = scope.service
+    if not offered(scope, service.get(ask_id), key):
+        raise NotAllowed(f"{key} is not one of the open asks like this one.")
+    outcome = service.join(ask_id=ask_id, user=user, key=key)
+    _settle(client, body)
+    scope.replier.deliver(client, outcome, user)
 
 
-def offered(deps: Deps, conversation: Conversation, key: str) -> bool:
+@after_ack
+def not_same(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    scope = scope_of(context)
+    ack()
+    choice = json.loads(action["value"])
+    key = str(choice["k"])
+    scope.service.not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
+    message = body.get("message") or {}
+    rest = render.without(message, key)
+    _replace(client, body, rest if rest is not None else render.dismissed(key))
+
+
+def offered(scope: Scope, conversation: Conversation, key: str) -> bool:
     """Whether ``key`` is an open ask like this intake, as the bot suggests them. Join is for
     those only: joining makes you a watcher, and a watcher may read the ask."""
-    similar = deps.replier.similar_asks
+    similar = scope.replier.similar_asks
     if similar is None:
         return False
     matches = similar.like(conversation.ticket, exclude=conversation.dismissed, limit=10)
@@ -77,3 +78,16 @@ def _replace(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if channel and ts:
         client.chat_update(channel=channel, ts=ts, **message)
+
+
+# -- registration ------------------------------------------------------------------------
+
+ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
+    re.compile(rf"^{render.JOIN_ACTION}:"): join,
+    re.compile(rf"^{render.NOT_SAME_ACTION}:"): not_same,
+}
+
+
+def register(app: App) -> None:
+    for matcher, listener in ACTIONS.items():
+        app.action(matcher)(listener)
