@@ -281,6 +281,7 @@ class FakeSlack:
         self._workspace_rules: dict[str, _RateRule] = {}
         self._limited_until: dict[Any, float] = {}
         self._delays: dict[str, float] = {}
+        self._held: Counter[str] = Counter()  # requests arrived and held by a delay now
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": lambda a: {"args": a},
             "auth.test": self._auth_test,
@@ -442,6 +443,11 @@ class FakeSlack:
                 self._delays[method] = seconds
             else:
                 self._delays.pop(method, None)
+
+    def held(self, method: str) -> int:
+        """How many ``method`` requests have arrived and are being held by ``delay`` now."""
+        with self._lock:
+            return self._held[method]
 
     # ------------------------------------------------------------------ ids used by the driver
 
@@ -913,7 +919,13 @@ class FakeSlack:
         args.pop("token", None)
         delay = self._delays.get(method, 0.0)
         if delay:
-            time.sleep(delay)
+            with self._lock:
+                self._held[method] += 1
+            try:
+                time.sleep(delay)
+            finally:
+                with self._lock:
+                    self._held[method] -= 1
         extra_headers: dict[str, str] = {}
         with self._cond:
             status = 200
