@@ -57,7 +57,8 @@ from intake.followup import (
 from intake.review import Decision
 from intake.service import IntakeService
 from intake.ticket import Status, Ticket
-from storage import followthrough as store
+from storage import job_runs, people, slack_outbox
+from storage.db import transaction
 
 if TYPE_CHECKING:
     from bot.bootstrap import Container
@@ -278,7 +279,7 @@ class FollowThrough:
             return []
         today = now.astimezone(ZoneInfo(self.default_tz)).date()
         since = now - timedelta(days=7)
-        undelivered = [m.key for m in store.given_up(self.engine, since, team_id=team_id)]
+        undelivered = [m.key for m in slack_outbox.given_up(self.engine, since, team_id=team_id)]
         digest = build_digest(tickets, now, today, undelivered=undelivered, week=period)
         main, details = digest_messages(digest)
         key = f"{job}:{self.digest_channel}:{period}"
@@ -300,16 +301,16 @@ class FollowThrough:
         if self.auto_complete is None:
             return 0
         day = now.date().isoformat()
-        with store.transaction(self.engine) as session:
-            if not store.claim_run(session, "auto_complete", day, self.replica, now):
+        with transaction(self.engine) as session:
+            if not job_runs.claim_run(session, "auto_complete", day, self.replica, now):
                 return 0
         decisions = self.auto_complete(now)
         for decision in decisions:  # tell each requester, once, in their intake thread
             ticket, thread = decision.conversation.ticket, decision.conversation.thread
             if thread is None or ticket.id is None:
                 continue
-            with store.transaction(self.engine) as session:
-                store.enqueue_message(
+            with transaction(self.engine) as session:
+                slack_outbox.enqueue_message(
                     session,
                     key=f"auto_complete:{ticket.team_id}:{ticket.id}",
                     kind="auto_complete",
@@ -328,10 +329,10 @@ class FollowThrough:
 
     def _queue_once(self, item: Planned, now: datetime) -> bool:
         """Claim the run's period and queue its message in one transaction: exactly once."""
-        with store.transaction(self.engine) as session:
-            if not store.claim_run(session, item.job, item.period, self.replica, now):
+        with transaction(self.engine) as session:
+            if not job_runs.claim_run(session, item.job, item.period, self.replica, now):
                 return False
-            store.enqueue_message(
+            slack_outbox.enqueue_message(
                 session,
                 key=item.key,
                 kind=item.kind,
@@ -345,12 +346,12 @@ class FollowThrough:
         return True
 
     def _claimed(self, job: str, period: str) -> bool:
-        with store.transaction(self.engine) as session:
-            return store.claimed(session, job, period)
+        with transaction(self.engine) as session:
+            return job_runs.claimed(session, job, period)
 
     def _snoozed(self, team_id: str, user: str, now: datetime) -> bool:
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user)
+        with transaction(self.engine) as session:
+            person = people.get_person(session, team_id, user)
         return bool(person and person.snoozed_until and person.snoozed_until > now)
 
     # -- snooze --------------------------------------------------------------------------------
@@ -363,17 +364,17 @@ class FollowThrough:
         if choice == "week":
             monday = week_start(local.date()) + timedelta(days=7)
             until = datetime.combine(monday, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
-            with store.transaction(self.engine) as session:
-                person = store.get_person(session, team_id, user) or store.Person(team_id, user)
+            with transaction(self.engine) as session:
+                person = people.get_person(session, team_id, user) or people.Person(team_id, user)
                 person.snoozed_until = until
-                store.save_person(session, person, now)
+                people.save_person(session, person, now)
             return ":zzz: Snoozed: no more reminders this week."
         tomorrow = local.date() + timedelta(days=1)
         again = datetime.combine(tomorrow, NUDGE_AT, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         nudge = nudge_for(user, [t for t in self.service.list(team_id=team_id)], tomorrow)
         if nudge is not None:
-            with store.transaction(self.engine) as session:
-                store.enqueue_message(
+            with transaction(self.engine) as session:
+                slack_outbox.enqueue_message(
                     session,
                     key=f"nudge:{team_id}:{user}:again:{tomorrow.isoformat()}",
                     kind="nudge",
@@ -411,17 +412,17 @@ class FollowThrough:
         return iso_week(at.astimezone(ZoneInfo(self.default_tz)).date())
 
     def installed_at(self, now: datetime) -> datetime:
-        """When this install began (``storage.followthrough.installed_at``), read once."""
+        """When this install began (``storage.job_runs.installed_at``), read once."""
         if self._installed_at is None:
-            with store.transaction(self.engine) as session:
-                self._installed_at = store.installed_at(session, self.replica, now)
+            with transaction(self.engine) as session:
+                self._installed_at = job_runs.installed_at(session, self.replica, now)
         return self._installed_at
 
     def digest_sent_at(self, now: datetime) -> tuple[str, datetime | None]:
         """This week's digest (one workspace): its week and when it was claimed, if it was."""
         week = self.digest_week(now)
-        with store.transaction(self.engine) as session:
-            return week, store.claimed_at(session, "digest", week)
+        with transaction(self.engine) as session:
+            return week, job_runs.claimed_at(session, "digest", week)
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)

@@ -293,7 +293,7 @@ class OutboxRow(Base):
 class JobRunRow(Base):
     """One run of a scheduled job (a weekly digest, the nudges of a week, ...) for one period,
     claimed by exactly one replica: the unique ``(job, period)`` is the claim (see
-    ``storage.followthrough.claim_run``)."""
+    ``storage.job_runs.claim_run``)."""
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "period"),)
@@ -308,7 +308,7 @@ class JobRunRow(Base):
 
 class SlackOutboxRow(Base):
     """Slack messages waiting for, or done with, sending: the transactional outbox of the
-    follow-through jobs (``storage.followthrough``). ``key`` (``kind:team:recipient:period``)
+    follow-through jobs (``storage.slack_outbox``). ``key`` (``kind:team:recipient:period``)
     makes each message exist once. Unsent while ``sent_at`` is NULL; ``next_attempt_at`` is
     when it may be tried (again), also pushed forward while a sender holds it;
     ``not_before`` is the earliest send time (a person's local morning). ``sending_at`` is

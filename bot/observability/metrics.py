@@ -31,7 +31,7 @@ Read from the database at scrape time (cheap ``COUNT``/``MIN``/``MAX`` queries; 
 reports the same values, so aggregate them with ``max``, not ``sum``):
 
 * ``intake_outbox_depth{outbox}`` and ``intake_outbox_oldest_age_seconds{outbox}`` (0 when
-  empty): ``slack`` (weekly messages sendable now and not sent, ``storage.followthrough
+  empty): ``slack`` (weekly messages sendable now and not sent, ``storage.slack_outbox
   .outbox_depth``) and ``webhook`` (events not delivered, ``storage.outbox``);
 * ``intake_outbox_given_up{outbox="slack"}``: messages given up after their last attempt;
 * ``intake_jobs_queued`` and ``intake_jobs_oldest_age_seconds``: Slack requests acked by
@@ -73,9 +73,9 @@ from sqlalchemy import Engine, case, func, literal_column, select
 from bot.pacing import RATELIMITED
 from intake.clock import Clock, SystemClock
 from intake.ticket import Status
-from storage import followthrough as slack_outbox
 from storage import jobs as slack_jobs
 from storage import outbox as webhook_outbox
+from storage import slack_outbox
 from storage.models import AskRow, JobRunRow, SlackOutboxRow
 
 log = logging.getLogger(__name__)

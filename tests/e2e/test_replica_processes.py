@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import Container, build
 from bot.settings import load_settings
-from storage import followthrough as followthrough_store
-from storage.db import make_engine
+from storage import job_runs
+from storage.db import make_engine, transaction
 from storage.models import JobRunRow, SlackOutboxRow
 from tests.dbfixtures import PostgresServer
 from tests.e2e.conftest import (
@@ -112,11 +112,9 @@ def replica_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
     # a slot from before it existed: tests/e2e/test_followthrough.py.)
     engine = make_engine(database_url)
     try:
-        with followthrough_store.transaction(engine) as session:
+        with transaction(engine) as session:
             an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
-            followthrough_store.claim_run(
-                session, followthrough_store.INSTALLED_JOB, "-", "earlier", an_hour_ago
-            )
+            job_runs.claim_run(session, job_runs.INSTALLED_JOB, "-", "earlier", an_hour_ago)
     finally:
         engine.dispose()
     return clean_env(
