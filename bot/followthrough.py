@@ -24,8 +24,7 @@ import os
 import socket
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -35,24 +34,20 @@ from bot.blocks.followup import digest_messages, progress_message
 from bot.blocks.milestones import auto_completed
 from bot.blocks.nudge import nudge_message
 from bot.cron import cron_trigger
+from bot.followthrough_plan import Planned, RunReport, local_today, not_before, slot_for
 from bot.oauth import OneWorkspace, TeamClients, team_clients
 from bot.pacing import Lane, lane
 from bot.people import People
 from bot.refresh import AskViews, views_for
 from intake.followup import (
     NUDGE_AT,
-    QUIET_BEFORE,
-    QUIET_FROM,
-    Slot,
     build_digest,
     counts_for,
-    in_waking_hours,
     iso_week,
     nudge_for,
     owners,
     progress,
     week_start,
-    weekly_slot,
 )
 from intake.review import Decision
 from intake.service import IntakeService
@@ -86,33 +81,6 @@ def follow_through_for(container: Container, client: WebClient | None) -> Follow
 
 def replica_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One message a run would queue: under ``key``, once per (``job``, ``period``)."""
-
-    job: str
-    period: str
-    key: str
-    kind: str
-    team_id: str
-    channel: str
-    payload: dict[str, Any]
-    not_before: datetime
-    counter: str  # the RunReport field it counts toward
-    thread_ts: str | None = None
-
-
-@dataclass
-class RunReport:
-    """What one run queued (for logs and `intake-bot digest run`)."""
-
-    nudges: int = 0
-    progress: int = 0
-    digests: int = 0
-    completed: int = 0
-    skipped: list[str] = field(default_factory=list)
 
 
 class FollowThrough:
@@ -190,7 +158,7 @@ class FollowThrough:
         planned = []
         for owner in sorted(owners(tickets)):
             tz = self.timezone(team_id, owner)
-            slot = self._slot(now, tz, force)
+            slot = slot_for(now, tz, force)
             job = f"nudge:{team_id}:{owner}"
             if slot is None or (skip_claimed and self._claimed(job, slot.week)):
                 continue
@@ -211,7 +179,7 @@ class FollowThrough:
                     team_id=team_id,
                     channel=owner,
                     payload={**nudge_message(nudge), "tz": tz},
-                    not_before=_not_before(now, tz),
+                    not_before=not_before(now, tz),
                     counter="nudges",
                 )
             )
@@ -225,7 +193,7 @@ class FollowThrough:
             if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS) or ticket.id is None:
                 continue
             tz = self.timezone(team_id, ticket.requester)
-            slot = self._slot(now, tz, force)
+            slot = slot_for(now, tz, force)
             job = f"progress:{team_id}:{ticket.id}"
             if slot is None or not counts_for(ticket, slot.at, self.installed_at(now)):
                 continue  # accepted after this week's slot: its first update is next week's
@@ -244,8 +212,8 @@ class FollowThrough:
                     kind="progress",
                     team_id=team_id,
                     channel=thread.channel,
-                    payload={**progress_message(report, _today(now, tz)), "tz": tz},
-                    not_before=_not_before(now, tz),
+                    payload={**progress_message(report, local_today(now, tz)), "tz": tz},
+                    not_before=not_before(now, tz),
                     thread_ts=thread.ts,
                     counter="progress",
                 )
@@ -388,13 +356,6 @@ class FollowThrough:
 
     # -- time ---------------------------------------------------------------------------------
 
-    def _slot(self, now: datetime, tz: str, force: bool) -> Slot | None:
-        """This week's slot for someone in ``tz``, when due; with ``force`` (``digest run``)
-        this week's, falling due now."""
-        if force:
-            return Slot(iso_week(now.astimezone(ZoneInfo(tz)).date()), now)
-        return weekly_slot(now, tz)
-
     def last_digest_time(self, now: datetime) -> datetime | None:
         """The digest's latest scheduled time at or before ``now`` within the past week (a
         replica that was down at that time still sends it when it comes back, once)."""
@@ -426,17 +387,3 @@ class FollowThrough:
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)
-
-
-def _today(now: datetime, tz: str) -> date:
-    return now.astimezone(ZoneInfo(tz)).date()
-
-
-def _not_before(now: datetime, tz: str) -> datetime:
-    """Now, or the person's next 08:00 when it is night where they are."""
-    if in_waking_hours(now, tz):
-        return now
-    local = now.astimezone(ZoneInfo(tz))
-    day: date = local.date() if local.hour < QUIET_BEFORE else local.date() + timedelta(days=1)
-    assert QUIET_FROM > QUIET_BEFORE
-    return datetime.combine(day, time(QUIET_BEFORE), tzinfo=ZoneInfo(tz)).astimezone(UTC)
