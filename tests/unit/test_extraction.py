@@ -6,17 +6,11 @@ from datetime import date
 
 import pytest
 
-from intake.extraction import (
-    AnswerError,
-    ParsedAnswer,
-    Urgency,
-    classify,
-    extract,
-    find_links,
-    find_services,
-    parse_answer,
-    split_list,
-)
+from intake.answer_parsing import AnswerError, ParsedAnswer, parse_answer
+from intake.extraction import Urgency, classify, extract
+from intake.lists import split_list
+from intake.service_names import find_services
+from intake.slack_markup import find_links
 from intake.templates import FieldSpec, TemplateSet, load_templates
 
 TODAY = date(2026, 11, 22)  # a Sunday
