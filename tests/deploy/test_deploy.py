@@ -1,4 +1,7 @@
-"""deploy/ is checked without Docker or a cluster: the YAML parses, the Kubernetes manifests
+"""Over 400 lines: every check of deploy/ reads the same files through the same helpers and
+settings list (top of the file); one section per artifact.
+
+deploy/ is checked without Docker or a cluster: the YAML parses, the Kubernetes manifests
 pass kubernetes-validate's strict schemas for a pinned Kubernetes version, compose.yaml passes
 the Compose Specification's schema (vendored in schemas/), the Dockerfile passes hadolint, every
 variable the files set is a setting the bot reads, and the image's HEALTHCHECK and the probes

@@ -1,4 +1,7 @@
-"""Two real `intake-bot serve` processes on one PostgreSQL database, as behind a load
+"""Over 400 lines: four tests on one costly harness that only they use (two `serve` processes on
+one fresh PostgreSQL database, and reading back what happened).
+
+Two real `intake-bot serve` processes on one PostgreSQL database, as behind a load
 balancer that alternates requests between them, each also running the follow-through
 scheduler: the same event delivered to both starts one intake; an intake whose messages and
 clicks alternate between them reaches review; two leads deciding at the same moment on the two
