@@ -1,4 +1,7 @@
-"""Ack latency under load: signed Slack requests at a fixed rate against one `intake-bot serve`.
+"""Over 400 lines: one benchmark run end to end (replica, model, sender, statistics, report) that
+re-runs this file as its --role children; not yet cut into shared benchmark parts (issue 18).
+
+Ack latency under load: signed Slack requests at a fixed rate against one `intake-bot serve`.
 
     .venv/bin/python benchmarks/ack_latency.py [--rate 50] [--seconds 60] [--llm-delay 5]
         [--database-url postgresql://...] [--seed N] [--drain S]
@@ -1262,7 +1265,8 @@ def duplicates(bench: Bench, calls: list[ApiCall], database_url: str) -> dict[st
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    # The docstring's first paragraph is why the file is long; the second says what it does.
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[1])
     parser.add_argument("--rate", type=float, default=50, help="requests per second")
     parser.add_argument("--seconds", type=float, default=60, help="how long to send")
     parser.add_argument("--llm-delay", type=float, default=5, help="seconds the model takes")

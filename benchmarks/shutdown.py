@@ -40,8 +40,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import select, text  # noqa: E402
 
-from storage import followthrough as store  # noqa: E402
-from storage.db import make_engine, upgrade  # noqa: E402
+from storage import slack_outbox  # noqa: E402
+from storage.db import make_engine, transaction, upgrade  # noqa: E402
 from storage.models import SlackOutboxRow  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
@@ -65,10 +65,10 @@ def prepare(url: str, fake: FakeSlack, nudges: int) -> list[str]:
                 connection.execute(text(f"DELETE FROM {table}"))
         owners = [f"U{n:07d}" for n in range(nudges)]
         zone, now = awake_zone(), datetime.now(UTC)
-        with store.transaction(engine) as session:
+        with transaction(engine) as session:
             for owner in owners:
                 fake.add_user(owner, owner.lower(), tz=zone)
-                store.enqueue_message(
+                slack_outbox.enqueue_message(
                     session,
                     key=f"nudge:T0001:{owner}:bench",
                     kind="nudge",

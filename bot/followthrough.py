@@ -24,8 +24,7 @@ import os
 import socket
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -35,29 +34,26 @@ from bot.blocks.followup import digest_messages, progress_message
 from bot.blocks.milestones import auto_completed
 from bot.blocks.nudge import nudge_message
 from bot.cron import cron_trigger
+from bot.followthrough_plan import Planned, RunReport, local_today, not_before, slot_for
 from bot.oauth import OneWorkspace, TeamClients, team_clients
 from bot.pacing import Lane, lane
 from bot.people import People
 from bot.refresh import AskViews, views_for
 from intake.followup import (
     NUDGE_AT,
-    QUIET_BEFORE,
-    QUIET_FROM,
-    Slot,
     build_digest,
     counts_for,
-    in_waking_hours,
     iso_week,
     nudge_for,
     owners,
     progress,
     week_start,
-    weekly_slot,
 )
 from intake.review import Decision
 from intake.service import IntakeService
 from intake.ticket import Status, Ticket
-from storage import followthrough as store
+from storage import job_runs, people, slack_outbox
+from storage.db import transaction
 
 if TYPE_CHECKING:
     from bot.bootstrap import Container
@@ -85,33 +81,6 @@ def follow_through_for(container: Container, client: WebClient | None) -> Follow
 
 def replica_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One message a run would queue: under ``key``, once per (``job``, ``period``)."""
-
-    job: str
-    period: str
-    key: str
-    kind: str
-    team_id: str
-    channel: str
-    payload: dict[str, Any]
-    not_before: datetime
-    counter: str  # the RunReport field it counts toward
-    thread_ts: str | None = None
-
-
-@dataclass
-class RunReport:
-    """What one run queued (for logs and `intake-bot digest run`)."""
-
-    nudges: int = 0
-    progress: int = 0
-    digests: int = 0
-    completed: int = 0
-    skipped: list[str] = field(default_factory=list)
 
 
 class FollowThrough:
@@ -189,7 +158,7 @@ class FollowThrough:
         planned = []
         for owner in sorted(owners(tickets)):
             tz = self.timezone(team_id, owner)
-            slot = self._slot(now, tz, force)
+            slot = slot_for(now, tz, force)
             job = f"nudge:{team_id}:{owner}"
             if slot is None or (skip_claimed and self._claimed(job, slot.week)):
                 continue
@@ -210,7 +179,7 @@ class FollowThrough:
                     team_id=team_id,
                     channel=owner,
                     payload={**nudge_message(nudge), "tz": tz},
-                    not_before=_not_before(now, tz),
+                    not_before=not_before(now, tz),
                     counter="nudges",
                 )
             )
@@ -224,7 +193,7 @@ class FollowThrough:
             if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS) or ticket.id is None:
                 continue
             tz = self.timezone(team_id, ticket.requester)
-            slot = self._slot(now, tz, force)
+            slot = slot_for(now, tz, force)
             job = f"progress:{team_id}:{ticket.id}"
             if slot is None or not counts_for(ticket, slot.at, self.installed_at(now)):
                 continue  # accepted after this week's slot: its first update is next week's
@@ -243,8 +212,8 @@ class FollowThrough:
                     kind="progress",
                     team_id=team_id,
                     channel=thread.channel,
-                    payload={**progress_message(report, _today(now, tz)), "tz": tz},
-                    not_before=_not_before(now, tz),
+                    payload={**progress_message(report, local_today(now, tz)), "tz": tz},
+                    not_before=not_before(now, tz),
                     thread_ts=thread.ts,
                     counter="progress",
                 )
@@ -278,7 +247,7 @@ class FollowThrough:
             return []
         today = now.astimezone(ZoneInfo(self.default_tz)).date()
         since = now - timedelta(days=7)
-        undelivered = [m.key for m in store.given_up(self.engine, since, team_id=team_id)]
+        undelivered = [m.key for m in slack_outbox.given_up(self.engine, since, team_id=team_id)]
         digest = build_digest(tickets, now, today, undelivered=undelivered, week=period)
         main, details = digest_messages(digest)
         key = f"{job}:{self.digest_channel}:{period}"
@@ -300,16 +269,16 @@ class FollowThrough:
         if self.auto_complete is None:
             return 0
         day = now.date().isoformat()
-        with store.transaction(self.engine) as session:
-            if not store.claim_run(session, "auto_complete", day, self.replica, now):
+        with transaction(self.engine) as session:
+            if not job_runs.claim_run(session, "auto_complete", day, self.replica, now):
                 return 0
         decisions = self.auto_complete(now)
         for decision in decisions:  # tell each requester, once, in their intake thread
             ticket, thread = decision.conversation.ticket, decision.conversation.thread
             if thread is None or ticket.id is None:
                 continue
-            with store.transaction(self.engine) as session:
-                store.enqueue_message(
+            with transaction(self.engine) as session:
+                slack_outbox.enqueue_message(
                     session,
                     key=f"auto_complete:{ticket.team_id}:{ticket.id}",
                     kind="auto_complete",
@@ -328,10 +297,10 @@ class FollowThrough:
 
     def _queue_once(self, item: Planned, now: datetime) -> bool:
         """Claim the run's period and queue its message in one transaction: exactly once."""
-        with store.transaction(self.engine) as session:
-            if not store.claim_run(session, item.job, item.period, self.replica, now):
+        with transaction(self.engine) as session:
+            if not job_runs.claim_run(session, item.job, item.period, self.replica, now):
                 return False
-            store.enqueue_message(
+            slack_outbox.enqueue_message(
                 session,
                 key=item.key,
                 kind=item.kind,
@@ -345,12 +314,12 @@ class FollowThrough:
         return True
 
     def _claimed(self, job: str, period: str) -> bool:
-        with store.transaction(self.engine) as session:
-            return store.claimed(session, job, period)
+        with transaction(self.engine) as session:
+            return job_runs.claimed(session, job, period)
 
     def _snoozed(self, team_id: str, user: str, now: datetime) -> bool:
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user)
+        with transaction(self.engine) as session:
+            person = people.get_person(session, team_id, user)
         return bool(person and person.snoozed_until and person.snoozed_until > now)
 
     # -- snooze --------------------------------------------------------------------------------
@@ -363,17 +332,17 @@ class FollowThrough:
         if choice == "week":
             monday = week_start(local.date()) + timedelta(days=7)
             until = datetime.combine(monday, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
-            with store.transaction(self.engine) as session:
-                person = store.get_person(session, team_id, user) or store.Person(team_id, user)
+            with transaction(self.engine) as session:
+                person = people.get_person(session, team_id, user) or people.Person(team_id, user)
                 person.snoozed_until = until
-                store.save_person(session, person, now)
+                people.save_person(session, person, now)
             return ":zzz: Snoozed: no more reminders this week."
         tomorrow = local.date() + timedelta(days=1)
         again = datetime.combine(tomorrow, NUDGE_AT, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         nudge = nudge_for(user, [t for t in self.service.list(team_id=team_id)], tomorrow)
         if nudge is not None:
-            with store.transaction(self.engine) as session:
-                store.enqueue_message(
+            with transaction(self.engine) as session:
+                slack_outbox.enqueue_message(
                     session,
                     key=f"nudge:{team_id}:{user}:again:{tomorrow.isoformat()}",
                     kind="nudge",
@@ -386,13 +355,6 @@ class FollowThrough:
         return f":alarm_clock: I'll remind you tomorrow ({tomorrow:%a}) at 09:00."
 
     # -- time ---------------------------------------------------------------------------------
-
-    def _slot(self, now: datetime, tz: str, force: bool) -> Slot | None:
-        """This week's slot for someone in ``tz``, when due; with ``force`` (``digest run``)
-        this week's, falling due now."""
-        if force:
-            return Slot(iso_week(now.astimezone(ZoneInfo(tz)).date()), now)
-        return weekly_slot(now, tz)
 
     def last_digest_time(self, now: datetime) -> datetime | None:
         """The digest's latest scheduled time at or before ``now`` within the past week (a
@@ -411,31 +373,17 @@ class FollowThrough:
         return iso_week(at.astimezone(ZoneInfo(self.default_tz)).date())
 
     def installed_at(self, now: datetime) -> datetime:
-        """When this install began (``storage.followthrough.installed_at``), read once."""
+        """When this install began (``storage.job_runs.installed_at``), read once."""
         if self._installed_at is None:
-            with store.transaction(self.engine) as session:
-                self._installed_at = store.installed_at(session, self.replica, now)
+            with transaction(self.engine) as session:
+                self._installed_at = job_runs.installed_at(session, self.replica, now)
         return self._installed_at
 
     def digest_sent_at(self, now: datetime) -> tuple[str, datetime | None]:
         """This week's digest (one workspace): its week and when it was claimed, if it was."""
         week = self.digest_week(now)
-        with store.transaction(self.engine) as session:
-            return week, store.claimed_at(session, "digest", week)
+        with transaction(self.engine) as session:
+            return week, job_runs.claimed_at(session, "digest", week)
 
     def timezone(self, team_id: str, user: str) -> str:
         return self.people.timezone(self.clients.for_team(team_id), team_id, user)
-
-
-def _today(now: datetime, tz: str) -> date:
-    return now.astimezone(ZoneInfo(tz)).date()
-
-
-def _not_before(now: datetime, tz: str) -> datetime:
-    """Now, or the person's next 08:00 when it is night where they are."""
-    if in_waking_hours(now, tz):
-        return now
-    local = now.astimezone(ZoneInfo(tz))
-    day: date = local.date() if local.hour < QUIET_BEFORE else local.date() + timedelta(days=1)
-    assert QUIET_FROM > QUIET_BEFORE
-    return datetime.combine(day, time(QUIET_BEFORE), tzinfo=ZoneInfo(tz)).astimezone(UTC)

@@ -10,8 +10,8 @@ from typing import Any
 from bot.blocks.modals import INPUT_LIMIT
 from bot.blocks.review_modals import milestones_from_view
 from bot.slack_text import normalize_incoming
-from intake.extraction import AnswerError, parse_answer
-from intake.service import clean
+from intake.answer_parsing import AnswerError, parse_answer
+from intake.stored_text import clean
 from intake.templates.model import AnswerType, RequestTemplate
 from intake.ticket import Milestone, Priority, Size
 

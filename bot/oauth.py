@@ -34,7 +34,7 @@ from bot.pacing import PacedWebClient, paced_copy
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from intake.clock import Clock
-from storage import followthrough as outbox
+from storage import slack_outbox
 from storage.installations import installed_workspace
 
 if TYPE_CHECKING:
@@ -223,10 +223,12 @@ class WorkspaceOutboxSender(OutboxSender):
         super().__init__(engine, client, clock, **kwargs)
         self.clients = clients
 
-    def _send(self, item: outbox.OutgoingMessage) -> int:
+    def _send(self, item: slack_outbox.OutgoingMessage) -> int:
         client = self.clients.for_team(item.team_id)
         if client is None:
-            retried = outbox.mark_failed(self.engine, item.id, "not_installed", self.clock.now())
+            retried = slack_outbox.mark_failed(
+                self.engine, item.id, "not_installed", self.clock.now()
+            )
             log.warning(
                 "outbox %s: workspace %s has no installation%s",
                 item.key,

@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from storage import followthrough as store
+from storage import people
+from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ class People:
         Slack does not say or cannot be reached (that fallback is not remembered, so the next
         call asks Slack again). Without a client, only what is cached."""
         now = datetime.now(UTC)
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user)
+        with transaction(self.engine) as session:
+            person = people.get_person(session, team_id, user)
         fresh = (
             person and person.tz and person.tz_fetched_at and now - person.tz_fetched_at < TZ_FRESH
         )
@@ -48,8 +49,8 @@ class People:
             return person.tz if person and person.tz else self.default_tz
         if not tz:
             return self.default_tz
-        with store.transaction(self.engine) as session:
-            person = store.get_person(session, team_id, user) or store.Person(team_id, user)
+        with transaction(self.engine) as session:
+            person = people.get_person(session, team_id, user) or people.Person(team_id, user)
             person.tz, person.tz_fetched_at = tz, now
-            store.save_person(session, person, now)
+            people.save_person(session, person, now)
         return str(tz)

@@ -29,7 +29,8 @@ from bot.pacing import Lane, PaceInterrupted, interruptible, lane
 from bot.refresh import record_nudge
 from intake.clock import Clock
 from intake.followup import QUIET_BEFORE, in_waking_hours
-from storage import followthrough as store
+from storage import slack_outbox
+from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ class OutboxSender:
         self.rounds = Rounds()  # rounds that ran to the end (intake_outbox_sender_rounds_total)
         # What this sender holds: the claimed messages not yet taken up, and the one being sent.
         self._lock = threading.Lock()
-        self._waiting: list[store.OutgoingMessage] = []
-        self._current: store.OutgoingMessage | None = None
+        self._waiting: list[slack_outbox.OutgoingMessage] = []
+        self._current: slack_outbox.OutgoingMessage | None = None
         self.sent_total = 0
         self.handed_back_total = 0
 
@@ -62,7 +63,7 @@ class OutboxSender:
         """Send everything due (until ``stop``); the number sent."""
         sent = 0
         while not self._stop.is_set():
-            batch = store.due_messages(self.engine, self.clock.now(), limit=50)
+            batch = slack_outbox.due_messages(self.engine, self.clock.now(), limit=50)
             if not batch:
                 self.rounds.done()
                 return sent
@@ -90,28 +91,28 @@ class OutboxSender:
             self._count(sent=done)
         return sent
 
-    def _take_next(self) -> store.OutgoingMessage | None:
+    def _take_next(self) -> slack_outbox.OutgoingMessage | None:
         with self._lock:
             if self._stop.is_set() or not self._waiting:
                 return None
             self._current = self._waiting.pop(0)
             return self._current
 
-    def _take_waiting(self) -> list[store.OutgoingMessage]:
+    def _take_waiting(self) -> list[slack_outbox.OutgoingMessage]:
         with self._lock:
             waiting, self._waiting = self._waiting, []
         return waiting
 
-    def _hand_back(self, items: list[store.OutgoingMessage], *, unsent: bool) -> None:
+    def _hand_back(self, items: list[slack_outbox.OutgoingMessage], *, unsent: bool) -> None:
         """Give ``items`` back, due now. ``unsent``: none of them was ever posted (no earlier
         send in doubt): they are no longer in doubt either."""
         if not items:
             return
         ids = [item.id for item in items]
         if unsent:
-            store.hand_back_unsent(self.engine, ids, self.clock.now())
+            slack_outbox.hand_back_unsent(self.engine, ids, self.clock.now())
         else:
-            store.release_messages(self.engine, ids, self.clock.now())
+            slack_outbox.release_messages(self.engine, ids, self.clock.now())
         self._count(handed_back=len(items))
 
     def _count(self, *, sent: int = 0, handed_back: int = 0) -> None:
@@ -156,7 +157,7 @@ class OutboxSender:
         self._hand_back(waiting, unsent=True)
         if current is not None:
             answered_by = self.clock.now() + timedelta(seconds=float(self.client.timeout or 0))
-            store.release_messages(self.engine, [current.id], answered_by)
+            slack_outbox.release_messages(self.engine, [current.id], answered_by)
             self._count(handed_back=1)
         return len(waiting) + (current is not None)
 
@@ -173,7 +174,7 @@ class OutboxSender:
 
     # -- one message --------------------------------------------------------------------------
 
-    def _send(self, item: store.OutgoingMessage) -> int:
+    def _send(self, item: slack_outbox.OutgoingMessage) -> int:
         now = self.clock.now()
         payload = dict(item.payload)
         tz = payload.pop("tz", None)
@@ -185,9 +186,9 @@ class OutboxSender:
                 self._sent(item, found[1], found[0])
                 return 0
         if tz and not in_waking_hours(now, tz):  # never a DM at night, even when sends run late
-            store.release_messages(self.engine, [item.id], _next_morning(now, tz))
+            slack_outbox.release_messages(self.engine, [item.id], _next_morning(now, tz))
             return 0
-        store.mark_sending(self.engine, item.id, now)
+        slack_outbox.mark_sending(self.engine, item.id, now)
         args: dict[str, Any] = {
             "channel": item.channel,
             "text": payload.get("text", ""),
@@ -204,7 +205,7 @@ class OutboxSender:
                 exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
             )
             error = str(exc.response.get("error") or exc.response.status_code)
-            keeps = store.mark_failed(
+            keeps = slack_outbox.mark_failed(
                 self.engine,
                 item.id,
                 error,
@@ -216,9 +217,9 @@ class OutboxSender:
             )
             return 0
         if thread:
-            with store.transaction(self.engine) as session:
+            with transaction(self.engine) as session:
                 for n, reply in enumerate(thread):
-                    store.enqueue_message(
+                    slack_outbox.enqueue_message(
                         session,
                         key=f"{item.key}:reply:{n}",
                         kind=f"{item.kind}_detail",
@@ -231,8 +232,8 @@ class OutboxSender:
         self._sent(item, str(response["ts"]), str(response["channel"]))
         return 1
 
-    def _sent(self, item: store.OutgoingMessage, ts: str, channel: str) -> None:
-        store.mark_sent(self.engine, item.id, ts, channel, self.clock.now())
+    def _sent(self, item: slack_outbox.OutgoingMessage, ts: str, channel: str) -> None:
+        slack_outbox.mark_sent(self.engine, item.id, ts, channel, self.clock.now())
         if item.kind == "nudge":  # kept true as its asks change (bot.refresh)
             blocks = list(item.payload.get("blocks") or [])
             record_nudge(
@@ -240,7 +241,7 @@ class OutboxSender:
                 channel=channel, ts=ts, at=self.clock.now(),
             )  # fmt: skip
 
-    def _find_sent(self, item: store.OutgoingMessage) -> tuple[str, str] | None:
+    def _find_sent(self, item: slack_outbox.OutgoingMessage) -> tuple[str, str] | None:
         """The message of ``item`` if Slack has it (carried in its metadata), else None."""
         channel = item.channel
         try:

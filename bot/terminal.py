@@ -10,10 +10,10 @@ from typing import Any, TextIO
 from bot.blocks.intake import NOTES_HEADING, describe, note_lines
 from bot.blocks.when import day
 from intake import readiness
+from intake.answer_parsing import AnswerError, parse_answer
 from intake.clock import local_today
 from intake.conversation import Conversation, Phase, Source, Thread
 from intake.corrections import aliases
-from intake.extraction import AnswerError, parse_answer
 from intake.readiness import Readiness
 from intake.replies import (
     Cancelled,

@@ -17,11 +17,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from intake import corrections, milestone_plan, readiness, request_types
+from intake.answer_parsing import AnswerError
 from intake.answers import Reading
 from intake.conversation import Conversation, Phase
 from intake.corrections import Change, Correction
 from intake.dates import find_deadline
-from intake.extraction import AnswerError
 from intake.lists import split_list
 from intake.planning import propose_title
 from intake.replies import Corrected, Draft, Notice, Question, Reply

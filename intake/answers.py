@@ -23,9 +23,11 @@ from datetime import date
 from typing import Any
 
 from intake import pastes, unsure
-from intake.extraction import Extraction, ParsedAnswer, find_mentions, parse_answer, plain_text
+from intake.answer_parsing import ParsedAnswer, parse_answer
+from intake.extraction import Extraction
 from intake.lists import SHORT_ITEM_WORDS, split_list
 from intake.numbers import stated_number
+from intake.slack_markup import find_mentions, plain_text
 from intake.special_mentions import without_special_mentions
 from intake.templates.model import AnswerType, FieldSpec
 from intake.ticket import Ticket

@@ -17,7 +17,8 @@ from typing import Protocol
 
 from intake import milestone_plan, opening_facts, planning, request_types
 from intake.conversation import Conversation
-from intake.extraction import Extraction, plain_text
+from intake.extraction import Extraction
+from intake.slack_markup import plain_text
 from intake.templates.model import FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import LlmUsage, Milestone, Priority, Size
 

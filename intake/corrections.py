@@ -16,14 +16,11 @@ from datetime import date
 from typing import Any
 
 from intake import unsure
+from intake.answer_parsing import AnswerError, parse_answer
+from intake.choices import DEFAULT_ENVIRONMENT
 from intake.dates import parse_deadline
-from intake.extraction import (
-    DEFAULT_ENVIRONMENT,
-    AnswerError,
-    parse_answer,
-    plain_text,
-)
 from intake.lists import split_list
+from intake.slack_markup import plain_text
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate
 from intake.ticket import Priority, Size, Ticket
 

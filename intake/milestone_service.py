@@ -22,13 +22,14 @@ from typing import Self
 
 from intake import events, lifecycle, milestones
 from intake.clock import Clock
+from intake.conflicts import retry_on_conflict
 from intake.conversation import Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
 from intake.review import Decision, load_ask, record_attempt
 from intake.scoping import for_team
-from intake.service import BOT, retry_on_conflict
+from intake.service import BOT
 from intake.ticket import (
     HistoryEntry,
     Milestone,

@@ -21,19 +21,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from intake.extraction import (
+from intake.choices import _option_terms
+from intake.extraction import Extraction, extract
+from intake.request_sentence import find_request
+from intake.service_names import (
     _GENERIC,
     _HOSTNAME,
     _NAME_TOKEN,
     _SPLIT_NAMES,
-    Extraction,
     _is_name,
-    _option_terms,
-    extract,
     find_hostnames,
-    plain_text,
 )
-from intake.request_sentence import find_request
+from intake.slack_markup import plain_text
 from intake.templates.model import RequestTemplate
 
 # -- why it matters -----------------------------------------------------------------------------

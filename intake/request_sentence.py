@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake.extraction import plain_text
+from intake.slack_markup import plain_text
 
 # Verbs that state an action the platform team can take: "upgrade X" is the ask itself.
 ACTION_VERBS = frozenset(

@@ -16,12 +16,13 @@ from typing import Any, Self
 
 from intake import events, lifecycle
 from intake.clock import Clock
+from intake.conflicts import retry_on_conflict
 from intake.conversation import Conversation, Thread
 from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
 from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.scoping import for_team
-from intake.service import NotFound, retry_on_conflict
+from intake.service import NotFound
 from intake.ticket import AuditEntry, HistoryEntry, Milestone, Priority, Size, Status, Ticket
 
 # What a lead compares when an ask comes back: the fields of the scoped ticket.

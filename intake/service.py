@@ -8,50 +8,31 @@ reply, so a crash or restart resumes where the person left off.
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import Any, Self
 
 from intake import events
 from intake.assistant import RuleAssistant
 from intake.clock import Clock
+from intake.conflicts import retry_on_conflict
 from intake.conversation import Conversation, Source, Thread
 from intake.engine import IntakeEngine
-from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
+from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
 from intake.replies import Joined, Reply, Submitted
 from intake.scoping import for_team
+from intake.stored_text import clean
 from intake.ticket import AuditEntry, LlmUsage, Status, Ticket
 
 log = logging.getLogger(__name__)
 
 BOT = "intake-bot"
-ATTEMPTS = 3
 
-P = ParamSpec("P")
-R = TypeVar("R")
 # A decision of the engine about a conversation: what the use case asks it to do.
 Decide = Callable[[IntakeEngine, Conversation], list[Reply]]
-
-
-def retry_on_conflict(use_case: Callable[P, R]) -> Callable[P, R]:
-    """Run a use case again, on fresh data, when another replica or thread changed the same
-    ask between our read and our write (nothing was committed by the losing attempt)."""
-
-    @functools.wraps(use_case)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return use_case(*args, **kwargs)
-            except ConcurrentUpdate:
-                if attempt == ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
-
-    return run
 
 
 @dataclass
@@ -392,19 +373,3 @@ def _answered(was: tuple[str | None, int], conversation: Conversation) -> tuple[
     if field_name is not None and (conversation.pending != field_name or asked_again):
         return field_name, number
     return None
-
-
-# Slack cuts a message at 40,000 characters: nobody can send the bot more through Slack, and
-# nothing longer is kept (a forged or pasted megabyte would otherwise be stored, echoed and
-# exported whole).
-MAX_TEXT = 40_000
-
-
-def clean(text: str, limit: int = MAX_TEXT) -> str:
-    """Text as stored: NUL characters (which PostgreSQL cannot store) removed, and at most
-    ``limit`` characters, ending with a visible note where it was cut."""
-    text = text.replace("\x00", "")
-    if len(text) <= limit:
-        return text
-    note = f" [… cut: {len(text):,} characters were sent, the first ones are kept]"
-    return text[: max(limit - len(note), 0)] + note

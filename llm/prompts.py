@@ -21,8 +21,8 @@ from datetime import date
 from typing import Any
 
 from intake.conversation import Conversation
-from intake.extraction import plain_text
 from intake.milestone_schedule import next_working_day, working_days
+from intake.slack_markup import plain_text
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import CORE_FIELDS, Priority, Size, Ticket
 

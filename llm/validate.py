@@ -15,14 +15,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from intake.answer_parsing import AnswerError, parse_answer
 from intake.assistant import SUMMARY_LIMIT, DraftProposal
-from intake.extraction import (
-    DEFAULT_ENVIRONMENT,
-    AnswerError,
-    Extraction,
-    Urgency,
-    parse_answer,
-)
+from intake.choices import DEFAULT_ENVIRONMENT
+from intake.extraction import Extraction, Urgency
 from intake.milestone_schedule import TITLE_LIMIT as MILESTONE_TITLE_LIMIT
 from intake.milestone_schedule import Kind, Plan, Step, cut, schedule
 from intake.planning import TITLE_LIMIT

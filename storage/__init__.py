@@ -10,8 +10,9 @@ Wiring::
 the ask since it was read: abandon the unit of work and redo the use case.
 
 Background work has its own modules: ``storage.outbox`` (delivering webhook events),
-``storage.followthrough`` (scheduled job runs claimed once, the outbox of Slack messages,
-people's time zones and snoozes) and ``storage.pace`` (Web API pacing shared by replicas).
+``storage.job_runs`` (scheduled job runs claimed once), ``storage.slack_outbox`` (the outbox
+of Slack messages), ``storage.people`` (people's time zones and snoozes) and ``storage.pace``
+(Web API pacing shared by replicas).
 """
 
 from intake.ports import ConcurrentUpdate

@@ -18,6 +18,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +277,16 @@ def _enable_wal(cursor: Any) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay usable after commit (``expire_on_commit=False``)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed when the block ends normally, rolled back
+    when it raises. For a scheduler run: ``claim_run`` and its ``enqueue_message`` calls
+    either all stay or all go. (SQLite: the transaction holds the write lock from its start;
+    keep it short.)"""
+    with session_factory(engine)() as session, session.begin():
+        yield session
 
 
 HEALTH_WAIT_S = 2.0

@@ -1,19 +1,8 @@
 """``SqlAskRepository``: ``intake.ports.AskRepository`` on SQLAlchemy.
 
 Maps rows to fresh domain objects on every read (changing a returned object changes nothing
-until ``save()``), and domain objects back to rows on ``save()``:
-
-* every ticket and conversation field is written; ``updated_at`` and the row's version advance;
-* milestones are replaced by position (rows at kept positions are updated in place, so their
-  ids stay; extra rows are deleted, new ones inserted);
-* history is append-only: entries beyond those stored are inserted, stored ones never change;
-* a milestone's change log is a JSON list (``at`` as an ISO UTC time) read back as
-  ``MilestoneChange`` objects with aware UTC times;
-* ``number`` is the numeric suffix of ``key`` (``PLAT-12`` -> 12).
-
-``fields`` values (and the conversation's ``seen`` snapshot) may hold dates and datetimes;
-they are stored as tagged ISO strings (``{"$date": "2025-03-01"}``) and come back as
-``date`` / ``datetime``. The review card is stored as ``card_channel`` / ``card_ts``.
+until ``save()``), and domain objects back to rows on ``save()``, with ``storage.ask_rows``
+(how each field is stored); ``save()`` advances the row's version.
 
 Optimistic concurrency: a row remembers the version it was read at. When another transaction
 saved the ask since, ``save()`` (or ``commit()``) raises ``ConcurrentUpdate``; the caller's
@@ -22,325 +11,22 @@ transaction is then unusable and should be abandoned (leave the ``with`` block) 
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, raiseload, selectinload
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from intake.conversation import Conversation, Phase, Source, Thread
-from intake.extraction import Urgency
+from intake.conversation import Conversation, Thread
 from intake.ports import ConcurrentUpdate
-from intake.ticket import (
-    HistoryEntry,
-    LlmUsage,
-    Milestone,
-    MilestoneChange,
-    MilestoneStatus,
-    Priority,
-    Size,
-    Status,
-    Ticket,
-)
-from storage.models import AskRow, ConversationRow, HistoryRow, MilestoneRow
+from intake.ticket import Status, Ticket
+from storage.ask_rows import to_conversation, to_ticket, write_ask
+from storage.models import AskRow, ConversationRow
 
 
 class AskNotFound(LookupError):
     """``save()`` of an ask that is not stored (never added, or deleted)."""
-
-
-_NUMBER = re.compile(r"(\d+)$")
-
-
-def key_number(key: str | None) -> int | None:
-    """The number of a human ID: ``PLAT-12`` -> 12; None without a numeric suffix."""
-    if key is None:
-        return None
-    match = _NUMBER.search(key)
-    return int(match.group(1)) if match else None
-
-
-# -- JSON encoding of ``fields`` ----------------------------------------------------------------
-
-
-def encode_json(value: Any) -> Any:
-    """``value`` with dates and datetimes as tagged ISO strings (reversed by ``decode_json``).
-    Dicts with a ``$``-key of their own are wrapped so they are never mistaken for a tag."""
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dict):
-        encoded = {str(k): encode_json(v) for k, v in value.items()}
-        if any(k.startswith("$") for k in encoded):
-            return {"$dict": encoded}
-        return encoded
-    if isinstance(value, list | tuple):
-        return [encode_json(v) for v in value]
-    return value
-
-
-def decode_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((tag, inner),) = value.items()
-            if tag == "$date":
-                return date.fromisoformat(inner)
-            if tag == "$datetime":
-                return datetime.fromisoformat(inner)
-            if tag == "$dict":
-                return {k: decode_json(v) for k, v in inner.items()}
-        return {k: decode_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_json(v) for v in value]
-    return value
-
-
-# -- milestone change logs ------------------------------------------------------------------
-
-
-def _utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at!r}: storage needs timezone-aware times")
-    return at.astimezone(UTC)
-
-
-def encode_milestone_log(log: Sequence[MilestoneChange]) -> list[dict[str, str]]:
-    """A milestone's change log as plain JSON (times as ISO UTC strings); ValueError for a
-    naive time."""
-    return [
-        {
-            "at": _utc(change.at).isoformat(),
-            "actor": change.actor,
-            "what": change.what,
-            "old": change.old,
-            "new": change.new,
-            "reason": change.reason,
-        }
-        for change in log
-    ]
-
-
-def decode_milestone_log(log: Sequence[dict[str, Any]] | None) -> list[MilestoneChange]:
-    """The reverse of ``encode_milestone_log``: aware UTC times."""
-    changes = []
-    for entry in log or ():
-        at = datetime.fromisoformat(entry["at"])
-        changes.append(
-            MilestoneChange(
-                at=at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC),
-                actor=str(entry.get("actor", "")),
-                what=str(entry.get("what", "")),
-                old=str(entry.get("old", "")),
-                new=str(entry.get("new", "")),
-                reason=str(entry.get("reason", "")),
-            )
-        )
-    return changes
-
-
-# -- rows -> domain ---------------------------------------------------------------------------
-
-
-def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
-    """The row's ticket; ``brief``: without milestones and history (left empty, not read)."""
-    return Ticket(
-        id=row.id,
-        team_id=row.team_id,
-        key=row.key,
-        status=Status(row.status),
-        requester=row.requester,
-        category=row.category,
-        title=row.title,
-        problem=row.problem,
-        impact=row.impact,
-        desired_outcome=row.desired_outcome,
-        acceptance_criteria=list(row.acceptance_criteria),
-        out_of_scope=list(row.out_of_scope),
-        environment=list(row.environment),
-        services=list(row.services),
-        links=list(row.links),
-        fields=decode_json(row.fields),
-        deadline=row.deadline,
-        no_deadline=row.no_deadline,
-        priority=Priority(row.priority) if row.priority is not None else None,
-        size=Size(row.size) if row.size is not None else None,
-        created_at=row.created_at,
-        submitted_at=row.submitted_at,
-        owner=row.owner,
-        decided_at=row.decided_at,
-        done_requested_at=row.done_requested_at,
-        risks=list(row.risks or []),
-        rationale=row.rationale or "",
-        plan_warning=row.plan_warning or "",
-        watchers=list(row.watchers or []),
-        answer_notes=dict(row.answer_notes or {}),
-        usage=LlmUsage(**(row.usage or {})),
-        milestones=[]
-        if brief
-        else [
-            Milestone(
-                title=m.title,
-                due=m.due,
-                done_criterion=m.done_criterion,
-                status=MilestoneStatus(m.status),
-                owner=m.owner,
-                reason=m.reason,
-                log=decode_milestone_log(m.log),
-            )
-            for m in row.milestones
-        ],
-        history=[]
-        if brief
-        else [
-            HistoryEntry(
-                at=h.at,
-                actor=h.actor,
-                from_status=Status(h.from_status) if h.from_status is not None else None,
-                to_status=Status(h.to_status),
-                note=h.note,
-            )
-            for h in row.history
-        ],
-    )
-
-
-def to_conversation(row: AskRow) -> Conversation:
-    c = row.conversation
-    thread = (
-        Thread(channel=c.channel, ts=c.thread_ts)
-        if c.channel is not None and c.thread_ts is not None
-        else None
-    )
-    card = (
-        Thread(channel=c.card_channel, ts=c.card_ts)
-        if c.card_channel is not None and c.card_ts is not None
-        else None
-    )
-    return Conversation(
-        ticket=to_ticket(row),
-        source=Source(c.source),
-        tz=c.tz,
-        thread=thread,
-        phase=Phase(c.phase),
-        pending=c.pending,
-        asked=list(c.asked),
-        skipped=list(c.skipped),
-        urgency=Urgency(c.urgency),
-        question_ts=c.question_ts,
-        draft_ts=c.draft_ts,
-        card=card,
-        seen=decode_json(c.seen) if c.seen is not None else None,
-        dismissed=list(c.dismissed or []),
-    )
-
-
-# -- domain -> rows ---------------------------------------------------------------------------
-
-
-def _write(row: AskRow, conversation: Conversation, now: datetime) -> None:
-    t = conversation.ticket
-    row.team_id = t.team_id
-    row.key = t.key
-    row.number = key_number(t.key)
-    row.status = Status(t.status).value
-    row.requester = t.requester
-    row.category = t.category
-    row.title = t.title
-    row.problem = t.problem
-    row.impact = t.impact
-    row.desired_outcome = t.desired_outcome
-    row.acceptance_criteria = list(t.acceptance_criteria)
-    row.out_of_scope = list(t.out_of_scope)
-    row.environment = list(t.environment)
-    row.services = list(t.services)
-    row.links = list(t.links)
-    row.fields = encode_json(t.fields)
-    row.deadline = t.deadline
-    row.no_deadline = t.no_deadline
-    row.priority = Priority(t.priority).value if t.priority is not None else None
-    row.size = Size(t.size).value if t.size is not None else None
-    if t.created_at is not None:
-        row.created_at = t.created_at
-    row.submitted_at = t.submitted_at
-    row.owner = t.owner
-    row.decided_at = t.decided_at
-    row.done_requested_at = t.done_requested_at
-    row.risks = list(t.risks)
-    row.rationale = t.rationale
-    row.plan_warning = t.plan_warning
-    row.watchers = list(t.watchers)
-    row.answer_notes = dict(t.answer_notes)
-    row.usage = dataclasses.asdict(t.usage)
-    row.updated_at = now
-    # Always part of the UPDATE, so the version advances even when only children changed.
-    flag_modified(row, "updated_at")
-
-    c = row.conversation
-    if c is None:
-        c = row.conversation = ConversationRow()
-    c.team_id = t.team_id
-    c.source = Source(conversation.source).value
-    c.tz = conversation.tz
-    c.channel = conversation.thread.channel if conversation.thread else None
-    c.thread_ts = conversation.thread.ts if conversation.thread else None
-    c.phase = Phase(conversation.phase).value
-    c.pending = conversation.pending
-    c.asked = list(conversation.asked)
-    c.skipped = list(conversation.skipped)
-    c.urgency = Urgency(conversation.urgency).value
-    c.question_ts = conversation.question_ts
-    c.draft_ts = conversation.draft_ts
-    c.card_channel = conversation.card.channel if conversation.card else None
-    c.card_ts = conversation.card.ts if conversation.card else None
-    # A new object every time: the row never shares (mutable) state with the domain object.
-    c.seen = encode_json(conversation.seen) if conversation.seen is not None else None
-    c.dismissed = list(conversation.dismissed)
-
-    _write_milestones(row, t.milestones)
-    _write_history(row, t.history)
-
-
-def _write_milestones(row: AskRow, milestones: Sequence[Milestone]) -> None:
-    rows = list(row.milestones)
-    for position, milestone in enumerate(milestones):
-        if position < len(rows):
-            m = rows[position]
-        else:
-            m = MilestoneRow(position=position)
-            rows.append(m)
-        m.position = position
-        m.title = milestone.title
-        m.due = milestone.due
-        m.done_criterion = milestone.done_criterion
-        m.status = MilestoneStatus(milestone.status).value
-        m.owner = milestone.owner
-        m.reason = milestone.reason
-        m.log = encode_milestone_log(milestone.log)  # a new list: never shared with the domain
-    row.milestones = rows[: len(milestones)]
-
-
-def _write_history(row: AskRow, history: Sequence[HistoryEntry]) -> None:
-    stored = len(row.history)
-    if len(history) < stored:
-        raise ValueError(
-            f"ask {row.id}: history is append-only ({stored} entries stored, {len(history)} given)"
-        )
-    for entry in history[stored:]:
-        row.history.append(
-            HistoryRow(
-                at=entry.at,
-                actor=entry.actor,
-                from_status=Status(entry.from_status).value if entry.from_status else None,
-                to_status=Status(entry.to_status).value,
-                note=entry.note,
-            )
-        )
 
 
 class SqlAskRepository:
@@ -374,7 +60,7 @@ class SqlAskRepository:
         if ticket.created_at is None:
             ticket.created_at = now
         row = AskRow(created_at=ticket.created_at, milestones=[], history=[])
-        _write(row, conversation, now)
+        write_ask(row, conversation, now)
         self.session.add(row)
         self._flush(None)
         ticket.id = row.id
@@ -412,7 +98,7 @@ class SqlAskRepository:
         row = self._rows.get(ask_id) or self._keep(self.session.get(AskRow, ask_id))
         if row is None:
             raise AskNotFound(ask_id)
-        _write(row, conversation, datetime.now(UTC))
+        write_ask(row, conversation, datetime.now(UTC))
         self._flush(ask_id)
 
     def list(

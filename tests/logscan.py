@@ -46,7 +46,7 @@ SECRETS: Final[dict[str, str]] = {
     "xoxb-test-token": "bot token: tests/e2e/conftest.py BOT_TOKEN, FakeSlack's default",
     "xoxb-revoked": "bot token Slack refuses: tests/e2e/test_cli.py",
     "xoxb-wrong": "bot token FakeSlack refuses: tests/fakes/test_fake_slack.py",
-    "xoxb-test": "bot token: tests/deploy/test_deploy.py, test_slack_scopes.py",
+    "xoxb-test": "bot token: tests/deploy/test_dockerfile.py, test_slack_scopes.py",
     "xapp-test": "app-level token (Socket Mode): tests/e2e/test_replicas.py",
     "e2e-signing-secret": "signing secret: tests/e2e/conftest.py SIGNING_SECRET",
     "process-signing-secret": "signing secret: tests/observability/test_processes.py SECRET",

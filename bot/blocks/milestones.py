@@ -1,4 +1,7 @@
-"""Milestones in Slack: one line per milestone with its status buttons (reused by any message
+"""Over 400 lines: bot/listeners/milestones uses it as one namespace (``render.*``) and is being
+restructured on another branch; split it (lines, thread notes, forms) once that has landed.
+
+Milestones in Slack: one line per milestone with its status buttons (reused by any message
 that shows milestones, such as the owner's DM and the weekly nudge), the small forms behind
 them, the notes in the requester's thread, and the requester's "is it done?" question.
 

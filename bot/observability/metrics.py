@@ -31,7 +31,7 @@ Read from the database at scrape time (cheap ``COUNT``/``MIN``/``MAX`` queries; 
 reports the same values, so aggregate them with ``max``, not ``sum``):
 
 * ``intake_outbox_depth{outbox}`` and ``intake_outbox_oldest_age_seconds{outbox}`` (0 when
-  empty): ``slack`` (weekly messages sendable now and not sent, ``storage.followthrough
+  empty): ``slack`` (weekly messages sendable now and not sent, ``storage.slack_outbox
   .outbox_depth``) and ``webhook`` (events not delivered, ``storage.outbox``);
 * ``intake_outbox_given_up{outbox="slack"}``: messages given up after their last attempt;
 * ``intake_jobs_queued`` and ``intake_jobs_oldest_age_seconds``: Slack requests acked by
@@ -49,10 +49,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import time
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -67,16 +63,12 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from sqlalchemy import Engine, case, func, literal_column, select
+from sqlalchemy import Engine
 
+from bot.observability.collectors import BackgroundCollector, DatabaseCollector
+from bot.observability.labels import LABEL_SHAPE, safe_label
 from bot.pacing import RATELIMITED
 from intake.clock import Clock, SystemClock
-from intake.ticket import Status
-from storage import followthrough as slack_outbox
-from storage import jobs as slack_jobs
-from storage import outbox as webhook_outbox
-from storage.models import AskRow, JobRunRow, SlackOutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +96,6 @@ REQUEST_KINDS: Final = frozenset(
         "malformed",
     }
 )
-# Label values that come from outside (Slack's error codes, purposes) are kept to this shape.
-_LABEL: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-JOBS: Final = ("digest", "nudge", "progress", "auto_complete")
-DB_ERROR_LOG_EVERY_S: Final = 300.0
-
-
-def _label(value: str, fallback: str = "other") -> str:
-    return value if _LABEL.match(value) else fallback
 
 
 class Metrics:
@@ -196,8 +180,8 @@ class Metrics:
     def observe_slack_api(self, method: str, status: str) -> None:
         """The pacer's call observer (``bot.pacing.Pacer.observer``): one answered (or failed)
         Web API call."""
-        method = _label(method)
-        self.slack_api_calls.labels(method, _label(status)).inc()
+        method = safe_label(method)
+        self.slack_api_calls.labels(method, safe_label(status)).inc()
         if status == RATELIMITED:
             self.slack_api_ratelimited.labels(method).inc()
 
@@ -210,8 +194,8 @@ class Metrics:
         outcome: str,
     ) -> None:
         """The ``LlmGateway`` observer (``llm.client.LlmObserver``)."""
-        purpose = _label(purpose)
-        self.llm_calls.labels(purpose, _label(outcome)).inc()
+        purpose = safe_label(purpose)
+        self.llm_calls.labels(purpose, safe_label(outcome)).inc()
         if outcome not in ("budget", "circuit_open"):  # no call was made
             self.llm_seconds.labels(purpose).observe(max(seconds, 0.0))
         if prompt_tokens > 0:
@@ -253,149 +237,6 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-class BackgroundCollector:
-    """The rounds of the background loops of one process, read at scrape time."""
-
-    def __init__(self, background: Any) -> None:
-        self.background = background
-
-    def describe(self) -> Iterable[Metric]:
-        return []
-
-    def collect(self) -> Iterable[Metric]:
-        families: list[Metric] = []
-        if self.background.scheduler is not None:
-            families.append(
-                CounterMetricFamily(
-                    "intake_followthrough_ticks",
-                    "Follow-through scheduler ticks that ran to their end.",
-                    value=self.background.ticks.count,
-                )
-            )
-        families.append(
-            CounterMetricFamily(
-                "intake_outbox_sender_rounds",
-                "Outbox sender rounds (weekly messages) that ran to their end.",
-                value=self.background.sender.rounds.count,
-            )
-        )
-        return families
-
-
-class DatabaseCollector:
-    """The scrape-time gauges (see the module docstring). A failing database yields only
-    ``intake_database_up 0``."""
-
-    def __init__(self, engine: Engine, clock: Clock) -> None:
-        self.engine = engine
-        self.clock = clock
-        self._error_logged = -float("inf")
-
-    def describe(self) -> Iterable[Metric]:
-        return []  # registering must not query the database
-
-    def collect(self) -> Iterable[Metric]:
-        up = GaugeMetricFamily(
-            "intake_database_up", "1 when the scrape-time database queries worked, else 0."
-        )
-        try:
-            families = self._families()
-        except Exception:
-            now = time.monotonic()
-            if now - self._error_logged > DB_ERROR_LOG_EVERY_S:
-                self._error_logged = now
-                log.warning("metrics: the database did not answer; its gauges are left out")
-            up.add_metric([], 0)
-            return [up]
-        up.add_metric([], 1)
-        return [*families, up]
-
-    def _families(self) -> list[Metric]:
-        now = self.clock.now()
-        depth = GaugeMetricFamily(
-            "intake_outbox_depth",
-            "Messages/events waiting to be sent, by outbox.",
-            labels=["outbox"],
-        )
-        age = GaugeMetricFamily(
-            "intake_outbox_oldest_age_seconds",
-            "Seconds the oldest waiting message/event has waited (0: none), by outbox.",
-            labels=["outbox"],
-        )
-        given_up = GaugeMetricFamily(
-            "intake_outbox_given_up",
-            "Slack messages given up after their last attempt and never sent.",
-            labels=["outbox"],
-        )
-        pending, oldest = slack_outbox.outbox_depth(self.engine, now)
-        depth.add_metric(["slack"], pending)
-        age.add_metric(["slack"], oldest or 0.0)
-        events = webhook_outbox.pending_count(self.engine)
-        events_age = webhook_outbox.oldest_pending_age(self.engine, now) if events else None
-        depth.add_metric(["webhook"], events)
-        age.add_metric(["webhook"], max(events_age or 0.0, 0.0))
-        queued, queued_since = slack_jobs.depth(self.engine)
-        jobs_queued = GaugeMetricFamily(
-            "intake_jobs_queued",
-            "Slack requests acked by serve whose work waits for or runs in a worker "
-            "(INTAKE_DEFER_WORK).",
-        )
-        jobs_queued.add_metric([], queued)
-        jobs_age = GaugeMetricFamily(
-            "intake_jobs_oldest_age_seconds",
-            "Seconds since the oldest of them was acked (0: none).",
-        )
-        jobs_age.add_metric(
-            [], max((now - queued_since).total_seconds(), 0.0) if queued_since else 0.0
-        )
-
-        asks = GaugeMetricFamily("intake_asks", "Asks by status.", labels=["status"])
-        runs = CounterMetricFamily(
-            "intake_job_runs", "Follow-through runs claimed, by job.", labels=["job"]
-        )
-        last_run = GaugeMetricFamily(
-            "intake_job_last_run_timestamp_seconds",
-            "Unix time of the newest claimed run, by job.",
-            labels=["job"],
-        )
-        by_status = dict.fromkeys((s.value for s in Status), 0)
-        # Per-person and per-ask jobs ("nudge:T1:U2") count under their kind. Literals, not
-        # bound parameters: PostgreSQL must see the same expression in SELECT and GROUP BY.
-        job = case(
-            (JobRunRow.job.like(literal_column("'nudge:%'")), literal_column("'nudge'")),
-            (JobRunRow.job.like(literal_column("'progress:%'")), literal_column("'progress'")),
-            else_=JobRunRow.job,
-        )
-        run_counts: dict[str, int] = dict.fromkeys(JOBS, 0)
-        run_last: dict[str, datetime] = {}
-        with self.engine.connect() as connection:
-            gave_up = connection.scalar(
-                select(func.count())
-                .select_from(SlackOutboxRow)
-                .where(SlackOutboxRow.sent_at.is_(None), SlackOutboxRow.gave_up_at.is_not(None))
-            )
-            for status, count in connection.execute(
-                select(AskRow.status, func.count()).group_by(AskRow.status)
-            ):
-                by_status[str(status)] = int(count)
-            for name, count, latest in connection.execute(
-                select(job, func.count(), func.max(JobRunRow.claimed_at)).group_by(job)
-            ):
-                key = _label(str(name).split(":", 1)[0])
-                run_counts[key] = run_counts.get(key, 0) + int(count)
-                latest = _aware(latest)
-                if latest is not None and (key not in run_last or latest > run_last[key]):
-                    run_last[key] = latest
-        given_up.add_metric(["slack"], int(gave_up or 0))
-        for status, count in sorted(by_status.items()):
-            asks.add_metric([status], count)
-        for key, count in sorted(run_counts.items()):
-            runs.add_metric([key], count)
-        for key, latest in sorted(run_last.items()):
-            last_run.add_metric([key], latest.timestamp())
-        return [depth, age, given_up, jobs_queued, jobs_age, asks, runs, last_run]
-
-
 def request_kind(body: bytes, content_type: str) -> tuple[str, str | None]:
     """What a request to /slack/events is, from its body: ``(kind, event type)`` with
     ``kind`` one of ``REQUEST_KINDS`` and the event's type for ``event`` (e.g. ``message``).
@@ -409,7 +250,7 @@ def request_kind(body: bytes, content_type: str) -> tuple[str, str | None]:
             if data.get("type") == "event_callback":
                 event = data.get("event")
                 event_type = event.get("type") if isinstance(event, dict) else None
-                valid = isinstance(event_type, str) and _LABEL.match(event_type)
+                valid = isinstance(event_type, str) and LABEL_SHAPE.match(event_type)
                 return "event", event_type if valid else None
             kind = data.get("type")
             return (kind if kind in REQUEST_KINDS else "other"), None
@@ -427,21 +268,11 @@ def request_kind(body: bytes, content_type: str) -> tuple[str, str | None]:
         return "malformed", None
 
 
-def _aware(value: Any) -> datetime | None:
-    if isinstance(value, str):  # SQLite may hand back text for an aggregate
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 __all__ = [
     "ACK_BUCKETS",
     "CONTENT_TYPE",
     "LLM_BUCKETS",
     "REQUEST_KINDS",
-    "BackgroundCollector",
-    "DatabaseCollector",
     "Metrics",
     "request_kind",
 ]

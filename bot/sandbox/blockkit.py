@@ -1,4 +1,7 @@
-"""Block Kit validation the way Slack's servers do it (as far as tests need).
+"""Over 400 lines: one validator; most of it is the walk over every Block Kit block and element
+type (``_Walker``) and the table of limits it checks.
+
+Block Kit validation the way Slack's servers do it (as far as tests need).
 
 Two layers:
 1. Our own walk over the raw JSON, checking the limits listed in /work/shared/docs/slack-platform.md

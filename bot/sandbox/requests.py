@@ -1,4 +1,7 @@
-"""Send requests shaped and signed like Slack's to a Bolt app over real HTTP: how the end-to-end
+"""Over 400 lines: ``SlackDriver`` builds and signs every Slack request shape the bot handles
+(commands, events, clicks, modals, shortcuts) and applies each ack as Slack does.
+
+Send requests shaped and signed like Slack's to a Bolt app over real HTTP: how the end-to-end
 tests talk to the bot, and how every click and message on the sandbox's page reaches it.
 
     driver = SlackDriver("http://127.0.0.1:8123/slack/events", signing_secret, fake)

@@ -1,4 +1,7 @@
-"""The sandbox: the real bot in HTTP mode, on the embedded default (SQLite, rule engine), talking
+"""Over 400 lines: most of it is ``Sandbox``, the one object the page drives (send, act, submit,
+jump, snapshot) over one running bot, clock and Slack emulation.
+
+The sandbox: the real bot in HTTP mode, on the embedded default (SQLite, rule engine), talking
 to the Slack emulation (bot.sandbox.slack_api) and driven with signed Slack requests
 (bot.sandbox.requests), on a clock that can jump to next Monday.
 

@@ -1,4 +1,7 @@
-"""An emulation of the Slack Web API served over real HTTP on 127.0.0.1: what the end-to-end
+"""Over 400 lines: one emulated Slack workspace; every Web API method reads and writes the same
+state under one lock, which split by API surface would be shared across modules.
+
+An emulation of the Slack Web API served over real HTTP on 127.0.0.1: what the end-to-end
 tests run the bot against, and the Slack side of `intake-bot sandbox`.
 
     with FakeSlack() as fake:

@@ -1,6 +1,6 @@
 """Request types: the typed model and the YAML files it is loaded from."""
 
-from intake.templates.loader import TemplateError, keyword_weights, load_templates
+from intake.templates.loader import keyword_weights, load_templates
 from intake.templates.model import (
     AnswerType,
     FieldSpec,
@@ -9,6 +9,7 @@ from intake.templates.model import (
     RequestTemplate,
     TemplateSet,
 )
+from intake.templates.yaml_source import TemplateError
 
 __all__ = [
     "AnswerType",

@@ -5,7 +5,7 @@ to spare for the last log line and the exit."""
 from __future__ import annotations
 
 from bot.settings import Settings
-from tests.deploy.test_deploy import resource
+from tests.deploy.deploy_files import resource
 
 SPARE_S = 2  # at least this between the end of the grace and the kill
 

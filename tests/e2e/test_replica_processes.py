@@ -1,4 +1,7 @@
-"""Two real `intake-bot serve` processes on one PostgreSQL database, as behind a load
+"""Over 400 lines: four tests on one costly harness that only they use (two `serve` processes on
+one fresh PostgreSQL database, and reading back what happened).
+
+Two real `intake-bot serve` processes on one PostgreSQL database, as behind a load
 balancer that alternates requests between them, each also running the follow-through
 scheduler: the same event delivered to both starts one intake; an intake whose messages and
 clicks alternate between them reaches review; two leads deciding at the same moment on the two
@@ -26,8 +29,8 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import Container, build
 from bot.settings import load_settings
-from storage import followthrough as followthrough_store
-from storage.db import make_engine
+from storage import job_runs
+from storage.db import make_engine, transaction
 from storage.models import JobRunRow, SlackOutboxRow
 from tests.dbfixtures import PostgresServer
 from tests.e2e.conftest import (
@@ -112,11 +115,9 @@ def replica_env(database_url: str, slack: FakeSlack) -> dict[str, str]:
     # a slot from before it existed: tests/e2e/test_followthrough.py.)
     engine = make_engine(database_url)
     try:
-        with followthrough_store.transaction(engine) as session:
+        with transaction(engine) as session:
             an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
-            followthrough_store.claim_run(
-                session, followthrough_store.INSTALLED_JOB, "-", "earlier", an_hour_ago
-            )
+            job_runs.claim_run(session, job_runs.INSTALLED_JOB, "-", "earlier", an_hour_ago)
     finally:
         engine.dispose()
     return clean_env(

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage import followthrough as store
-from storage.db import make_engine
+from storage import slack_outbox
+from storage.db import make_engine, transaction
 from storage.models import SlackOutboxRow
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.e2e.processes import INTAKE_BOT, START_TIMEOUT, Replica, clean_env, stop_process
@@ -103,10 +103,10 @@ def queue_nudges(database_url: str, fake_slack: FakeSlack) -> None:
     now = datetime.now(UTC)
     engine = make_engine(database_url)
     try:
-        with store.transaction(engine) as session:
+        with transaction(engine) as session:
             for owner in OWNERS:
                 fake_slack.add_user(owner, owner.lower(), tz=zone)
-                store.enqueue_message(
+                slack_outbox.enqueue_message(
                     session,
                     key=f"nudge:T0001:{owner}:2026-W50",
                     kind="nudge",
@@ -138,7 +138,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 def outbox(database_url: str) -> list[SlackOutboxRow]:
     engine = make_engine(database_url)
     try:
-        with store.transaction(engine) as session:
+        with transaction(engine) as session:
             rows = list(session.scalars(select(SlackOutboxRow).order_by(SlackOutboxRow.id)))
             session.expunge_all()
             return rows

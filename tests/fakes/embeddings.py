@@ -1,6 +1,6 @@
 """A deterministic stand-in for an embedding model, for tests and the fake OpenAI server.
 
-``fake_embedding(text)`` hashes the normalised word stems of ``text`` (``intake.similarity.terms``:
+``fake_embedding(text)`` hashes the normalised word stems of ``text`` (``intake.ask_terms.terms``:
 the same synonym map, stop words and stemming as the lexical measure) into ``DIMENSIONS``
 buckets, each with a sign from the hash so collisions cancel out rather than add up, and
 L2-normalises the result. Texts sharing their words get a high cosine, others near 0; the same
@@ -16,7 +16,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from intake.similarity import terms
+from intake.ask_terms import terms
 
 DIMENSIONS = 256
 

@@ -3,6 +3,7 @@ through the real ``openai`` client, with a clock the tests move."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -89,3 +90,8 @@ def conversation(problem: str, category: str = "database", **fields: Any) -> Con
     return Conversation(
         ticket=ticket, source=Source.DM, thread=Thread("D0CHANNEL01", "1700000000.000100")
     )
+
+
+def warnings_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The WARNING messages ``caplog`` captured."""
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot.background import start_background
 from bot.oauth import InstalledWorkspaces, WorkspaceOutboxSender
-from storage import followthrough as outbox
+from storage import slack_outbox
+from storage.db import transaction
 from tests.multiworkspace.conftest import T1, MultiBot, MultiWorkspaceSlack, bearer
 
 
@@ -14,8 +15,8 @@ def test_start_background_sends_with_each_workspaces_token(
 ) -> None:
     multi_bot.install(multi_slack, T1)
     container = multi_bot.container
-    with outbox.transaction(container.db_engine) as session:
-        outbox.enqueue_message(
+    with transaction(container.db_engine) as session:
+        slack_outbox.enqueue_message(
             session,
             key=f"progress:{T1.id}:1:2026-W48",
             kind="progress",

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from bot.followthrough import follow_through_for
 from bot.oauth import BOT_SCOPES, WorkspaceOutboxSender
-from storage import followthrough as outbox
+from storage import slack_outbox
+from storage.db import transaction
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
 from tests.e2e.helpers import wait_for_bot
 from tests.fakes.slack_requests import SlackDriver
@@ -140,9 +141,9 @@ def test_queued_messages_go_out_with_their_workspaces_token(
     multi_bot.install(multi_slack, T2)
     container = multi_bot.container
     now = container.clock.now()
-    with outbox.transaction(container.db_engine) as session:
+    with transaction(container.db_engine) as session:
         for team in (T1.id, T2.id, "T9NOWHERE"):
-            outbox.enqueue_message(
+            slack_outbox.enqueue_message(
                 session,
                 key=f"progress:{team}:1:2026-W48",
                 kind="progress",
@@ -159,5 +160,5 @@ def test_queued_messages_go_out_with_their_workspaces_token(
     posted = {call.args["text"]: bearer(call) for call in multi_slack.calls_to("chat.postMessage")}
     assert posted == {f"hello {T1.id}": T1.token, f"hello {T2.id}": T2.token}
     # No installation: not sent, retried later (then kept and reported), never dropped.
-    (stuck,) = outbox.due_messages(container.db_engine, now + timedelta(hours=1))
+    (stuck,) = slack_outbox.due_messages(container.db_engine, now + timedelta(hours=1))
     assert (stuck.team_id, stuck.last_error, stuck.attempts) == ("T9NOWHERE", "not_installed", 1)

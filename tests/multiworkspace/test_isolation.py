@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bot.followthrough import follow_through_for
 from bot.oauth import WorkspaceOutboxSender
 from intake.ticket import Status
-from storage import followthrough as outbox
+from storage import slack_outbox
+from storage.db import transaction
 from storage.models import SlackOutboxRow
 from tests.e2e.helpers import (
     Conversation,
@@ -183,8 +184,8 @@ def test_each_workspace_gets_its_own_weekly_digest_with_its_own_token(
     container = multi_bot.container
     now = container.clock.now()
     # A message to T1 that Slack kept refusing: listed in T1's digest only.
-    with outbox.transaction(container.db_engine) as session:
-        outbox.enqueue_message(
+    with transaction(container.db_engine) as session:
+        slack_outbox.enqueue_message(
             session,
             key=f"nudge:{T1.id}:{OWNER}:lost",
             kind="nudge",
@@ -195,7 +196,7 @@ def test_each_workspace_gets_its_own_weekly_digest_with_its_own_token(
         )
     with container.db_engine.connect() as connection:
         lost = connection.execute(select(SlackOutboxRow.id)).scalar_one()
-    outbox.mark_failed(container.db_engine, lost, "channel_not_found", now, max_attempts=1)
+    slack_outbox.mark_failed(container.db_engine, lost, "channel_not_found", now, max_attempts=1)
 
     follow = follow_through_for(container, multi_bot.app.client)
     planned = [p for p in follow.preview() if p.kind == "digest"]

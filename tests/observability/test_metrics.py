@@ -18,9 +18,9 @@ from intake.conversation import Source, Thread
 from llm import LlmConfig, LlmGateway, LlmUnavailable
 from llm.prompts import Prompt
 from llm.schemas import ClassifyReply
-from storage import followthrough as store
+from storage import job_runs, slack_outbox
 from storage import jobs as slack_jobs
-from storage.db import make_engine
+from storage.db import make_engine, transaction
 from tests.e2e.conftest import REQUESTER
 from tests.e2e.helpers import ASK, wait_for_bot
 from tests.fakes.fixtures import serve_wsgi
@@ -153,20 +153,20 @@ def test_outbox_depth_and_asks_by_status_come_from_the_database(
         if submit:
             container.intake.submit(ask_id=started.ticket.id, user=REQUESTER, force=True)
     now = container.clock.now()
-    with store.transaction(container.db_engine) as session:
+    with transaction(container.db_engine) as session:
         for n in range(3):
-            store.enqueue_message(
+            slack_outbox.enqueue_message(
                 session, key=f"nudge:T0001:U{n}:2026-W48", kind="nudge", team_id="T0001",
                 channel=f"U0PERSON{n}", payload={"text": "your milestones"}, at=now,
             )  # fmt: skip
-        store.enqueue_message(  # not sendable before tomorrow: not counted
+        slack_outbox.enqueue_message(  # not sendable before tomorrow: not counted
             session, key="nudge:T0001:later:2026-W48", kind="nudge", team_id="T0001",
             channel="U0LATER", payload={"text": "later"}, at=now,
             not_before=now + timedelta(days=1),
         )  # fmt: skip
-        assert store.claim_run(session, "digest", "2026-W48", "test", now)
-        assert store.claim_run(session, "nudge:T0001:U0OWEN", "2026-W48", "test", now)
-        assert store.claim_run(session, "nudge:T0001:U0KIM", "2026-W48", "test", now)
+        assert job_runs.claim_run(session, "digest", "2026-W48", "test", now)
+        assert job_runs.claim_run(session, "nudge:T0001:U0OWEN", "2026-W48", "test", now)
+        assert job_runs.claim_run(session, "nudge:T0001:U0KIM", "2026-W48", "test", now)
     for n in range(2):  # Slack requests acked by serve, their work waiting for a worker
         slack_jobs.enqueue(container.db_engine, f"payload {n}", "application/json", now)
     clock.advance(minutes=11)  # type: ignore[attr-defined]

@@ -1,4 +1,7 @@
-"""The sandbox in a real browser (headless Chromium from the system's packages): a newcomer's
+"""Over 400 lines: one newcomer's path whose steps build on each other in one browser and one
+sandbox; split, each file would have to replay the steps before it.
+
+The sandbox in a real browser (headless Chromium from the system's packages): a newcomer's
 path, step by step, as the README describes it. The steps build on each other (one sandbox per
 module), and each one saves a screenshot under test-output/sandbox/.
 

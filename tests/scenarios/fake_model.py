@@ -1,4 +1,7 @@
-"""A scripted "model" for the scenario set: answers the assistant's structured-output requests
+"""Over 400 lines: one scripted model; its request reader, answer reader and draft writer are
+the private steps of its one responder (ScenarioModel), used together and nowhere else.
+
+A scripted "model" for the scenario set: answers the assistant's structured-output requests
 (``llm/schemas.py``) on the fake OpenAI server the way a careful model would, from the
 request alone.
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.serving import MAX_BODY
-from intake.service import MAX_TEXT
+from intake.stored_text import MAX_TEXT
 from tests.e2e.conftest import REQUESTER, BotServer
 from tests.e2e.helpers import ASK
 from tests.fakes.slack_api import FakeSlack

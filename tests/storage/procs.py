@@ -6,9 +6,10 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.db import make_engine
-from storage.followthrough import claim_run, enqueue_message, transaction
+from storage.db import make_engine, transaction
+from storage.job_runs import claim_run
 from storage.pace import SqlPaceStore
+from storage.slack_outbox import enqueue_message
 from storage.uow import SqlUnitOfWorkFactory
 
 

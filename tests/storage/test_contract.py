@@ -1,4 +1,7 @@
-"""The contract of intake.ports (AskRepository, UnitOfWork), run against every implementation:
+"""Over 400 lines: one contract of intake.ports, run against every implementation through one
+parametrised fixture: the port's specification, kept in one place.
+
+The contract of intake.ports (AskRepository, UnitOfWork), run against every implementation:
 the in-memory fake (``memory``) and the SQL one on ``sqlite`` and ``postgresql``."""
 
 from __future__ import annotations

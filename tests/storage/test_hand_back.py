@@ -1,5 +1,5 @@
 """Handing claimed work back when a process shuts down (storage.jobs.hand_back and
-storage.followthrough.hand_back_unsent), on SQLite and PostgreSQL: claimable again at once,
+storage.slack_outbox.hand_back_unsent), on SQLite and PostgreSQL: claimable again at once,
 no attempt counted, and nothing already done is touched."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage import followthrough as outbox
-from storage import jobs
+from storage import jobs, slack_outbox
+from storage.db import transaction
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FORM = "application/x-www-form-urlencoded"
@@ -29,9 +29,9 @@ def test_a_handed_back_job_is_claimable_at_once_without_counting_the_attempt(
 
 
 def queue(engine: Engine, keys: list[str]) -> None:
-    with outbox.transaction(engine) as session:
+    with transaction(engine) as session:
         for key in keys:
-            outbox.enqueue_message(
+            slack_outbox.enqueue_message(
                 session,
                 key=key,
                 kind="nudge",
@@ -44,12 +44,12 @@ def queue(engine: Engine, keys: list[str]) -> None:
 
 def test_handed_back_messages_are_due_at_once_and_not_in_doubt(engine: Engine) -> None:
     queue(engine, ["a", "b", "c"])
-    a, b, c = outbox.due_messages(engine, NOW)
-    outbox.mark_sending(engine, a.id, NOW)  # the post of a was stopped before it went out
-    outbox.mark_sending(engine, c.id, NOW)
-    outbox.mark_sent(engine, c.id, "1.000001", "DUc", NOW)
+    a, b, c = slack_outbox.due_messages(engine, NOW)
+    slack_outbox.mark_sending(engine, a.id, NOW)  # the post of a was stopped before it went out
+    slack_outbox.mark_sending(engine, c.id, NOW)
+    slack_outbox.mark_sent(engine, c.id, "1.000001", "DUc", NOW)
     later = NOW + timedelta(seconds=5)
-    assert outbox.hand_back_unsent(engine, [a.id, b.id, c.id], later) == 2
-    again = outbox.due_messages(engine, later)  # well inside the lease
+    assert slack_outbox.hand_back_unsent(engine, [a.id, b.id, c.id], later) == 2
+    again = slack_outbox.due_messages(engine, later)  # well inside the lease
     assert [(m.key, m.sending_at, m.attempts) for m in again] == [("a", None, 0), ("b", None, 0)]
-    assert outbox.in_doubt(engine) == []
+    assert slack_outbox.in_doubt(engine) == []

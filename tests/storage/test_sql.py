@@ -11,6 +11,13 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from intake.conversation import Thread
 from intake.ticket import AuditEntry, HistoryEntry, Milestone, Status
 from storage import ConcurrentUpdate, SqlUnitOfWorkFactory
+from storage.ask_rows import (
+    decode_json,
+    decode_milestone_log,
+    encode_json,
+    encode_milestone_log,
+    key_number,
+)
 from storage.models import (
     AskRow,
     AuditRow,
@@ -20,13 +27,6 @@ from storage.models import (
     OutboxRow,
     ProcessedKeyRow,
     TranscriptRow,
-)
-from storage.repository import (
-    decode_json,
-    decode_milestone_log,
-    encode_json,
-    encode_milestone_log,
-    key_number,
 )
 from tests.storage.samples import LONG_PASTE, T0, full_conversation, minimal_conversation
 

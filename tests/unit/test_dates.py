@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from intake.dates import DeadlineAnswer, add_business_days, find_deadline, parse_deadline
+from intake.date_words import add_business_days
+from intake.dates import DeadlineAnswer, find_deadline, parse_deadline
 
 SUNDAY = date(2026, 11, 22)  # the fixed "today" of these tests
 WEDNESDAY = date(2026, 11, 25)

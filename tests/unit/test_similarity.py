@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from intake import similarity
+from intake.ask_terms import terms
 from intake.similarity import (
     EMBEDDING_THRESHOLD,
     LEXICAL_THRESHOLD,
@@ -21,7 +22,6 @@ from intake.similarity import (
     cosine,
     lexical_scores,
     similar,
-    terms,
 )
 from intake.ticket import Status, Ticket
 from tests.fakes.embeddings import DIMENSIONS, FakeEmbedder, fake_embedding

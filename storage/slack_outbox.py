@@ -1,17 +1,8 @@
-"""Storage for follow-through: scheduled job runs, the outbox of Slack messages, and people.
+"""The outbox of Slack messages (``slack_outbox``): milestone nudges, progress notes and
+weekly digests, each sent to its person exactly once, however many replicas run.
 
-Milestone nudges, progress notes and weekly digests must reach each person exactly once,
-however many replicas run a scheduler. The scheduler of every replica does, for each job and
-period (``"nudges"``, ``"2026-W48"``)::
-
-    with transaction(engine) as session:
-        if claim_run(session, "nudges", "2026-W48", replica_id, now):  # one replica wins
-            for person, text in work:
-                enqueue_message(session, key=f"nudge:{team}:{person}:2026-W48", ...)
-            finish_run(session, "nudges", "2026-W48", now)
-    # commits here: the claim and every message, or (on an exception) none of them
-
-and a sender, in every replica, repeats::
+A scheduled run queues its messages with ``enqueue_message`` in the transaction of its claim
+(``storage.job_runs.claim_run``), and a sender, in every replica, repeats::
 
     for message in due_messages(engine, now):      # claimed for a lease: nobody else has it
         if message.sending_at is not None:          # an earlier send's outcome is unknown:
@@ -23,9 +14,6 @@ and a sender, in every replica, repeats::
 
 Guarantees, with any number of schedulers and senders in any number of processes:
 
-* **one run per (job, period)**: ``claim_run`` is ``INSERT ... ON CONFLICT DO NOTHING`` on the
-  unique ``(job, period)``; a second claimer waits for the first transaction and gets False
-  when it committed (True when it rolled back);
 * **each message once**: the message's ``key`` is unique, ``enqueue_message`` returns False
   for a key that exists (an idempotent re-run). The claim and the messages are written in one
   transaction, so a crashed run leaves neither;
@@ -41,133 +29,31 @@ Guarantees, with any number of schedulers and senders in any number of processes
   seconds (at most 10 minutes), or after Slack's ``Retry-After``; past ``max_attempts`` it sets
   ``gave_up_at`` and the row stays, listed by ``given_up`` (for the log and the digest).
 
-Scheduler-side functions take the caller's ``Session`` (so they join its transaction);
-sender-side functions take an ``Engine`` and run their own short transaction. Every time is
+``enqueue_message`` takes the caller's ``Session`` (so it joins its transaction); the
+sender's functions take an ``Engine`` and run their own short transaction. Every time is
 passed in by the caller (tests control it) and must be timezone-aware.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import (
-    CursorResult,
-    Engine,
-    Table,
-    case,
-    func,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import session_factory
-from storage.models import MESSAGE_KEY_MAX, AskRow, JobRunRow, PersonRow, SlackOutboxRow
-from storage.outbox import ERROR_MAX_CHARS, MAX_BACKOFF, backoff
+from storage.models import MESSAGE_KEY_MAX, SlackOutboxRow
+from storage.outbox import ERROR_MAX_CHARS, backoff
+from storage.statements import dialect_insert, inserted, require_aware
 
 LEASE: Final = timedelta(seconds=60)  # longer than any send (with its look-up) takes
 MAX_ATTEMPTS: Final = 8
 LANES: Final = ("bulk", "interactive")
 
-_RUNS = cast(Table, JobRunRow.__table__)
 _MESSAGES = cast(Table, SlackOutboxRow.__table__)
-_PEOPLE = cast(Table, PersonRow.__table__)
-
-
-def _aware(at: datetime, name: str = "time") -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive {name} {at!r}: storage needs timezone-aware times")
-
-
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")
-
-
-def _inserted(session: Session, statement: Any) -> bool:
-    """Run an ``INSERT ... ON CONFLICT DO NOTHING``; whether it inserted the row."""
-    result = cast(
-        CursorResult[Any],
-        session.execute(statement.execution_options(preserve_rowcount=True)),
-    )
-    return result.rowcount == 1
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session in one transaction: committed when the block ends normally, rolled back
-    when it raises. For a scheduler run: ``claim_run`` and its ``enqueue_message`` calls
-    either all stay or all go. (SQLite: the transaction holds the write lock from its start;
-    keep it short.)"""
-    with session_factory(engine)() as session, session.begin():
-        yield session
-
-
-# -- job runs ---------------------------------------------------------------------------------
-
-
-def claim_run(session: Session, job: str, period: str, replica: str, at: datetime) -> bool:
-    """Claim the run of ``job`` for ``period`` (``"2026-W48"``, ``"2026-11-23"``, ...) for
-    ``replica``. True for exactly one caller across threads, processes and replicas: the
-    first whose transaction commits. A concurrent second claimer waits for the first
-    transaction to end (False when it committed, True when it rolled back)."""
-    _aware(at)
-    statement = (
-        _insert(session, _RUNS)
-        .values(job=job, period=period, claimed_at=at, claimed_by=replica, finished_at=None)
-        .on_conflict_do_nothing(index_elements=["job", "period"])
-    )
-    return _inserted(session, statement)
-
-
-def claimed(session: Session, job: str, period: str) -> bool:
-    """Whether some run already claimed (``job``, ``period``): a cheap check before building
-    a message that ``claim_run`` would then refuse."""
-    return claimed_at(session, job, period) is not None
-
-
-def claimed_at(session: Session, job: str, period: str) -> datetime | None:
-    """When (``job``, ``period``) was claimed, or None."""
-    return session.execute(
-        select(JobRunRow.claimed_at).where(JobRunRow.job == job, JobRunRow.period == period)
-    ).scalar_one_or_none()
-
-
-INSTALLED_JOB: Final = "installed"
-
-
-def installed_at(session: Session, replica: str, now: datetime) -> datetime:
-    """When this install began: its first claimed run or its first ask, whichever came first.
-    An install with neither begins ``now``: the claim recorded here marks the moment (the
-    first replica's, across replicas), so scheduled work due before it is never caught up."""
-    _aware(now)
-    first_run = session.execute(select(func.min(JobRunRow.claimed_at))).scalar()
-    first_ask = session.execute(select(func.min(AskRow.created_at))).scalar()
-    known: list[datetime] = [at for at in (first_run, first_ask) if at is not None]
-    if known:
-        return min(known)
-    claim_run(session, INSTALLED_JOB, "-", replica, now)
-    first: datetime | None = session.execute(select(func.min(JobRunRow.claimed_at))).scalar()
-    return first if first is not None else now
-
-
-def finish_run(session: Session, job: str, period: str, at: datetime) -> None:
-    """Record that the claimed run is complete (kept for inspection; claims never expire)."""
-    _aware(at)
-    session.execute(
-        update(_RUNS).where(_RUNS.c.job == job, _RUNS.c.period == period).values(finished_at=at)
-    )
 
 
 # -- the outbox: writing ----------------------------------------------------------------------
@@ -200,12 +86,12 @@ def enqueue_message(
         raise ValueError(f"a message key has 1 to {MESSAGE_KEY_MAX} characters: {key[:80]!r}")
     if lane not in LANES:
         raise ValueError(f"lane must be one of {LANES}, not {lane!r}")
-    _aware(at)
+    require_aware(at)
     if not_before is not None:
-        _aware(not_before, "not_before")
+        require_aware(not_before, "not_before")
     stored = json.loads(json.dumps(payload))  # what the JSON column gives back
     statement = (
-        _insert(session, _MESSAGES)
+        dialect_insert(session, _MESSAGES)
         .values(
             key=key,
             kind=kind,
@@ -221,7 +107,7 @@ def enqueue_message(
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    return _inserted(session, statement)
+    return inserted(session, statement)
 
 
 # -- the outbox: sending ----------------------------------------------------------------------
@@ -301,7 +187,7 @@ def due_messages(
     queue order. Only ``lane``'s when given. Claimed rows are not due again before
     ``now + lease`` (unless ``mark_failed`` or ``release_messages`` says so): no other
     sender gets them meanwhile."""
-    _aware(now)
+    require_aware(now)
     if lane is not None and lane not in LANES:
         raise ValueError(f"lane must be one of {LANES}, not {lane!r}")
     query = (
@@ -329,7 +215,7 @@ def due_messages(
 def mark_sending(engine: Engine, message_id: int, at: datetime) -> None:
     """A send of the message starts now. Until ``mark_sent`` or ``mark_failed``, its outcome
     is unknown (``in_doubt``)."""
-    _aware(at)
+    require_aware(at)
     with engine.begin() as connection:
         connection.execute(
             update(_MESSAGES).where(_MESSAGES.c.id == message_id, *_UNSENT).values(sending_at=at)
@@ -340,7 +226,7 @@ def mark_sent(engine: Engine, message_id: int, ts: str, channel_id: str, at: dat
     """Slack took the message: keep its ``ts`` and the channel it answered with (for a DM,
     the D... channel). False when it was recorded as sent before (the first record stays).
     Also after a give-up: a message found posted is sent, whatever was concluded before."""
-    _aware(at)
+    require_aware(at)
     with engine.begin() as connection:
         result = connection.execute(
             update(_MESSAGES)
@@ -369,7 +255,7 @@ def mark_failed(
     The send is taken as not posted (``sending_at`` is cleared), as when Slack answered with
     an error. ``maybe_sent=True`` (a timeout: it may have been posted) keeps ``sending_at``,
     so the next attempt looks the message up first."""
-    _aware(at)
+    require_aware(at)
     with engine.begin() as connection:
         attempts = connection.execute(
             select(_MESSAGES.c.attempts)
@@ -399,7 +285,7 @@ def mark_failed(
 def release_messages(engine: Engine, message_ids: Collection[int], at: datetime) -> None:
     """Give claimed messages back without counting an attempt: due again at ``at`` (a sender
     stopping, or the pacer asking to wait longer than the lease)."""
-    _aware(at)
+    require_aware(at)
     if not message_ids:
         return
     with engine.begin() as connection:
@@ -415,7 +301,7 @@ def hand_back_unsent(engine: Engine, message_ids: Collection[int], at: datetime)
     posted them): due again at ``at``, no attempt counted, and not in doubt any more
     (``sending_at`` cleared: the next sender posts them without looking them up first).
     Messages sent meanwhile are left alone. How many were handed back."""
-    _aware(at)
+    require_aware(at)
     if not message_ids:
         return 0
     with engine.begin() as connection:
@@ -439,7 +325,7 @@ def in_doubt(engine: Engine, now: datetime | None = None) -> list[OutgoingMessag
         .order_by(_MESSAGES.c.id)
     )
     if now is not None:
-        _aware(now)
+        require_aware(now)
         query = query.where(_MESSAGES.c.next_attempt_at <= now)
     with engine.connect() as connection:
         return [_message(row) for row in connection.execute(query)]
@@ -451,7 +337,7 @@ def given_up(
     """Messages given up at or after ``since`` and not sent since, in the order they were
     given up (for the log and the weekly digest); only ``team_id``'s when given (a workspace's
     digest lists its own)."""
-    _aware(since)
+    require_aware(since)
     query = (
         select(*_COLUMNS)
         .where(
@@ -473,7 +359,7 @@ def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
     ``not_before`` is later are not counted), and the seconds since the oldest of them became
     sendable (queued, or its ``not_before``); None when there is none. A growing age means
     the sender is stuck or Slack keeps refusing."""
-    _aware(now)
+    require_aware(now)
     sendable_since = case(
         (
             _MESSAGES.c.not_before.is_not(None) & (_MESSAGES.c.not_before > _MESSAGES.c.created_at),
@@ -493,68 +379,13 @@ def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
     return int(count), max((now - oldest).total_seconds(), 0.0)
 
 
-# -- people -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Person:
-    """What is kept about a person: their IANA time zone as Slack gave it (``tz``, None when
-    unknown) and when it was fetched, and until when they snoozed nudges."""
-
-    team_id: str
-    user_id: str
-    tz: str | None = None
-    tz_fetched_at: datetime | None = None
-    snoozed_until: datetime | None = None
-
-
-def get_person(session: Session, team_id: str, user_id: str) -> Person | None:
-    row = session.execute(
-        select(_PEOPLE).where(_PEOPLE.c.team_id == team_id, _PEOPLE.c.user_id == user_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    return Person(
-        team_id=row.team_id,
-        user_id=row.user_id,
-        tz=row.tz,
-        tz_fetched_at=row.tz_fetched_at,
-        snoozed_until=row.snoozed_until,
-    )
-
-
-def save_person(session: Session, person: Person, at: datetime | None = None) -> None:
-    """Insert or replace the person (``updated_at`` is ``at``, by default now), in the
-    session's transaction. The last writer wins."""
-    updated_at = at if at is not None else datetime.now(UTC)
-    _aware(updated_at)
-    values = {
-        "tz": person.tz,
-        "tz_fetched_at": person.tz_fetched_at,
-        "snoozed_until": person.snoozed_until,
-        "updated_at": updated_at,
-    }
-    statement = _insert(session, _PEOPLE).values(
-        team_id=person.team_id, user_id=person.user_id, **values
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=values)
-    )
-
-
 __all__ = [
     "LANES",
     "LEASE",
     "MAX_ATTEMPTS",
-    "MAX_BACKOFF",
     "OutgoingMessage",
-    "Person",
-    "backoff",
-    "claim_run",
     "due_messages",
     "enqueue_message",
-    "finish_run",
-    "get_person",
     "given_up",
     "hand_back_unsent",
     "in_doubt",
@@ -563,6 +394,4 @@ __all__ = [
     "mark_sent",
     "outbox_depth",
     "release_messages",
-    "save_person",
-    "transaction",
 ]

@@ -1,30 +1,25 @@
-"""Follow-through storage (storage.followthrough): job runs claimed once, the outbox of Slack
-messages and people, on SQLite and PostgreSQL."""
+"""The outbox of Slack messages (storage.slack_outbox): queued once, claimed by one sender at a
+time, retried, given up and reported, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
-from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import Engine
 
-from storage.followthrough import (
+from storage.db import transaction
+from storage.models import SlackOutboxRow
+from storage.outbox import backoff
+from storage.slack_outbox import (
     LEASE,
     MAX_ATTEMPTS,
     OutgoingMessage,
-    Person,
-    backoff,
-    claim_run,
     due_messages,
     enqueue_message,
-    finish_run,
-    get_person,
     given_up,
     in_doubt,
     mark_failed,
@@ -32,173 +27,9 @@ from storage.followthrough import (
     mark_sent,
     outbox_depth,
     release_messages,
-    save_person,
-    transaction,
 )
-from storage.models import JobRunRow, SlackOutboxRow
-from tests.storage import procs
-
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-R = TypeVar("R")
-
-
-class Boom(Exception):
-    pass
-
-
-def in_threads(count: int, work: Callable[[int], R]) -> list[R]:
-    """Run ``work(n)`` in ``count`` real threads released together; their results."""
-    barrier = threading.Barrier(count)
-    results: list[R] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result = work(n)
-            with lock:
-                results.append(result)
-        except BaseException as error:
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    assert len(results) == count
-    return results
-
-
-def enqueue(engine: Engine, key: str, *, at: datetime = T0, **options: Any) -> bool:
-    arguments: dict[str, Any] = {
-        "kind": key.split(":")[0],
-        "team_id": "T1",
-        "channel": "U123",
-        "payload": {"text": f"message {key}"},
-    }
-    arguments.update(options)
-    with transaction(engine) as session:
-        return enqueue_message(session, key=key, at=at, **arguments)
-
-
-def keys(messages: list[OutgoingMessage]) -> list[str]:
-    return [message.key for message in messages]
-
-
-def stored(engine: Engine, key: str) -> Any:
-    with engine.connect() as connection:
-        return connection.execute(
-            select(SlackOutboxRow.__table__).where(SlackOutboxRow.key == key)
-        ).one()
-
-
-def count_rows(engine: Engine, model: type[JobRunRow] | type[SlackOutboxRow]) -> int:
-    with engine.connect() as connection:
-        return int(connection.scalar(select(func.count()).select_from(model)) or 0)
-
-
-# -- job runs ---------------------------------------------------------------------------------
-
-
-def test_a_run_is_claimed_once_per_job_and_period(engine: Engine) -> None:
-    with transaction(engine) as session:
-        assert claim_run(session, "nudges", "2026-W48", "replica-a", T0)
-        assert not claim_run(session, "nudges", "2026-W48", "replica-a", T0)  # same transaction
-    with transaction(engine) as session:
-        assert not claim_run(session, "nudges", "2026-W48", "replica-b", T0)
-        assert claim_run(session, "nudges", "2026-W49", "replica-b", T0)
-        assert claim_run(session, "digest", "2026-W48", "replica-b", T0)
-        finish_run(session, "nudges", "2026-W49", T0 + timedelta(seconds=3))
-
-    with engine.connect() as connection:
-        runs = {
-            (row.job, row.period): row
-            for row in connection.execute(select(JobRunRow.__table__)).all()
-        }
-    assert set(runs) == {("nudges", "2026-W48"), ("nudges", "2026-W49"), ("digest", "2026-W48")}
-    first = runs["nudges", "2026-W48"]
-    assert (first.claimed_by, first.claimed_at, first.finished_at) == ("replica-a", T0, None)
-    assert runs["nudges", "2026-W49"].finished_at == T0 + timedelta(seconds=3)
-
-
-def test_claim_run_from_8_threads_exactly_one_wins_each_period(engine: Engine) -> None:
-    periods = ["2026-W48", "2026-W49", "2026-W50"]
-
-    def replica(n: int) -> list[tuple[str, bool]]:
-        outcomes = []
-        for period in periods[n % 3 :] + periods[: n % 3]:  # in different orders
-            with transaction(engine) as session:
-                outcomes.append((period, claim_run(session, "nudges", period, f"r{n}", T0)))
-        return outcomes
-
-    results = in_threads(8, replica)
-    wins = Counter(period for outcomes in results for period, won in outcomes if won)
-    assert wins == dict.fromkeys(periods, 1)
-    assert count_rows(engine, JobRunRow) == 3
-
-
-def test_a_rolled_back_claim_leaves_the_run_to_the_next(engine: Engine) -> None:
-    """A second claimer waits for an open claim: False when it commits (above), True when it
-    rolls back (a replica that crashed mid-run)."""
-    claimed, release = threading.Event(), threading.Event()
-    outcome: list[bool] = []
-
-    def first() -> None:
-        with pytest.raises(Boom), transaction(engine) as session:
-            assert claim_run(session, "digest", "2026-W48", "r1", T0)
-            claimed.set()
-            release.wait(timeout=30)
-            raise Boom
-
-    def second() -> None:
-        claimed.wait(timeout=30)
-        with transaction(engine) as session:
-            outcome.append(claim_run(session, "digest", "2026-W48", "r2", T0))
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    claimed.wait(timeout=30)
-    threading.Event().wait(0.3)  # the second claimer is waiting now
-    assert outcome == []
-    release.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert outcome == [True]
-
-
-def test_claim_and_enqueue_roll_back_together(engine: Engine) -> None:
-    def run(fail: bool) -> bool:
-        with transaction(engine) as session:
-            if not claim_run(session, "digest", "2026-W48", "r1", T0):
-                return False
-            enqueue_message(
-                session,
-                key="digest:T1:C0DIGEST:2026-W48",
-                kind="digest",
-                team_id="T1",
-                channel="C0DIGEST",
-                payload={"text": "This week"},
-                at=T0,
-            )
-            if fail:
-                raise Boom("crashed before the run was complete")
-        return True
-
-    with pytest.raises(Boom):
-        run(fail=True)
-    assert count_rows(engine, JobRunRow) == 0
-    assert count_rows(engine, SlackOutboxRow) == 0
-
-    assert run(fail=False) is True
-    assert run(fail=False) is False  # the next replica finds it done
-    assert count_rows(engine, JobRunRow) == 1
-    assert keys(due_messages(engine, T0)) == ["digest:T1:C0DIGEST:2026-W48"]
-
+from tests.storage.slack_messages import T0, count_rows, enqueue, keys, stored
+from tests.storage.threads import in_numbered_threads
 
 # -- enqueue ----------------------------------------------------------------------------------
 
@@ -232,7 +63,9 @@ def test_enqueue_twice_is_false_the_second_time(engine: Engine) -> None:
 
 
 def test_enqueue_from_8_threads_keeps_one(engine: Engine) -> None:
-    results = in_threads(8, lambda n: enqueue(engine, "digest:T1:C1:2026-W48", kind="digest"))
+    results = in_numbered_threads(
+        8, lambda n: enqueue(engine, "digest:T1:C1:2026-W48", kind="digest")
+    )
     assert sorted(results) == [False] * 7 + [True]
     assert count_rows(engine, SlackOutboxRow) == 1
 
@@ -388,7 +221,7 @@ def test_concurrent_senders_never_hold_the_same_message(engine: Engine) -> None:
                 handled += 1
         return handled
 
-    handled = in_threads(8, sender)
+    handled = in_numbered_threads(8, sender)
     assert sorted(sent) == sorted(expected)  # each exactly once
     assert sum(handled) == 40
     assert outbox_depth(engine, T0) == (0, None)
@@ -535,77 +368,3 @@ def test_sender_functions_need_aware_times(engine: Engine) -> None:
     for call in calls:
         with pytest.raises(ValueError, match="naive"):
             call()
-
-
-def test_runs_and_messages_across_processes(database_url: str) -> None:
-    """Replicas are processes: one claims the run and queues its message; the others queue
-    nothing. They share one pace bucket: together they take no more than its burst."""
-    context = multiprocessing.get_context("spawn")
-    count = 4
-    barrier = context.Barrier(count)
-    results = context.Queue()
-    processes = [
-        context.Process(target=procs.run_digest_and_take, args=(database_url, barrier, results))
-        for _ in range(count)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=90)
-    assert [process.exitcode for process in processes] == [0] * count
-    outcomes = [results.get(timeout=10) for _ in processes]
-    assert sorted(won for won, _, _ in outcomes) == [False] * (count - 1) + [True]
-    assert sorted(queued for _, queued, _ in outcomes) == [False] * (count - 1) + [True]
-    assert sum(taken for _, _, taken in outcomes) == procs.PACE_BURST
-
-
-# -- people -----------------------------------------------------------------------------------
-
-
-def test_people_round_trip(engine: Engine) -> None:
-    with transaction(engine) as session:
-        assert get_person(session, "T1", "U1") is None
-        save_person(session, Person("T1", "U1"), at=T0)
-        assert get_person(session, "T1", "U1") == Person("T1", "U1")
-
-    tokyo = timezone(timedelta(hours=9))
-    person = Person(
-        team_id="T1",
-        user_id="U1",
-        tz="Asia/Tokyo",
-        tz_fetched_at=datetime(2026, 11, 23, 17, 0, tzinfo=tokyo),
-        snoozed_until=datetime(2026, 11, 30, 9, 0, tzinfo=tokyo),
-    )
-    with transaction(engine) as session:
-        save_person(session, person)  # replaces
-        save_person(session, Person("T2", "U1", tz="Europe/Berlin"), at=T0)  # another workspace
-    with transaction(engine) as session:
-        loaded = get_person(session, "T1", "U1")
-        other = get_person(session, "T2", "U1")
-    assert loaded == person
-    assert loaded is not None and loaded.tz_fetched_at == T0
-    assert loaded.tz_fetched_at is not None and loaded.tz_fetched_at.utcoffset() == timedelta(0)
-    assert loaded.snoozed_until == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-    assert other == Person("T2", "U1", tz="Europe/Berlin")
-
-    with transaction(engine) as session:  # un-snooze
-        save_person(session, Person("T1", "U1", tz="Asia/Tokyo", tz_fetched_at=T0), at=T0)
-    with transaction(engine) as session:
-        again = get_person(session, "T1", "U1")
-    assert again is not None and again.snoozed_until is None and again.tz == "Asia/Tokyo"
-
-    with pytest.raises((StatementError, ValueError)), transaction(engine) as session:
-        save_person(session, Person("T1", "U2", snoozed_until=datetime(2026, 12, 1)))
-    with transaction(engine) as session:
-        assert get_person(session, "T1", "U2") is None
-
-
-def test_saving_a_person_from_8_threads(engine: Engine) -> None:
-    def save(n: int) -> None:
-        with transaction(engine) as session:
-            save_person(session, Person("T1", "U1", tz=f"Etc/GMT+{n}"), at=T0)
-
-    in_threads(8, save)
-    with transaction(engine) as session:
-        person = get_person(session, "T1", "U1")
-    assert person is not None and person.tz in {f"Etc/GMT+{n}" for n in range(8)}

@@ -1,0 +1,160 @@
+"""The tables of work done around asks rather than the asks themselves: the webhook and
+Slack outboxes, scheduled job runs, deferred Slack requests, people, Web API pacing,
+processed inbound keys and the daily LLM token budget."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.columns import Base, JSONType, UTCDateTime
+
+# Longest processed key stored as given; longer ones are stored as their SHA-256.
+PROCESSED_KEY_MAX = 255
+# Longest key of an outgoing Slack message.
+MESSAGE_KEY_MAX = 255
+
+
+class OutboxRow(Base):
+    """Integration events (webhooks) waiting for, or done with, delivery: the transactional
+    outbox. Written in the transaction of the change it reports; ``id`` (never reused) is the
+    order of delivery within an ask. Undelivered while ``delivered_at`` is NULL;
+    ``next_attempt_at`` is when it may be tried (again), also pushed forward while a sender
+    holds it (see ``storage.outbox``)."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index(None, "next_attempt_at"),
+        Index(None, "ask_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRunRow(Base):
+    """One run of a scheduled job (a weekly digest, the nudges of a week, ...) for one period,
+    claimed by exactly one replica: the unique ``(job, period)`` is the claim (see
+    ``storage.job_runs.claim_run``)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(255))  # the replica's id
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlackOutboxRow(Base):
+    """Slack messages waiting for, or done with, sending: the transactional outbox of the
+    follow-through jobs (``storage.slack_outbox``). ``key`` (``kind:team:recipient:period``)
+    makes each message exist once. Unsent while ``sent_at`` is NULL; ``next_attempt_at`` is
+    when it may be tried (again), also pushed forward while a sender holds it;
+    ``not_before`` is the earliest send time (a person's local morning). ``sending_at`` is
+    set when a send starts: set without ``ts`` it means the outcome is unknown (a crash
+    between sending and recording). Past the retry limit ``gave_up_at`` is set and the row
+    is kept, to be reported."""
+
+    __tablename__ = "slack_outbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "next_attempt_at"),
+        Index(None, "sent_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(MESSAGE_KEY_MAX))
+    kind: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))  # a channel ID, or a user ID for a DM
+    thread_ts: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)  # {"text": ..., "blocks": [...]}
+    lane: Mapped[str] = mapped_column(String(16), default="bulk", server_default=text("'bulk'"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ts: Mapped[str | None] = mapped_column(String(64))  # the message's ts, as Slack answered
+    channel_id_sent: Mapped[str | None] = mapped_column(String(64))  # e.g. the DM's D… id
+    last_error: Mapped[str | None] = mapped_column(Text)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PersonRow(Base):
+    """What the bot keeps about a person: their time zone (as Slack gave it, and when) and
+    until when they snoozed follow-up nudges."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaceRow(Base):
+    """The token bucket of one Web API method (or method and channel), shared by replicas
+    (``storage.pace.SqlPaceStore``)."""
+
+    __tablename__ = "pace"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    rate_per_minute: Mapped[float] = mapped_column(Float)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    successes_since_429: Mapped[int] = mapped_column(Integer)
+
+
+class ProcessedKeyRow(Base):
+    """Inbound deliveries (events, messages, clicks) already handled, for idempotency."""
+
+    __tablename__ = "processed_keys"
+
+    key: Mapped[str] = mapped_column(String(PROCESSED_KEY_MAX), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SlackJobRow(Base):
+    """A Slack request acknowledged by ``serve`` whose work waits for a worker
+    (``INTAKE_DEFER_WORK``; see ``storage.jobs``). Deleted once done. ``claimed_at`` is NULL
+    while queued; a claim older than the lease may be taken again."""
+
+    __tablename__ = "slack_jobs"
+    __table_args__ = (Index(None, "claimed_at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    body: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class LlmDayRow(Base):
+    """LLM tokens spent per UTC day, shared by every replica (the per-day budget)."""
+
+    __tablename__ = "llm_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(Integer)
