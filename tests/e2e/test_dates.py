@@ -13,7 +13,7 @@ from tests.e2e.conftest import LEAD, OWNER, REQUESTER, MovableClock
 from tests.e2e.helpers import review_card, submit_ready_ask, text_of, wait_for_bot
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
-from tests.sandbox.test_sandbox import with_mrkdwn_js
+from tests.sandbox.test_mrkdwn import with_mrkdwn_js
 
 READERS = {"Lee": "America/New_York", "Alice": "Europe/Berlin", "Owen": "Asia/Tokyo"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks.when import local, shared
-from tests.sandbox.test_sandbox import with_mrkdwn_js
+from tests.sandbox.test_mrkdwn import with_mrkdwn_js
 
 ZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "Pacific/Auckland", "UTC")
 
