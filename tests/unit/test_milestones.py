@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.blocks import milestone_forms
 from bot.blocks import milestones as render
 from bot.blocks.milestones import milestone_blocks, refresh
 from bot.blocks.review import owner_message
@@ -226,10 +227,10 @@ def test_the_requesters_and_owners_messages_are_valid_and_escaped() -> None:
         assert "<!" not in str(message["blocks"])
     assert "&lt;!channel&gt; &amp; co" in str(built[0]["blocks"])
     views = [
-        render.reason_form(ticket, 0, M.BLOCKED, {"ask": 7}),
-        render.due_form(ticket, 0, {"ask": 7}),
-        render.add_form(ticket, {"ask": 7}),
-        render.not_done_form(ticket, {"ask": 7}),
+        milestone_forms.reason_form(ticket, 0, M.BLOCKED, {"ask": 7}),
+        milestone_forms.due_form(ticket, 0, {"ask": 7}),
+        milestone_forms.add_form(ticket, {"ask": 7}),
+        milestone_forms.not_done_form(ticket, {"ask": 7}),
     ]
     for view in views:
         assert validate_view(view) == []

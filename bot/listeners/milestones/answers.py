@@ -8,6 +8,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
+from bot.blocks import milestone_forms
 from bot.blocks import milestones as render
 from bot.errors import after_ack
 from bot.listeners.milestones.places import (
@@ -65,7 +66,7 @@ def not_yet(
     conversation = scope.milestones.check_answer(ask_id=ask_id, actor=body["user"]["id"])
     meta = meta_of(body, render.Ref(ask_id, -1))
     client.views_open(
-        trigger_id=body["trigger_id"], view=render.not_done_form(conversation.ticket, meta)
+        trigger_id=body["trigger_id"], view=milestone_forms.not_done_form(conversation.ticket, meta)
     )
 
 
@@ -78,7 +79,7 @@ def save_not_done(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    meta = render.metadata(view)
+    meta = milestone_forms.metadata(view)
     user = body["user"]["id"]
     text = normalize_incoming(forms.state_value(view["state"], "reason") or "").strip()
     if not text:

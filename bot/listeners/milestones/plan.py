@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
+from bot.blocks import milestone_forms
 from bot.blocks import milestones as render
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
@@ -43,7 +44,7 @@ def add(
     conversation = scope.milestones.check(ask_id=ask_id, actor=user, is_lead=scope.is_lead)
     meta = meta_of(body, render.Ref(ask_id, -1))
     client.views_open(
-        trigger_id=body["trigger_id"], view=render.add_form(conversation.ticket, meta)
+        trigger_id=body["trigger_id"], view=milestone_forms.add_form(conversation.ticket, meta)
     )
 
 
@@ -56,7 +57,7 @@ def save_add(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    meta = render.metadata(view)
+    meta = milestone_forms.metadata(view)
     user = body["user"]["id"]
     state = view["state"]
     title = normalize_incoming(forms.state_value(state, "title") or "").strip()

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
+from bot.blocks import milestone_forms
 from bot.blocks import milestones as render
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
@@ -51,7 +52,7 @@ def status(
         conversation = scope.milestones.check(
             ask_id=ref.ask, actor=user, is_lead=is_lead, index=ref.index, tag=ref.tag or None
         )
-        form = render.reason_form(conversation.ticket, ref.index, new, meta_of(body, ref))
+        form = milestone_forms.reason_form(conversation.ticket, ref.index, new, meta_of(body, ref))
         client.views_open(trigger_id=body["trigger_id"], view=form)
         return
     update = scope.milestones.update_status(
@@ -74,7 +75,7 @@ def reason(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    meta = render.metadata(view)
+    meta = milestone_forms.metadata(view)
     new = MilestoneStatus(meta["s"])
     text = normalize_incoming(forms.state_value(view["state"], "reason") or "").strip()
     if new is MilestoneStatus.BLOCKED and not text:
@@ -119,7 +120,7 @@ def due(
         tag=ref.tag or None,
         what=DUE,
     )
-    form = render.due_form(conversation.ticket, ref.index, meta_of(body, ref))
+    form = milestone_forms.due_form(conversation.ticket, ref.index, meta_of(body, ref))
     client.views_open(trigger_id=body["trigger_id"], view=form)
 
 
@@ -132,7 +133,7 @@ def save_due(
     context: BoltContext,
 ) -> None:
     scope = scope_of(context)
-    meta = render.metadata(view)
+    meta = milestone_forms.metadata(view)
     user = body["user"]["id"]
     picked = forms.state_value(view["state"], "due")
     text = normalize_incoming(forms.state_value(view["state"], "reason") or "").strip()
