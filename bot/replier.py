@@ -105,7 +105,7 @@ class Replier:
         if isinstance(reply, Understood):  # its own message: the next one never overwrites it
             self._post_in_thread(client, thread, render.understood(reply))
         elif isinstance(reply, Corrected):
-            self._post_in_thread(client, thread, render.corrected(reply.changes))
+            self._post_in_thread(client, thread, render.corrected(reply.changes, today))
         elif isinstance(reply, Question):
             ts = self._post_in_thread(client, thread, render.question(ask_id, reply))
             self.service.remember_messages(ask_id, question_ts=ts)

@@ -195,9 +195,10 @@ class TerminalChat:
                 self.say("  (skip: skip it · done: see the draft now · cancel: stop)")
             elif isinstance(reply, Corrected):
                 self.say("")
+                today = local_today(self.service.clock, self.tz)
                 for change in reply.changes:
-                    old = describe(change.old, change.type, change.unit)
-                    new = describe(change.new, change.type, change.unit)
+                    old = describe(change.old, change.type, change.unit, today)
+                    new = describe(change.new, change.type, change.unit, today)
                     self.say(f"{change.label} changed: {old} → {new}")
             elif isinstance(reply, Draft):
                 if reply.changed:

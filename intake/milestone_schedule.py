@@ -60,9 +60,11 @@ class Plan:
 # -- calendar -----------------------------------------------------------------------------------
 
 
-def day_text(value: date) -> str:
-    """Fri 27 Nov 2026 (as Slack messages show dates)."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+def day_text(value: date, today: date | None = None) -> str:
+    """ "Fri 27 Nov", as the bot shows calendar dates (``bot.blocks.when.day``): with the year
+    when it is not ``today``'s."""
+    text = f"{value:%a} {value.day} {value:%b}"
+    return text if today is not None and value.year == today.year else f"{text} {value.year}"
 
 
 def next_working_day(after: date) -> date:
@@ -258,9 +260,10 @@ def schedule(
             if len(steps) > 1
             else "merged into one to keep it"
         )
+        wanted = sum(s.parts for s in steps)
         warning = (
-            f"Too tight for {sum(s.parts for s in steps)} milestones by {day_text(deadline)}: "
-            f"the earliest realistic date is {day_text(realistic)}. The plan is {merged}; "
+            f"Too tight for {wanted} milestones by {day_text(deadline, today)}: "
+            f"the earliest realistic date is {day_text(realistic, today)}. The plan is {merged}; "
             "move the deadline or cut scope to do it step by step."
         )
         hints = None

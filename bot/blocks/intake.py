@@ -25,12 +25,15 @@ CANCEL_ACTION = "intake_cancel"
 HINT = "Type *skip* to skip a question, *done* to see the draft now, or *cancel* to stop."
 
 
-def describe(value: Any, kind: AnswerType = AnswerType.TEXT, unit: str = "") -> str:
-    """A field's value as plain text (not yet escaped)."""
+def describe(
+    value: Any, kind: AnswerType = AnswerType.TEXT, unit: str = "", today: date | None = None
+) -> str:
+    """A field's value as plain text (not yet escaped); a date by the one calendar-date rule,
+    with the year unless ``today`` (the reader's) says it is this year."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, date):
-        return day(value)
+        return day(value, today)
     if kind is AnswerType.USER and isinstance(value, str):
         return f"@{value}"
     if isinstance(value, list):
@@ -68,12 +71,16 @@ def understood(said: Understood) -> dict[str, Any]:
     return kit.message("Here is what I understood", [kit.section(text)])
 
 
-def corrected(changes: tuple[Change, ...]) -> dict[str, Any]:
-    """What a correction changed: "Deadline changed: Fri 11 Dec 2026 → Fri 18 Dec 2026"."""
+def corrected(changes: tuple[Change, ...], today: date | None = None) -> dict[str, Any]:
+    """What a correction changed: "Deadline changed: Fri 11 Dec → Fri 18 Dec"."""
+
+    def shown(value: Any, c: Change) -> str:
+        if c.type is AnswerType.USER and isinstance(value, str) and value:
+            return user(value)
+        return safe(describe(value, c.type, c.unit, today), 300)
+
     lines = [
-        f"*{safe(c.label, 80)}* changed: {show(c.old, c.type, c.unit, 300)} → "
-        f"{show(c.new, c.type, c.unit, 300)}"
-        for c in changes
+        f"*{safe(c.label, 80)}* changed: {shown(c.old, c)} → {shown(c.new, c)}" for c in changes
     ]
     text = "\n".join(lines)
     return kit.message(text, [kit.section(f":pencil2: {text}")])

@@ -12,7 +12,7 @@ from intake.assistant import RuleAssistant
 from intake.conversation import Source
 from intake.engine import IntakeEngine
 from intake.milestone_plan import MAX_STEPS, plan, stages, steps_for
-from intake.milestone_schedule import Kind, Step, schedule
+from intake.milestone_schedule import Kind, Step, day_text, schedule
 from intake.replies import Draft
 from intake.templates import TemplateSet, load_templates
 from intake.ticket import Milestone, Size, Ticket
@@ -250,8 +250,8 @@ def test_a_deadline_too_tight_merges_the_plan_and_says_when_it_could_be_done(
     ]
     assert "the requester confirmed" in made.milestones[-1].done_criterion
     assert made.warning == (
-        "Too tight for 5 milestones by Wed 9 Dec 2026: the earliest realistic date is "
-        "Mon 14 Dec 2026. The plan is merged into 2 to keep it; move the deadline or cut scope "
+        "Too tight for 5 milestones by Wed 9 Dec: the earliest realistic date is "
+        "Mon 14 Dec. The plan is merged into 2 to keep it; move the deadline or cut scope "
         "to do it step by step."
     )
 
@@ -264,7 +264,7 @@ def test_with_no_working_day_left_one_milestone_keeps_the_deadline(
     assert [(m.title, m.due) for m in made.milestones] == [
         ("Both criteria pass", date(2026, 12, 13))
     ]
-    assert "earliest realistic date is Wed 16 Dec 2026" in made.warning
+    assert "earliest realistic date is Wed 16 Dec" in made.warning
     assert "merged into one" in made.warning
 
 
@@ -322,3 +322,10 @@ def test_a_draft_is_replanned_when_its_criteria_change() -> None:
     after = titles(conversation.ticket.milestones)
     assert after != before and after[0] == "Nightly backups restore in under 1 hour (staging)"
     assert milestone_plan.inputs(conversation.ticket)[2] == (BACKUPS,)
+
+
+def test_a_warning_writes_dates_as_the_bot_shows_them_with_the_year_only_when_it_differs() -> None:
+    today = date(2026, 12, 28)
+    assert day_text(date(2026, 12, 30), today) == "Wed 30 Dec"
+    assert day_text(date(2027, 1, 4), today) == "Mon 4 Jan 2027"
+    assert day_text(date(2027, 1, 4)) == "Mon 4 Jan 2027", "no reader's today: the year"
