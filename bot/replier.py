@@ -103,7 +103,7 @@ class Replier:
         template = self.service.engine.template(conversation)
         today = local_today(self.service.clock, conversation.tz)  # the requester's
         if isinstance(reply, Understood):  # its own message: the next one never overwrites it
-            self._post_in_thread(client, thread, render.understood(reply))
+            self._post_in_thread(client, thread, render.understood(reply, today))
         elif isinstance(reply, Corrected):
             self._post_in_thread(client, thread, render.corrected(reply.changes, today))
         elif isinstance(reply, Question):

@@ -43,11 +43,17 @@ def describe(
     return f"{value} {unit}".strip() if kind is AnswerType.NUMBER else str(value)
 
 
-def show(value: Any, kind: AnswerType = AnswerType.TEXT, unit: str = "", limit: int = 500) -> str:
+def show(
+    value: Any,
+    kind: AnswerType = AnswerType.TEXT,
+    unit: str = "",
+    limit: int = 500,
+    today: date | None = None,
+) -> str:
     """A field's value as mrkdwn: escaped, and a person as a mention."""
     if kind is AnswerType.USER and isinstance(value, str) and value:
         return user(value)
-    return safe(describe(value, kind, unit), limit)
+    return safe(describe(value, kind, unit, today), limit)
 
 
 def answer_value(ask_id: int, field: str, value: str) -> str:
@@ -63,24 +69,20 @@ def opening(text: str, source_note: str = "") -> dict[str, Any]:
     return kit.message(f"New platform ask: {safe(text, 2500)}", blocks)
 
 
-def understood(said: Understood) -> dict[str, Any]:
+def understood(said: Understood, today: date | None = None) -> dict[str, Any]:
     """What the bot took from the opening ask: its own message, so it stays in the thread."""
     lines = [f"• *Request type:* {safe(said.request_type, 100)}"]
-    lines += [f"• *{safe(f.label, 80)}:* {_fact(f)}" for f in said.facts]
+    lines += [f"• *{safe(f.label, 80)}:* {_fact(f, today)}" for f in said.facts]
     text = "Thanks! Here is what I understood:\n" + "\n".join(lines)
     return kit.message("Here is what I understood", [kit.section(text)])
 
 
 def corrected(changes: tuple[Change, ...], today: date | None = None) -> dict[str, Any]:
     """What a correction changed: "Deadline changed: Fri 11 Dec → Fri 18 Dec"."""
-
-    def shown(value: Any, c: Change) -> str:
-        if c.type is AnswerType.USER and isinstance(value, str) and value:
-            return user(value)
-        return safe(describe(value, c.type, c.unit, today), 300)
-
     lines = [
-        f"*{safe(c.label, 80)}* changed: {shown(c.old, c)} → {shown(c.new, c)}" for c in changes
+        f"*{safe(c.label, 80)}* changed: {show(c.old, c.type, c.unit, 300, today)} → "
+        f"{show(c.new, c.type, c.unit, 300, today)}"
+        for c in changes
     ]
     text = "\n".join(lines)
     return kit.message(text, [kit.section(f":pencil2: {text}")])
@@ -378,8 +380,8 @@ def _milestones(
     return "\n".join(lines)
 
 
-def _fact(fact: Fact) -> str:
-    return show(fact.value, fact.type)
+def _fact(fact: Fact, today: date | None = None) -> str:
+    return show(fact.value, fact.type, today=today)
 
 
 def _qid(ask_id: int, q: Question) -> str:

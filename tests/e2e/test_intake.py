@@ -29,6 +29,7 @@ def test_slash_command_intake_to_submit(driver: SlackDriver, slack: FakeSlack) -
     understood = text_of(summary)
     assert "Here is what I understood" in understood
     assert "Database" in understood and "billing" in understood and "PostgreSQL" in understood
+    assert "*Deadline:* Wed 25 Nov\n" in understood, "this year's date, without the year"
     said = text_of(opening)
     assert "Question 1" in said and "environment" in said.lower()
     assert buttons(opening)[:3] == ["production", "staging", "development"]
