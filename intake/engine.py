@@ -110,7 +110,7 @@ class IntakeEngine:
             return corrected
         if conversation.phase is Phase.DRAFTED:
             return self.amend.amend_draft(conversation, text, today)
-        if command in DONE_WORDS:
+        if command in DONE_WORDS or command in SUBMIT_WORDS:  # the draft first, then Submit
             return self._draft(conversation, today)
         spec = self._pending_spec(conversation)
         if spec is None:

@@ -32,6 +32,14 @@ _NEW_THING = re.compile(
     r"(?:service|microservice|api|app|backend)\b"
 )
 
+COST = "cost"
+MONEY_WEIGHT = 2.0
+# A sum of money stated in the ask ("costs us ~$4k a month", "€300 per month", "2k USD"): the
+# ask is about what something costs, whatever the something is.
+_MONEY = re.compile(
+    r"(?:[$€£]\s?\d[\d,.]*\s?[km]?\b|\b\d[\d,.]*\s?[km]?\s?(?:usd|eur|gbp|dollars|euros)\b)"
+)
+
 
 def rank(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
     """Every request type whose keywords ``text`` mentions, best first, with its score."""
@@ -42,6 +50,8 @@ def rank(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
             scores[template_id] = scores.get(template_id, 0.0) + score
     if _NEW_THING.search(" ".join(text.lower().split())) and NEW_SERVICE in templates.templates:
         scores[NEW_SERVICE] = scores.get(NEW_SERVICE, 0.0) + NEW_THING_WEIGHT
+    if _MONEY.search(text.lower()) and COST in templates.templates:
+        scores[COST] = scores.get(COST, 0.0) + MONEY_WEIGHT
     order = {t.id: i for i, t in enumerate(templates)}
     return sorted(scores.items(), key=lambda item: (-item[1], order.get(item[0], 0)))
 

@@ -59,6 +59,10 @@ def engine(templates: TemplateSet) -> IntakeEngine:
         # Hostnames are places, not keywords: "ci.example.org" is not a CI/CD ask.
         ("new on the release team, need VPN access so I can reach ci.example.org, "
          "ci.example.net and cd.example.dev", "access_request"),
+        # A sum of money stated in the ask makes it about what something costs.
+        ("the build cache bucket keeps growing and costs us ~$6k a month, can we trim it?",
+         "cost"),
+        ("we pay about €900 a month for test runners that sit idle at night", "cost"),
         # And what was right stays right.
         ("CI is slow, help", "ci_cd"),
         ("we need a dashboard and alerts for checkout latency", "observability"),
@@ -81,6 +85,15 @@ def test_the_request_sentence_outweighs_the_context(templates: TemplateSet) -> N
         "Can you give me read access to the build logs?"
     )
     assert classify(ask, templates) == "access_request"
+
+
+def test_submit_typed_during_the_questions_shows_the_draft(engine: IntakeEngine) -> None:
+    conversation, replies = engine.start(
+        "we need a postgres db for billing asap", "U1", Source.DM, "UTC", NOW
+    )
+    assert any(isinstance(r, Question) for r in replies)
+    replies = engine.answer(conversation, "submit", NOW)
+    assert [type(r).__name__ for r in replies] == ["Draft"], "never read as an answer"
 
 
 def test_one_type_that_clearly_wins_is_never_asked_about(engine: IntakeEngine) -> None:
