@@ -111,14 +111,47 @@ def _placeholders(title_format: str) -> int:
     return sum(1 for _l, name, _s, _c in string.Formatter().parse(title_format) if name)
 
 
+_PRONOUNS = frozenset({"it", "that", "this", "them", "those", "these", "one"})
+_PARTICLES = frozenset(
+    {
+        "down",
+        "up",
+        "out",
+        "off",
+        "back",
+        "over",
+        "into",
+        "at",
+        "on",
+        "with",
+        "about",
+        "please",
+        "for",
+        "us",
+        "me",
+    }
+)
+
+
+def _names_its_object(phrase: str) -> bool:
+    """Whether a request phrase says what it is about: "cut the artifact bucket's cost" does,
+    "cut that down" and "fix it please" point elsewhere."""
+    words = [w.strip(".,!?").lower() for w in phrase.split()[1:]]
+    said = [w for w in words if w and w not in _PARTICLES]
+    return not said or not all(w in _PRONOUNS for w in said)
+
+
 def propose_title(ticket: Ticket, template: RequestTemplate) -> str:
     """A short title (at most 80 characters) that says what is asked for: the ask's own
     "verb + object" ("Upgrade the build machines off Ubuntu 18.04"), else the template's title
     format when its values read as names, else the thing the ask asks for, else the ask's
     first sentence. Never a later answer's sentence or the ask's context."""
     request = find_request(ticket.problem) if ticket.problem.strip() else None
-    if request is not None and request.action and len(request.phrase.split()) >= 2:
-        return _cut(request.phrase)
+    if request is not None and _names_its_object(request.phrase):
+        if request.action and len(request.phrase.split()) >= 2:
+            return _cut(request.phrase)
+    else:
+        request = None  # "can we cut that down?": the object is in another sentence
     form = template.title_format
     formatted, filled = _fill(form, ticket) if form else ("", 0)
     if filled and filled == _placeholders(form) and _clean_values(form, ticket, short=True):

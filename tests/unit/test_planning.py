@@ -91,6 +91,9 @@ def test_long_titles_are_cut_with_an_ellipsis(templates: TemplateSet) -> None:
          {"request_kind": "other"}, "Cut the cost of old CI artifacts in S3"),
         # A thing asked for, when the format cannot say more.
         ("need read access to the build logs", "other", {}, "Read access to the build logs"),
+        # "cut that down" points at another sentence: the type's format says what it is about.
+        ("our artifact bucket keeps growing and costs us $4k a month, can we cut that down?",
+         "cost", {"cost_area": "Storage"}, "Cost review: Storage for artifact"),
     ],
 )  # fmt: skip
 def test_title_says_what_the_ask_asks_for(
