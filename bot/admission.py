@@ -101,12 +101,6 @@ class Admission:
         self._lock = threading.Lock()
         self._pending = 0
         self._pending_intakes = 0
-        self.refused: dict[str, int] = {"busy": 0, "person": 0, "workspace": 0}
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return self._pending
 
     @property
     def max_intakes(self) -> int:
@@ -153,7 +147,6 @@ class Admission:
         kind, team, person = found
         refusal = self._refusal(kind, team, person)
         if refusal is not None:
-            self.refused[refusal] += 1
             return busy.answer(req.body, refusal, kind, self.notices)
         run = Run(key=f"{team}:{person}", kind=kind)
         if self.slots is not None:

@@ -28,7 +28,6 @@ class Announcer:
     def __init__(self, views: AskViews, templates: TemplateSet) -> None:
         self.views = views
         self.templates = templates
-        self.refresh_home = views.refresh_home
 
     def submitted(self, client: WebClient, conversation: Conversation) -> None:
         """A new ask for review: post its card."""
@@ -63,7 +62,8 @@ class Announcer:
         template = self.templates.get(ticket.category)
         owner_changed = decision.action is Action.ASSIGN and ticket.owner != decision.previous_owner
         if ticket.owner and (decision.action is Action.APPROVE or owner_changed):
-            dm = render.owner_message(ticket, template)
+            today = self.views.today_of(client, ticket.team_id, ticket.owner)
+            dm = render.owner_message(ticket, template, today)
             posted = client.chat_postMessage(channel=ticket.owner, **dm)
             self.views.record(ticket, posted, registry.OWNER_DM, ticket.owner, dm)
         if decision.entry.from_status != decision.entry.to_status:

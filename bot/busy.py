@@ -89,6 +89,8 @@ def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
         person = event.get("user")
         if counted is None or not person or event.get("bot_id") or event.get("subtype"):
             return None
+        if event.get("thread_ts") not in (None, event.get("ts")):
+            counted = Kind.ACTION  # a mention in a thread answers there; it starts nothing
         return counted, str(body.get("team_id") or ""), str(person)
     return None
 
@@ -154,7 +156,6 @@ class Notices:
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.dropped = 0
 
     def tell(self, body: dict[str, Any], text: str) -> None:
         found = classify(body)
@@ -176,7 +177,6 @@ class Notices:
         except queue.Full:
             if self.in_flight is not None:
                 self.in_flight.end()
-            self.dropped += 1
             log.warning("too many 'slow down' notes queued; one was not sent")
 
     def _send(self) -> None:

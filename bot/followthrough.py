@@ -166,7 +166,7 @@ class FollowThrough:
                 continue
             installed = self.installed_at(now)
             counted = [t for t in tickets if counts_for(t, slot.at, installed)]
-            nudge = nudge_for(owner, counted, now.astimezone(ZoneInfo(tz)).date())
+            nudge = nudge_for(owner, counted, local_today(now, tz))
             if nudge is None:
                 continue  # someone with nothing due (in work begun by the slot) gets nothing
             period = slot.week
@@ -245,7 +245,7 @@ class FollowThrough:
         job = "digest" if team_id is None else f"digest:{team_id}"
         if skip_claimed and self._claimed(job, period):
             return []
-        today = now.astimezone(ZoneInfo(self.default_tz)).date()
+        today = local_today(now, self.default_tz)
         since = now - timedelta(days=7)
         undelivered = [m.key for m in slack_outbox.given_up(self.engine, since, team_id=team_id)]
         digest = build_digest(tickets, now, today, undelivered=undelivered, week=period)
@@ -370,7 +370,7 @@ class FollowThrough:
     def digest_week(self, at: datetime) -> str:
         """The ISO week (``2026-W50``) a digest scheduled at ``at`` is for, in the digest's
         time zone: the name it is claimed under and the one its title shows."""
-        return iso_week(at.astimezone(ZoneInfo(self.default_tz)).date())
+        return iso_week(local_today(at, self.default_tz))
 
     def installed_at(self, now: datetime) -> datetime:
         """When this install began (``storage.job_runs.installed_at``), read once."""

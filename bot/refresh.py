@@ -151,13 +151,12 @@ class AskViews:
         conversation: Conversation,
         *,
         actor: str | None = None,
-        previous_owner: str | None = None,
         skip: Collection[Place] = (),
     ) -> None:
         """Every recorded message of the ask as the ask is now (but those in ``skip``, already
         updated by the caller), then the Home tabs of the people involved."""
         self.refresh_messages(client, conversation, skip=skip)
-        self.refresh_homes(client, conversation.ticket, actor, previous_owner)
+        self.refresh_homes(client, conversation.ticket, actor)
 
     def refresh_messages(
         self, client: WebClient, conversation: Conversation, *, skip: Collection[Place] = ()
@@ -281,9 +280,11 @@ class AskViews:
     def _today(self, client: WebClient, message: registry.AskMessage) -> date | None:
         if message.viewer is None:
             return None
-        return local_today(
-            self.clock, self.people.timezone(client, message.team_id, message.viewer)
-        )
+        return self.today_of(client, message.team_id, message.viewer)
+
+    def today_of(self, client: WebClient, team_id: str, viewer: str) -> date:
+        """``viewer``'s date today, in their time zone (for the dates their messages show)."""
+        return local_today(self.clock, self.people.timezone(client, team_id, viewer))
 
     def _similar(self, conversation: Conversation) -> list[Match]:
         """Open asks like this one, for the leads while it waits for review."""

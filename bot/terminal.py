@@ -182,7 +182,7 @@ class TerminalChat:
                     f"\nThanks! Here is what I understood:\n  • Request type: {reply.request_type}"
                 )
                 for fact in reply.facts:
-                    self.say(f"  • {fact.label}: {describe(fact.value, fact.type)}")
+                    self.say(f"  • {fact.label}: {describe(fact.value, fact.type, fact.unit)}")
             elif isinstance(reply, Question):
                 if reply.problem:
                     self.say(f"\n! {reply.problem}")

@@ -294,12 +294,12 @@ def apply(
         old = ticket.get(name)
         new: Any = {PRIORITY: _priority, SIZE: _size}.get(name, lambda t: t.strip())(text)
         if new is None or not str(new):
-            return AnswerError(f"I couldn't read {text!r} as a {label.lower()}.")
+            return AnswerError(f"I couldn't read {unsure.quoted(text, 80)} as a {label.lower()}.")
         ticket.set(name, new)
         return [] if new == old else [Change(name, label, old, new)]
     spec = spec_of(template, name)
     if spec is None:
-        return AnswerError(f"I don't know the field {label!r}.")
+        return AnswerError(f"I don't know the field “{label}”.")
     if name == "deadline":
         return _deadline(ticket, spec, text, today)
     old = ticket.get(name)

@@ -357,7 +357,7 @@ class IntakeEngine:
             if spec.name == "deadline" and ticket.no_deadline:
                 facts.append(Fact("deadline", spec.label, "no deadline", AnswerType.TEXT))
             elif spec.name in found.values:
-                facts.append(Fact(spec.name, spec.label, ticket.get(spec.name), spec.type))
+                facts.append(Fact.of(spec, ticket.get(spec.name)))
         for name in ("environment", "services", "deadline"):
             if name in found.values and all(f.name != name for f in facts):
                 facts.append(Fact(name, name.capitalize(), ticket.get(name), _core_type(name)))

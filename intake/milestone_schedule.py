@@ -255,17 +255,21 @@ def schedule(
             # still ahead (a weekend), else on the first working day there is.
             slots = [deadline if deadline > today else first]
         steps = fit(steps, len(slots))
-        merged = (
-            f"merged into {len(steps)} to keep it"
-            if len(steps) > 1
-            else "merged into one to keep it"
-        )
         wanted = sum(s.parts for s in steps)
-        warning = (
-            f"Too tight for {wanted} milestones by {day_text(deadline, today)}: "
-            f"the earliest realistic date is {day_text(realistic, today)}. The plan is {merged}; "
-            "move the deadline or cut scope to do it step by step."
-        )
+        by, earliest = day_text(deadline, today), day_text(realistic, today)
+        if wanted == 1 or slots[0] > deadline:  # nothing to merge, or no day left before it
+            due = day_text(slots[0], today)
+            warning = (
+                f"No working day is left before {by}: the plan is due {due}, and the earliest "
+                f"realistic date is {earliest}; move the deadline or cut scope."
+            )
+        else:
+            merged = f"merged into {len(steps)}" if len(steps) > 1 else "merged into one"
+            warning = (
+                f"Too tight for {wanted} milestones by {by}: the earliest realistic date is "
+                f"{earliest}. The plan is {merged} to keep it; move the deadline or cut scope "
+                "to do it step by step."
+            )
         hints = None
     dues = _from_hints(hints, slots) if hints is not None and len(hints) == len(steps) else None
     return Plan(_milestones(steps, dues or _spread([s.weight for s in steps], slots)), warning)

@@ -14,12 +14,18 @@ from intake.ticket import Ticket
 
 @dataclass(frozen=True)
 class Fact:
-    """One field's value, with its type so a renderer can show dates, lists and people."""
+    """One field's value, with its type (and a number's unit) so a renderer can show dates,
+    lists, people and amounts."""
 
     name: str
     label: str
     value: Any
     type: AnswerType
+    unit: str = ""
+
+    @classmethod
+    def of(cls, spec: FieldSpec, value: Any) -> Fact:
+        return cls(spec.name, spec.label, value, spec.type, spec.unit)
 
 
 @dataclass(frozen=True)

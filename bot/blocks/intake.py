@@ -9,7 +9,7 @@ from typing import Any
 from bot.blocks import kit
 from bot.blocks.when import day
 from bot.slack_text import safe, user
-from intake.corrections import Change
+from intake.corrections import Change, label_of
 from intake.readiness import Readiness
 from intake.replies import Fact, Question, Understood
 from intake.templates.model import AnswerType, RequestTemplate
@@ -327,12 +327,7 @@ def note_lines(ticket: Ticket, template: RequestTemplate) -> list[str]:
     a value, by field, in the template's order (plain text, not yet escaped)."""
     order = [spec.name for spec in template.fields]
     names = sorted(ticket.answer_notes, key=lambda n: order.index(n) if n in order else len(order))
-    lines = []
-    for name in names:
-        spec = template.field(name)
-        label = spec.label if spec else name.replace("_", " ").capitalize()
-        lines.append(f"{label}: {ticket.answer_notes[name]}")
-    return lines
+    return [f"{label_of(template, name)}: {ticket.answer_notes[name]}" for name in names]
 
 
 def readiness_text(check: Readiness) -> str:
@@ -381,7 +376,7 @@ def _milestones(
 
 
 def _fact(fact: Fact, today: date | None = None) -> str:
-    return show(fact.value, fact.type, today=today)
+    return show(fact.value, fact.type, fact.unit, today=today)
 
 
 def _qid(ask_id: int, q: Question) -> str:

@@ -15,6 +15,7 @@ from bot.blocks.milestones import (
     M,
 )
 from bot.blocks.modals import text_element
+from bot.blocks.review_modals import metadata as metadata  # one reader for every form
 from bot.blocks.when import day
 from bot.slack_text import safe
 from intake.milestones import MAX_MILESTONES, REASON_MAX
@@ -110,11 +111,6 @@ def not_done_form(ticket: Ticket, meta: dict[str, Any]) -> dict[str, Any]:
             )
         )
     return _modal(NOT_DONE_MODAL, "Not done yet", "Send", blocks, meta)
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(view.get("private_metadata") or "{}")
-    return data
 
 
 def _modal(

@@ -25,6 +25,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from intake.milestone_schedule import day_text
+
 # The format handed to Slack (tests/security/checks.py allows exactly this in bot output).
 MOMENT_FORMAT = "{date_short_pretty} at {time}"
 
@@ -34,8 +36,7 @@ _RELATIVE = {-1: "yesterday", 0: "today", 1: "tomorrow"}
 def day(value: date, today: date | None = None) -> str:
     """A calendar date: "Tue 8 Dec"; "Tue 8 Dec 2027" when not in ``today``'s year (or when
     ``today`` is not known)."""
-    text = f"{value:%a} {value.day} {value:%b}"
-    return text if today is not None and value.year == today.year else f"{text} {value.year}"
+    return day_text(value, today)  # the domain writes dates the same way (plan warnings)
 
 
 def relative_day(value: date, today: date) -> str | None:

@@ -24,6 +24,15 @@ def test_read_only_commands_are_actions_not_new_intakes() -> None:
         assert classify(body) == (Kind.ACTION, "T1", "U1")
 
 
+def test_a_mention_starts_an_intake_but_a_mention_in_a_thread_answers_there() -> None:
+    def mention(**extra: str) -> dict[str, object]:
+        event = {"type": "app_mention", "user": "U1", "ts": "2.0", **extra}
+        return {"type": "event_callback", "team_id": "T1", "event": event}
+
+    assert classify(mention()) == (Kind.INTAKE, "T1", "U1")
+    assert classify(mention(thread_ts="1.0")) == (Kind.ACTION, "T1", "U1")
+
+
 def test_a_refused_form_stays_open_with_a_note_on_its_first_field() -> None:
     body = {
         "type": "view_submission",

@@ -329,3 +329,14 @@ def test_a_warning_writes_dates_as_the_bot_shows_them_with_the_year_only_when_it
     assert day_text(date(2026, 12, 30), today) == "Wed 30 Dec"
     assert day_text(date(2027, 1, 4), today) == "Mon 4 Jan 2027"
     assert day_text(date(2027, 1, 4)) == "Mon 4 Jan 2027", "no reader's today: the year"
+
+
+def test_a_deadline_today_says_no_working_day_is_left_not_that_the_plan_fits() -> None:
+    steps = [Step("One", "Done."), Step("Two", "Done.")]
+    made = schedule(steps, FRIDAY, FRIDAY, Size.S)
+    assert dues(made.milestones) == [date(2026, 12, 14)]
+    assert made.warning.startswith(
+        "No working day is left before Fri 11 Dec: the plan is due Mon 14 Dec"
+    ), made.warning
+    one = schedule([Step("One", "Done.")], FRIDAY, SATURDAY, Size.S)
+    assert "milestones" not in one.warning and "merged" not in one.warning, one.warning

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import intake as render
@@ -166,8 +166,3 @@ ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
     re.compile(f"^{MORE_ACTION}:"): show_more,
     NEW_REQUEST_ACTION: new_request,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in ACTIONS.items():
-        app.action(matcher)(listener)

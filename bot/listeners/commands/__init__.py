@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import review
@@ -80,8 +80,3 @@ def show(scope: Scope, key: str) -> dict[str, Any]:
 COMMANDS: dict[str | re.Pattern[str], Callable[..., None]] = {
     "/intake": intake_command,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in COMMANDS.items():
-        app.command(matcher)(listener)

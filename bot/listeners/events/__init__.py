@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.scope import Scope, scope_of
@@ -134,8 +134,3 @@ EVENTS: dict[str | re.Pattern[str], Callable[..., None]] = {
     "app_mention": on_mention,
     "app_home_opened": on_home_opened,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in EVENTS.items():
-        app.event(matcher)(listener)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.nudge import SNOOZE_ACTION, snoozed
@@ -42,8 +42,3 @@ def snooze(
 ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
     re.compile(f"^{SNOOZE_ACTION}:"): snooze,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in ACTIONS.items():
-        app.action(matcher)(listener)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from slack_bolt import App
-
 from bot.blocks import milestones as render
 from bot.listeners.milestones.answers import confirm, not_yet, save_not_done
 from bot.listeners.milestones.plan import add, remove, save_add
@@ -35,10 +33,3 @@ VIEWS: dict[str | re.Pattern[str], Callable[..., None]] = {
     render.ADD_MODAL: save_add,
     render.NOT_DONE_MODAL: save_not_done,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in ACTIONS.items():
-        app.action(matcher)(listener)
-    for matcher, listener in VIEWS.items():
-        app.view(matcher)(listener)

@@ -112,7 +112,8 @@ def refresh_clicked(scope: Scope, client: WebClient, body: dict[str, Any]) -> No
     conversation = scope.service.get(render.parse_value(action["value"]).ask)
     ticket = conversation.ticket
     if place.is_plan(ticket.id or 0):
-        message = owner_message(ticket, scope.templates.get(ticket.category))
+        today = today_of(scope, client, ticket.team_id, body["user"]["id"])  # the reader
+        message = owner_message(ticket, scope.templates.get(ticket.category), today)
     else:
         message = {"text": place.text, "blocks": render.refresh(place.blocks, ticket)}
     update_in_place(client, place, message)

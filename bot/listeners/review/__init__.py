@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
@@ -267,10 +267,3 @@ VIEWS: dict[str | re.Pattern[str], Callable[..., None]] = {
     modals.DECLINE_MODAL: decline,
     modals.ASSIGN_MODAL: assign,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in ACTIONS.items():
-        app.action(matcher)(listener)
-    for matcher, listener in VIEWS.items():
-        app.view(matcher)(listener)

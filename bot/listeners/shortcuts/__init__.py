@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -96,8 +96,3 @@ def source_note(client: WebClient, channel: str, message: dict[str, Any]) -> str
 SHORTCUTS: dict[str | re.Pattern[str], Callable[..., None]] = {
     CALLBACK_ID: from_message,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in SHORTCUTS.items():
-        app.shortcut(matcher)(listener)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import similar as render
@@ -86,8 +86,3 @@ ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
     re.compile(rf"^{render.JOIN_ACTION}:"): join,
     re.compile(rf"^{render.NOT_SAME_ACTION}:"): not_same,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in ACTIONS.items():
-        app.action(matcher)(listener)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms
@@ -78,8 +78,3 @@ VIEWS: dict[str | re.Pattern[str], Callable[..., None]] = {
     modals.EDIT_CALLBACK: save_edit,
     modals.NEW_REQUEST_CALLBACK: new_request,
 }
-
-
-def register(app: App) -> None:
-    for matcher, listener in VIEWS.items():
-        app.view(matcher)(listener)
