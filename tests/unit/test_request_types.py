@@ -155,3 +155,17 @@ def test_naming_a_thing_is_not_naming_a_type(engine: IntakeEngine) -> None:
     assert conversation.ticket.category == "compute_capacity"
     engine.answer(conversation, "it's the reporting db, not the main one", NOW)
     assert conversation.ticket.category == "compute_capacity"
+
+
+def test_the_summary_of_the_opening_keeps_an_amounts_unit(engine: IntakeEngine) -> None:
+    from bot.blocks.intake import understood
+
+    _conversation, replies = engine.start(
+        "our artifact bucket costs us ~$4k a month, can we cut that down?",
+        "U1",
+        Source.DM,
+        "UTC",
+        NOW,
+    )
+    said = next(r for r in replies if isinstance(r, Understood))
+    assert "*Monthly spend:* 4000 USD" in understood(said)["blocks"][0]["text"]["text"]
