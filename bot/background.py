@@ -1,5 +1,6 @@
 """The work that runs beside the request handlers, started in one place: the follow-through
-scheduler, the outbox sender for weekly messages, and the webhook sender. `serve` runs them
+scheduler, the runner of the durable queue (``bot.runner``), the outbox sender for weekly
+messages, and the webhook sender. `serve` runs them
 with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these.
 
 Stopping (``bot.shutdown``): ``request_stop`` starts no more ticks and takes up no more
@@ -19,6 +20,8 @@ from bot.bootstrap import Container
 from bot.followthrough import FollowThrough, follow_through_for
 from bot.in_flight import InFlight, Rounds
 from bot.oauth import outbox_sender
+from bot.queue_kinds import queue_kinds
+from bot.runner import Runner
 from bot.scheduler import start_scheduler
 from bot.sender import OutboxSender
 from bot.webhooks import WebhookSender
@@ -38,6 +41,7 @@ class Background:
     sender: OutboxSender
     scheduler: BackgroundScheduler | None
     ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
+    runner: Runner
     webhooks: WebhookSender | None = None
     ticking: InFlight = field(default_factory=InFlight)  # the tick running now, if any
 
@@ -46,6 +50,7 @@ class Background:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.sender.request_stop()
+        self.runner.request_stop()
 
     def stop_by(self, deadline: float) -> bool:
         """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the tick and
@@ -56,6 +61,7 @@ class Background:
         if not self.sender.stop(_left(deadline)):
             self.sender.abandon()
             ended = False
+        ended = self.runner.stop(deadline) and ended
         if self.webhooks is not None:
             # Stops after the event being delivered (the rest of its claim is given back).
             self.webhooks.stop(_left(deadline))
@@ -78,8 +84,15 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     # Each message with its own workspace's token in the multi-workspace install.
     sender = outbox_sender(container.db_engine, client, container.clock, follow.clients)
     sender.start()
+    runner = Runner(
+        container.db_engine,
+        container.clock,
+        queue_kinds(container, follow.clients),
+        in_flight=container.in_flight,
+    )
+    runner.start()
     if container.webhooks is not None:
         container.webhooks.start()
     ticks, ticking = Rounds(), InFlight()
     scheduler = start_scheduler(follow, ticks=ticks, ticking=ticking) if schedule else None
-    return Background(follow, sender, scheduler, ticks, container.webhooks, ticking)
+    return Background(follow, sender, scheduler, ticks, runner, container.webhooks, ticking)

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.columns import Base, JSONType, UTCDateTime
+from storage.models.columns import Base, JSONType, NullableJSONType, UTCDateTime
 
 # Longest processed key stored as given; longer ones are stored as their SHA-256.
 PROCESSED_KEY_MAX = 255
 # Longest key of an outgoing Slack message.
 MESSAGE_KEY_MAX = 255
+# Longest key (and order key) of a queued item.
+QUEUE_KEY_MAX = 255
 
 
 class OutboxRow(Base):
@@ -158,3 +160,40 @@ class LlmDayRow(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     tokens: Mapped[int] = mapped_column(Integer)
+
+
+class QueueItemRow(Base):
+    """One piece of work to run later, of any kind (``storage.queue``): a Slack message, a
+    webhook delivery, a deferred command, a tracker sync. Written in the transaction of the
+    change it follows from. Pending while ``done_at`` and ``gave_up_at`` are NULL;
+    ``run_at`` is when it may run (again), pushed forward by a lease while a runner holds it.
+    ``key`` (optional, unique) makes an item exist once however often it is queued;
+    ``order_key`` (optional) runs items sharing it one at a time, oldest first.
+    ``started_at`` is set while an attempt runs: still set when the item is handed out again,
+    the earlier attempt's outcome is unknown (its runner died)."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "run_at"),
+        Index(None, "order_key"),
+        Index(None, "kind", "done_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(QUEUE_KEY_MAX))
+    order_key: Mapped[str | None] = mapped_column(String(QUEUE_KEY_MAX))
+    team_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)

@@ -95,11 +95,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0008_ask_messages.py",
         "versions/0009_answer_notes.py",
         "versions/0010_plan_warning.py",
+        "versions/0011_queue.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0010"]  # one line of history
+    assert scripts.get_heads() == ["0011"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0011",
         "0010",
         "0009",
         "0008",

@@ -1,0 +1,23 @@
+"""Every kind of work the durable queue holds, and the handler that runs it: the table of
+``bot.runner.Runner``. A kind's module builds its ``Kind``; this is where they are listed.
+
+Follow a weekly nudge: it is decided in ``bot.followthrough`` (who, what, when), queued there
+with ``storage.queue.enqueue`` in the transaction that claims the week's run, and sent by the
+handler listed here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.runner import Kind
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+    from bot.oauth import TeamClients
+
+
+def queue_kinds(container: Container, clients: TeamClients) -> dict[str, Kind]:
+    """The handlers of this process's runner, by kind (``clients``: each workspace's Web API
+    client, for work outside a request)."""
+    kinds: dict[str, Kind] = {}
+    return kinds

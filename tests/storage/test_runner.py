@@ -1,0 +1,133 @@
+"""The queue's one runner (bot.runner) over a real database: each kind's handler, its outcome
+recorded, its threads capped, and a stop that loses nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.in_flight import InFlight
+from bot.runner import GiveUp, Kind, Retry, Runner
+from intake.clock import FixedClock
+from storage import queue
+from storage.db import transaction
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def put(engine: Engine, kind: str, n: int, **kwargs: Any) -> None:
+    with transaction(engine) as session:
+        queue.enqueue(session, kind, {"n": n}, at=NOW, **kwargs)
+
+
+def test_each_kind_runs_with_its_handler_and_its_outcome_is_kept(engine: Engine) -> None:
+    seen: list[tuple[str, int]] = []
+
+    def ok(item: queue.Item) -> dict[str, Any]:
+        seen.append((item.kind, item.payload["n"]))
+        return {"ts": f"{item.payload['n']}.0"}
+
+    def limited(item: queue.Item) -> None:
+        raise Retry("HTTP 429", after=30)
+
+    def refused(item: queue.Item) -> None:
+        raise GiveUp("channel_not_found")
+
+    def crashes(item: queue.Item) -> None:
+        raise KeyError("bug")
+
+    for n, kind in enumerate(["ok", "limited", "refused", "crashes"]):
+        put(engine, kind, n, key=f"{kind}-{n}")
+    in_flight = InFlight()
+    handlers = {"ok": ok, "limited": limited, "refused": refused, "crashes": crashes}
+    runner = Runner(
+        engine,
+        FixedClock(NOW),
+        {name: Kind(handler) for name, handler in handlers.items()},
+        poll_s=0.05,
+        in_flight=in_flight,
+    )
+    runner.start()
+    runner.notify()
+    assert in_flight.wait_idle(10)
+    assert runner.rounds.wait_for(2, 10)
+    runner.stop(time.monotonic() + 5)
+    assert seen == [("ok", 0)]
+    with transaction(engine) as session:
+        assert queue.result_of(session, "ok-0") == {"ts": "0.0"}
+    assert [(g.kind, g.last_error) for g in queue.given_up(engine, handlers, NOW)] == [
+        ("refused", "channel_not_found")
+    ]
+    assert queue.pending(engine).keys() == {"limited", "crashes"}
+    # The 429's Retry-After is obeyed; the crash backs off 2 s.
+    assert queue.claim(engine, NOW + timedelta(seconds=29), 5, kinds=["limited"]) == []
+    assert len(queue.claim(engine, NOW + timedelta(seconds=30), 5, kinds=["limited"])) == 1
+    assert len(queue.claim(engine, NOW + timedelta(seconds=2), 5, kinds=["crashes"])) == 1
+
+
+def test_a_kind_never_runs_more_than_its_threads_at_once(engine: Engine) -> None:
+    for n in range(12):
+        put(engine, "slow", n)
+    put(engine, "quick", 99)
+    running, most = 0, 0
+    lock = threading.Lock()
+    quick_done = threading.Event()
+
+    def slow(item: queue.Item) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    def quick(item: queue.Item) -> None:
+        quick_done.set()
+
+    runner = Runner(
+        engine,
+        FixedClock(NOW),
+        {"slow": Kind(slow, threads=3), "quick": Kind(quick, threads=1)},
+        poll_s=0.02,
+    )
+    runner.start()
+    assert quick_done.wait(5)  # not stuck behind the slow backlog
+    deadline = time.monotonic() + 10
+    while queue.pending(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.stop(time.monotonic() + 5)
+    assert queue.pending(engine) == {}
+    assert most == 3
+
+
+def test_stopping_hands_back_what_has_not_started_and_abandons_what_overruns(
+    engine: Engine,
+) -> None:
+    put(engine, "stuck", 1)
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(item: queue.Item) -> None:
+        started.set()
+        release.wait(10)
+
+    runner = Runner(
+        engine,
+        FixedClock(NOW),
+        {"stuck": Kind(stuck, threads=1, abandoned_due_after=timedelta(seconds=30))},
+        poll_s=0.02,
+    )
+    runner.start()
+    assert started.wait(5)
+    put(engine, "stuck", 2)  # queued while the only thread is busy: never claimed here
+    assert not runner.stop(time.monotonic() + 0.2)  # still running at the deadline
+    # The overrunning item is due again in doubt once its calls can no longer be answered;
+    # the other was never claimed.
+    assert [(i.payload["n"], i.in_doubt) for i in queue.claim(engine, NOW, 5)] == [(2, False)]
+    later = queue.claim(engine, NOW + timedelta(seconds=30), 5)
+    assert [(i.payload["n"], i.in_doubt) for i in later] == [(1, True)]
+    release.set()
