@@ -100,7 +100,7 @@ class Amender:
         conversation.pending = None
         spec, given = template.field(correction.field), conversation.ticket.get(correction.field)
         check = self.criteria_check(conversation, spec, template, given)
-        return [check] if check is not None else self.engine._next(conversation, today)
+        return [check] if check is not None else self.engine.next_step(conversation, today)
 
     def apply(
         self,
@@ -157,16 +157,16 @@ class Amender:
         if conversation.phase is Phase.DRAFTED:
             conversation.pending = None
             return [self.refresh_draft(conversation, today)]
-        spec = engine._pending_spec(conversation)
+        spec = engine.pending_spec(conversation)
         if spec is not None and not conversation.ticket.has(spec.name):
-            return [engine._question(conversation, spec)]
+            return [engine.question_for(conversation, spec)]
         conversation.pending = None
-        return engine._next(conversation, today)
+        return engine.next_step(conversation, today)
 
     def refresh_draft(self, conversation: Conversation, today: date) -> Draft:
         """The draft again after a change, with what the change leaves to propose filled."""
         template = self.engine.template(conversation)
-        self.engine._complete(conversation, template, today)
+        self.engine.complete(conversation, template, today)
         return Draft(conversation.ticket, readiness.check(conversation.ticket, template))
 
     # -- the request type ---------------------------------------------------------------------
@@ -192,7 +192,7 @@ class Amender:
         if picked is not None and picked != ticket.category:
             return self.retype(conversation, picked, today)
         corrected = self.correct(conversation, text, today) if picked is None else None
-        return corrected or engine._next(conversation, today)
+        return corrected or engine.next_step(conversation, today)
 
     def retype(self, conversation: Conversation, new_type: str, today: date) -> list[Reply]:
         """File the ask under ``new_type``: its fields read again from the opening ask."""
@@ -207,7 +207,7 @@ class Amender:
         kept = {spec.name for spec in template.fields}
         ticket.fields = {name: value for name, value in ticket.fields.items() if name in kept}
         found = engine.assistant.extract(ticket.problem, template, today)
-        engine._apply(conversation, found, template)
+        engine.apply_facts(conversation, found, template)
         if conversation.pending is not None and template.field(conversation.pending) is None:
             conversation.pending = None
         if conversation.phase is Phase.DRAFTED:
@@ -278,7 +278,7 @@ class Amender:
         names = [*found.values, *(["deadline"] if found.no_deadline else [])]
         before = {name: _value(ticket, name) for name in names}
         auto_title = is_auto_title(ticket, template)
-        changed = engine._apply(conversation, found, template)
+        changed = engine.apply_facts(conversation, found, template)
         if not changed:
             return [
                 Notice(

@@ -80,13 +80,13 @@ class IntakeEngine:
         conversation = Conversation(ticket=ticket, source=source, tz=tz)
         template = self.template(conversation)
         found = self.assistant.extract(text, template, today)
-        self._apply(conversation, found, template)
+        self.apply_facts(conversation, found, template)
         ask_type = self.amend.ask_type(conversation, text)  # when two types are close
         understood = Understood(
             request_type=ask_type.spec.label if ask_type else template.name,
             facts=tuple(self._facts(ticket, template, found)),
         )
-        first = [ask_type] if ask_type else self._next(conversation, today)
+        first = [ask_type] if ask_type else self.next_step(conversation, today)
         return conversation, [understood, *first]
 
     # -- answering --------------------------------------------------------------------------
@@ -112,13 +112,13 @@ class IntakeEngine:
             return self.amend.amend_draft(conversation, text, today)
         if command in DONE_WORDS or command in SUBMIT_WORDS:  # the draft first, then Submit
             return self._draft(conversation, today)
-        spec = self._pending_spec(conversation)
+        spec = self.pending_spec(conversation)
         if spec is None:
-            return self._next(conversation, today)
+            return self.next_step(conversation, today)
         if command in SKIP_WORDS:
             conversation.skipped.append(spec.name)
             conversation.pending = None
-            return self._next(conversation, today)
+            return self.next_step(conversation, today)
         return self._take_answer(conversation, spec, text, today)
 
     def _take_answer(
@@ -144,9 +144,9 @@ class IntakeEngine:
             extra = Extraction(links=extra.links)
         extra.values.pop(spec.name, None)
         extra.no_deadline = extra.no_deadline and spec.name != "deadline"
-        self._apply(conversation, extra, template, only_missing=True)
+        self.apply_facts(conversation, extra, template, only_missing=True)
         check = self.amend.criteria_check(conversation, spec, template, reading.value)
-        return [check] if check is not None else self._next(conversation, today)
+        return [check] if check is not None else self.next_step(conversation, today)
 
     def choose(
         self, conversation: Conversation, field: str, value: str, now: datetime
@@ -190,12 +190,12 @@ class IntakeEngine:
         if auto_title:  # a title no one wrote follows the fields it was made from
             ticket.title = propose_title(ticket, self.template(conversation))
         if revising:
-            self._complete(conversation, self.template(conversation), today)
+            self.complete(conversation, self.template(conversation), today)
             return self._revise(conversation, "", today, now, note="(edited the ask)")
         conversation.pending = None
         conversation.phase = Phase.DRAFTED
         template = self.template(conversation)
-        self._complete(conversation, template, today)
+        self.complete(conversation, template, today)
         return [Draft(ticket, readiness.check(ticket, template))]
 
     def submit(
@@ -207,7 +207,7 @@ class IntakeEngine:
             return [self._closed_notice(conversation)]
         template = self.template(conversation)
         if conversation.phase is Phase.ASKING:
-            self._complete(conversation, template, _local_date(now, conversation.tz), first=True)
+            self.complete(conversation, template, _local_date(now, conversation.tz), first=True)
         check = readiness.check(ticket, template)
         if not check.ready and not force:
             return [NotReady(ticket, check)]
@@ -249,9 +249,8 @@ class IntakeEngine:
         conversation.phase = Phase.CANCELLED
         conversation.pending = None
 
-    # -- internals --------------------------------------------------------------------------
-
-    def _next(self, conversation: Conversation, today: date) -> list[Reply]:
+    # -- the steps (the amender, intake.amending, drives them too) -----------------------------
+    def next_step(self, conversation: Conversation, today: date) -> list[Reply]:
         """The next question, or the draft when nothing worth asking is missing."""
         if conversation.questions_asked >= MAX_QUESTIONS:
             return self._draft(conversation, today)
@@ -271,9 +270,9 @@ class IntakeEngine:
             spec = candidates[0]
         conversation.asked.append(spec.name)
         conversation.pending = spec.name
-        return [self._question(conversation, spec)]
+        return [self.question_for(conversation, spec)]
 
-    def _question(self, conversation: Conversation, spec: FieldSpec) -> Question:
+    def question_for(self, conversation: Conversation, spec: FieldSpec) -> Question:
         text = self.assistant.word_question(conversation, spec)
         return Question(spec=spec, number=conversation.questions_asked, text=text)
 
@@ -281,10 +280,10 @@ class IntakeEngine:
         conversation.phase = Phase.DRAFTED
         conversation.pending = None
         template = self.template(conversation)
-        self._complete(conversation, template, today, first=True)
+        self.complete(conversation, template, today, first=True)
         return [Draft(conversation.ticket, readiness.check(conversation.ticket, template))]
 
-    def _complete(
+    def complete(
         self,
         conversation: Conversation,
         template: RequestTemplate,
@@ -316,12 +315,12 @@ class IntakeEngine:
         if proposal.rationale:
             ticket.rationale = proposal.rationale
 
-    def _pending_spec(self, conversation: Conversation) -> FieldSpec | None:
+    def pending_spec(self, conversation: Conversation) -> FieldSpec | None:
         if conversation.pending is None:
             return None
         return self.template(conversation).field(conversation.pending)
 
-    def _apply(
+    def apply_facts(
         self,
         conversation: Conversation,
         found: Extraction,
@@ -375,7 +374,8 @@ class IntakeEngine:
         """The requester answered the platform team's questions: keep what the answer states
         and send the ask back to review, the answer as the history note."""
         template = self.template(conversation)
-        changed = self._apply(conversation, self.assistant.extract(text, template, today), template)
+        found = self.assistant.extract(text, template, today)
+        changed = self.apply_facts(conversation, found, template)
         ticket = conversation.ticket
         lifecycle.apply(ticket, Action.RESUBMIT, ticket.requester, REQUESTER, now, note)
         labels = tuple(self._label(template, name) for name in changed)
