@@ -1,6 +1,6 @@
 """The work that runs beside the request handlers, started in one place: the follow-through
-scheduler, the runner of the durable queue (``bot.runner``), the outbox sender for weekly
-messages, and the webhook sender. `serve` runs them
+scheduler, the runner of the durable queue (``bot.runner``: webhook deliveries and more), and
+the outbox sender for weekly messages. `serve` runs them
 with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these.
 
 Stopping (``bot.shutdown``): ``request_stop`` starts no more ticks and takes up no more
@@ -24,7 +24,6 @@ from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.scheduler import start_scheduler
 from bot.sender import OutboxSender
-from bot.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ class Background:
     scheduler: BackgroundScheduler | None
     ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
     runner: Runner
-    webhooks: WebhookSender | None = None
     ticking: InFlight = field(default_factory=InFlight)  # the tick running now, if any
 
     def request_stop(self) -> None:
@@ -62,9 +60,6 @@ class Background:
             self.sender.abandon()
             ended = False
         ended = self.runner.stop(deadline) and ended
-        if self.webhooks is not None:
-            # Stops after the event being delivered (the rest of its claim is given back).
-            self.webhooks.stop(_left(deadline))
         if not ended:
             log.warning("background work still running at the shutdown deadline; handed back")
         return ended
@@ -91,8 +86,7 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
         in_flight=container.in_flight,
     )
     runner.start()
-    if container.webhooks is not None:
-        container.webhooks.start()
+    container.notify_queue = runner.notify  # commits that queue work wake it
     ticks, ticking = Rounds(), InFlight()
     scheduler = start_scheduler(follow, ticks=ticks, ticking=ticking) if schedule else None
-    return Background(follow, sender, scheduler, ticks, runner, container.webhooks, ticking)
+    return Background(follow, sender, scheduler, ticks, runner, ticking)

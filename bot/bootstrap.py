@@ -4,6 +4,7 @@ engine -> service. Entry points (serve, chat, the CLI, tests) call ``build`` and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.in_flight import InFlight
 from bot.settings import ConfigError, Settings
-from bot.webhooks import WebhookSender
+from bot.webhooks import WEBHOOK
 from bot.work_slots import WorkSlots
 from intake.assistant import Assistant, RuleAssistant
 from intake.clock import Clock, SystemClock
@@ -44,7 +45,6 @@ class Container:
     clock: Clock
     milestones: MilestoneService
     similar: SimilarAsks
-    webhooks: WebhookSender | None = None  # started by `serve` when INTAKE_WEBHOOK_URL is set
     llm: LlmGateway | None = None  # the model's gateway, when one is configured (for metrics)
     # Connections of their own for what people wait on (storage.db.make_engine's urgent):
     # the replay check before each ack, and the pacer's token before each Web API call.
@@ -57,6 +57,9 @@ class Container:
     # The work this process has started and not finished: listener runs after their ack and
     # notified sender rounds (bot.in_flight). /metrics shows it; tests wait for it to drain.
     in_flight: InFlight = field(default_factory=InFlight)
+    # Wakes this process's queue runner after a commit that queued work, so it runs at once
+    # rather than at the next poll: bot.background sets it to the runner's notify.
+    notify_queue: Callable[[], None] = lambda: None
 
 
 def build(
@@ -85,16 +88,10 @@ def build(
     assistant, embedder, llm = _assistant(settings, db_engine, clock, work_slots)
     engine = IntakeEngine(templates, assistant)
     in_flight = InFlight()
-    webhooks = None
-    if settings.intake_webhook_url and settings.intake_webhook_secret:
-        secret = settings.intake_webhook_secret.get_secret_value()
-        webhooks = WebhookSender(
-            db_engine, settings.intake_webhook_url, secret, clock=clock, in_flight=in_flight
-        )
     uow_factory = SqlUnitOfWorkFactory(
         db_engine,
-        events_enabled=webhooks is not None,
-        on_events=webhooks.notify if webhooks else None,  # deliver at once, not at next poll
+        event_kinds=_event_subscribers(settings),
+        on_queued=lambda: container.notify_queue(),  # the container's, once it exists
     )
     service = IntakeService(uow_factory, engine, clock, id_prefix=settings.intake_id_prefix)
     review = ReviewService(uow_factory, clock)
@@ -105,7 +102,7 @@ def build(
         vectors=SqlVectorStore(db_engine) if embedder else None,
         model=settings.intake_llm_embedding_model,
     )
-    return Container(
+    container = Container(
         settings,
         db_engine,
         templates,
@@ -114,7 +111,6 @@ def build(
         clock,
         milestones,
         similar,
-        webhooks,
         llm,
         ack_db_engine=db.make_engine(settings.database_url, urgent=True),
         # Every Web API call of every listener takes a token here: more connections, and no
@@ -125,6 +121,16 @@ def build(
         work_slots=work_slots,
         in_flight=in_flight,
     )
+    return container
+
+
+def _event_subscribers(settings: Settings) -> list[str]:
+    """The queue kinds each integration event is queued for (``SqlUnitOfWork.enqueue_event``);
+    each kind's handler is listed in ``bot.queue_kinds``. A subscriber is one line here."""
+    subscribers = {
+        WEBHOOK: bool(settings.intake_webhook_url and settings.intake_webhook_secret),
+    }
+    return [kind for kind, wanted in subscribers.items() if wanted]
 
 
 def _assistant(

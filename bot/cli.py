@@ -299,7 +299,7 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
         ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
     # On SIGTERM/SIGINT: no new work; finish or hand back what it holds within the grace.
     shutdown = Shutdown(container.settings.intake_shutdown_grace).install()
-    click.echo("worker running: queued work, follow-through scheduler, outbox and webhook senders")
+    click.echo("worker running: queued work, follow-through scheduler, outbox sender")
     shutdown.wait()
     clean = drain_worker(shutdown, runner, background)
     if ops is not None:

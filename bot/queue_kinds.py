@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.runner import Kind
+from bot.webhooks import webhook_kinds
 
 if TYPE_CHECKING:
     from bot.bootstrap import Container
@@ -20,4 +21,5 @@ def queue_kinds(container: Container, clients: TeamClients) -> dict[str, Kind]:
     """The handlers of this process's runner, by kind (``clients``: each workspace's Web API
     client, for work outside a request)."""
     kinds: dict[str, Kind] = {}
+    kinds |= webhook_kinds(container.settings, container.clock)
     return kinds

@@ -10,8 +10,10 @@ back, the attempt not counted); any other exception is logged and retried with b
 Each kind runs at most ``Kind.threads`` items at once in this process, so a backlog of one
 kind (a weekly fan-out) never takes the threads another kind needs (a click's work). The
 loop claims while it finds work, then waits ``poll_s`` or until ``notify()`` (something was
-queued here); a notify counts in ``in_flight`` until the round that answers it ends, so tests
-and the sandbox can wait for the work a click set off.
+queued here); a notify counts in ``in_flight`` until the round that answers it ends, and each
+claimed item until its handler ends (the round after it is owed meanwhile, so an item it held
+back in order is claimed before the count drops): tests and the sandbox can wait for the work
+a click set off.
 
 Stopping: ``request_stop`` claims nothing more, and a claimed item whose handler has not
 started is handed back at once; ``stop(deadline)`` waits for the running ones until then,
@@ -133,6 +135,8 @@ class Runner:
             with self._lock:
                 self._running[name] += len(items)
                 self._held.update((item.id, item) for item in items)
+            for _ in items:
+                self._count(+1)
             claimed.extend(items)
         for item in claimed:
             self._pool.submit(self._run, item)
@@ -152,7 +156,21 @@ class Runner:
                 if self._held.pop(item.id, None) is not None:
                     self.finished[item.kind] += 1
                 self._lock.notify_all()
-            self._wakeups.event.set()  # a thread is free: claim more without waiting
+            # A thread is free: claim more without waiting (what this item held back in order).
+            if self.stopping.is_set():
+                self._wakeups.event.set()
+            else:
+                self._wakeups.notify()
+            self._count(-1)
+
+    def _count(self, delta: int) -> None:
+        in_flight = self._wakeups.in_flight
+        if in_flight is None:
+            return
+        if delta > 0:
+            in_flight.begin()
+        else:
+            in_flight.end()
 
     def _attempt(self, item: queue.Item) -> None:
         handler = self.kinds[item.kind].handler

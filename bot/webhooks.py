@@ -1,8 +1,11 @@
-"""The webhook sender: delivers the integration events of the outbox (``storage.outbox``) to
-the configured URL, signed, in order per ask, retrying until the receiver takes them.
+"""Webhook delivery: the handler of the queue's ``webhook`` items (``bot.runner``), one signed
+``POST`` of one integration event to the configured URL.
 
-Every replica may run one; the outbox's claims keep them from sending the same event at the
-same time. Each event is one ``POST`` of its JSON (compact, keys sorted) with::
+Units of work queue one ``webhook`` item per event in the transaction of the change it
+reports (``SqlUnitOfWork.enqueue_event``), keyed ``webhook:<event id>`` and ordered per ask
+(``webhook:ask:<ask id>``): an ask's later events wait while an earlier one fails, other asks
+go on. Each item is never given up. The request is the event's JSON (compact, keys sorted)
+with::
 
     Content-Type: application/json
     X-Intake-Event-Id: <event id>           (receivers de-duplicate on it: at-least-once)
@@ -10,41 +13,40 @@ same time. Each event is one ``POST`` of its JSON (compact, keys sorted) with::
     X-Intake-Signature: v1=<hex HMAC-SHA256 of "{timestamp}.{body}">  (intake.events.signature)
 
 Any 2xx is delivered. Anything else - another status (redirects are not followed), a timeout,
-a refused connection - is a failed attempt, retried after 2, 4, 8, ... s (at most 10 min)
-while the later events of that ask wait. Logs name the event and the outcome, never the
-payload, the URL or the secret.
-
-Wiring (the unit of work wakes the sender when it queued events)::
-
-    sender = WebhookSender(engine, url, secret)
-    uow_factory = SqlUnitOfWorkFactory(engine, on_events=sender.notify)
-    sender.start()  ...  sender.stop()
+a refused connection - raises ``Retry``: the runner tries again after 2, 4, 8, ... s (at most
+10 min), or after the receiver's ``Retry-After`` on a 429 or 503. An item handed out again in
+doubt (its runner died mid-request) is simply sent again: the receiver de-duplicates. Logs
+name the event, its ask and the outcome, never the payload, the URL or the secret.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import http.client
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-
-from bot.in_flight import InFlight, Rounds, Wakeups
-from intake.clock import Clock, SystemClock
+from bot.runner import Kind, Retry
+from intake.clock import Clock
 from intake.events import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from storage import outbox
+from storage import queue
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "platform-intake-webhooks/1"
-MAX_BATCHES_PER_ROUND = 50
+WEBHOOK: Final = "webhook"  # the queue kind, and the subscriber's name in bot.bootstrap
+USER_AGENT: Final = "platform-intake-webhooks/1"
+RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
+RETRY_AFTER_MAX_S: Final = 3600.0  # a receiver cannot park an ask for longer than an hour
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -62,92 +64,53 @@ def encode(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
-class WebhookSender:
-    """Delivers due outbox events to ``url``, signed with ``secret``. ``run_once()`` is one
-    round; ``start()`` runs rounds every ``poll_interval`` seconds (or at once after
-    ``notify()``) in a daemon thread until ``stop()``."""
+class WebhookDelivery:
+    """Delivers one queued event to ``url``, signed with ``secret``: a ``bot.runner`` handler."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        url: str,
-        secret: str,
-        *,
-        clock: Clock | None = None,
-        timeout: float = 5.0,
-        poll_interval: float = 1.0,
-        batch_size: int = 20,
-        in_flight: InFlight | None = None,
-    ) -> None:
+    def __init__(self, url: str, secret: str, clock: Clock, *, timeout: float = 5.0) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("the webhook URL must be an absolute http:// or https:// URL")
         if not secret:
             raise ValueError("the webhook secret must not be empty")
-        self.engine = engine
         self.url = url
         self._secret = secret
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock = clock
         self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.batch_size = batch_size
-        self._wakeups = Wakeups(in_flight)  # a notified round counts as work in flight
-        self.rounds = Rounds()  # rounds that ran to the end
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:  # never shows the secret
-        return f"WebhookSender(host={urlsplit(self.url).hostname!r})"
+        return f"WebhookDelivery(host={urlsplit(self.url).hostname!r})"
 
-    # -- one round ---------------------------------------------------------------------------
-
-    def run_once(self) -> int:
-        """Deliver what is due now; the number delivered. An ask whose event fails is left
-        alone for the rest of the round (its later events wait for that one)."""
-        sent = 0
-        failing: set[int] = set()
-        for _ in range(MAX_BATCHES_PER_ROUND):
-            items = outbox.due(self.engine, self.clock.now(), self.batch_size, exclude_asks=failing)
-            if not items:
-                break
-            for index, item in enumerate(items):
-                if self._stopping.is_set():
-                    outbox.release(self.engine, [i.id for i in items[index:]], self.clock.now())
-                    return sent
-                if self._deliver(item):
-                    sent += 1
-                else:
-                    failing.add(item.ask_id)
-        self.rounds.done()
-        return sent
-
-    def _deliver(self, item: outbox.OutboxItem) -> bool:
-        error, status = self._post(item)
-        at = self.clock.now()
+    def __call__(self, item: queue.Item) -> dict[str, Any]:
+        """POST the event; ``{"status": <code>}`` when the receiver took it, else ``Retry``."""
+        event_id = str(item.payload.get("id", ""))
+        ask = item.payload.get("ask_id", "-")
+        error, status, retry_after = self._post(event_id, item.payload)
         if error is None:
-            outbox.delivered(self.engine, item.id, at)
             log.info(
                 "webhook delivered: event %s (ask %s) status %s, attempt %d",
-                item.event_id,
-                item.ask_id,
+                event_id,
+                ask,
                 status,
-                item.attempts + 1,
+                item.attempts,
             )
-            return True
-        wait = outbox.failed(self.engine, item.id, error, at)
+            return {"status": status}
         log.info(
-            "webhook failed: event %s (ask %s) %s, attempt %d; next try in %s s",
-            item.event_id,
-            item.ask_id,
+            "webhook failed: event %s (ask %s) %s, attempt %d%s",
+            event_id,
+            ask,
             error,
-            item.attempts + 1,
-            int(wait.total_seconds()) if wait is not None else "-",
+            item.attempts,
+            f"; the receiver asks to wait {retry_after:g} s" if retry_after is not None else "",
         )
-        return False
+        raise Retry(error, after=retry_after)
 
-    def _post(self, item: outbox.OutboxItem) -> tuple[str | None, int | None]:
-        """``(None, status)`` when the receiver took the event, else ``(error, status)``."""
-        body = encode(item.payload)
+    def _post(
+        self, event_id: str, payload: Mapping[str, Any]
+    ) -> tuple[str | None, int | None, float | None]:
+        """``(None, status, None)`` when the receiver took the event, else ``(error, status,
+        the receiver's Retry-After in seconds or None)``."""
+        body = encode(payload)
         timestamp = str(int(self.clock.now().timestamp()))
         request = urllib.request.Request(
             self.url,
@@ -156,7 +119,7 @@ class WebhookSender:
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": USER_AGENT,
-                EVENT_ID_HEADER: item.event_id,
+                EVENT_ID_HEADER: event_id,
                 TIMESTAMP_HEADER: timestamp,
                 SIGNATURE_HEADER: signature(self._secret, timestamp, body),
             },
@@ -167,52 +130,51 @@ class WebhookSender:
                 with contextlib.suppress(http.client.HTTPException, OSError):
                     response.read(64 * 1024)  # the answer is decided; read a little politely
         except urllib.error.HTTPError as error:
+            wait = (
+                self._retry_after(error.headers.get("Retry-After"))
+                if error.code in RETRY_AFTER_STATUSES
+                else None
+            )
             error.close()
-            return f"HTTP {error.code} {error.reason}".strip(), error.code
+            return f"HTTP {error.code} {error.reason}".strip(), error.code, wait
         except urllib.error.URLError as error:
             reason = error.reason
             if isinstance(reason, TimeoutError):
-                return f"timed out after {self.timeout:g} s", None
-            return f"connection failed: {reason}", None
+                return f"timed out after {self.timeout:g} s", None, None
+            return f"connection failed: {reason}", None, None
         except TimeoutError:
-            return f"timed out after {self.timeout:g} s", None
+            return f"timed out after {self.timeout:g} s", None, None
         except (http.client.HTTPException, OSError) as error:
-            return f"connection failed: {type(error).__name__}: {error}", None
+            return f"connection failed: {type(error).__name__}: {error}", None, None
         if 200 <= status < 300:
-            return None, status
-        return f"HTTP {status}", status
+            return None, status, None
+        return f"HTTP {status}", status, None
 
-    # -- in the background -------------------------------------------------------------------
-
-    def notify(self) -> None:
-        """Something was queued: start a round now instead of at the next poll."""
-        self._wakeups.notify()
-
-    def start(self) -> None:
-        """Run rounds in a daemon thread until ``stop()``."""
-        if self._thread is not None and self._thread.is_alive():
-            raise RuntimeError("the webhook sender is already running")
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="webhook-sender", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after the event being sent (if any) and wait for the thread."""
-        self._stopping.set()
-        self._wakeups.event.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            with self._wakeups.round():
-                try:
-                    self.run_once()
-                except Exception:
-                    # A database hiccup: log it (no payloads here) and try again next round.
-                    log.exception("webhook sender round failed")
-            self._wakeups.event.wait(self.poll_interval)
+    def _retry_after(self, value: str | None) -> float | None:
+        """A ``Retry-After`` of seconds or an HTTP date, in seconds from now (at most an
+        hour); None when absent or unreadable."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            seconds = float(value)
+        else:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:  # "-0000": UTC, said without commitment
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - self.clock.now()).total_seconds()
+        return min(max(seconds, 0.0), RETRY_AFTER_MAX_S)
 
 
-__all__ = ["WebhookSender", "encode"]
+def webhook_kinds(settings: Settings, clock: Clock) -> dict[str, Kind]:
+    """``{"webhook": Kind}`` when INTAKE_WEBHOOK_URL is set (for ``bot.queue_kinds``)."""
+    if not settings.intake_webhook_url or not settings.intake_webhook_secret:
+        return {}
+    secret = settings.intake_webhook_secret.get_secret_value()
+    return {WEBHOOK: Kind(WebhookDelivery(settings.intake_webhook_url, secret, clock))}
+
+
+__all__ = ["WEBHOOK", "WebhookDelivery", "encode", "webhook_kinds"]

@@ -9,10 +9,10 @@ Wiring::
 ``ConcurrentUpdate`` is raised by ``save()`` / ``commit()`` when another transaction changed
 the ask since it was read: abandon the unit of work and redo the use case.
 
-Background work has its own modules: ``storage.outbox`` (delivering webhook events),
-``storage.job_runs`` (scheduled job runs claimed once), ``storage.slack_outbox`` (the outbox
-of Slack messages), ``storage.people`` (people's time zones and snoozes) and ``storage.pace``
-(Web API pacing shared by replicas).
+Background work has its own modules: ``storage.queue`` (the durable queue: webhook events
+and more), ``storage.job_runs`` (scheduled job runs claimed once), ``storage.slack_outbox``
+(the outbox of Slack messages), ``storage.people`` (people's time zones and snoozes) and
+``storage.pace`` (Web API pacing shared by replicas).
 """
 
 from intake.ports import ConcurrentUpdate

@@ -46,7 +46,7 @@ from sqlalchemy import Engine, Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import MESSAGE_KEY_MAX, SlackOutboxRow
-from storage.outbox import ERROR_MAX_CHARS, backoff
+from storage.queue import ERROR_MAX_CHARS, backoff
 from storage.statements import dialect_insert, inserted, require_aware
 
 LEASE: Final = timedelta(seconds=60)  # longer than any send (with its look-up) takes

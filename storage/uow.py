@@ -21,17 +21,18 @@ run one at a time - keep them short.
 ``save()`` / ``commit()`` raise ``ConcurrentUpdate`` when the ask was changed by another
 transaction since it was read in this one; abandon the unit of work and retry the use case.
 
-``enqueue_event()`` writes a row of the webhook outbox in the same transaction, so an event
-exists exactly when the change it reports was committed; ``storage.outbox`` (and the sender in
-``bot.webhooks``) delivers it afterwards. With ``SqlUnitOfWorkFactory(engine,
-events_enabled=False)`` (no webhook configured) nothing is queued.
+``enqueue_event()`` fans an integration event out to its subscribers: one item of the durable
+queue (``storage.queue``) per subscriber kind given to the factory (``event_kinds``, e.g.
+``["webhook"]``), in the same transaction, so the event exists exactly when the change it
+reports was committed; the queue's runner hands each to its kind's handler afterwards
+(``bot.webhooks`` for ``webhook``). With no kinds nothing is queued.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, cast
@@ -43,17 +44,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from intake.ports import AskRepository, ConcurrentUpdate
 from intake.ticket import AuditEntry
+from storage import queue
 from storage.db import session_factory
 from storage.models import (
     PROCESSED_KEY_MAX,
     AskRow,
     AuditRow,
     CounterRow,
-    OutboxRow,
     ProcessedKeyRow,
     TranscriptRow,
 )
-from storage.repository import SqlAskRepository
+from storage.repository import AskNotFound, SqlAskRepository
 
 _PROCESSED_KEYS = cast(Table, ProcessedKeyRow.__table__)
 _COUNTERS = cast(Table, CounterRow.__table__)
@@ -84,13 +85,13 @@ class SqlUnitOfWork:
         self,
         sessions: sessionmaker[Session],
         *,
-        events_enabled: bool = True,
-        on_events: Callable[[], None] | None = None,
+        event_kinds: Collection[str] = (),
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._session: Session | None = None
-        self.events_enabled = events_enabled
-        self._on_events = on_events
+        self.event_kinds = tuple(event_kinds)
+        self._on_queued = on_queued
         self._queued = 0  # events queued in the open transaction
 
     @property
@@ -127,8 +128,8 @@ class SqlUnitOfWork:
         except StaleDataError as error:
             raise ConcurrentUpdate(None) from error
         queued, self._queued = self._queued, 0
-        if queued and self._on_events is not None:
-            self._on_events()
+        if queued and self._on_queued is not None:
+            self._on_queued()
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -195,30 +196,34 @@ class SqlUnitOfWork:
         ]
 
     def enqueue_event(self, ask_id: int, event: dict[str, Any], at: datetime) -> None:
-        """A webhook outbox row, due at ``at``; nothing when events are disabled. The event's
-        ``id`` is unique: queuing the same event twice fails (``IntegrityError``)."""
+        """One queue item per subscriber kind, due at ``at``, never given up: key
+        ``<kind>:<event id>``, in order per ask (``<kind>:ask:<ask id>``), in the event's
+        workspace. Nothing without kinds. ``AskNotFound`` for an unknown ask; ValueError when
+        the event was queued already."""
         event_id, payload = event_payload(event)
-        if not self.events_enabled:
+        if not self.event_kinds:
             return
+        found = select(AskRow.id).where(AskRow.id == ask_id)
         if self.session.get_bind().dialect.name == "postgresql":
             # Queue an ask's events one transaction at a time, so their ids (the delivery
             # order) follow the commit order even when a transaction does not also save the
             # ask. (NO KEY: children of the ask may still be inserted meanwhile. SQLite's
             # BEGIN IMMEDIATE serialises every transaction anyway.)
-            self.session.execute(
-                select(AskRow.id).where(AskRow.id == ask_id).with_for_update(key_share=True)
-            )
-        self.session.add(
-            OutboxRow(
-                ask_id=ask_id,
-                event_id=event_id,
-                payload=payload,
-                created_at=at,
-                attempts=0,
-                next_attempt_at=at,
-            )
-        )
-        self.session.flush()
+            found = found.with_for_update(key_share=True)
+        if self.session.execute(found).scalar_one_or_none() is None:
+            raise AskNotFound(ask_id)
+        team_id = payload.get("team_id")
+        for kind in self.event_kinds:
+            if not queue.enqueue(
+                self.session,
+                kind,
+                payload,
+                at=at,
+                key=f"{kind}:{event_id}",
+                order_key=f"{kind}:ask:{ask_id}",
+                team_id=team_id if isinstance(team_id, str) else None,
+            ):
+                raise ValueError(f"the event {event_id!r} is queued already")
         self._queued += 1
 
     def transcript(self, ask_id: int) -> list[tuple[datetime, str, str]]:
@@ -235,23 +240,21 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """``intake.ports.UnitOfWorkFactory``: each call gives a new ``SqlUnitOfWork``.
 
-    ``events_enabled=False`` (no webhook URL configured) makes ``enqueue_event()`` queue
-    nothing. ``on_events`` is called after each commit that queued events (for example
-    ``WebhookSender.notify``, to deliver them without waiting for the next poll)."""
+    ``event_kinds``: the subscribers each integration event is queued for (none: nothing is
+    queued). ``on_queued`` is called after each commit that queued events (the runner's
+    ``notify``, to run them without waiting for the next poll)."""
 
     def __init__(
         self,
         engine: Engine,
         *,
-        events_enabled: bool = True,
-        on_events: Callable[[], None] | None = None,
+        event_kinds: Collection[str] = (),
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.sessions = session_factory(engine)
-        self.events_enabled = events_enabled
-        self.on_events = on_events
+        self.event_kinds = tuple(event_kinds)
+        self.on_queued = on_queued
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(
-            self.sessions, events_enabled=self.events_enabled, on_events=self.on_events
-        )
+        return SqlUnitOfWork(self.sessions, event_kinds=self.event_kinds, on_queued=self.on_queued)

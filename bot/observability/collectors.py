@@ -17,8 +17,7 @@ from bot.observability.labels import safe_label
 from intake.clock import Clock
 from intake.ticket import Status
 from storage import jobs as slack_jobs
-from storage import outbox as webhook_outbox
-from storage import slack_outbox
+from storage import queue, slack_outbox
 from storage.models import AskRow, JobRunRow, SlackOutboxRow
 
 log = logging.getLogger(__name__)
@@ -104,10 +103,10 @@ class DatabaseCollector:
         pending, oldest = slack_outbox.outbox_depth(self.engine, now)
         depth.add_metric(["slack"], pending)
         age.add_metric(["slack"], oldest or 0.0)
-        events = webhook_outbox.pending_count(self.engine)
-        events_age = webhook_outbox.oldest_pending_age(self.engine, now) if events else None
+        events, events_since = queue.pending(self.engine).get("webhook", (0, None))
+        since = _aware(events_since)
         depth.add_metric(["webhook"], events)
-        age.add_metric(["webhook"], max(events_age or 0.0, 0.0))
+        age.add_metric(["webhook"], max((now - since).total_seconds(), 0.0) if since else 0.0)
         queued, queued_since = slack_jobs.depth(self.engine)
         jobs_queued = GaugeMetricFamily(
             "intake_jobs_queued",

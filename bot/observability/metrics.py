@@ -32,7 +32,8 @@ reports the same values, so aggregate them with ``max``, not ``sum``):
 
 * ``intake_outbox_depth{outbox}`` and ``intake_outbox_oldest_age_seconds{outbox}`` (0 when
   empty): ``slack`` (weekly messages sendable now and not sent, ``storage.slack_outbox
-  .outbox_depth``) and ``webhook`` (events not delivered, ``storage.outbox``);
+  .outbox_depth``) and ``webhook`` (events not delivered: the queue's ``webhook`` items,
+  ``storage.queue.pending``);
 * ``intake_outbox_given_up{outbox="slack"}``: messages given up after their last attempt;
 * ``intake_jobs_queued`` and ``intake_jobs_oldest_age_seconds``: Slack requests acked by
   ``serve`` whose work waits for (or runs in) a worker (``INTAKE_DEFER_WORK``);

@@ -1,13 +1,13 @@
-"""The tables of work done around asks rather than the asks themselves: the webhook and
-Slack outboxes, scheduled job runs, deferred Slack requests, people, Web API pacing,
-processed inbound keys and the daily LLM token budget."""
+"""The tables of work done around asks rather than the asks themselves: the durable queue
+(webhook deliveries and more), the Slack outbox, scheduled job runs, deferred Slack
+requests, people, Web API pacing, processed inbound keys and the daily LLM token budget."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.columns import Base, JSONType, NullableJSONType, UTCDateTime
@@ -18,32 +18,6 @@ PROCESSED_KEY_MAX = 255
 MESSAGE_KEY_MAX = 255
 # Longest key (and order key) of a queued item.
 QUEUE_KEY_MAX = 255
-
-
-class OutboxRow(Base):
-    """Integration events (webhooks) waiting for, or done with, delivery: the transactional
-    outbox. Written in the transaction of the change it reports; ``id`` (never reused) is the
-    order of delivery within an ask. Undelivered while ``delivered_at`` is NULL;
-    ``next_attempt_at`` is when it may be tried (again), also pushed forward while a sender
-    holds it (see ``storage.outbox``)."""
-
-    __tablename__ = "webhook_outbox"
-    __table_args__ = (
-        UniqueConstraint("event_id"),
-        Index(None, "next_attempt_at"),
-        Index(None, "ask_id"),
-        {"sqlite_autoincrement": True},
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
-    event_id: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class JobRunRow(Base):

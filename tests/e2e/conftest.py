@@ -4,6 +4,7 @@ Slack-shaped requests from SlackDriver, and its WebClient talking to FakeSlack o
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest
 from bot.app import create_app
 from bot.bootstrap import Container, build
 from bot.pacing import Limits, Pacer
+from bot.runner import Runner
 from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
+from bot.webhooks import webhook_kinds
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
 from tests.fakes.slack_api import FakeSlack
@@ -73,6 +76,7 @@ class BotServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._unwatch: Callable[[], None] | None = None
+        self.runner: Runner | None = None
         self.events_url = ""
 
     def start(self) -> BotServer:
@@ -88,8 +92,18 @@ class BotServer:
             **self.settings,
         )
         self.container = build(settings, clock=self.clock, migrate=self.migrate)
-        if self.container.webhooks is not None:
-            self.container.webhooks.start()  # as `serve` does
+        # The queue's runner with the webhook's handler when one is configured, as `serve`
+        # runs it (bot.background); commits that queue events wake it.
+        if kinds := webhook_kinds(self.container.settings, self.container.clock):
+            self.runner = Runner(
+                self.container.db_engine,
+                self.container.clock,
+                kinds,
+                poll_s=0.2,
+                in_flight=self.container.in_flight,
+            )
+            self.runner.start()
+            self.container.notify_queue = self.runner.notify
         app = create_app(self.container, pacer=unhurried_pacer())
         # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
         self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
@@ -110,8 +124,9 @@ class BotServer:
             close_when_idle(self._server)
             self._server = None
         if self.container is not None:
-            if self.container.webhooks is not None:
-                self.container.webhooks.stop()
+            if self.runner is not None:
+                self.runner.stop(time.monotonic() + 5)
+                self.runner = None
             self.container.db_engine.dispose()
 
     def restart(self) -> None:

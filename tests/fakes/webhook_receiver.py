@@ -45,12 +45,14 @@ class Received:
 
 class Receiver:
     """An HTTP endpoint on 127.0.0.1 that records every request. ``answer`` decides the status
-    of each (200 unless changed); ``delay`` holds the answer back."""
+    of each (200 unless changed); ``delay`` holds the answer back; ``retry_after``, when set,
+    is sent as the ``Retry-After`` header of every non-2xx answer."""
 
     def __init__(self, port: int = 0) -> None:
         self.requests: list[Received] = []
         self.answer: Callable[[Received], int] = lambda _: 200
         self.delay = 0.0
+        self.retry_after: str | None = None
         self.lock = threading.Lock()
         self.in_flight: dict[str, int] = defaultdict(int)  # per ask
         self.overlaps: list[str] = []  # asks with two requests in flight at once
@@ -81,6 +83,8 @@ class Receiver:
                 try:
                     self.send_response(received.status)
                     self.send_header("Content-Length", "2")
+                    if receiver.retry_after is not None and not 200 <= received.status < 300:
+                        self.send_header("Retry-After", receiver.retry_after)
                     self.end_headers()
                     self.wfile.write(b"ok")
                 except OSError:

@@ -109,8 +109,6 @@ class ObservedBot:
             close_when_idle(self._server)
             self._server = None
         if self.container is not None:
-            if self.container.webhooks is not None:
-                self.container.webhooks.stop()
             self.container.db_engine.dispose()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 import storage
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
 from storage.db import make_engine
-from storage.models import OutboxRow
+from storage.models import QueueItemRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from tests.dbfixtures import DATABASES, provide_database_url
 from tests.fakes import memory_asks, memory_store
@@ -28,7 +28,7 @@ class Backend:
     uow_factory: UnitOfWorkFactory
     concurrent_update: type[Exception]
     duplicate: type[Exception]
-    missing_ask: type[Exception]  # writing a child row (audit, event) of an unknown ask
+    missing_ask: type[Exception]  # writing a child row (audit) of an unknown ask
 
     def __call__(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow_factory()
@@ -45,9 +45,9 @@ class Backend:
         if isinstance(factory, memory_store.InMemoryStore):
             return factory.events(ask_id)
         assert isinstance(factory, SqlUnitOfWorkFactory)
-        query = select(OutboxRow.payload).order_by(OutboxRow.id)
+        query = select(QueueItemRow.payload).order_by(QueueItemRow.id)
         if ask_id is not None:
-            query = query.where(OutboxRow.ask_id == ask_id)
+            query = query.where(QueueItemRow.order_key == f"webhook:ask:{ask_id}")
         with factory.engine.connect() as connection:
             return list(connection.scalars(query))
 
@@ -55,7 +55,10 @@ class Backend:
         """Switch event queuing (as INTAKE_WEBHOOK_URL set or not) for later units of work."""
         factory = self.uow_factory
         assert isinstance(factory, memory_store.InMemoryStore | SqlUnitOfWorkFactory)
-        factory.events_enabled = enabled
+        if isinstance(factory, SqlUnitOfWorkFactory):
+            factory.event_kinds = ("webhook",) if enabled else ()
+        else:
+            factory.events_enabled = enabled
 
 
 @pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
@@ -75,7 +78,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     try:
         yield Backend(
             request.param,
-            SqlUnitOfWorkFactory(engine),
+            SqlUnitOfWorkFactory(engine, event_kinds=["webhook"]),
             storage.ConcurrentUpdate,
             IntegrityError,
             IntegrityError,

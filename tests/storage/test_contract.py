@@ -841,7 +841,7 @@ def test_audit_and_events_need_a_stored_ask(backend: Backend) -> None:
     with pytest.raises(backend.missing_ask), backend() as uow:
         uow.record_audit(424242, AuditEntry(T0, "U1", "approve", "ok"))
         uow.commit()
-    with pytest.raises(backend.missing_ask), backend() as uow:
+    with pytest.raises(LookupError), backend() as uow:  # AskNotFound, as save() raises
         uow.enqueue_event(424242, event("e-unknown"), T0)
         uow.commit()
     assert backend.events() == []
@@ -888,10 +888,10 @@ def test_an_event_is_queued_once(backend: Backend) -> None:
     with backend() as uow:
         uow.enqueue_event(ask_id, event("e1"), T0)
         uow.commit()
-    with pytest.raises(backend.duplicate), backend() as uow:
+    with pytest.raises(ValueError, match="e1"), backend() as uow:
         uow.enqueue_event(ask_id, event("e1", n=2), T0)
         uow.commit()
-    with pytest.raises(backend.duplicate), backend() as uow:
+    with pytest.raises(ValueError, match="e2"), backend() as uow:
         uow.enqueue_event(ask_id, event("e2"), T0)
         uow.enqueue_event(ask_id, event("e2"), T0)
         uow.commit()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import copy
 import threading
+from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, inspect, select, text
 
 import storage
+from intake.conversation import Thread
 from intake.ticket import AuditEntry
+from storage import queue
 from storage.db import MIGRATIONS_DIR, alembic_config
-from storage.models import Base
+from storage.models import Base, QueueItemRow
+from storage.models.columns import JSONType, UTCDateTime
 from tests.storage.samples import T0, full_conversation
 
 
@@ -96,11 +100,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0009_answer_notes.py",
         "versions/0010_plan_warning.py",
         "versions/0011_queue.py",
+        "versions/0012_webhooks_on_queue.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0011"]  # one line of history
+    assert scripts.get_heads() == ["0012"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0012",
         "0011",
         "0010",
         "0009",
@@ -147,7 +153,7 @@ def test_review_migration_keeps_asks_both_ways(empty_database_url: str) -> None:
     engine = storage.make_engine(empty_database_url)
     try:
         storage.upgrade(engine)
-        uow_factory = storage.SqlUnitOfWorkFactory(engine)
+        uow_factory = storage.SqlUnitOfWorkFactory(engine, event_kinds=["webhook"])
         original = full_conversation()
         with uow_factory() as uow:
             uow.asks.add(original)
@@ -228,5 +234,98 @@ def test_followthrough_migration_keeps_asks_both_ways(empty_database_url: str) -
         for milestone in expected.ticket.milestones:
             milestone.reason, milestone.log = "", []
         assert loaded == expected
+    finally:
+        engine.dispose()
+
+
+def _webhook_outbox() -> Table:
+    """``webhook_outbox`` as 0002 made it (before 0012 moved it into the queue)."""
+    return Table(
+        "webhook_outbox",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("ask_id", Integer),
+        Column("event_id", String(255)),
+        Column("payload", JSONType),
+        Column("created_at", UTCDateTime),
+        Column("attempts", Integer),
+        Column("next_attempt_at", UTCDateTime),
+        Column("delivered_at", UTCDateTime),
+        Column("last_error", Text),
+    )
+
+
+def test_webhook_migration_moves_the_outbox_into_the_queue_and_back(
+    empty_database_url: str,
+) -> None:
+    """0012: undelivered events become pending ``webhook`` items where they stood (order per
+    ask, failed attempts, next attempt, last error), delivered ones done items; the
+    downgrade moves them back."""
+    engine = storage.make_engine(empty_database_url)
+    outbox = _webhook_outbox()
+    later = T0 + timedelta(seconds=8)
+    try:
+        storage.upgrade(engine, "0011")
+        uow_factory = storage.SqlUnitOfWorkFactory(engine)
+        asks = [full_conversation(), full_conversation(team_id="T2", thread=Thread("C2", "2.0"))]
+        with uow_factory() as uow:
+            for conversation in asks:
+                uow.asks.add(conversation)
+            uow.commit()
+        a, b = (conversation.ticket.id for conversation in asks)
+        rows = [  # (ask, event, attempts, next attempt, delivered, error), in outbox order
+            (a, "a0", 0, T0, T0, None),
+            (a, "a1", 3, later, None, "HTTP 500"),
+            (b, "b1", 0, T0, None, None),
+            (a, "a2", 0, T0, None, None),
+        ]
+        with engine.begin() as connection:
+            for ask_id, event_id, attempts, next_at, delivered, error in rows:
+                connection.execute(
+                    outbox.insert().values(
+                        ask_id=ask_id, event_id=event_id, payload={"id": event_id},
+                        created_at=T0, attempts=attempts, next_attempt_at=next_at,
+                        delivered_at=delivered, last_error=error,
+                    )
+                )  # fmt: skip
+
+        storage.upgrade(engine)
+        assert "webhook_outbox" not in _tables(engine)
+        assert _diff(engine, Base.metadata) == []
+        with engine.connect() as connection:
+            items = connection.execute(select(QueueItemRow.__table__).order_by("id")).all()
+        assert [
+            (i.kind, i.key, i.order_key, i.team_id, i.payload, i.attempts, i.max_attempts)
+            for i in items
+        ] == [
+            ("webhook", "webhook:a0", f"webhook:ask:{a}", "T001", {"id": "a0"}, 0, None),
+            ("webhook", "webhook:a1", f"webhook:ask:{a}", "T001", {"id": "a1"}, 3, None),
+            ("webhook", "webhook:b1", f"webhook:ask:{b}", "T2", {"id": "b1"}, 0, None),
+            ("webhook", "webhook:a2", f"webhook:ask:{a}", "T001", {"id": "a2"}, 0, None),
+        ]
+        assert [(i.done_at, i.run_at, i.last_error) for i in items[:2]] == [
+            (T0, T0, None),
+            (None, later, "HTTP 500"),
+        ]
+        assert queue.pending(engine) == {"webhook": (3, T0)}
+        # a1 waits for its next attempt and holds a2 back; b1 goes now.
+        assert [item.key for item in queue.claim(engine, T0, 10)] == ["webhook:b1"]
+        (retry,) = queue.claim(engine, later, 10)
+        assert (retry.key, retry.attempts) == ("webhook:a1", 4)  # the count goes on
+        queue.release(engine, [retry.id], later)
+
+        storage.downgrade(engine, "0011")
+        with engine.connect() as connection:
+            back = connection.execute(select(outbox).order_by(outbox.c.id)).all()
+            left = connection.scalar(text("SELECT count(*) FROM queue_items"))
+        assert [(r.ask_id, r.event_id, r.delivered_at) for r in back] == [
+            (a, "a0", T0),
+            (a, "a1", None),
+            (b, "b1", None),
+            (a, "a2", None),
+        ]
+        assert left == 0
+        storage.upgrade(engine)
+        assert queue.pending(engine)["webhook"][0] == 3
     finally:
         engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from storage.db import transaction
 from storage.models import SlackOutboxRow
-from storage.outbox import backoff
+from storage.queue import backoff
 from storage.slack_outbox import (
     LEASE,
     MAX_ATTEMPTS,

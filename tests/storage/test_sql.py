@@ -24,7 +24,6 @@ from storage.models import (
     ConversationRow,
     HistoryRow,
     MilestoneRow,
-    OutboxRow,
     ProcessedKeyRow,
     TranscriptRow,
 )
@@ -210,12 +209,11 @@ def test_foreign_keys_are_enforced(uow_factory: SqlUnitOfWorkFactory, engine: En
     with uow_factory() as uow:
         uow.record_message(ask_id, "U1", "hello", T0)
         uow.record_audit(ask_id, AuditEntry(T0, "U1", "approve", "ok"))
-        uow.enqueue_event(ask_id, {"id": "e1"}, T0)
         uow.commit()
     with engine.begin() as connection:
         connection.execute(delete(AskRow).where(AskRow.id == ask_id))
     with engine.connect() as connection:
-        for model in (MilestoneRow, HistoryRow, TranscriptRow, AuditRow, OutboxRow):
+        for model in (MilestoneRow, HistoryRow, TranscriptRow, AuditRow):
             count = connection.scalar(select(func.count()).select_from(model))
             assert count == 0, model.__tablename__
         assert connection.scalar(select(func.count()).select_from(ConversationRow)) == 0
@@ -281,45 +279,6 @@ def test_list_loads_whole_tickets_in_a_fixed_number_of_queries(
     for n in range(9):
         add(uow_factory, full_conversation(thread=Thread("C", f"{n}.0"), key=f"PLAT-{n + 20}"))
     assert listed() == one <= 4  # asks, conversations, milestones, history
-
-
-def test_commits_that_queue_events_call_on_events(engine: Engine) -> None:
-    calls: list[int] = []
-    factory = SqlUnitOfWorkFactory(engine, on_events=lambda: calls.append(1))
-    ask_id = add(factory, minimal_conversation())
-    assert calls == []  # no events queued
-    with factory() as uow:
-        uow.enqueue_event(ask_id, {"id": "e1"}, T0)
-        uow.enqueue_event(ask_id, {"id": "e2"}, T0)
-        uow.commit()
-    assert calls == [1]  # once per commit
-    with factory() as uow:
-        uow.enqueue_event(ask_id, {"id": "e3"}, T0)
-        uow.rollback()
-        uow.commit()
-    with factory() as uow:
-        uow.enqueue_event(ask_id, {"id": "e4"}, T0)
-        # left without commit
-    assert calls == [1]
-    disabled = SqlUnitOfWorkFactory(engine, events_enabled=False, on_events=lambda: calls.append(2))
-    with disabled() as uow:
-        uow.enqueue_event(ask_id, {"id": "e5"}, T0)
-        uow.commit()
-    assert calls == [1]
-
-
-def test_queued_events_are_due_at_once(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
-    ask_id = add(uow_factory, minimal_conversation())
-    at = datetime(2025, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    with uow_factory() as uow:
-        uow.enqueue_event(ask_id, {"id": "e1", "n": 1}, at)
-        uow.commit()
-    with engine.connect() as connection:
-        row = connection.execute(select(OutboxRow.__table__)).one()
-    assert row.ask_id == ask_id and row.event_id == "e1" and row.payload == {"id": "e1", "n": 1}
-    assert row.created_at == row.next_attempt_at == at
-    assert row.next_attempt_at.utcoffset() == timedelta(0)
-    assert (row.attempts, row.delivered_at, row.last_error) == (0, None, None)
 
 
 def test_milestone_log_is_stored_as_plain_json(
