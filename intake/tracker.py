@@ -87,7 +87,7 @@ class TrackerRef:
 
     @property
     def label(self) -> str:
-        """ "acme/ci#42" or "DBA-7", as a link text."""
+        """The link text: "acme/ci#42" or "DBA-7"."""
         return f"{self.project}#{self.key}" if self.kind is TrackerKind.GITHUB else self.key
 
 

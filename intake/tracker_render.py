@@ -50,6 +50,16 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else "none"
 
 
+def _prose(issue: TrackerIssue) -> list[tuple[str, str]]:
+    """The sections of free text that the ask has, by heading."""
+    sections = (
+        ("Problem", issue.problem),
+        ("Impact", issue.impact),
+        ("Desired outcome", issue.desired_outcome),
+    )
+    return [(heading, text) for heading, text in sections if text.strip()]
+
+
 def _facts(issue: TrackerIssue) -> list[tuple[str, str]]:
     facts = [
         ("Deadline", _day(issue.deadline)),
@@ -70,13 +80,8 @@ def markdown_body(issue: TrackerIssue, key: str) -> str:
         f"({link(issue.slack_url)})",
         "",
     ]
-    for heading, text in (
-        ("Problem", issue.problem),
-        ("Impact", issue.impact),
-        ("Desired outcome", issue.desired_outcome),
-    ):
-        if text.strip():
-            lines += [f"### {heading}", "", md_text(text), ""]
+    for heading, text in _prose(issue):
+        lines += [f"### {heading}", "", md_text(text), ""]
     if issue.acceptance_criteria:
         lines += ["### Acceptance criteria", ""]
         lines += [f"- [ ] {md_text(item)}" for item in issue.acceptance_criteria]
@@ -128,13 +133,8 @@ def wiki_body(issue: TrackerIssue) -> str:
         f"[{issue.ask_key} thread|{link(issue.slack_url)}]",
         "",
     ]
-    for heading, text in (
-        ("Problem", issue.problem),
-        ("Impact", issue.impact),
-        ("Desired outcome", issue.desired_outcome),
-    ):
-        if text.strip():
-            lines += [f"h3. {heading}", wiki_text(text), ""]
+    for heading, text in _prose(issue):
+        lines += [f"h3. {heading}", wiki_text(text), ""]
     if issue.acceptance_criteria:
         lines += ["h3. Acceptance criteria"]
         lines += [f"# {wiki_text(item)}" for item in issue.acceptance_criteria]

@@ -159,18 +159,15 @@ class GitHubTracker:
         found: dict[str, dict[str, Any]] = {}
 
         def scan() -> None:
-            pages = rest.paginate(
+            for item in self._every(
                 rest.issues.list_for_repo,
-                map_func=lambda r: r.json(),
                 owner=owner,
                 repo=repo,
                 labels=issue_key,
                 state="all",
                 sort="created",
                 direction="asc",
-                per_page=100,
-            )
-            for item in pages:
+            ):
                 key = key_in_body(item.get("body"))
                 if key and split_key(key)[0] == issue_key and "pull_request" not in item:
                     found.setdefault(key, item)  # oldest first: a stray twin never wins
@@ -196,19 +193,20 @@ class GitHubTracker:
 
     def _sub_issues(self, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
         rest = self._gh.rest
+        return self._call(
+            "list sub-issues",
+            lambda: list(
+                self._every(
+                    rest.issues.list_sub_issues, owner=owner, repo=repo, issue_number=number
+                )
+            ),
+        )
 
-        def listed() -> list[dict[str, Any]]:
-            pages = rest.paginate(
-                rest.issues.list_sub_issues,
-                map_func=lambda r: r.json(),
-                owner=owner,
-                repo=repo,
-                issue_number=number,
-                per_page=100,
-            )
-            return list(pages)
-
-        return self._call("list sub-issues", listed)
+    def _every(self, method: Any, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a listing, page by page (100 a page, following the Link header)."""
+        rest = self._gh.rest
+        for item in rest.paginate(method, map_func=lambda r: r.json(), per_page=100, **params):
+            yield _plain(item)
 
     def _login(
         self, owner: str, repo: str, email: str | None, seen: dict[str, str | None]

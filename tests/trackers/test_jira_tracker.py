@@ -108,6 +108,27 @@ def test_a_429_is_a_typed_error_with_retry_after(jira: JiraTracker, fake_jira: F
     assert fake_jira.issues == {}
 
 
+def test_a_429_half_way_creates_nothing_twice(jira: JiraTracker, fake_jira: FakeJira) -> None:
+    limited = Answer(429, {"errorMessages": ["Rate limit exceeded."]}, {"Retry-After": "5"})
+    jira.ensure_issue("DBA", an_ask(milestones=0), issue_key("T0ACME", 1))  # before the limit
+    fake_jira.fail_next("POST", CREATE, limited, count=1)
+
+    with pytest.raises(TrackerRateLimited) as raised:
+        jira.ensure_issue("DBA", an_ask(), KEY)
+    jira.ensure_issue("DBA", an_ask(), KEY)
+
+    assert raised.value.retry_after_s == 5
+    assert sorted(fake_jira.issues) == ["DBA-1", "DBA-2", "DBA-3", "DBA-4"]
+
+
+def test_an_unreachable_jira_is_unavailable(fake_jira: FakeJira) -> None:
+    settings = jira_settings(fake_jira)
+    fake_jira.stop()
+
+    with pytest.raises(TrackerUnavailable):
+        JiraTracker(settings).ensure_issue("DBA", an_ask(), KEY)
+
+
 def test_a_bad_token_is_rejected(fake_jira: FakeJira) -> None:
     settings = jira_settings(fake_jira).model_copy(update={"token": SecretStr("revoked")})
 
