@@ -67,11 +67,15 @@ def _errors(what: str) -> Iterator[None]:
 
 
 def _message(error: RequestFailed) -> str:
+    """GitHub's message and its error codes ("Validation Failed: already_exists")."""
     try:
         body = error.response.json()
     except ValueError:
         return ""
-    return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
+    if not isinstance(body, dict):
+        return ""
+    codes = [str(e.get("code", "")) for e in body.get("errors") or [] if isinstance(e, dict)]
+    return (str(body.get("message", "")) + (": " + ", ".join(codes) if codes else ""))[:200]
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -116,12 +120,14 @@ class GitHubTracker:
         parent = found.get(issue_key)
         created = parent is None
         if parent is None:
+            self._ensure_label(owner, repo, issue_key, f"Platform Intake: ask {issue.ask_key}")
             parent = self._create(
                 owner,
                 repo,
                 title=issue.title,
                 body=markdown_body(issue, issue_key),
-                labels=[*issue.labels, issue_key],
+                labels=[*issue.labels],
+                key_label=issue_key,
                 login=self._login(owner, repo, issue.assignee_email, logins),
             )
         linked: set[int] = set()
@@ -137,7 +143,8 @@ class GitHubTracker:
                     repo,
                     title=f"{issue.ask_key} · {sub.title}",
                     body=markdown_sub_body(issue, sub, key),
-                    labels=["intake", "milestone", issue_key],
+                    labels=["intake", "milestone"],
+                    key_label=issue_key,
                     login=self._login(owner, repo, sub.assignee_email, logins),
                 )
             if item["id"] not in linked:
@@ -176,7 +183,15 @@ class GitHubTracker:
         return found
 
     def _create(
-        self, owner: str, repo: str, *, title: str, body: str, labels: list[str], login: str | None
+        self,
+        owner: str,
+        repo: str,
+        *,
+        title: str,
+        body: str,
+        labels: list[str],
+        key_label: str,
+        login: str | None,
     ) -> dict[str, Any]:
         response = self._call(
             "create issue",
@@ -185,11 +200,33 @@ class GitHubTracker:
                 repo,
                 title=title[:256],
                 body=body,
-                labels=labels,
+                labels=[*labels, key_label],
                 assignees=[login] if login else [],
             ),
         )
-        return _plain(response.json())
+        created = _plain(response.json())
+        if key_label not in {label.get("name") for label in created.get("labels", [])}:
+            # GitHub drops labels silently when the token may not set them. Without the key
+            # label a retry would not find this issue and would create another: stop here.
+            raise TrackerRejected(
+                f"GitHub created {owner}/{repo}#{created.get('number')} without its label "
+                f"{key_label}: the token needs write (or triage) access to set labels"
+            )
+        return created
+
+    def _ensure_label(self, owner: str, repo: str, name: str, description: str) -> None:
+        """Create the ask's key label up front (GitHub would create it with the issue, but
+        drops it silently when it cannot); "already exists" is fine."""
+        try:
+            self._call(
+                "create label",
+                lambda: self._gh.rest.issues.create_label(
+                    owner, repo, name=name, color="ededed", description=description[:100]
+                ),
+            )
+        except TrackerRejected as error:
+            if "already_exists" not in str(error):
+                raise
 
     def _sub_issues(self, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
         rest = self._gh.rest

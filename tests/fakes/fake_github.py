@@ -53,12 +53,19 @@ class Repo:
     name: str
     id: int
     collaborators: set[str] = field(default_factory=set)
+    push: bool = True  # the token may create labels and set them on new issues
+    drops_labels: bool = False  # new issues lose their labels anyway (as GitHub sometimes does)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+
+def _invalid(*errors: dict[str, Any]) -> HttpError:
+    """GitHub's 422: "Validation Failed" with what failed."""
+    return HttpError(422, {"message": "Validation Failed", "errors": list(errors)})
 
 
 class FakeGitHub(FakeRestServer):
@@ -84,6 +91,7 @@ class FakeGitHub(FakeRestServer):
             self._assignable,
         )
         self.route("GET", r"/search/users", self._search_users)
+        self.route("POST", r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/labels", self._create_label)
 
     # -- set-up and inspection --------------------------------------------------------------
 
@@ -164,13 +172,7 @@ class FakeGitHub(FakeRestServer):
         repo = self._repo(found)
         data = call.body or {}
         if not data.get("title"):
-            raise HttpError(
-                422,
-                {
-                    "message": "Validation Failed",
-                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
-                },
-            )
+            raise _invalid({"resource": "Issue", "code": "missing_field", "field": "title"})
         self._check_assignees(repo, data.get("assignees") or [])
         number = max(repo.issues, default=0) + 1
         issue_id = self._next_id()
@@ -190,7 +192,11 @@ class FakeGitHub(FakeRestServer):
             "title": data["title"],
             "body": data.get("body"),
             "user": self._simple_user(self.bot),
-            "labels": [self._label(repo, name) for name in data.get("labels") or []],
+            "labels": [
+                self._label(repo, name)
+                for name in data.get("labels") or []
+                if repo.push and not repo.drops_labels
+            ],
             "assignee": None,
             "assignees": [],
             "milestone": None,
@@ -207,6 +213,17 @@ class FakeGitHub(FakeRestServer):
         self._set_assignees(issue, data.get("assignees") or [])
         repo.issues[number] = issue
         return Answer(201, issue)
+
+    def _create_label(self, call: Call, found: re.Match[str]) -> Answer:
+        repo = self._repo(found)
+        name = str((call.body or {}).get("name", ""))
+        if not repo.push:
+            raise HttpError(403, {"message": "Resource not accessible by personal access token"})
+        if name in repo.labels:
+            raise _invalid({"resource": "Label", "code": "already_exists", "field": "name"})
+        label = self._label(repo, name)
+        label["description"] = (call.body or {}).get("description")
+        return Answer(201, label)
 
     def _get(self, call: Call, found: re.Match[str]) -> Answer:
         return Answer(200, self._issue(found)[1])
@@ -235,13 +252,7 @@ class FakeGitHub(FakeRestServer):
         if child is None:
             raise HttpError(404, {"message": "Not Found"})
         if sub_id in self.parents and not (call.body or {}).get("replace_parent"):
-            raise HttpError(
-                422,
-                {
-                    "message": "Validation Failed",
-                    "errors": [{"message": "Issue may not contain duplicate sub-issues"}],
-                },
-            )
+            raise _invalid({"message": "Issue may not contain duplicate sub-issues"})
         self.parents[sub_id] = issue["id"]
         self._summarize(repo, issue)
         return Answer(201, issue)
@@ -299,19 +310,13 @@ class FakeGitHub(FakeRestServer):
     def _check_assignees(self, repo: Repo, logins: list[str]) -> None:
         for login in logins:
             if login not in repo.collaborators:
-                raise HttpError(
-                    422,
+                raise _invalid(
                     {
-                        "message": "Validation Failed",
-                        "errors": [
-                            {
-                                "resource": "Issue",
-                                "code": "invalid",
-                                "field": "assignees",
-                                "value": login,
-                            }
-                        ],
-                    },
+                        "resource": "Issue",
+                        "code": "invalid",
+                        "field": "assignees",
+                        "value": login,
+                    }
                 )
 
     def _set_assignees(self, issue: dict[str, Any], logins: list[str]) -> None:

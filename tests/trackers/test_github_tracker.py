@@ -93,6 +93,40 @@ def test_a_milestone_added_later_becomes_one_more_sub_issue(
     assert len(fake_github.issues(REPO)) == 3
 
 
+def test_the_key_label_is_made_once_with_a_description(
+    github: GitHubTracker, fake_github: FakeGitHub
+) -> None:
+    github.ensure_issue(REPO, an_ask(), KEY)
+
+    label = fake_github.repos[REPO].labels[KEY]
+    assert label["description"] == "Platform Intake: ask PLAT-12"
+    assert len(fake_github.calls_to("POST", r"/repos/acme/platform/labels")) == 1
+
+
+def test_a_token_that_cannot_label_is_refused_before_any_issue_is_made(
+    github: GitHubTracker, fake_github: FakeGitHub
+) -> None:
+    """Without its key label an issue cannot be found again, so a retry would duplicate it."""
+    fake_github.repos[REPO].push = False
+
+    with pytest.raises(TrackerRejected, match="403 to create label") as raised:
+        github.ensure_issue(REPO, an_ask(), KEY)
+
+    assert not raised.value.retry and fake_github.issues(REPO) == []
+
+
+def test_an_issue_created_without_its_label_stops_the_job_instead_of_duplicating(
+    github: GitHubTracker, fake_github: FakeGitHub
+) -> None:
+    github.ensure_issue(REPO, an_ask(milestones=0), issue_key("T0ACME", 1))  # labels work
+    fake_github.repos[REPO].drops_labels = True
+
+    with pytest.raises(TrackerRejected, match="without its label") as raised:
+        github.ensure_issue(REPO, an_ask(), KEY)
+
+    assert not raised.value.retry and len(fake_github.issues(REPO)) == 2
+
+
 def test_two_asks_get_two_issues(github: GitHubTracker, fake_github: FakeGitHub) -> None:
     one = github.ensure_issue(REPO, an_ask(milestones=0), KEY)
     two = github.ensure_issue(REPO, an_ask(milestones=0), issue_key("T0ACME", 43))
