@@ -11,9 +11,11 @@ shapes of Atlassian's REST v2 reference:
 * ``GET /rest/api/2/user/assignable/search`` by e-mail (``query``); a user who hides the
   e-mail is still found, as on Cloud, but has no ``emailAddress``.
 
-Basic auth with the bot's e-mail and API token. A test can make it answer 429 with
-Retry-After, and act as a person — ``close``, ``reopen``, ``assign`` — each returning the
-signed ``jira:issue_updated`` delivery (``X-Hub-Signature: sha256=...``).
+Basic auth with the bot's e-mail and API token. ``data_center=True`` answers as Jira Data
+Center does instead: a bearer personal access token, users by ``name``, ``/search``. A test
+can make it answer 429 with Retry-After, and act as a person — ``close``, ``reopen``,
+``assign`` — each returning the signed ``jira:issue_updated`` delivery (``X-Hub-Signature:
+sha256=...``).
 """
 
 from __future__ import annotations
@@ -25,30 +27,26 @@ import uuid
 from typing import Any
 
 from tests.fakes.fake_rest import Answer, Call, FakeRestServer, HttpError, first
+from tests.fakes.jira_shapes import FIELDS, PRIORITIES, STAMP, STATUSES, TRANSITIONS, search
+from tests.fakes.jira_shapes import status as status_shape
 from trackers.signature import sign
-
-STAMP = "2026-12-07T09:00:00.000+0000"
-_CATEGORIES = {
-    "new": (2, "To Do", "blue-gray"),
-    "indeterminate": (4, "In Progress", "yellow"),
-    "done": (3, "Done", "green"),
-}
-STATUSES = {
-    "10000": ("To Do", "new"),
-    "3": ("In Progress", "indeterminate"),
-    "10001": ("Done", "done"),
-}
-TRANSITIONS = {"11": ("Reopen", "10000"), "21": ("Start", "3"), "31": ("Done", "10001")}
-PRIORITIES = ("Highest", "High", "Medium", "Low", "Lowest")
-_CLAUSE = re.compile(r"^(\w+)\s*(=|in)\s*(.+)$", re.IGNORECASE)
 
 
 class FakeJira(FakeRestServer):
     def __init__(
-        self, email: str = "bot@acme.test", token: str = "jira-token", webhook_secret: str = "jh"
+        self,
+        email: str = "bot@acme.test",
+        token: str = "jira-token",
+        webhook_secret: str = "jh",
+        *,
+        data_center: bool = False,
     ) -> None:
+        """``data_center``: speak as Jira Data Center (a personal access token as bearer,
+        users by ``name``, search at ``/search``) instead of Cloud."""
         super().__init__()
         self.email, self.token, self.webhook_secret = email, token, webhook_secret
+        self.data_center = data_center
+        self._user_id = "name" if data_center else "accountId"
         self.projects: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}  # accountId -> user
         self.emails: dict[str, str] = {}  # e-mail -> accountId, visible or not
@@ -56,26 +54,13 @@ class FakeJira(FakeRestServer):
         self._ids = 10000
         api = r"/rest/api/2"
         self.route("GET", api + "/serverInfo", self._server_info)
-        self.route("GET", api + "/field", lambda c, m: Answer(200, _FIELDS))
+        self.route("GET", api + "/field", lambda c, m: Answer(200, FIELDS))
         self.route("POST", api + "/issue", self._create)
         self.route("GET", api + r"/issue/(?P<key>[^/]+)", self._get)
         self.route("GET", api + r"/issue/(?P<key>[^/]+)/transitions", self._transitions)
         self.route("POST", api + r"/issue/(?P<key>[^/]+)/transitions", self._transition)
-        self.route("GET", api + "/search/jql", self._search)
-        self.route("POST", api + "/search/jql", self._search)
-        self.route(
-            "GET",
-            api + "/search",
-            lambda c, m: Answer(
-                410,
-                {
-                    "errorMessages": [
-                        "The requested API has been removed. "
-                        "Please migrate to the /rest/api/3/search/jql API."
-                    ]
-                },
-            ),
-        )
+        self.route("GET", api + "/search(?P<jql>/jql)?", self._search)
+        self.route("POST", api + "/search(?P<jql>/jql)?", self._search)
         self.route("GET", api + "/user/assignable/search", self._assignable)
 
     # -- set-up -----------------------------------------------------------------------------
@@ -93,11 +78,16 @@ class FakeJira(FakeRestServer):
         }
 
     def add_user(self, name: str, email: str, *, visible: bool = True) -> str:
-        account = f"5b10ac8d82e05b22cc7d4{len(self.users):03d}"
+        """A user; their ID: an ``accountId`` (Cloud) or a user ``name`` (Data Center)."""
+        if self.data_center:
+            account = email.split("@")[0]
+            ids = {"key": f"JIRAUSER{10000 + len(self.users)}", "name": account}
+        else:
+            account = f"5b10ac8d82e05b22cc7d4{len(self.users):03d}"
+            ids = {"accountId": account, "accountType": "atlassian"}
         self.users[account] = {
-            "self": f"{self.url}/rest/api/2/user?accountId={account}",
-            "accountId": account,
-            "accountType": "atlassian",
+            "self": f"{self.url}/rest/api/2/user?{self._user_id}={account}",
+            **ids,
             **({"emailAddress": email} if visible else {}),
             "displayName": name,
             "active": True,
@@ -108,6 +98,8 @@ class FakeJira(FakeRestServer):
 
     def authorized(self, headers: dict[str, str]) -> bool:
         given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        if self.data_center:
+            return given == f"Bearer {self.token}"
         expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
         return given == f"Basic {expected}"
 
@@ -126,8 +118,8 @@ class FakeJira(FakeRestServer):
             {
                 "baseUrl": self.url,
                 "version": "1001.0.0-SNAPSHOT",
-                "versionNumbers": [1001, 0, 0],
-                "deploymentType": "Cloud",
+                "versionNumbers": [9, 12, 0] if self.data_center else [1001, 0, 0],
+                "deploymentType": "Server" if self.data_center else "Cloud",
                 "buildNumber": 100280,
                 "serverTitle": "Jira",
             },
@@ -159,7 +151,7 @@ class FakeJira(FakeRestServer):
             errors["labels"] = "The label '...' contains spaces which is invalid."
         if (fields.get("priority") or {"name": "Medium"})["name"] not in PRIORITIES:
             errors["priority"] = "Specify a valid priority"
-        account = (fields.get("assignee") or {}).get("accountId")
+        account = (fields.get("assignee") or {}).get(self._user_id)
         if account and (project is None or account not in project["members"]):
             errors["assignee"] = f"User '{account}' cannot be assigned issues."
         if errors:
@@ -240,36 +232,23 @@ class FakeJira(FakeRestServer):
         return Answer(204)
 
     def _search(self, call: Call, found: re.Match[str]) -> Answer:
+        """Cloud searches at ``/search/jql`` (``/search`` is gone there: 410); Data Center at
+        ``/search``, with ``startAt`` and ``total``."""
+        if bool(found["jql"]) == self.data_center:
+            gone = "The requested API has been removed. Please migrate to /rest/api/3/search/jql."
+            return Answer(404 if self.data_center else 410, {"errorMessages": [gone]})
         jql = first(call, "jql") if call.method == "GET" else (call.body or {}).get("jql", "")
-        where, *order_by = re.split(r"\s+ORDER BY\s+", jql, maxsplit=1, flags=re.I)
-        order = order_by[0] if order_by else ""
-        tests = [self._clause(part) for part in re.split(r"\s+AND\s+", where, flags=re.I)]
-        items = [i for i in self.issues.values() if all(test(i) for test in tests)]
-        items.sort(key=lambda i: int(i["id"]), reverse="DESC" in order.upper())
+        items = search(list(self.issues.values()), jql)
         limit = int(first(call, "maxResults", "50"))
+        if self.data_center:
+            page = {"startAt": 0, "maxResults": limit, "total": len(items)}
+            return Answer(200, {**page, "issues": items[:limit]})
         return Answer(200, {"issues": items[:limit], "isLast": len(items) <= limit})
-
-    def _clause(self, text: str) -> Any:
-        found = _CLAUSE.match(text.strip())
-        if not found:
-            raise HttpError(400, {"errorMessages": [f"Error in the JQL Query: {text!r}"]})
-        name, op, raw = found[1].lower(), found[2].lower(), found[3].strip()
-        values = (
-            {v.strip().strip('"') for v in raw.strip("()").split(",")}
-            if op == "in"
-            else {raw.strip('"')}
-        )
-        if name == "project":
-            return lambda i: i["fields"]["project"]["key"] in values
-        if name == "labels":
-            return lambda i: bool(values & set(i["fields"]["labels"]))
-        if name == "parent":
-            return lambda i: (i["fields"].get("parent") or {}).get("key") in values
-        raise HttpError(400, {"errorMessages": [f"Field '{name}' is not supported here"]})
 
     def _assignable(self, call: Call, found: re.Match[str]) -> Answer:
         project = self.projects.get(first(call, "project"))
-        account = self.emails.get(first(call, "query").lower())
+        given = first(call, "username" if self.data_center else "query")
+        account = self.emails.get(given.lower())
         if project is None or account is None or account not in project["members"]:
             return Answer(200, [])
         return Answer(200, [self.users[account]])
@@ -277,19 +256,7 @@ class FakeJira(FakeRestServer):
     # -- helpers ----------------------------------------------------------------------------
 
     def _status(self, status_id: str) -> dict[str, Any]:
-        name, category = STATUSES[status_id]
-        cat_id, cat_name, colour = _CATEGORIES[category]
-        return {
-            "self": f"{self.url}/rest/api/2/status/{status_id}",
-            "id": status_id,
-            "name": name,
-            "statusCategory": {
-                "id": cat_id,
-                "key": category,
-                "colorName": colour,
-                "name": cat_name,
-            },
-        }
+        return status_shape(self.url, status_id)
 
     def _move(self, issue: dict[str, Any], status_id: str) -> list[dict[str, Any]]:
         """Set the status (and the resolution, as Jira's default workflow does); the changelog."""
@@ -344,9 +311,9 @@ class FakeJira(FakeRestServer):
             "field": "assignee",
             "fieldtype": "jira",
             "fieldId": "assignee",
-            "from": old.get("accountId"),
+            "from": old.get(self._user_id),
             "fromString": old.get("displayName"),
-            "to": new.get("accountId"),
+            "to": new.get(self._user_id),
             "toString": new.get("displayName"),
         }
         return self._delivery(self.issues[key], [item], event="issue_assigned")
@@ -370,18 +337,3 @@ class FakeJira(FakeRestServer):
             "Content-Type": "application/json",
         }
         return headers, body
-
-
-_FIELDS = [
-    {
-        "id": name,
-        "key": name,
-        "name": name.title(),
-        "custom": False,
-        "orderable": True,
-        "navigable": True,
-        "searchable": True,
-        "clauseNames": [name],
-    }
-    for name in ("summary", "labels", "status", "assignee", "parent", "description", "duedate")
-]

@@ -17,6 +17,7 @@ from intake.tracker import (
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.fake_rest import Answer
 from tests.trackers.conftest import an_ask, jira_settings
+from trackers.config import JiraSettings
 from trackers.jira import JiraTracker
 
 KEY = issue_key("T0ACME", 42)
@@ -169,3 +170,24 @@ def test_the_search_uses_clouds_jql_endpoint(jira: JiraTracker, fake_jira: FakeJ
     [search] = fake_jira.calls_to("GET", r"/rest/api/2/search/jql")
     assert search.query["jql"] == [f'project = "DBA" AND labels in ("{KEY}") ORDER BY created ASC']
     assert fake_jira.calls_to("GET", r"/rest/api/2/search") == []
+
+
+def test_jira_data_center_with_a_personal_access_token() -> None:
+    """Data Center differs from Cloud where the adapter must follow: a bearer token, users
+    named by ``name``, and the JQL search at ``/search``."""
+    fake = FakeJira(data_center=True).start()
+    try:
+        owen = fake.add_user("Owen Ito", "owen@acme.test")
+        fake.add_project("DBA", members=(owen,))
+        settings = JiraSettings(url=fake.url, token=SecretStr(fake.token))  # no e-mail: a PAT
+
+        first = JiraTracker(settings).ensure_issue("DBA", an_ask(), KEY)
+        again = JiraTracker(settings).ensure_issue("DBA", an_ask(), KEY)
+
+        assert again.ref == first.ref and len(fake.issues) == 3
+        assert fake.issues["DBA-1"]["fields"]["assignee"]["name"] == "owen"
+        assert fake.calls_to("GET", r"/rest/api/2/search") and not fake.calls_to(
+            "GET", r"/rest/api/2/search/jql"
+        )
+    finally:
+        fake.stop()
