@@ -16,6 +16,7 @@ becomes ``TrackerRateLimited`` with the ``Retry-After`` seconds, so nothing slee
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -61,27 +62,33 @@ class JiraTracker:
     def __init__(self, settings: JiraSettings) -> None:
         self._settings = settings
         self._client: JIRA | None = None
+        self._making = threading.Lock()
 
     def __repr__(self) -> str:
         return f"JiraTracker({self._settings.url})"
 
     def _jira(self) -> JIRA:
         """The client, made on first use: it asks the server whether it is Cloud."""
-        if self._client is None:
-            token = self._settings.token.get_secret_value()
-            auth: dict[str, Any] = (
-                {"basic_auth": (self._settings.email, token)}
-                if self._settings.email
-                else {"token_auth": token}
-            )
-            self._client = JIRA(
-                server=self._settings.url,
-                options={"check_update": False, "rest_api_version": "2"},
-                max_retries=0,
-                timeout=self._settings.timeout_s,
-                **auth,
-            )
-        return self._client
+        with self._making:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def _connect(self) -> JIRA:
+        """Cloud: e-mail and API token (basic auth); Data Center: a personal access token."""
+        token = self._settings.token.get_secret_value()
+        auth: dict[str, Any] = (
+            {"basic_auth": (self._settings.email, token)}
+            if self._settings.email
+            else {"token_auth": token}
+        )
+        return JIRA(
+            server=self._settings.url,
+            options={"check_update": False, "rest_api_version": "2"},  # no call to PyPI
+            max_retries=0,
+            timeout=self._settings.timeout_s,
+            **auth,
+        )
 
     def _call(self, what: str, call: Callable[[JIRA], T]) -> T:
         try:
@@ -92,7 +99,8 @@ class JiraTracker:
                 raise TrackerRateLimited(_retry_after(error.response), f"({what})") from None
             if status >= 500 or status == 0:
                 raise TrackerUnavailable(f"Jira answered {status} to {what}") from None
-            raise TrackerRejected(f"Jira answered {status} to {what}: {error.text}") from None
+            reason = str(error.text or "")[:300]
+            raise TrackerRejected(f"Jira answered {status} to {what}: {reason}") from None
         except requests.RequestException as error:
             raise TrackerUnavailable(f"Jira unreachable ({what}): {type(error).__name__}") from None
 
