@@ -12,6 +12,8 @@ from intake.tracker import ChangeKind, TrackerKind, WebhookRejected, issue_key
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.trackers.conftest import REPO, an_ask
+from trackers import webhook_changes
+from trackers.config import parse_tracker_config
 from trackers.github import GitHubTracker
 from trackers.github_webhook import github_changes
 from trackers.jira import JiraTracker
@@ -159,3 +161,29 @@ def test_jira_signature_bad_or_missing_is_rejected(
     issue_created = json.loads(body) | {"webhookEvent": "jira:issue_created"}
     raw = json.dumps(issue_created).encode()
     assert jira_changes(jira_secret, {"X-Hub-Signature": sign("jh", raw)}, raw) == []
+
+
+def test_deliveries_are_checked_with_the_secret_of_their_tracker(
+    github: GitHubTracker, fake_github: FakeGitHub
+) -> None:
+    env = {"GH_HOOK": fake_github.webhook_secret, "TOKEN": "t", "JIRA_HOOK": "another"}
+    config = parse_tracker_config(
+        {
+            "github": {"token_env": "TOKEN", "webhook_secret_env": "GH_HOOK"},
+            "jira": {"url": "https://acme.atlassian.net", "token_env": "TOKEN",
+                     "webhook_secret_env": "JIRA_HOOK"},
+            "routes": [{"tracker": "github", "project": REPO}],
+        },
+        env,
+    )  # fmt: skip
+    github.ensure_issue(REPO, an_ask(milestones=0), KEY)
+    headers, body = fake_github.close(REPO, 1)
+
+    [change] = webhook_changes(config, TrackerKind.GITHUB, headers, body)
+    assert change.kind is ChangeKind.CLOSED
+    with pytest.raises(WebhookRejected):  # GitHub's delivery at the Jira endpoint
+        forwarded = {"X-Hub-Signature": headers["X-Hub-Signature-256"]}
+        webhook_changes(config, TrackerKind.JIRA, forwarded, body)
+    without_jira = config.model_copy(update={"jira": None})
+    with pytest.raises(WebhookRejected, match="Jira is not configured"):
+        webhook_changes(without_jira, TrackerKind.JIRA, headers, body)
