@@ -66,6 +66,15 @@ class Milestone:
     log: list[MilestoneChange] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class TrackerLink:
+    """Where an accepted ask (or one of its milestones) is tracked outside Slack: a GitHub
+    issue, a Jira issue. Shown on the ask's card and Home tab."""
+
+    label: str  # how the tracker names it: "acme/platform#12", "DBA-7"
+    url: str
+
+
 @dataclass
 class LlmUsage:
     """What calls to an LLM cost: counted per ask, shown in the export and the log."""
@@ -171,6 +180,7 @@ class Ticket:
     rationale: str = ""  # one line for the lead: why this type, priority and size
     plan_warning: str = ""  # why the milestone plan was merged: a deadline too tight for it
     watchers: list[str] = field(default_factory=list)  # people who joined this ask as theirs too
+    tracker: TrackerLink | None = None  # the tracker issue an accepted ask became (issue 19)
     # What the requester said in place of a value, by field: "not sure — “whatever you
     # recommend”". Shown to the lead; the definition of ready counts the field as answered.
     answer_notes: dict[str, str] = field(default_factory=dict)
