@@ -17,7 +17,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 
-PACKAGES = ("intake", "storage", "llm", "bot")
+PACKAGES = ("intake", "storage", "llm", "trackers", "bot")
 # What `intake-bot serve` and `intake-bot worker` import, named first so that a failure says
 # which service it breaks. The rest of the packages is imported after these.
 SERVICE_MODULES = (
