@@ -15,9 +15,9 @@ from bot.followthrough import FollowThrough
 from bot.oauth import OneWorkspace
 from bot.sender import send_due
 from intake.conversation import Source, Thread
+from intake.ticket import Milestone
 from storage.models import QueueItemRow
 from storage.queue import LEASE
-from intake.ticket import Milestone
 from tests.e2e.conftest import BOT_TOKEN, LEAD, REQUESTER, BotServer, MovableClock
 from tests.e2e.helpers import text_of, wait_for_bot
 from tests.fakes.slack_api import FakeSlack

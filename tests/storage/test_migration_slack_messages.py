@@ -8,40 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, inspect
+from sqlalchemy import MetaData, Table, inspect
 
 import storage
 from storage import queue, slack_outbox
 from storage.db import transaction
-from storage.models.columns import JSONType
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-def _old_outbox() -> Table:
-    stamp = DateTime(timezone=True)
-    return Table(
-        "slack_outbox",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("key", String(255)),
-        Column("kind", String(32)),
-        Column("team_id", String(64)),
-        Column("channel", String(64)),
-        Column("thread_ts", String(64)),
-        Column("payload", JSONType),
-        Column("lane", String(16)),
-        Column("created_at", stamp),
-        Column("not_before", stamp),
-        Column("attempts", Integer),
-        Column("next_attempt_at", stamp),
-        Column("sending_at", stamp),
-        Column("sent_at", stamp),
-        Column("ts", String(64)),
-        Column("channel_id_sent", String(64)),
-        Column("last_error", Text),
-        Column("gave_up_at", stamp),
-    )
 
 
 def _row(key: str, **values: Any) -> dict[str, Any]:
@@ -82,7 +55,8 @@ def test_outbox_rows_move_into_the_queue(empty_database_url: str) -> None:
             _row("digest:T1:C9:w:reply:0", channel="C9", thread_ts="9.1"),
         ]
         with engine.begin() as connection:
-            connection.execute(_old_outbox().insert(), rows)
+            old = Table("slack_outbox", MetaData(), autoload_with=connection)  # as 0003 made it
+            connection.execute(old.insert(), rows)
 
         storage.upgrade(engine)
 
