@@ -8,8 +8,9 @@ run) and sent by ``bot.sender``. The message's key is the item's ``key`` (unique
 re-run queues nothing twice); its own kind (nudge, digest, ...), channel, thread and Slack
 arguments are the item's payload; ``not_before`` is its ``run_at``; the "interactive" lane
 runs before the bulk one (``priority``). Once sent, the item's result is ``{"ts", "channel"}``
-(``sent``). This module also reads what monitoring and the digest show: ``given_up`` and
-``outbox_depth``. Every time is passed in by the caller and must be timezone-aware.
+(``storage.queue.result_of``). This module also reads what monitoring and the digest show:
+``given_up``, ``given_up_count`` and ``outbox_depth``. Every time is passed in by the caller
+and must be timezone-aware.
 """
 
 from __future__ import annotations
@@ -92,15 +93,6 @@ def enqueue_message(
     )
 
 
-def sent(session: Session, key: str) -> tuple[str, str] | None:
-    """``(ts, channel)`` of the message of ``key`` once Slack took it (for a DM the D...
-    channel); None while it is not sent (or unknown)."""
-    result = queue.result_of(session, key)
-    if not result or "ts" not in result:
-        return None
-    return str(result["ts"]), str(result["channel"])
-
-
 def given_up(engine: Engine, since: datetime, *, team_id: str | None = None) -> list[queue.GivenUp]:
     """Messages given up at or after ``since``, in the order they were given up (for the log
     and the weekly digest); only ``team_id``'s when given (a workspace's digest lists its
@@ -150,5 +142,4 @@ __all__ = [
     "given_up",
     "given_up_count",
     "outbox_depth",
-    "sent",
 ]

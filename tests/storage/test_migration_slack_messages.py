@@ -85,7 +85,7 @@ def test_outbox_rows_move_into_the_queue(empty_database_url: str) -> None:
         (gone,) = slack_outbox.given_up(engine, T0)
         assert (gone.key, gone.last_error) == ("nudge:T1:U3:w", "channel_not_found")
         with transaction(engine) as session:
-            assert slack_outbox.sent(session, "digest:T1:C9:w") == ("9.1", "C9")
+            assert queue.result_of(session, "digest:T1:C9:w") == {"ts": "9.1", "channel": "C9"}
             assert not slack_outbox.enqueue_message(  # its key stays taken
                 session, key="digest:T1:C9:w", kind="digest", team_id="T1", channel="C9",
                 payload={}, at=later,

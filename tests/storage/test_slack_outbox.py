@@ -21,7 +21,6 @@ from storage.slack_outbox import (
     given_up,
     given_up_count,
     outbox_depth,
-    sent,
 )
 from tests.storage.slack_messages import T0, claim, count_rows, enqueue, keys, stored
 from tests.storage.threads import in_numbered_threads
@@ -148,12 +147,12 @@ def test_replies_sharing_an_order_key_go_one_at_a_time(engine: Engine) -> None:
 def test_a_sent_message_is_found_by_its_key(engine: Engine) -> None:
     enqueue(engine, "nudge:a")
     with transaction(engine) as session:
-        assert sent(session, "nudge:a") is None
-        assert sent(session, "nudge:unknown") is None
+        assert queue.result_of(session, "nudge:a") is None
+        assert queue.result_of(session, "nudge:unknown") is None
     (item,) = claim(engine, T0)
     queue.done(engine, item.id, T0, {"ts": "1700000000.000200", "channel": "D0DM"})
     with transaction(engine) as session:
-        assert sent(session, "nudge:a") == ("1700000000.000200", "D0DM")
+        assert queue.result_of(session, "nudge:a") == {"ts": "1700000000.000200", "channel": "D0DM"}
     assert not enqueue(engine, "nudge:a", at=T0 + timedelta(days=1))  # never queued again
 
 
