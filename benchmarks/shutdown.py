@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/shutdown.py [--nudges 300] [--database-url postgresql://...]
         [--code DIR]
 
-Queues ``--nudges`` weekly nudge DMs (one per owner) in the outbox of a temporary SQLite file
-or of ``--database-url`` (a throwaway database: it is migrated and its outbox, pace, jobs and
+Queues ``--nudges`` weekly nudge DMs (one per owner) in the queue of a temporary SQLite file
+or of ``--database-url`` (a throwaway database: it is migrated and its queue, pace, jobs and
 runs tables are emptied first), starts the fake Slack Web API on 127.0.0.1 with Slack's
 chat.postMessage limits (1 a second per channel; workspace-wide 600 a minute, burst 20; over
 either: 429 with Retry-After) and 20 ms per call, and runs two scenarios with a real
@@ -18,7 +18,8 @@ For each it prints the seconds from SIGTERM to the process's exit, its exit stat
 claimed messages it handed back (its last log line) and whether every unsent message was due
 again at once (no lease to wait for). ``--code DIR`` runs the workers from another source
 tree (``git archive <commit> bot storage intake | tar -x -C DIR``) to compare with an older
-commit. Exit status 1 when a nudge was lost or duplicated. See benchmarks/README.md.
+commit that queues messages the same way (``queue_items``, migration 0012 on). Exit status 1
+when a nudge was lost or duplicated. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ from sqlalchemy import select, text  # noqa: E402
 
 from storage import slack_outbox  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
-from storage.models import SlackOutboxRow  # noqa: E402
+from storage.models import QueueItemRow  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 TOKEN = "xoxb-benchmark"
-EMPTIED = ("slack_outbox", "pace", "slack_jobs", "job_runs")
+EMPTIED = ("queue_items", "pace", "slack_jobs", "job_runs")
 
 
 def awake_zone() -> str:
@@ -132,16 +133,15 @@ def unsent_state(url: str) -> tuple[int, int]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(SlackOutboxRow.next_attempt_at, SlackOutboxRow.sending_at).where(
-                    SlackOutboxRow.sent_at.is_(None)
+                select(QueueItemRow.run_at, QueueItemRow.started_at).where(
+                    QueueItemRow.kind == slack_outbox.KIND, QueueItemRow.done_at.is_(None)
                 )
             ).all()
     finally:
         engine.dispose()
     held = 0
-    for due, sending_at in rows:
-        due = due if due.tzinfo else due.replace(tzinfo=UTC)
-        held += due > now or sending_at is not None
+    for due, started_at in rows:
+        held += due > now or started_at is not None
     return len(rows), held
 
 

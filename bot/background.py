@@ -1,11 +1,11 @@
 """The work that runs beside the request handlers, started in one place: the follow-through
-scheduler, the runner of the durable queue (``bot.runner``: webhook deliveries and more), and
-the outbox sender for weekly messages. `serve` runs them
+scheduler, and the runner of the durable queue (``bot.runner``: webhook deliveries, the queued
+Slack messages of ``bot.sender``, and more). `serve` runs them
 with the bot (unless INTAKE_RUN_SCHEDULER=false); `intake-bot worker` runs only these.
 
 Stopping (``bot.shutdown``): ``request_stop`` starts no more ticks and takes up no more
 messages; ``stop_by`` then waits, up to a deadline, for the tick and the message under way,
-and hands back (``OutboxSender.abandon``) what is still held when it passes."""
+and hands back (``Runner.stop``) what is still held when it passes."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from slack_sdk import WebClient
 from bot.bootstrap import Container
 from bot.followthrough import FollowThrough, follow_through_for
 from bot.in_flight import InFlight, Rounds
-from bot.oauth import outbox_sender
 from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.scheduler import start_scheduler
-from bot.sender import OutboxSender
+from bot.sender import MessageSender
+from storage import slack_outbox
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +37,30 @@ def follow_through(container: Container, client: WebClient | None) -> FollowThro
 @dataclass
 class Background:
     follow: FollowThrough
-    sender: OutboxSender
     scheduler: BackgroundScheduler | None
     ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
     runner: Runner
     ticking: InFlight = field(default_factory=InFlight)  # the tick running now, if any
 
+    @property
+    def messages(self) -> MessageSender:
+        """The runner's sender of queued Slack messages (what it sent and handed back)."""
+        handler = self.runner.kinds[slack_outbox.KIND].handler
+        assert isinstance(handler, MessageSender)
+        return handler
+
     def request_stop(self) -> None:
         """No more ticks and no more messages taken up (the ones under way go on)."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        self.sender.request_stop()
         self.runner.request_stop()
 
     def stop_by(self, deadline: float) -> bool:
         """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the tick and
-        the sends under way; what the outbox sender still holds then is handed back. Whether
+        the sends under way; what the runner still holds then is handed back. Whether
         everything ended in time."""
         self.request_stop()
         ended = self.ticking.wait_idle(_left(deadline))
-        if not self.sender.stop(_left(deadline)):
-            self.sender.abandon()
-            ended = False
         ended = self.runner.stop(deadline) and ended
         if not ended:
             log.warning("background work still running at the shutdown deadline; handed back")
@@ -73,12 +75,9 @@ def _left(deadline: float) -> float:
 
 
 def start_background(container: Container, client: WebClient, *, schedule: bool) -> Background:
-    """Start the senders (always: they drain what any replica queued) and, with ``schedule``,
-    the scheduler that queues the weekly messages."""
+    """Start the runner and the webhook sender (always: they drain what any replica queued)
+    and, with ``schedule``, the scheduler that queues the weekly messages."""
     follow = follow_through(container, client)
-    # Each message with its own workspace's token in the multi-workspace install.
-    sender = outbox_sender(container.db_engine, client, container.clock, follow.clients)
-    sender.start()
     runner = Runner(
         container.db_engine,
         container.clock,
@@ -89,4 +88,4 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     container.notify_queue = runner.notify  # commits that queue work wake it
     ticks, ticking = Rounds(), InFlight()
     scheduler = start_scheduler(follow, ticks=ticks, ticking=ticking) if schedule else None
-    return Background(follow, sender, scheduler, ticks, runner, ticking)
+    return Background(follow, scheduler, ticks, runner, ticking)

@@ -241,7 +241,7 @@ def digest_preview() -> None:
 def digest_run() -> None:
     from bot.app import make_client
     from bot.background import follow_through
-    from bot.oauth import outbox_sender
+    from bot.sender import send_due
 
     container = _container()
     container.settings.require_slack(socket_mode=True)
@@ -249,7 +249,7 @@ def digest_run() -> None:
     follow = follow_through(container, client)
     now = container.clock.now()
     report = follow.tick(now, force=True)
-    sent = outbox_sender(container.db_engine, client, container.clock, follow.clients).run_once()
+    sent = send_due(container.db_engine, container.clock, follow.clients)
     click.echo(
         f"Queued {report.nudges} nudges, {report.progress} progress replies and "
         f"{report.digests} digest(s); sent {sent} message(s). Messages to people outside their "

@@ -2,9 +2,10 @@
 and completing asks whose requester never answered "is it done?".
 
 Exactly once, across replicas and restarts: every run claims its (job, period) row and queues
-its messages in the same transaction, each under a unique key (kind, recipient, period). The
-messages are sent by bot.sender from the outbox. A scheduler tick on any replica may run these
-at any time; whatever was already claimed is skipped.
+its messages in the same transaction, each under a unique key (kind, recipient, period). Follow
+a nudge: it is decided here, queued with ``storage.queue.enqueue`` (through
+``storage.slack_outbox.enqueue_message``) and sent by ``bot/sender.py``. A scheduler tick on
+any replica may run these at any time; whatever was already claimed is skipped.
 
 A week's nudge and progress reply cover only asks that were active work at that week's slot
 (Monday 09:00 where the recipient is; ``intake.followup.counts_for``): an ask accepted midweek
@@ -247,7 +248,8 @@ class FollowThrough:
             return []
         today = local_today(now, self.default_tz)
         since = now - timedelta(days=7)
-        undelivered = [m.key for m in slack_outbox.given_up(self.engine, since, team_id=team_id)]
+        gone = slack_outbox.given_up(self.engine, since, team_id=team_id)
+        undelivered = [m.key or "" for m in gone]
         digest = build_digest(tickets, now, today, undelivered=undelivered, week=period)
         main, details = digest_messages(digest)
         key = f"{job}:{self.digest_channel}:{period}"

@@ -8,8 +8,8 @@ slack_sdk's SQLAlchemy stores, whose tables migration 0005 creates (never ``crea
 
 * In a request, Bolt finds the installation of the request's workspace and hands the listener a
   client with that workspace's bot token (``context.client``), as it would the one token.
-* Outside a request (the weekly follow-through, the outbox sender), work is done workspace by
-  workspace: ``TeamClients.for_team(team_id)`` gives the client of that workspace's
+* Outside a request (the weekly follow-through, the sender of queued messages), work is done
+  workspace by workspace: ``TeamClients.for_team(team_id)`` gives the client of that workspace's
   installation. In single-workspace mode ``OneWorkspace`` gives the one client for every team,
   so that mode works exactly as before.
 * Every request sees only its own workspace's asks (``bot.scope``: the request's scope,
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -31,10 +31,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot.pacing import PacedWebClient, paced_copy
-from bot.sender import OutboxSender
 from bot.settings import Settings
-from intake.clock import Clock
-from storage import slack_outbox
 from storage.installations import installed_workspace
 
 if TYPE_CHECKING:
@@ -206,45 +203,3 @@ def team_clients(container: Container, client: WebClient | None) -> TeamClients:
         return OneWorkspace(client)
     store = installation_store(settings, container.db_engine)
     return InstalledWorkspaces(container.db_engine, store, client)
-
-
-# -- the outbox sender ------------------------------------------------------------------------
-
-
-class WorkspaceOutboxSender(OutboxSender):
-    """The outbox sender of the multi-workspace install: each queued message goes out with
-    the bot token of the workspace it was queued for (``team_id``). A message for a workspace
-    without an installation fails like a refused send (retried with backoff, then kept and
-    listed in that workspace's digest)."""
-
-    def __init__(
-        self, engine: Any, client: WebClient, clock: Clock, clients: TeamClients, **kwargs: Any
-    ) -> None:
-        super().__init__(engine, client, clock, **kwargs)
-        self.clients = clients
-
-    def _send(self, item: slack_outbox.OutgoingMessage) -> int:
-        client = self.clients.for_team(item.team_id)
-        if client is None:
-            retried = slack_outbox.mark_failed(
-                self.engine, item.id, "not_installed", self.clock.now()
-            )
-            log.warning(
-                "outbox %s: workspace %s has no installation%s",
-                item.key,
-                item.team_id or "(none)",
-                "" if retried else "; gave up",
-            )
-            return 0
-        # One message, one workspace: the plain sender, with that workspace's client.
-        return OutboxSender(self.engine, client, self.clock)._send(item)
-
-
-def outbox_sender(
-    engine: Any, client: WebClient, clock: Clock, clients: TeamClients
-) -> OutboxSender:
-    """The sender for the mode: ``OutboxSender`` on ``client`` with one workspace,
-    ``WorkspaceOutboxSender`` with installations."""
-    if clients.per_team:
-        return WorkspaceOutboxSender(engine, client, clock, clients)
-    return OutboxSender(engine, client, clock)

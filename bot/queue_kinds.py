@@ -2,15 +2,17 @@
 ``bot.runner.Runner``. A kind's module builds its ``Kind``; this is where they are listed.
 
 Follow a weekly nudge: it is decided in ``bot.followthrough`` (who, what, when), queued there
-with ``storage.queue.enqueue`` in the transaction that claims the week's run, and sent by the
-handler listed here."""
+with ``storage.queue.enqueue`` (``storage.slack_outbox.enqueue_message``) in the transaction
+that claims the week's run, and sent by the handler listed here: ``bot.sender``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from bot.runner import Kind
+from bot.sender import message_kind
 from bot.webhooks import webhook_kinds
+from storage import slack_outbox
 
 if TYPE_CHECKING:
     from bot.bootstrap import Container
@@ -22,4 +24,5 @@ def queue_kinds(container: Container, clients: TeamClients) -> dict[str, Kind]:
     client, for work outside a request)."""
     kinds: dict[str, Kind] = {}
     kinds |= webhook_kinds(container.settings, container.clock)
+    kinds[slack_outbox.KIND] = message_kind(container.db_engine, container.clock, clients)
     return kinds

@@ -8,8 +8,8 @@ after a lease runs out:
 * `worker`: claims no more queued Slack requests (``bot.jobs``); a claimed one whose listener
   has not started is handed back, the running ones are waited for, and those still running
   at the deadline are handed back. The scheduler starts no more ticks (a running tick is
-  waited for). The outbox sender finishes the message it is posting and records it, and hands
-  back the rest of its claim; a send waiting for the pacer (a Retry-After) wakes up and is
+  waited for). The queue's runner takes up no more messages and finishes the one it is
+  posting and records it; a send waiting for the pacer (a Retry-After) wakes up and is
   handed back, since it never went out (``bot.sender``).
 * `serve` (HTTP): every request but GET /metrics is answered 503 from then on (Slack retries
   events; the readiness probe fails, so no traffic is routed here), the requests being
@@ -165,7 +165,7 @@ def close_databases(container: Any) -> None:
 def drain_worker(shutdown: Shutdown, runner: JobRunner, background: Background) -> bool:
     """Stop the worker's loops and finish or hand back their work by the deadline; whether
     everything ended in time."""
-    sender = background.sender
+    sender = background.messages
     jobs0 = (runner.finished_total, runner.handed_back_total)
     sends0 = (sender.sent_total, sender.handed_back_total)
     shutdown.begin(
@@ -233,12 +233,12 @@ def serve_until_stopped(server: Any, container: Any, background: Background) -> 
     dispatcher = server.task_dispatcher
     requests = _requests_in_progress(dispatcher)
     listeners = container.in_flight.count
-    sends0 = (background.sender.sent_total, background.sender.handed_back_total)
+    sends0 = (background.messages.sent_total, background.messages.handed_back_total)
     shutdown.begin(
         {
             "HTTP requests": requests,
             "listener runs": listeners,
-            "claimed outbox messages": background.sender.holding(),
+            "claimed outbox messages": background.messages.holding(),
         }
     )
     server.application = Refusing(server.application)  # each request reads it anew
@@ -260,9 +260,9 @@ def run_socket_mode_until_stopped(handler: Any, container: Any, background: Back
     handler.connect()
     shutdown.wait()
     listeners = container.in_flight.count
-    sends0 = (background.sender.sent_total, background.sender.handed_back_total)
+    sends0 = (background.messages.sent_total, background.messages.handed_back_total)
     shutdown.begin(
-        {"listener runs": listeners, "claimed outbox messages": background.sender.holding()}
+        {"listener runs": listeners, "claimed outbox messages": background.messages.holding()}
     )
     background.request_stop()
     handler.close()
@@ -297,7 +297,7 @@ def _end_serve(
     requests: tuple[int, int],
     listeners: tuple[int, int],
 ) -> None:
-    sender = background.sender
+    sender = background.messages
     shutdown.end(
         Tally(
             finished={

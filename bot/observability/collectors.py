@@ -18,7 +18,7 @@ from intake.clock import Clock
 from intake.ticket import Status
 from storage import jobs as slack_jobs
 from storage import queue, slack_outbox
-from storage.models import AskRow, JobRunRow, SlackOutboxRow
+from storage.models import AskRow, JobRunRow
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ class BackgroundCollector:
         families.append(
             CounterMetricFamily(
                 "intake_outbox_sender_rounds",
-                "Outbox sender rounds (weekly messages) that ran to their end.",
-                value=self.background.sender.rounds.count,
+                "Rounds of the queue runner (it sends the weekly messages) that ran to their end.",
+                value=self.background.runner.rounds.count,
             )
         )
         return families
@@ -142,11 +142,6 @@ class DatabaseCollector:
         run_counts: dict[str, int] = dict.fromkeys(JOBS, 0)
         run_last: dict[str, datetime] = {}
         with self.engine.connect() as connection:
-            gave_up = connection.scalar(
-                select(func.count())
-                .select_from(SlackOutboxRow)
-                .where(SlackOutboxRow.sent_at.is_(None), SlackOutboxRow.gave_up_at.is_not(None))
-            )
             for status, count in connection.execute(
                 select(AskRow.status, func.count()).group_by(AskRow.status)
             ):
@@ -159,7 +154,7 @@ class DatabaseCollector:
                 latest = _aware(latest)
                 if latest is not None and (key not in run_last or latest > run_last[key]):
                     run_last[key] = latest
-        given_up.add_metric(["slack"], int(gave_up or 0))
+        given_up.add_metric(["slack"], slack_outbox.given_up_count(self.engine))
         for status, count in sorted(by_status.items()):
             asks.add_metric([status], count)
         for key, count in sorted(run_counts.items()):

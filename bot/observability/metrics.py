@@ -16,8 +16,9 @@ Measured as things happen:
   for an answer without one, or ``no_response`` (connection error, timeout);
 * ``intake_slack_api_ratelimited_total{method}``: the 429s among them;
 * ``intake_followthrough_ticks_total`` and ``intake_outbox_sender_rounds_total``: ticks of
-  the follow-through scheduler (where it runs) and rounds of the outbox sender that ran to
-  their end (``bot.background``; read from the loops' ``bot.in_flight.Rounds``). The sender
+  the follow-through scheduler (where it runs) and rounds of the queue's runner, which sends
+  the queued Slack messages, that ran to their end (``bot.background``; read from the loops'
+  ``bot.in_flight.Rounds``). The runner
   goes round every second, the scheduler every 5 minutes: a count that stops going up means
   the loop is stuck or failing (its errors are logged);
 * ``intake_llm_seconds{purpose}`` (histogram), ``intake_llm_tokens_total{purpose,kind}``

@@ -338,6 +338,8 @@ class Sandbox:
         follow-through tick, then the outbox sender. ``to``: "monday" (next Monday 09:00, for
         everyone: the jump ends when it is 09:00 in the last of their time zones), "day"
         (24 hours) or "hour"."""
+        from bot.sender import send_due
+
         if self.background is None:
             raise SandboxError("the sandbox is not started")
         zones = [p.tz for p in cast.PEOPLE] + [cast.TEAM_TIMEZONE]
@@ -353,7 +355,7 @@ class Sandbox:
             else:
                 raise SandboxError(f"unknown jump {to!r}")
             report = JumpReport(start=now, end=target)
-            follow, sender = self.background.follow, self.background.sender
+            follow = self.background.follow
             for at in stops(now, target, zones):
                 self.clock.advance_to(at)
                 ran = follow.tick()
@@ -362,7 +364,7 @@ class Sandbox:
                 report.progress += ran.progress
                 report.digests += ran.digests
                 report.completed += ran.completed
-                report.sent += sender.run_once()
+                report.sent += send_due(self.container.db_engine, self.clock, follow.clients)
                 if ran.nudges or ran.progress or ran.digests or ran.completed:
                     report.stops.append(at.isoformat())
             with contextlib.suppress(AssertionError):

@@ -25,7 +25,6 @@ from storage.models.asks import (
     TranscriptRow,
 )
 from storage.models.background import (
-    MESSAGE_KEY_MAX,
     PROCESSED_KEY_MAX,
     QUEUE_KEY_MAX,
     JobRunRow,
@@ -35,7 +34,6 @@ from storage.models.background import (
     ProcessedKeyRow,
     QueueItemRow,
     SlackJobRow,
-    SlackOutboxRow,
 )
 from storage.models.columns import (
     NAMING_CONVENTION,
@@ -47,7 +45,6 @@ from storage.models.columns import (
 from storage.models.slack_install import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
 
 __all__ = [
-    "MESSAGE_KEY_MAX",
     "NAMING_CONVENTION",
     "PROCESSED_KEY_MAX",
     "QUEUE_KEY_MAX",
@@ -72,7 +69,6 @@ __all__ = [
     "ProcessedKeyRow",
     "QueueItemRow",
     "SlackJobRow",
-    "SlackOutboxRow",
     "TranscriptRow",
     "UTCDateTime",
 ]

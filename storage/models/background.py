@@ -1,6 +1,6 @@
 """The tables of work done around asks rather than the asks themselves: the durable queue
-(webhook deliveries and more), the Slack outbox, scheduled job runs, deferred Slack
-requests, people, Web API pacing, processed inbound keys and the daily LLM token budget."""
+(webhook deliveries, Slack messages and more), scheduled job runs, deferred Slack requests,
+people, Web API pacing, processed inbound keys and the daily LLM token budget."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from storage.models.columns import Base, JSONType, NullableJSONType, UTCDateTime
 
 # Longest processed key stored as given; longer ones are stored as their SHA-256.
 PROCESSED_KEY_MAX = 255
-# Longest key of an outgoing Slack message.
-MESSAGE_KEY_MAX = 255
 # Longest key (and order key) of a queued item.
 QUEUE_KEY_MAX = 255
 
@@ -34,44 +32,6 @@ class JobRunRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str] = mapped_column(String(255))  # the replica's id
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SlackOutboxRow(Base):
-    """Slack messages waiting for, or done with, sending: the transactional outbox of the
-    follow-through jobs (``storage.slack_outbox``). ``key`` (``kind:team:recipient:period``)
-    makes each message exist once. Unsent while ``sent_at`` is NULL; ``next_attempt_at`` is
-    when it may be tried (again), also pushed forward while a sender holds it;
-    ``not_before`` is the earliest send time (a person's local morning). ``sending_at`` is
-    set when a send starts: set without ``ts`` it means the outcome is unknown (a crash
-    between sending and recording). Past the retry limit ``gave_up_at`` is set and the row
-    is kept, to be reported."""
-
-    __tablename__ = "slack_outbox"
-    __table_args__ = (
-        UniqueConstraint("key"),
-        Index(None, "next_attempt_at"),
-        Index(None, "sent_at"),
-        {"sqlite_autoincrement": True},
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(MESSAGE_KEY_MAX))
-    kind: Mapped[str] = mapped_column(String(32))
-    team_id: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(64))  # a channel ID, or a user ID for a DM
-    thread_ts: Mapped[str | None] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)  # {"text": ..., "blocks": [...]}
-    lane: Mapped[str] = mapped_column(String(16), default="bulk", server_default=text("'bulk'"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ts: Mapped[str | None] = mapped_column(String(64))  # the message's ts, as Slack answered
-    channel_id_sent: Mapped[str | None] = mapped_column(String(64))  # e.g. the DM's D… id
-    last_error: Mapped[str | None] = mapped_column(Text)
-    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PersonRow(Base):

@@ -13,7 +13,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.followthrough import FollowThrough, follow_through_for
-from bot.sender import OutboxSender
+from bot.oauth import OneWorkspace
+from bot.sender import send_due
 from storage import ask_messages
 from tests.e2e.conftest import (
     BOT_TOKEN,
@@ -98,7 +99,7 @@ def nudge_of(ask: Ask, clock: MovableClock) -> dict[str, Any]:
     )
     clock.at = datetime(2026, 11, 23, 20, 5, tzinfo=UTC)  # Tuesday 09:05 in Auckland
     assert jobs.tick(force=True).nudges == 1
-    assert OutboxSender(bot.container.db_engine, client, clock).run_once() == 1
+    assert send_due(bot.container.db_engine, clock, OneWorkspace(client)) == 1
     found = [
         m
         for m in slack.messages(slack.dm_channel(OWNER))

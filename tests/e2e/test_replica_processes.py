@@ -31,7 +31,7 @@ from bot.bootstrap import Container, build
 from bot.settings import load_settings
 from storage import job_runs
 from storage.db import make_engine, transaction
-from storage.models import JobRunRow, SlackOutboxRow
+from storage.models import JobRunRow, QueueItemRow
 from tests.dbfixtures import PostgresServer
 from tests.e2e.conftest import (
     BOT_TOKEN,
@@ -182,7 +182,7 @@ ROUNDS = "intake_outbox_sender_rounds_total"
 
 
 def background_caught_up(replicas: list[Replica]) -> None:
-    """Until whatever the replicas' schedulers queue has been through both outbox senders:
+    """Until whatever the replicas' schedulers queue has been through both queue runners:
     every scheduler has finished a tick since its replica started, and after that every
     sender has gone a whole round (one that began after all those ticks had queued what they
     would, so it either sent a second digest or found none to send)."""
@@ -209,8 +209,8 @@ def assert_one_digest(slack: FakeSlack, database_url: str, replicas: list[Replic
             )
             queued = connection.scalar(
                 select(func.count())
-                .select_from(SlackOutboxRow)
-                .where(SlackOutboxRow.kind == "digest")
+                .select_from(QueueItemRow)
+                .where(QueueItemRow.payload["what"].as_string() == "digest")
             )
     finally:
         engine.dispose()

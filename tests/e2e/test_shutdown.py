@@ -1,11 +1,11 @@
 """Stopping real `intake-bot worker` and `serve` processes with SIGTERM (bot.shutdown).
 
 A worker killed in the middle of a fan-out of weekly DMs exits 0 within the grace period,
-having recorded every message Slack took and handed back every one it had claimed but not
-sent (due again at once, not in doubt); the next worker then sends each of those, so every
-owner gets their DM exactly once. Both while the sender sleeps on a Retry-After (it wakes up
-rather than sleeping past the deadline) and while a post is on the wire (it is finished and
-recorded). On SQLite and on PostgreSQL.
+having recorded every message Slack took and handed back the one it had claimed but not
+sent (due again at once, not in doubt, like every message it never took up); the next worker
+then sends each of those, so every owner gets their DM exactly once. Both while the sender
+sleeps on a Retry-After (it wakes up rather than sleeping past the deadline) and while a post
+is on the wire (it is finished and recorded). On SQLite and on PostgreSQL.
 
 `serve` stopped while a listener's work is under way lets it finish (the person gets their
 DM), answers 503 meanwhile (the readiness probe fails), and exits 0.
@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from storage import slack_outbox
 from storage.db import make_engine, transaction
-from storage.models import SlackOutboxRow
+from storage.models import QueueItemRow
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.e2e.processes import INTAKE_BOT, START_TIMEOUT, Replica, clean_env, stop_process
 from tests.e2e.test_followthrough_processes import awake_zone
@@ -135,11 +135,18 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.02)
 
 
-def outbox(database_url: str) -> list[SlackOutboxRow]:
+def outbox(database_url: str) -> list[QueueItemRow]:
+    """The queued messages (``slack.message`` items)."""
     engine = make_engine(database_url)
     try:
         with transaction(engine) as session:
-            rows = list(session.scalars(select(SlackOutboxRow).order_by(SlackOutboxRow.id)))
+            rows = list(
+                session.scalars(
+                    select(QueueItemRow)
+                    .where(QueueItemRow.kind == slack_outbox.KIND)
+                    .order_by(QueueItemRow.id)
+                )
+            )
             session.expunge_all()
             return rows
     finally:
@@ -151,14 +158,12 @@ def assert_handed_back(database_url: str, fake_slack: FakeSlack) -> int:
     doubt (no lease to wait for, no look-up needed). How many were handed back."""
     rows = outbox(database_url)
     now = datetime.now(UTC)
-    sent = {row.key.split(":")[2] for row in rows if row.sent_at is not None}
+    sent = {str(row.key).split(":")[2] for row in rows if row.done_at is not None}
     assert sorted(sent) == sorted(delivered(fake_slack)), "a post Slack took is not recorded"
-    unsent = [row for row in rows if row.sent_at is None]
+    unsent = [row for row in rows if row.done_at is None]
     for row in unsent:
-        due = row.next_attempt_at
-        due = due if due.tzinfo else due.replace(tzinfo=UTC)  # SQLite keeps no offset
-        assert due <= now, f"{row.key} is still leased to the stopped worker"
-        assert row.sending_at is None, f"{row.key} is left in doubt"
+        assert row.run_at <= now, f"{row.key} is still leased to the stopped worker"
+        assert row.started_at is None, f"{row.key} is left in doubt"
         assert row.attempts == 0, f"{row.key}: the hand-back counted as a failed attempt"
     return len(unsent)
 
@@ -185,11 +190,12 @@ def test_a_worker_stopped_while_waiting_on_a_retry_after_hands_back_the_rest(
 
     # It woke up from the Retry-After instead of sleeping through it.
     assert took < RETRY_AFTER - 1, f"took {took:.1f} s to stop"
-    handed_back = assert_handed_back(database_url, fake_slack)
-    assert 0 < handed_back < len(OWNERS)
+    unsent = assert_handed_back(database_url, fake_slack)
+    assert 0 < unsent < len(OWNERS)
     log = first.log_text()
     assert "shutdown: SIGTERM received" in log
-    assert f"handed back {handed_back} (" in log, log[-2000:]
+    # The one send it held (waiting on the Retry-After); the rest it never took up.
+    assert "handed back 1 (1 outbox messages)" in log, log[-2000:]
 
     second = start_worker()
     wait_until(lambda: len(delivered(fake_slack)) >= len(OWNERS), 60, "every nudge")
@@ -245,10 +251,10 @@ def test_a_post_still_on_the_wire_at_the_deadline_is_looked_up_not_sent_again(
 
     assert took < 6.0  # the 2 s grace (and exit), not the 8 s the post takes
     rows = outbox(database_url)
-    (doubt,) = [r for r in rows if r.sending_at is not None and r.sent_at is None]
-    handed_back = [r for r in rows if r.sent_at is None and r is not doubt]
+    (doubt,) = [r for r in rows if r.started_at is not None and r.done_at is None]
+    handed_back = [r for r in rows if r.done_at is None and r is not doubt]
     assert len(handed_back) == len(OWNERS) - posted - 1
-    assert all(r.sending_at is None for r in handed_back)
+    assert all(r.started_at is None for r in handed_back)
     assert "still running at the shutdown deadline" in first.log_text()
     fake_slack.delay("chat.postMessage", 0)
     wait_until(lambda: len(delivered(fake_slack)) == posted + 1, 15, "Slack to take the post")
@@ -260,8 +266,8 @@ def test_a_post_still_on_the_wire_at_the_deadline_is_looked_up_not_sent_again(
     assert fake_slack.calls_to("conversations.history"), "the post in doubt was looked up"
 
 
-def outbox_unsent(database_url: str) -> list[SlackOutboxRow]:
-    return [row for row in outbox(database_url) if row.sent_at is None]
+def outbox_unsent(database_url: str) -> list[QueueItemRow]:
+    return [row for row in outbox(database_url) if row.done_at is None]
 
 
 def test_serve_finishes_the_work_under_way_and_refuses_new_requests(

@@ -1,10 +1,10 @@
-"""`serve` and `intake-bot worker` start the follow-through and the outbox sender with
+"""`serve` and `intake-bot worker` start the follow-through and the queue's runner with
 start_background: in the multi-workspace install they work with each workspace's token."""
 
 from __future__ import annotations
 
 from bot.background import start_background
-from bot.oauth import InstalledWorkspaces, WorkspaceOutboxSender
+from bot.oauth import InstalledWorkspaces
 from storage import slack_outbox
 from storage.db import transaction
 from tests.multiworkspace.conftest import T1, MultiBot, MultiWorkspaceSlack, bearer
@@ -28,7 +28,7 @@ def test_start_background_sends_with_each_workspaces_token(
     background = start_background(container, multi_bot.app.client, schedule=False)
     try:
         assert isinstance(background.follow.clients, InstalledWorkspaces)
-        assert isinstance(background.sender, WorkspaceOutboxSender)
+        assert background.messages.clients is background.follow.clients
         (posted,) = multi_slack.wait_for("chat.postMessage", timeout=10)
         assert posted.args["text"] == "queued" and bearer(posted) == T1.token
     finally:

@@ -6,15 +6,15 @@ its own token."""
 from __future__ import annotations
 
 import urllib.parse
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.followthrough import follow_through_for
-from bot.oauth import BOT_SCOPES, WorkspaceOutboxSender
+from bot.oauth import BOT_SCOPES
+from bot.sender import send_due
 from storage import slack_outbox
 from storage.db import transaction
-from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
+from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, QueueItemRow
 from tests.e2e.helpers import wait_for_bot
 from tests.fakes.slack_requests import SlackDriver
 from tests.multiworkspace.conftest import (
@@ -153,12 +153,13 @@ def test_queued_messages_go_out_with_their_workspaces_token(
                 at=now,
             )
     follow = follow_through_for(container, multi_bot.app.client)
-    sender = WorkspaceOutboxSender(
-        container.db_engine, multi_bot.app.client, container.clock, follow.clients
-    )
-    assert sender.run_once() == 2
+    assert send_due(container.db_engine, container.clock, follow.clients) == 2
     posted = {call.args["text"]: bearer(call) for call in multi_slack.calls_to("chat.postMessage")}
     assert posted == {f"hello {T1.id}": T1.token, f"hello {T2.id}": T2.token}
     # No installation: not sent, retried later (then kept and reported), never dropped.
-    (stuck,) = slack_outbox.due_messages(container.db_engine, now + timedelta(hours=1))
+    with container.db_engine.connect() as connection:
+        (stuck,) = connection.execute(
+            select(QueueItemRow.__table__).where(QueueItemRow.done_at.is_(None))
+        ).all()
     assert (stuck.team_id, stuck.last_error, stuck.attempts) == ("T9NOWHERE", "not_installed", 1)
+    assert stuck.gave_up_at is None and stuck.run_at > now

@@ -8,14 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from bot.followthrough import follow_through_for
-from bot.oauth import WorkspaceOutboxSender
+from bot.sender import send_due
 from intake.ticket import Status
-from storage import slack_outbox
+from storage import queue, slack_outbox
 from storage.db import transaction
-from storage.models import SlackOutboxRow
 from tests.e2e.helpers import (
     Conversation,
     review_card,
@@ -194,9 +192,8 @@ def test_each_workspace_gets_its_own_weekly_digest_with_its_own_token(
             payload={"text": "lost"},
             at=now - timedelta(days=1),
         )
-    with container.db_engine.connect() as connection:
-        lost = connection.execute(select(SlackOutboxRow.id)).scalar_one()
-    slack_outbox.mark_failed(container.db_engine, lost, "channel_not_found", now, max_attempts=1)
+    (lost,) = queue.claim(container.db_engine, now, 10, kinds=[slack_outbox.KIND])
+    queue.failed(container.db_engine, lost.id, "channel_not_found", now, give_up=True)
 
     follow = follow_through_for(container, multi_bot.app.client)
     planned = [p for p in follow.preview() if p.kind == "digest"]
@@ -205,10 +202,7 @@ def test_each_workspace_gets_its_own_weekly_digest_with_its_own_token(
     assert report.digests == 2
     assert follow.tick(force=True).digests == 0, "once per workspace and week"
 
-    sender = WorkspaceOutboxSender(
-        container.db_engine, multi_bot.app.client, container.clock, follow.clients
-    )
-    sender.run_once()
+    send_due(container.db_engine, container.clock, follow.clients)
     digests = [
         call
         for call in multi_slack.calls_to("chat.postMessage")

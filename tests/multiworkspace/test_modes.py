@@ -11,8 +11,7 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.bootstrap import build
 from bot.followthrough import follow_through_for
-from bot.oauth import InstalledWorkspaces, OneWorkspace, WorkspaceOutboxSender, outbox_sender
-from bot.sender import OutboxSender
+from bot.oauth import InstalledWorkspaces, OneWorkspace
 from bot.settings import ConfigError, load_settings
 from tests.e2e.conftest import unhurried_pacer
 from tests.fakes.slack_api import FakeSlack
@@ -85,8 +84,6 @@ def test_token_mode_is_the_default_and_works_as_before(
         assert isinstance(follow.clients, OneWorkspace)
         assert follow.clients.for_team("T0001") is app.client
         assert follow.clients.for_team("local") is app.client  # every ask is the one workspace's
-        sender = outbox_sender(container.db_engine, app.client, container.clock, follow.clients)
-        assert type(sender) is OutboxSender
     finally:
         container.db_engine.dispose()
 
@@ -110,7 +107,5 @@ def test_install_mode_builds_the_oauth_app_without_a_token(
         follow = follow_through_for(container, app.client)
         assert isinstance(follow.clients, InstalledWorkspaces)
         assert follow.clients.for_team("T0001") is None, "nothing installed yet"
-        sender = outbox_sender(container.db_engine, app.client, container.clock, follow.clients)
-        assert isinstance(sender, WorkspaceOutboxSender)
     finally:
         container.db_engine.dispose()

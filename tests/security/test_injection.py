@@ -21,7 +21,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.followthrough import FollowThrough
-from bot.sender import OutboxSender
+from bot.oauth import OneWorkspace
+from bot.sender import send_due
 from tests.e2e.conftest import (
     BOT_TOKEN,
     GROUP_LEAD,
@@ -133,13 +134,11 @@ def test_every_message_card_form_and_home_tab_of_an_ask_shows_tricks_as_text(
         digest_schedule="0 9 * * 1",
         auto_complete=bot.container.milestones.auto_complete,
     )
-    send = OutboxSender(
-        bot.container.db_engine, WebClient(token=BOT_TOKEN, base_url=slack.api_url), clock
-    )
+    sender = OneWorkspace(WebClient(token=BOT_TOKEN, base_url=slack.api_url))
     for at in (datetime(2026, 11, 29, 20, 5, tzinfo=UTC), datetime(2026, 11, 30, 9, 5, tzinfo=UTC)):
         clock.at = at
         weekly.tick()
-        send.run_once()
+        send_due(bot.container.db_engine, clock, sender)
     slack.wait_idle(quiet=0.3)
     assert [m for m in slack.messages(DIGEST) if m.get("bot_id")], "the digest was posted"
 

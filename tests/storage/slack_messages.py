@@ -1,15 +1,16 @@
-"""Queuing and reading Slack outbox messages for the storage tests."""
+"""Queuing and reading queued Slack messages (``slack.message`` items) for the storage tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from storage import queue
 from storage.db import transaction
-from storage.models import JobRunRow, SlackOutboxRow
-from storage.slack_outbox import OutgoingMessage, enqueue_message
+from storage.models import JobRunRow, QueueItemRow
+from storage.slack_outbox import KIND, enqueue_message
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -30,17 +31,24 @@ def enqueue(engine: Engine, key: str, *, at: datetime = T0, **options: Any) -> b
         return enqueue_message(session, key=key, at=at, **arguments)
 
 
-def keys(messages: list[OutgoingMessage]) -> list[str]:
-    return [message.key for message in messages]
+def claim(
+    engine: Engine, now: datetime, limit: int = 50, lease: timedelta = queue.LEASE
+) -> list[queue.Item]:
+    """What a runner would claim of the queued messages now."""
+    return queue.claim(engine, now, limit, kinds=[KIND], lease=lease)
+
+
+def keys(items: list[queue.Item]) -> list[str | None]:
+    return [item.key for item in items]
 
 
 def stored(engine: Engine, key: str) -> Any:
     with engine.connect() as connection:
         return connection.execute(
-            select(SlackOutboxRow.__table__).where(SlackOutboxRow.key == key)
+            select(QueueItemRow.__table__).where(QueueItemRow.key == key)
         ).one()
 
 
-def count_rows(engine: Engine, model: type[JobRunRow] | type[SlackOutboxRow]) -> int:
+def count_rows(engine: Engine, model: type[JobRunRow] | type[QueueItemRow]) -> int:
     with engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,5 +1,5 @@
-"""Handing claimed work back when a process shuts down (storage.jobs.hand_back and
-storage.slack_outbox.hand_back_unsent), on SQLite and PostgreSQL: claimable again at once,
+"""Handing claimed work back when a process shuts down (storage.jobs.hand_back, and
+storage.queue.release for queued Slack messages), on SQLite and PostgreSQL: claimable again at once,
 no attempt counted, and nothing already done is touched."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from storage import jobs, slack_outbox
+from storage import queue as work
 from storage.db import transaction
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -44,12 +45,9 @@ def queue(engine: Engine, keys: list[str]) -> None:
 
 def test_handed_back_messages_are_due_at_once_and_not_in_doubt(engine: Engine) -> None:
     queue(engine, ["a", "b", "c"])
-    a, b, c = slack_outbox.due_messages(engine, NOW)
-    slack_outbox.mark_sending(engine, a.id, NOW)  # the post of a was stopped before it went out
-    slack_outbox.mark_sending(engine, c.id, NOW)
-    slack_outbox.mark_sent(engine, c.id, "1.000001", "DUc", NOW)
+    a, b, c = work.claim(engine, NOW, 10, kinds=[slack_outbox.KIND])
+    work.done(engine, c.id, NOW, {"ts": "1.000001", "channel": "DUc"})
     later = NOW + timedelta(seconds=5)
-    assert slack_outbox.hand_back_unsent(engine, [a.id, b.id, c.id], later) == 2
-    again = slack_outbox.due_messages(engine, later)  # well inside the lease
-    assert [(m.key, m.sending_at, m.attempts) for m in again] == [("a", None, 0), ("b", None, 0)]
-    assert slack_outbox.in_doubt(engine) == []
+    assert work.release(engine, [a.id, b.id, c.id], later) == 2  # the sent one is left alone
+    again = work.claim(engine, later, 10, kinds=[slack_outbox.KIND])  # well inside the lease
+    assert [(m.key, m.in_doubt, m.attempts) for m in again] == [("a", False, 1), ("b", False, 1)]

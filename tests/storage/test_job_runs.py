@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 
 from storage.db import transaction
 from storage.job_runs import claim_run, finish_run
-from storage.models import JobRunRow, SlackOutboxRow
-from storage.slack_outbox import due_messages, enqueue_message
+from storage.models import JobRunRow, QueueItemRow
+from storage.slack_outbox import enqueue_message
 from tests.storage import procs
-from tests.storage.slack_messages import T0, Boom, count_rows, keys
+from tests.storage.slack_messages import T0, Boom, claim, count_rows, keys
 from tests.storage.threads import in_numbered_threads
 
 
@@ -108,12 +108,12 @@ def test_claim_and_enqueue_roll_back_together(engine: Engine) -> None:
     with pytest.raises(Boom):
         run(fail=True)
     assert count_rows(engine, JobRunRow) == 0
-    assert count_rows(engine, SlackOutboxRow) == 0
+    assert count_rows(engine, QueueItemRow) == 0
 
     assert run(fail=False) is True
     assert run(fail=False) is False  # the next replica finds it done
     assert count_rows(engine, JobRunRow) == 1
-    assert keys(due_messages(engine, T0)) == ["digest:T1:C0DIGEST:2026-W48"]
+    assert keys(claim(engine, T0)) == ["digest:T1:C0DIGEST:2026-W48"]
 
 
 def test_runs_and_messages_across_processes(database_url: str) -> None:
