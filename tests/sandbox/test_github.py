@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,16 +18,12 @@ import pytest
 from bot.sandbox import cast
 from bot.sandbox.github_panel import REPO, slack_link
 from bot.sandbox.runtime import Sandbox
-from intake.tracker import ChangeKind, EnsuredIssue, TrackerIssue
-from tests.trackers.conftest import an_ask
+from intake.tracker import ChangeKind
+from tests.sandbox.conftest import KEY, THREAD, filed
 from trackers.config import load_tracker_config
-from trackers.github import GitHubTracker
 from trackers.github_webhook import github_changes
 
 pytestmark = pytest.mark.xdist_group("sandbox")
-
-KEY = "intake-T0SANDBOX-{}"  # one ask per test: each files its own issue
-THREAD = "https://testteam.slack.com/archives/DU0ALICE/p1795597200000100"
 
 
 @dataclass
@@ -62,22 +58,6 @@ def receiver() -> Iterator[Receiver]:
     yield found
     found.server.shutdown()
     found.server.server_close()
-
-
-def ask() -> TrackerIssue:
-    """An ask of Alice's, owned by Owen (by the e-mail Slack has for him)."""
-    return replace(an_ask(owner="owen@example.com"), slack_url=THREAD)
-
-
-def filed(sandbox: Sandbox, ask_id: int) -> EnsuredIssue:
-    """The ask filed as the bot files it: the real GitHub adapter, with the configuration the
-    sandbox gives the bot (INTAKE_TRACKERS_FILE)."""
-    path = sandbox.settings_overrides()["intake_trackers_file"]
-    config = load_tracker_config({"INTAKE_TRACKERS_FILE": path})
-    assert config is not None and config.github is not None
-    route = config.route("T0SANDBOX", "database")
-    assert route is not None
-    return GitHubTracker(config.github).ensure_issue(route.project, ask(), KEY.format(ask_id))
 
 
 def call(page_url: str, method: str, path: str, body: Any = None) -> Any:

@@ -122,7 +122,9 @@
       select.value = S.as;
     }
     var open = 0, closed = 0;
-    st.issues.forEach(function (i) { if (i.state === "open") open++; else closed++; });
+    st.issues.forEach(function (i) {
+      [i].concat(i.sub_issues).forEach(function (x) { if (x.state === "open") open++; else closed++; });
+    });
     $("gh-counts").textContent = "◎ " + open + " Open   ✓ " + closed + " Closed";
     var list = clear($("gh-issues"));
     var target = (location.hash.match(/\/issues\/(\d+)$/) || [])[1];
