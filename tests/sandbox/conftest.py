@@ -100,12 +100,12 @@ def page(browser: Any, page_url: str) -> Iterator[Any]:
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
-def ask() -> TrackerIssue:
+def ask(slack_url: str = THREAD) -> TrackerIssue:
     """An ask of Alice's, owned by Owen (by the e-mail Slack has for him)."""
-    return replace(an_ask(owner="owen@example.com"), slack_url=THREAD)
+    return replace(an_ask(owner="owen@example.com"), slack_url=slack_url)
 
 
-def filed(sandbox: Sandbox, ask_id: int) -> EnsuredIssue:
+def filed(sandbox: Sandbox, ask_id: int, slack_url: str = THREAD) -> EnsuredIssue:
     """The ask filed as the bot files it: the real GitHub adapter, with the configuration the
     sandbox gives the bot (INTAKE_TRACKERS_FILE)."""
     path = sandbox.settings_overrides()["intake_trackers_file"]
@@ -113,7 +113,9 @@ def filed(sandbox: Sandbox, ask_id: int) -> EnsuredIssue:
     assert config is not None and config.github is not None
     route = config.route("T0SANDBOX", "database")
     assert route is not None
-    return GitHubTracker(config.github).ensure_issue(route.project, ask(), KEY.format(ask_id))
+    return GitHubTracker(config.github).ensure_issue(
+        route.project, ask(slack_url), KEY.format(ask_id)
+    )
 
 
 def node() -> str | None:

@@ -439,7 +439,10 @@ def test_9_the_github_page_closes_a_milestone_and_tells_the_bot(
     the Slack thread; Close on a milestone sends the bot GitHub's signed webhook, listed under
     Recent deliveries with the bot's answer."""
     expect(page.get_by_test_id("github-link")).to_have_attribute("href", "/github")
-    ensured = filed(sandbox, 90)
+    client = WebClient(token=sandbox.bot_token, base_url=sandbox.fake.api_url)
+    root = next(m for m in sandbox.fake.messages("DU0ALICE") if "New platform ask" in str(m))
+    permalink = client.chat_getPermalink(channel="DU0ALICE", message_ts=root["ts"])["permalink"]
+    ensured = filed(sandbox, 90, slack_url=permalink)
     step = int(ensured.sub_items["m1"].key)
     github = page.context.new_page()
     errors: list[str] = []
@@ -463,5 +466,12 @@ def test_9_the_github_page_closes_a_milestone_and_tells_the_bot(
     github.screenshot(path=str(SHOTS / "17-github-page-after-closing-a-milestone.png"))
     [received] = [d for d in sandbox.github.deliveries if d.number == step]
     assert received.action == "closed" and received.status != 0
+    # The way back: Alice's intake thread, opened as Alice.
+    with github.context.expect_page() as opened:
+        back.click()
+    slack = opened.value
+    expect(slack.get_by_test_id("person-switcher")).to_contain_text("Alice Berger", timeout=WAIT)
+    expect(slack.get_by_test_id("thread-messages")).to_contain_text("Submitted as PLAT-1")
+    slack.close()
     github.close()
     assert errors == [], f"JavaScript errors on the GitHub page: {errors}"
