@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import kit
+from bot.blocks.tracker import link_markup
 from bot.blocks.when import day, local
 from bot.slack_text import safe, user
 from intake.lifecycle import ago, last_change
@@ -143,10 +144,11 @@ def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
         last = last_change(ticket)
         since = f" ({local(last.at, data.tz, now)})" if last else ""
         status = STATUS_LABEL.get(ticket.status.value, ticket.status.value)
+        link = f" · :link: {link_markup(ticket.tracker)}" if ticket.tracker else ""
         blocks.append(
             kit.section(
                 f"*{safe(label, 20)}* {safe(ticket.title or ticket.problem, 150)}\n"
-                f"{status}{since}{detail}{deadline}"
+                f"{status}{since}{detail}{deadline}{link}"
             )
         )
     blocks += _more(len(data.mine), len(shown), "mine", data)

@@ -18,6 +18,7 @@ from bot.blocks.intake import (
     show,
     ticket_blocks,
 )
+from bot.blocks.tracker import tracked
 from bot.blocks.when import day, shared
 from bot.slack_text import safe, user
 from intake.conversation import Conversation
@@ -76,6 +77,7 @@ def card(
     blocks: list[kit.Block] = [
         kit.header(f"{ticket.key or 'Draft'}: {ticket.title or template.name}"),
         kit.section(status_line(ticket)),
+        *tracked(ticket),
         kit.fields(
             [
                 f"*Requester*\n{user(ticket.requester)}",
@@ -142,10 +144,12 @@ def owner_message(
     )
     plan = milestones.milestone_plan(ticket, today=today) if ticket.milestones else []
     status = kit.context(status_line(ticket))
-    if milestones.text_size([greeting, *about, *plan, status]) > milestones.MESSAGE_TEXT_BUDGET:
+    link = tracked(ticket)
+    shown = [greeting, *about, *plan, status, *link]
+    if milestones.text_size(shown) > milestones.MESSAGE_TEXT_BUDGET:
         plan = milestones.milestone_plan(ticket, today=today, compact=True)
         about = about[:3]  # heading, facts, problem
-    blocks = [greeting, *about, status, *plan]
+    blocks = [greeting, *about, status, *link, *plan]
     buttons = _buttons(ticket, for_owner=True)
     if buttons:
         blocks.append(kit.actions(*buttons, block_id=f"owner:{ticket.id}"))
@@ -218,7 +222,7 @@ def submitted_with_cancel(ticket: Ticket) -> dict[str, Any]:
             )
         )
     else:
-        blocks.append(kit.context(status_line(ticket)))
+        blocks += [kit.context(status_line(ticket)), *tracked(ticket)]
     return kit.message(f"Submitted as {ticket.key}", blocks)
 
 
@@ -227,6 +231,7 @@ def ask_detail(ticket: Ticket, template: RequestTemplate, check: Readiness) -> d
     blocks = [
         *ticket_blocks(ticket, template, heading=ticket.key or "Ask"),
         kit.context(status_line(ticket)),
+        *tracked(ticket),
     ]
     if ticket.status in (Status.DRAFT, Status.SUBMITTED, Status.NEEDS_INFO):
         blocks.append(kit.section(readiness_text(check)))

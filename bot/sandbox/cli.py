@@ -72,6 +72,7 @@ def sandbox(port: int, start_at: str | None, templates: Path | None, verbose: bo
         "Open it in your browser. People: Alice (requester), Lee (lead), Owen (owner). "
         "Ctrl-C stops it (the sandbox's data is thrown away)."
     )
+    click.echo(f"Its GitHub, where approved asks become issues: {page.url}/github")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

@@ -33,6 +33,7 @@ from typing import Any
 
 from bot.sandbox import cast
 from bot.sandbox.clock import SandboxClock, monday_nine, stops
+from bot.sandbox.github_panel import Delivery, LocalGitHub
 from bot.sandbox.requests import DriverResponse, SlackDriver
 from bot.sandbox.slack_api import ApiCall, FakeSlack
 
@@ -105,6 +106,7 @@ class Sandbox:
             bot_name="platform-intake",
             clock=self.clock.timestamp,
         )
+        self.github = LocalGitHub(clock=self.clock.now)  # where accepted asks become issues
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._bot_server: Any = None
         self._bot_thread: threading.Thread | None = None
@@ -117,16 +119,22 @@ class Sandbox:
     # -- lifecycle ------------------------------------------------------------------------
 
     @property
+    def workdir(self) -> Path:
+        """The sandbox's temporary directory (its database, its tracker configuration)."""
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="intake-sandbox-")
+        return Path(self._tmp.name)
+
+    @property
     def database_url(self) -> str:
         if self._database_url is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="intake-sandbox-")
-            self._database_url = f"sqlite:///{Path(self._tmp.name) / 'sandbox.db'}"
+            self._database_url = f"sqlite:///{self.workdir / 'sandbox.db'}"
         return self._database_url
 
     def settings_overrides(self) -> dict[str, Any]:
         """The configuration of the sandbox's bot: whatever the environment says about Slack,
-        the database or an LLM is replaced (only INTAKE_TEMPLATES_DIR, INTAKE_ID_PREFIX and
-        LOG_LEVEL are taken from it)."""
+        the database, an LLM or a tracker is replaced (only INTAKE_TEMPLATES_DIR,
+        INTAKE_ID_PREFIX and LOG_LEVEL are taken from it)."""
         overrides: dict[str, Any] = {
             "database_url": self.database_url,
             "slack_bot_token": self.bot_token,
@@ -144,6 +152,8 @@ class Sandbox:
             "openai_api_key": None,
             "openai_base_url": None,
         }
+        # Every accepted ask becomes an issue in platform/asks on the sandbox's own GitHub.
+        overrides["intake_trackers_file"] = str(self.github.config_file(self.workdir))
         if self.templates_dir is not None:
             overrides["intake_templates_dir"] = self.templates_dir
         return overrides
@@ -157,6 +167,7 @@ class Sandbox:
 
         self.fake.start()
         cast.populate(self.fake)
+        self.github.start()
         if self.documented_rates:
             self.fake.use_documented_rates()
         settings = load_settings(**self.settings_overrides())
@@ -165,7 +176,9 @@ class Sandbox:
         # The emulation's wait_idle() waits for the bot's own work in flight (bot.in_flight).
         self.fake.watch(self.container.in_flight.wait_idle)
         self._bot_server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
-        self.events_url = f"http://127.0.0.1:{self._bot_server.effective_port}/slack/events"
+        bot_url = f"http://127.0.0.1:{self._bot_server.effective_port}"
+        self.events_url = f"{bot_url}/slack/events"
+        self.github.webhook_url = f"{bot_url}/trackers/github"
         self._bot_thread = threading.Thread(
             target=self._serve_bot, name="sandbox-bot-http", daemon=True
         )
@@ -189,6 +202,7 @@ class Sandbox:
             self.container.db_engine.dispose()
             self.container = None
         self.fake.stop()
+        self.github.stop()
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 self._tmp.cleanup()
@@ -329,6 +343,17 @@ class Sandbox:
         response = self._driver.message_shortcut(user, message, channel, SHORTCUT_CALLBACK)
         self._settle()
         return self._answer([response])
+
+    def github_state(self, user: str, closed: bool, number: int) -> dict[str, Any]:
+        """``user`` closes (or reopens) issue ``number`` on the sandbox's GitHub page: GitHub
+        sends the bot its signed ``issues`` webhook; the answer is the delivery."""
+        login = self._person(user).name
+        try:
+            delivery: Delivery = self.github.set_state(number, closed=closed, by=login)
+        except (LookupError, ValueError) as exc:
+            raise SandboxError(str(exc)) from None
+        self._settle()
+        return {"ok": True, "delivery": delivery.__dict__}
 
     # -- time ----------------------------------------------------------------------------
 

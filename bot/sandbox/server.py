@@ -2,6 +2,7 @@
 step) and the small JSON API the page uses, over a running ``Sandbox``.
 
     GET  /                      the page
+    GET  /github                the sandbox's GitHub page (bot.sandbox.github_panel)
     GET  /static/<file>         its CSS and JavaScript
     GET  /api/state?as=U…&channel=C…&thread=ts&log_after=n    what the page shows (polled)
     GET  /api/calls/<n>         one Web API call in full
@@ -13,6 +14,9 @@ step) and the small JSON API the page uses, over a running ``Sandbox``.
     POST /api/home              {"as"}                                    the Home tab is opened
     POST /api/shortcut          {"as", "message_ts"}                      the message shortcut
     POST /api/jump              {"to": "monday" | "day" | "hour"}         the clock control
+    GET  /api/github            the GitHub page's issues, sub-issues and webhook deliveries
+    POST /api/github            {"as", "number", "state": "closed" | "open"}  close or reopen an
+                                issue there: GitHub's signed webhook goes to the bot
 
 It listens on 127.0.0.1 only. POSTs must be JSON from the page's own origin, and the Host must
 be a loopback name, so another web page cannot drive the sandbox (CSRF, DNS rebinding).
@@ -73,6 +77,10 @@ class PageApp:
     ) -> Iterable[bytes]:
         if path in ("/", "/index.html"):
             return _file(start_response, STATIC / "index.html")
+        if path in ("/github", "/github.html"):
+            return _file(start_response, STATIC / "github.html")
+        if path == "/api/github":
+            return _json(start_response, 200, self.sandbox.github.state())
         if path.startswith("/static/"):
             name = path[len("/static/") :]
             candidate = (STATIC / name).resolve()
@@ -99,6 +107,10 @@ class PageApp:
         if action == "jump":
             return {"ok": True, "jump": sb.jump(str(body.get("to") or "monday")).as_dict()}
         user = str(body["as"])
+        if action == "github":
+            if body.get("state") not in ("closed", "open"):
+                raise SandboxError("state must be 'closed' or 'open'")
+            return sb.github_state(user, body["state"] == "closed", int(body["number"]))
         if action == "send":
             return sb.send(user, str(body["channel"]), str(body["text"]), body.get("thread_ts"))
         if action == "act":
@@ -200,6 +212,7 @@ class PageServer:
         )
         self.port: int = self.server.effective_port
         self.url = f"http://127.0.0.1:{self.port}"
+        sandbox.github.set_page(self.url)  # issues link to this page's /github
         self._thread = threading.Thread(target=self._run, name="sandbox-page", daemon=True)
 
     def start(self) -> PageServer:

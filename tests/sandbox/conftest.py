@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,15 @@ import pytest
 
 from bot.sandbox.runtime import Sandbox
 from bot.sandbox.server import PageServer
+from intake.tracker import EnsuredIssue, TrackerIssue
 from tests.strict import unavailable
+from tests.trackers.conftest import an_ask
+from trackers.config import load_tracker_config
+from trackers.github import GitHubTracker
 
 ROOT = Path(__file__).resolve().parents[2]
+KEY = "intake-T0SANDBOX-{}"  # the idempotency key of ask number n filed into the sandbox's GitHub
+THREAD = "https://testteam.slack.com/archives/DU0ALICE/p1795597200000100"
 SHOTS = ROOT / "test-output" / "sandbox"
 START = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)  # Thursday, 10:00 in Berlin
 CHROMIUM = os.environ.get("INTAKE_CHROMIUM", "/usr/bin/chromium")
@@ -91,6 +98,24 @@ def page(browser: Any, page_url: str) -> Iterator[Any]:
     yield tab
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def ask(slack_url: str = THREAD) -> TrackerIssue:
+    """An ask of Alice's, owned by Owen (by the e-mail Slack has for him)."""
+    return replace(an_ask(owner="owen@example.com"), slack_url=slack_url)
+
+
+def filed(sandbox: Sandbox, ask_id: int, slack_url: str = THREAD) -> EnsuredIssue:
+    """The ask filed as the bot files it: the real GitHub adapter, with the configuration the
+    sandbox gives the bot (INTAKE_TRACKERS_FILE)."""
+    path = sandbox.settings_overrides()["intake_trackers_file"]
+    config = load_tracker_config({"INTAKE_TRACKERS_FILE": path})
+    assert config is not None and config.github is not None
+    route = config.route("T0SANDBOX", "database")
+    assert route is not None
+    return GitHubTracker(config.github).ensure_issue(
+        route.project, ask(slack_url), KEY.format(ask_id)
+    )
 
 
 def node() -> str | None:

@@ -16,6 +16,8 @@ module), and each one saves a screenshot under test-output/sandbox/.
    a digest of its own.
 6. Every kind of block and element the sandbox draws (a message posted through the emulation).
 7. Calls Slack would reject, and a 429 with Retry-After, are shown with the reason.
+8. The sandbox's GitHub page: an issue with its milestone sub-issues; closing one sends the bot
+   GitHub's signed webhook.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.sandbox.runtime import Sandbox
-from tests.sandbox.conftest import SHOTS
+from tests.sandbox.conftest import SHOTS, filed
 
 # The story shares one sandbox and one browser (module fixtures) and runs in order: one worker.
 pytestmark = pytest.mark.xdist_group("sandbox-browser")
@@ -427,3 +429,49 @@ def test_8_calls_slack_would_reject_are_shown_with_the_reason(page: Any, sandbox
     expect(page.locator("#log-bad")).to_be_visible()
     page.locator("#log-only-bad").check()
     shot(page, "16-rejected-calls-highlighted")
+
+
+def test_9_the_github_page_closes_a_milestone_and_tells_the_bot(
+    page: Any, sandbox: Sandbox, page_url: str
+) -> None:
+    """The sandbox's GitHub in a browser: an ask filed there (by the real GitHub adapter, with
+    the configuration the bot gets) shows with its milestones as sub-issues and a link back to
+    the Slack thread; Close on a milestone sends the bot GitHub's signed webhook, listed under
+    Recent deliveries with the bot's answer."""
+    expect(page.get_by_test_id("github-link")).to_have_attribute("href", "/github")
+    client = WebClient(token=sandbox.bot_token, base_url=sandbox.fake.api_url)
+    root = next(m for m in sandbox.fake.messages("DU0ALICE") if "New platform ask" in str(m))
+    permalink = client.chat_getPermalink(channel="DU0ALICE", message_ts=root["ts"])["permalink"]
+    ensured = filed(sandbox, 90, slack_url=permalink)
+    step = int(ensured.sub_items["m1"].key)
+    github = page.context.new_page()
+    errors: list[str] = []
+    github.on("pageerror", lambda exc: errors.append(str(exc)))
+    github.goto(f"{page_url}/github#/platform/asks/issues/{ensured.ref.key}")
+    issues = github.get_by_test_id("gh-issues")
+    issue = issues.get_by_test_id(f"gh-issue-{ensured.ref.key}")
+    expect(issue).to_contain_text("Postgres database for billing", timeout=WAIT)
+    expect(issue).to_contain_text("0 of 2 sub-issues done")
+    expect(issue).to_contain_text("assigned to owen")
+    expect(issues.get_by_test_id(f"gh-issue-{step}")).to_contain_text("PLAT-12 · Step 1")
+    back = issues.get_by_test_id(f"gh-slack-{ensured.ref.key}")
+    expect(back).to_have_attribute("href", re.compile(r"^/\?as=U0ALICE&channel=DU0ALICE&thread="))
+    github.get_by_test_id("gh-as").select_option("U0OWEN")
+    github.get_by_test_id(f"gh-close-{step}").click()
+    expect(issue).to_contain_text("1 of 2 sub-issues done", timeout=WAIT)
+    expect(issues.get_by_test_id(f"gh-reopen-{step}")).to_be_visible()
+    delivery = github.get_by_test_id("gh-deliveries").locator("tr").first
+    expect(delivery).to_contain_text("issues.closed")
+    expect(delivery).to_contain_text("HTTP ")  # the bot's answer, whatever it is
+    github.screenshot(path=str(SHOTS / "17-github-page-after-closing-a-milestone.png"))
+    [received] = [d for d in sandbox.github.deliveries if d.number == step]
+    assert received.action == "closed" and received.status != 0
+    # The way back: Alice's intake thread, opened as Alice.
+    with github.context.expect_page() as opened:
+        back.click()
+    slack = opened.value
+    expect(slack.get_by_test_id("person-switcher")).to_contain_text("Alice Berger", timeout=WAIT)
+    expect(slack.get_by_test_id("thread-messages")).to_contain_text("Submitted as PLAT-1")
+    slack.close()
+    github.close()
+    assert errors == [], f"JavaScript errors on the GitHub page: {errors}"

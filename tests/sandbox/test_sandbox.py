@@ -77,7 +77,7 @@ def test_the_clock_only_moves_forward() -> None:
 # -- configuration -------------------------------------------------------------------------------
 
 
-def test_the_environment_cannot_point_the_sandbox_at_real_slack_a_database_or_an_llm(
+def test_the_environment_cannot_point_the_sandbox_at_real_slack_a_database_an_llm_or_a_tracker(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real")
@@ -87,13 +87,15 @@ def test_the_environment_cannot_point_the_sandbox_at_real_slack_a_database_or_an
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real")
     monkeypatch.setenv("INTAKE_WEBHOOK_URL", "https://hooks.example.com/x")
     monkeypatch.setenv("INTAKE_WEBHOOK_SECRET", "s")
+    monkeypatch.setenv("INTAKE_TRACKERS_FILE", "/etc/intake/trackers.yaml")
     box = Sandbox()
     box.fake.start()
     try:
-        settings = load_settings(**box.settings_overrides())
-        api_url = box.fake.api_url
+        overrides = box.settings_overrides()
+        settings = load_settings(**overrides)
+        api_url, workdir = box.fake.api_url, box.workdir
     finally:
-        box.fake.stop()
+        box.stop()
     assert settings.database_url.startswith("sqlite:///")
     assert settings.slack_app_token is None
     assert settings.slack_api_url == api_url
@@ -104,6 +106,7 @@ def test_the_environment_cannot_point_the_sandbox_at_real_slack_a_database_or_an
     assert settings.intake_leads == [cast.LEAD.id]
     assert settings.intake_review_channel == cast.REVIEW.id
     assert settings.intake_digest_channel == cast.DIGEST.id
+    assert overrides["intake_trackers_file"] == str(workdir / "trackers.yaml")  # its own GitHub
 
 
 # -- the page's API over HTTP -------------------------------------------------------------------

@@ -1133,6 +1133,12 @@
   }
 
   function init() {
+    // A link from the GitHub page (/?as=U…&channel=D…&thread=ts) opens that thread as that person.
+    var q = new URLSearchParams(location.search);
+    if (/^U[A-Z0-9]+$/.test(q.get("as") || "")) { S.me = q.get("as"); localStorage.setItem("sandbox.me", S.me); }
+    if (/^[CD][A-Z0-9]+$/.test(q.get("channel") || "")) {
+      S.where[S.me] = { channel: q.get("channel"), tab: "messages", thread: q.get("thread") || null };
+    }
     wireComposer($("composer"), $("composer-input"), false);
     wireComposer($("thread-composer"), $("thread-input"), true);
     $("thread-close").addEventListener("click", function () { where().thread = null; S.drawn = {}; poll(true); draw(); });
