@@ -64,6 +64,17 @@ _MULTI = {
 }
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """One request exactly as it goes over the wire, and what the driver built it from."""
+
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    kind: str = "raw"
+    payload: dict[str, Any] | None = None
+
+
 @dataclass
 class DriverResponse:
     status: int
@@ -193,7 +204,13 @@ class SlackDriver:
         if sign:
             all_headers.update(self.sign(body, timestamp))
         all_headers.update(headers or {})
-        req = urllib.request.Request(self.events_url, data=body, headers=all_headers, method="POST")
+        return self.deliver(SignedRequest(body, content_type, all_headers, kind, payload))
+
+    def deliver(self, request: SignedRequest) -> DriverResponse:
+        """POST the request exactly as built: a subclass may keep or hold it instead."""
+        req = urllib.request.Request(
+            self.events_url, data=request.body, headers=request.headers, method="POST"
+        )
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as r:
@@ -208,11 +225,13 @@ class SlackDriver:
             parsed = None
         if elapsed > self.ack_timeout:
             self.fake.violation(
-                f"ack:{kind}",
+                f"ack:{request.kind}",
                 f"the app took {elapsed:.2f}s to answer "
                 f"(Slack gives up after {self.ack_timeout:.0f}s)",
             )
-        return DriverResponse(status, text, parsed, elapsed, payload, body, content_type)
+        return DriverResponse(
+            status, text, parsed, elapsed, request.payload, request.body, request.content_type
+        )
 
     def _send_form(self, form: dict[str, Any], kind: str) -> DriverResponse:
         body = urlencode(form).encode()
