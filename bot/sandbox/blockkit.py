@@ -218,6 +218,36 @@ class _Walker:
         elif len(value) > max_len:
             self.err(f"{what} is {len(value)} characters, max {max_len}", path)
 
+    def required_str(self, value: Any, path: str, what: str, max_len: int, missing: str) -> bool:
+        """A string that must be there and not empty (``missing`` says so if not)."""
+        if not isinstance(value, str) or not value:
+            self.err(missing, path)
+            return False
+        self.str_limit(value, path, what, max_len)
+        return True
+
+    def unique_id(self, owner: dict[str, Any], path: str, key: str, seen: dict[str, str]) -> None:
+        """``owner[key]`` (a block_id or action_id), when given: a short string used once."""
+        value = owner.get(key)
+        if value is None:
+            return
+        where = f"{path}/{key}"
+        if self.required_str(value, where, key, MAX_ID, f"{key} must be a non-empty string"):
+            if value in seen:
+                self.err(f"duplicate {key} {value!r} (also at {seen[value]})", where)
+            else:
+                seen[value] = path
+
+    def elements(self, b: dict[str, Any], p: str, block: str, max_n: int) -> list[Any]:
+        """A block's non-empty ``elements`` array of at most ``max_n`` (empty when invalid)."""
+        els = b.get("elements")
+        if not isinstance(els, list) or not els:
+            self.err(f"{block} block needs a non-empty elements array", f"{p}/elements")
+            return []
+        if len(els) > max_n:
+            self.err(f"{block} block has {len(els)} elements, max {max_n}", f"{p}/elements")
+        return els
+
     # ---- blocks ----
     def blocks(self, blocks: Any, path: str, max_blocks: int) -> list[int]:
         """Check a blocks array; returns indexes of blocks with no violation (for the sdk pass)."""
@@ -244,19 +274,7 @@ class _Walker:
             where = "a message" if self.kind == "message" else f"a {self.kind} view"
             self.err(f"unknown or unsupported block type {t!r} in {where}", f"{path}/type")
             return
-        bid = b.get("block_id")
-        if bid is not None:
-            if not isinstance(bid, str) or not bid:
-                self.err("block_id must be a non-empty string", f"{path}/block_id")
-            else:
-                self.str_limit(bid, f"{path}/block_id", "block_id", MAX_ID)
-                if bid in self.block_ids:
-                    self.err(
-                        f"duplicate block_id {bid!r} (also at {self.block_ids[bid]})",
-                        f"{path}/block_id",
-                    )
-                else:
-                    self.block_ids[bid] = path
+        self.unique_id(b, path, "block_id", self.block_ids)
         getattr(self, f"block_{t}", lambda b, p: None)(b, path)
 
     def block_section(self, b: dict[str, Any], p: str) -> None:
@@ -284,29 +302,11 @@ class _Walker:
         )
 
     def block_actions(self, b: dict[str, Any], p: str) -> None:
-        els = b.get("elements")
-        if not isinstance(els, list) or not els:
-            self.err("actions block needs a non-empty elements array", f"{p}/elements")
-            return
-        if len(els) > MAX_ACTIONS_ELEMENTS:
-            self.err(
-                f"actions block has {len(els)} elements, max {MAX_ACTIONS_ELEMENTS}",
-                f"{p}/elements",
-            )
-        for i, e in enumerate(els):
+        for i, e in enumerate(self.elements(b, p, "actions", MAX_ACTIONS_ELEMENTS)):
             self.element(e, f"{p}/elements/{i}", ACTIONS_ELEMENTS, "actions element")
 
     def block_context(self, b: dict[str, Any], p: str) -> None:
-        els = b.get("elements")
-        if not isinstance(els, list) or not els:
-            self.err("context block needs a non-empty elements array", f"{p}/elements")
-            return
-        if len(els) > MAX_CONTEXT_ELEMENTS:
-            self.err(
-                f"context block has {len(els)} elements, max {MAX_CONTEXT_ELEMENTS}",
-                f"{p}/elements",
-            )
-        for i, e in enumerate(els):
+        for i, e in enumerate(self.elements(b, p, "context", MAX_CONTEXT_ELEMENTS)):
             ep = f"{p}/elements/{i}"
             if isinstance(e, dict) and e.get("type") in TEXT_TYPES:
                 self.text(e, ep, "context text", max_len=MAX_SECTION_TEXT)
@@ -333,10 +333,9 @@ class _Walker:
             self.err("image block needs image_url or slack_file", p)
         self.str_limit(b.get("image_url"), f"{p}/image_url", "image_url", MAX_URL)
         alt = b.get("alt_text")
-        if not isinstance(alt, str) or not alt:
-            self.err("image block needs alt_text", f"{p}/alt_text")
-        else:
-            self.str_limit(alt, f"{p}/alt_text", "alt_text", MAX_ALT_TEXT)
+        self.required_str(
+            alt, f"{p}/alt_text", "alt_text", MAX_ALT_TEXT, "image block needs alt_text"
+        )
         self.text(
             b.get("title"),
             f"{p}/title",
@@ -347,11 +346,8 @@ class _Walker:
         )
 
     def block_markdown(self, b: dict[str, Any], p: str) -> None:
-        t = b.get("text")
-        if not isinstance(t, str) or not t:
-            self.err("markdown block needs a non-empty text string", f"{p}/text")
-        else:
-            self.str_limit(t, f"{p}/text", "markdown text", MAX_MARKDOWN_BLOCK)
+        missing = "markdown block needs a non-empty text string"
+        self.required_str(b.get("text"), f"{p}/text", "markdown text", MAX_MARKDOWN_BLOCK, missing)
 
     def block_rich_text(self, b: dict[str, Any], p: str) -> None:
         if not isinstance(b.get("elements"), list):
@@ -366,19 +362,7 @@ class _Walker:
         if t not in allowed:
             self.err(f"unknown or unsupported element type {t!r} as {where}", f"{p}/type")
             return
-        aid = e.get("action_id")
-        if aid is not None:
-            if not isinstance(aid, str) or not aid:
-                self.err("action_id must be a non-empty string", f"{p}/action_id")
-            else:
-                self.str_limit(aid, f"{p}/action_id", "action_id", MAX_ID)
-                if aid in self.action_ids:
-                    self.err(
-                        f"duplicate action_id {aid!r} (also at {self.action_ids[aid]})",
-                        f"{p}/action_id",
-                    )
-                else:
-                    self.action_ids[aid] = p
+        self.unique_id(e, p, "action_id", self.action_ids)
         if "placeholder" in e:
             self.text(
                 e["placeholder"],
@@ -484,10 +468,8 @@ class _Walker:
             )
             v = o.get("value")
             if owner != "overflow" or v is not None:
-                if not isinstance(v, str) or not v:
-                    self.err("option value must be a non-empty string", f"{op}/value")
-                else:
-                    self.str_limit(v, f"{op}/value", "option value", MAX_OPTION_VALUE)
+                missing = "option value must be a non-empty string"
+                self.required_str(v, f"{op}/value", "option value", MAX_OPTION_VALUE, missing)
             self.text(
                 o.get("description"),
                 f"{op}/description",
