@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     SIGNING_SECRET,
     BotServer,
     bot,
+    bot_class,
     clock,
     driver,
     make_bot,
@@ -29,6 +30,7 @@ from tests.security.checks import CapturingDriver
 
 __all__ = [
     "bot",
+    "bot_class",
     "capturing",
     "clock",
     "driver",
