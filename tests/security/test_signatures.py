@@ -29,9 +29,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import LEAD, REQUESTER, BotServer
+from tests.e2e.conftest import REQUESTER, BotServer
 from tests.e2e.helpers import (
     ASK,
+    decide,
     review_card,
     start_dm,
     text_of,
@@ -296,12 +297,7 @@ def test_a_form_submission_replayed_inside_the_window_has_no_second_effect(
     capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
     _, card = submitted_ask(capturing, slack, REQUESTER)
-    calls = len(slack.calls)
-    capturing.click(LEAD, card, "review_decline")
-    wait_for_bot(slack, calls)
-    calls = len(slack.calls)
-    capturing.submit_view(LEAD, slack.current_view(LEAD), reason="Use the shared cluster.")
-    wait_for_bot(slack, calls)
+    decide(capturing, slack, card, "review_decline", reason="Use the shared cluster.")
     assert "declined" in text_of(review_card(slack))
     decline = capturing.sent[-1]
     before = Effects.now(bot, slack)
