@@ -13,16 +13,11 @@ from intake.conversation import Conversation, Phase, Source
 from intake.engine import IntakeEngine
 from intake.readiness import VERIFIABLE_LABEL
 from intake.replies import Corrected, Draft, Question, Reply
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 from intake.ticket import Priority
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday
 TODAY = date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
 
 
 @pytest.fixture(scope="module")

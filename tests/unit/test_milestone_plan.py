@@ -26,11 +26,6 @@ BACKUPS = "nightly backups restore in under 1 hour"
 CONNECTS = "billing-api connects with credentials from the secret store"
 
 
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
 def ask(**values: object) -> Ticket:
     return Ticket(requester="U1", **values)  # type: ignore[arg-type]
 
