@@ -19,6 +19,7 @@ from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -187,3 +188,17 @@ def make_bot(
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def model_bot(
+    make_bot: Callable[..., BotServer], fake_openai: FakeOpenAI, tmp_path: Path
+) -> BotServer:
+    """The bot with an OpenAI-compatible model configured (the fake answers what the test's
+    ``fake_openai.responder`` says)."""
+    return make_bot(
+        f"sqlite:///{tmp_path / 'model.db'}",
+        openai_base_url=fake_openai.base_url,
+        intake_llm_model="fake-gpt",
+        intake_llm_timeout=2,
+    )
