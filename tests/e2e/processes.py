@@ -33,6 +33,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def run_at_once(
+    args: list[str], env: dict[str, str], *, cwd: Path | None = None, timeout: float = 60
+) -> list[tuple[str, str]]:
+    """Two `intake-bot ARGS` processes started together; both must succeed. Their
+    (stdout, stderr)."""
+    runs = [
+        subprocess.Popen(
+            [INTAKE_BOT, *args],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=timeout) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    return outputs
+
+
 @dataclass
 class Replica:
     """One `intake-bot serve` process; its log (JSON lines) goes to a file."""

@@ -52,7 +52,7 @@ from tests.e2e.helpers import (
     review_posts,
     text_of,
 )
-from tests.e2e.processes import INTAKE_BOT, Replica, clean_env
+from tests.e2e.processes import INTAKE_BOT, Replica, clean_env, run_at_once
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
@@ -432,19 +432,7 @@ def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
     restarted = start_replicas(replica_env, tmp_path, "restarted")
     try:
         # And someone runs this week's follow-through by hand in both environments at once.
-        runs = [
-            subprocess.Popen(
-                [INTAKE_BOT, "digest", "run"],
-                env=replica_env,
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [run.communicate(timeout=60) for run in runs]
-        assert all(run.returncode == 0 for run in runs), outputs
+        outputs = run_at_once(["digest", "run"], replica_env, cwd=tmp_path)
         assert all("0 digest(s)" in out for out, _ in outputs), outputs
         assert all("This week's digest" in out and "already went" in out for out, _ in outputs)
         assert_one_digest(slack, database_url, restarted)  # after their first ticks and rounds
