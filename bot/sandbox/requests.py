@@ -373,21 +373,11 @@ class SlackDriver:
             blocks=blocks,
             client_msg_id=client_msg_id,
         )
-        ev: dict[str, Any] = {
-            "type": event_type,
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "team": self.team_id,
-            "client_msg_id": client_msg_id,
-            "blocks": blocks,
-            "channel": channel,
-            "event_ts": ts,
-        }
+        ev = self._message_event(event_type, user, text, channel, ts, thread_ts)
+        ev.update(client_msg_id=client_msg_id, blocks=blocks)
         if event_type == "message":
             ev["channel_type"] = channel_type
         if thread_ts:
-            ev["thread_ts"] = thread_ts
             root = self.fake.find_message(thread_ts)
             if root and root.get("user"):
                 ev["parent_user_id"] = root["user"]
@@ -427,20 +417,29 @@ class SlackDriver:
     ) -> DriverResponse:
         """The app_mention event of a message already stored (see human_message)."""
         stored = self.fake.find_message(ts) or {}
+        ev = self._message_event("app_mention", user, text, channel, ts, thread_ts)
+        ev.update(
+            client_msg_id=stored.get("client_msg_id", secrets.token_hex(16)),
+            blocks=stored.get("blocks") or _rich_text(text),
+        )
+        return self.event(ev)
+
+    def _message_event(
+        self, event_type: str, user: str, text: str, channel: str, ts: str, thread_ts: str | None
+    ) -> dict[str, Any]:
+        """A message or app_mention event; the caller adds the message's id and blocks."""
         ev: dict[str, Any] = {
-            "type": "app_mention",
+            "type": event_type,
             "user": user,
             "text": text,
             "ts": ts,
             "team": self.team_id,
-            "client_msg_id": stored.get("client_msg_id", secrets.token_hex(16)),
-            "blocks": stored.get("blocks") or _rich_text(text),
             "channel": channel,
             "event_ts": ts,
         }
         if thread_ts:
             ev["thread_ts"] = thread_ts
-        return self.event(ev)
+        return ev
 
     def channel_message(
         self,
