@@ -171,13 +171,21 @@ def assert_everyone_got_one_nudge(fake_slack: FakeSlack) -> None:
         assert len(dms) == 1, f"{owner} got {len(dms)} nudges"
 
 
+def worker_mid_fan_out(
+    database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
+) -> Worker:
+    """A worker sending the queued nudges (each post held 0.05 s), five of them sent."""
+    queue_nudges(database_url, fake_slack)
+    fake_slack.delay("chat.postMessage", 0.05)
+    worker = start_worker()
+    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    return worker
+
+
 def test_a_worker_stopped_while_waiting_on_a_retry_after_hands_back_the_rest(
     database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
 ) -> None:
-    queue_nudges(database_url, fake_slack)
-    fake_slack.delay("chat.postMessage", 0.05)
-    first = start_worker()
-    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    first = worker_mid_fan_out(database_url, fake_slack, start_worker)
     fake_slack.rate_limit("chat.postMessage", retry_after=RETRY_AFTER)
     wait_until(lambda: fake_slack.ratelimited["chat.postMessage"] >= 1, 10, "the 429")
 
@@ -200,10 +208,7 @@ def test_a_worker_stopped_while_waiting_on_a_retry_after_hands_back_the_rest(
 def test_a_post_on_the_wire_at_sigterm_is_finished_and_recorded(
     database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
 ) -> None:
-    queue_nudges(database_url, fake_slack)
-    fake_slack.delay("chat.postMessage", 0.05)
-    first = start_worker()
-    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    first = worker_mid_fan_out(database_url, fake_slack, start_worker)
     fake_slack.delay("chat.postMessage", 2.0)  # the next post takes a while to answer
     # On the wire: Slack has the request (marked as sending is not enough: a send still
     # waiting for its pace is handed back, not finished).
