@@ -64,7 +64,6 @@ class BotServer:
 
     migrate = True
     leads = f"{LEAD},{LEADS_GROUP}"  # intake_leads
-    deliver_webhooks = True  # start the webhook sender, as `serve` does
 
     def __init__(
         self, database_url: str, fake: FakeSlack, clock: MovableClock, **settings: Any
@@ -77,7 +76,6 @@ class BotServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._unwatch: Callable[[], None] | None = None
-        self.base_url = ""
         self.events_url = ""
 
     def start(self) -> BotServer:
@@ -93,17 +91,21 @@ class BotServer:
             **self.settings,
         )
         self.container = build(settings, clock=self.clock, migrate=self.migrate)
-        if self.deliver_webhooks and self.container.webhooks is not None:
-            self.container.webhooks.start()
+        if self.container.webhooks is not None:
+            self.container.webhooks.start()  # as `serve` does
         app = create_app(self.container, pacer=unhurried_pacer())
         # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
         self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
         self._server = create_server(self.wsgi(app, self.container), "127.0.0.1", 0)
-        self.base_url = f"http://127.0.0.1:{self._server.effective_port}"
-        self.events_url = f"{self.base_url}/slack/events"
+        port = self._server.effective_port
+        self.events_url = f"http://127.0.0.1:{port}/slack/events"
         # run_in_thread: a close() from stop() while the loop waits is an ordinary end.
         self._thread = run_in_thread(self._server, "e2e-bot")
         return self
+
+    @property
+    def base_url(self) -> str:
+        return self.events_url.removesuffix("/slack/events")
 
     def wsgi(self, app: App, container: Container) -> WsgiApp:
         """What the server serves: the app as `serve` wraps it (a subclass may add to it)."""

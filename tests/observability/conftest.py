@@ -60,7 +60,6 @@ class ObservedBot(BotServer):
     and clock, counting the app client's Web API calls."""
 
     leads = LEAD
-    deliver_webhooks = False
     metrics: Metrics | None = None
     app: Any = None
 

@@ -14,7 +14,7 @@ import storage
 from intake.ticket import AuditEntry
 from storage.db import MIGRATIONS_DIR, alembic_config
 from storage.models import Base
-from tests.storage.samples import T0, add, full_conversation
+from tests.storage.samples import T0, full_conversation
 
 
 def _diff(engine: Engine, metadata: MetaData) -> list[object]:
@@ -191,7 +191,11 @@ def test_followthrough_migration_keeps_asks_both_ways(empty_database_url: str) -
         storage.upgrade(engine)
         uow_factory = storage.SqlUnitOfWorkFactory(engine)
         original = full_conversation()
-        ask_id = add(uow_factory, original)
+        with uow_factory() as uow:
+            uow.asks.add(original)
+            uow.commit()
+        ask_id = original.ticket.id
+        assert ask_id is not None
         with engine.begin() as connection:
             connection.execute(
                 text(
