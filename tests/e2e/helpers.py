@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tests.e2e.conftest import LEAD, OWNER, REVIEW_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
 ASK = "we need a postgres db for billing asap"
+T = TypeVar("T")
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -179,6 +181,14 @@ def submit_ready_ask(
     answer_database_questions(c)
     c.click_button("Submit")
     return c, review_card(slack)
+
+
+def answered(slack: FakeSlack, send: Callable[[], T]) -> T:
+    """What ``send()`` returned, once the bot has finished answering it."""
+    before = len(slack.calls)
+    result = send()
+    wait_for_bot(slack, before)
+    return result
 
 
 def click_and_wait(
