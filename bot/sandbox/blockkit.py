@@ -79,20 +79,7 @@ MESSAGE_BLOCK_TYPES = frozenset(
         "call",
     }
 )
-VIEW_BLOCK_TYPES = frozenset(
-    {
-        "section",
-        "divider",
-        "image",
-        "actions",
-        "context",
-        "input",
-        "header",
-        "video",
-        "rich_text",
-        "markdown",
-    }
-)
+VIEW_BLOCK_TYPES = MESSAGE_BLOCK_TYPES - {"file", "table", "call"}
 
 SELECTS = frozenset(
     {
@@ -192,12 +179,9 @@ class _Walker:
             if required:
                 self.err(f"{what} is required", path)
             return
-        if not isinstance(obj, dict):
-            self.err(f"{what} must be a text object, got {type(obj).__name__}", path)
-            return
-        t = obj.get("type")
-        if t not in TEXT_TYPES:
-            self.err(f"{what} has invalid text type {t!r}", f"{path}/type")
+        not_object = f"{what} must be a text object, got {type(obj).__name__}"
+        t = self.type_of(obj, path, TEXT_TYPES, not_object, f"{what} has invalid text type {{}}")
+        if t is None:
             return
         if plain_only and t != "plain_text":
             self.err(f"{what} must be plain_text, got {t}", f"{path}/type")
@@ -209,6 +193,27 @@ class _Walker:
             self.err(f"{what} must be more than 0 characters", f"{path}/text")
         if max_len is not None and len(s) > max_len:
             self.err(f"{what} is {len(s)} characters, max {max_len}", f"{path}/text")
+
+    def type_of(
+        self, obj: Any, path: str, allowed: Collection[str], not_object: str, unknown: str
+    ) -> str | None:
+        """``obj["type"]`` when ``obj`` is an object of an ``allowed`` type, else None: then
+        ``not_object`` or ``unknown`` (its ``{}`` is the type found) says why."""
+        if not isinstance(obj, dict):
+            self.err(not_object, path)
+            return None
+        t = obj.get("type")
+        if t not in allowed:
+            self.err(unknown.format(repr(t)), f"{path}/type")
+            return None
+        return str(t)
+
+    def plain(self, obj: Any, path: str, what: str, max_len: int, required: bool = True) -> None:
+        """A plain_text object (``required``, or one that may be left out)."""
+        self.text(obj, path, what, max_len=max_len, plain_only=True, required=required)
+
+    def optional_plain(self, obj: Any, path: str, what: str, max_len: int) -> None:
+        self.plain(obj, path, what, max_len, required=False)
 
     def str_limit(self, value: Any, path: str, what: str, max_len: int) -> None:
         if value is None:
@@ -266,13 +271,12 @@ class _Walker:
         return clean
 
     def block(self, b: Any, path: str, allowed: frozenset[str]) -> None:
-        if not isinstance(b, dict):
-            self.err(f"block must be an object, got {type(b).__name__}", path)
-            return
-        t = b.get("type")
-        if t not in allowed:
-            where = "a message" if self.kind == "message" else f"a {self.kind} view"
-            self.err(f"unknown or unsupported block type {t!r} in {where}", f"{path}/type")
+        where = "a message" if self.kind == "message" else f"a {self.kind} view"
+        not_object = f"block must be an object, got {type(b).__name__}"
+        t = self.type_of(
+            b, path, allowed, not_object, f"unknown or unsupported block type {{}} in {where}"
+        )
+        if t is None:
             return
         self.unique_id(b, path, "block_id", self.block_ids)
         getattr(self, f"block_{t}", lambda b, p: None)(b, path)
@@ -297,9 +301,7 @@ class _Walker:
             self.element(b["accessory"], f"{p}/accessory", ACCESSORY_ELEMENTS, "section accessory")
 
     def block_header(self, b: dict[str, Any], p: str) -> None:
-        self.text(
-            b.get("text"), f"{p}/text", "header text", max_len=MAX_HEADER_TEXT, plain_only=True
-        )
+        self.plain(b.get("text"), f"{p}/text", "header text", MAX_HEADER_TEXT)
 
     def block_actions(self, b: dict[str, Any], p: str) -> None:
         for i, e in enumerate(self.elements(b, p, "actions", MAX_ACTIONS_ELEMENTS)):
@@ -314,15 +316,8 @@ class _Walker:
                 self.element(e, ep, CONTEXT_ELEMENTS, "context element")
 
     def block_input(self, b: dict[str, Any], p: str) -> None:
-        self.text(b.get("label"), f"{p}/label", "input label", max_len=MAX_LABEL, plain_only=True)
-        self.text(
-            b.get("hint"),
-            f"{p}/hint",
-            "input hint",
-            max_len=MAX_LABEL,
-            plain_only=True,
-            required=False,
-        )
+        self.plain(b.get("label"), f"{p}/label", "input label", MAX_LABEL)
+        self.optional_plain(b.get("hint"), f"{p}/hint", "input hint", MAX_LABEL)
         if b.get("element") is None:
             self.err("input block needs an element", f"{p}/element")
         else:
@@ -336,14 +331,7 @@ class _Walker:
         self.required_str(
             alt, f"{p}/alt_text", "alt_text", MAX_ALT_TEXT, "image block needs alt_text"
         )
-        self.text(
-            b.get("title"),
-            f"{p}/title",
-            "image title",
-            max_len=MAX_ALT_TEXT,
-            plain_only=True,
-            required=False,
-        )
+        self.optional_plain(b.get("title"), f"{p}/title", "image title", MAX_ALT_TEXT)
 
     def block_markdown(self, b: dict[str, Any], p: str) -> None:
         missing = "markdown block needs a non-empty text string"
@@ -355,26 +343,15 @@ class _Walker:
 
     # ---- elements ----
     def element(self, e: Any, p: str, allowed: Collection[str], where: str) -> None:
-        if not isinstance(e, dict):
-            self.err(f"{where} must be an object", p)
-            return
-        t = e.get("type")
-        if t not in allowed:
-            self.err(f"unknown or unsupported element type {t!r} as {where}", f"{p}/type")
+        unknown = f"unknown or unsupported element type {{}} as {where}"
+        t = self.type_of(e, p, allowed, f"{where} must be an object", unknown)
+        if t is None:
             return
         self.unique_id(e, p, "action_id", self.action_ids)
         if "placeholder" in e:
-            self.text(
-                e["placeholder"],
-                f"{p}/placeholder",
-                f"{t} placeholder",
-                max_len=MAX_PLACEHOLDER,
-                plain_only=True,
-            )
+            self.plain(e["placeholder"], f"{p}/placeholder", f"{t} placeholder", MAX_PLACEHOLDER)
         if t == "button":
-            self.text(
-                e.get("text"), f"{p}/text", "button text", max_len=MAX_BUTTON_TEXT, plain_only=True
-            )
+            self.plain(e.get("text"), f"{p}/text", "button text", MAX_BUTTON_TEXT)
             self.str_limit(e.get("value"), f"{p}/value", "button value", MAX_BUTTON_VALUE)
             self.str_limit(e.get("url"), f"{p}/url", "button url", MAX_URL)
             if e.get("style") not in (None, "primary", "danger"):
@@ -398,12 +375,8 @@ class _Walker:
                     for gi, g in enumerate(groups):
                         gp = f"{p}/option_groups/{gi}"
                         g = g if isinstance(g, dict) else {}
-                        self.text(
-                            g.get("label"),
-                            f"{gp}/label",
-                            "option group label",
-                            max_len=MAX_OPTION_TEXT,
-                            plain_only=True,
+                        self.plain(
+                            g.get("label"), f"{gp}/label", "option group label", MAX_OPTION_TEXT
                         )
                         all_opts += self.options(g.get("options"), f"{gp}/options", MAX_OPTIONS, t)
             values = {o.get("value") for o, _ in all_opts if isinstance(o, dict)}
@@ -459,13 +432,8 @@ class _Walker:
                 self.err("option must be an object", op)
                 continue
             plain = owner not in ("checkboxes", "radio_buttons")
-            self.text(
-                o.get("text"),
-                f"{op}/text",
-                "option text",
-                max_len=MAX_OPTION_TEXT,
-                plain_only=plain,
-            )
+            limit = MAX_OPTION_TEXT
+            self.text(o.get("text"), f"{op}/text", "option text", max_len=limit, plain_only=plain)
             v = o.get("value")
             if owner != "overflow" or v is not None:
                 missing = "option value must be a non-empty string"
@@ -474,7 +442,7 @@ class _Walker:
                 o.get("description"),
                 f"{op}/description",
                 "option description",
-                max_len=MAX_OPTION_TEXT,
+                max_len=limit,
                 required=False,
             )
         return out
@@ -583,18 +551,9 @@ def check_view(view: Any, *, expect_type: str | None = None) -> list[Violation]:
     if size > MAX_VIEW_BYTES:
         w.err(f"view is {size} bytes of JSON, max {MAX_VIEW_BYTES}", "/view")
     if vtype == "modal":
-        w.text(
-            view.get("title"), "/view/title", "view title", max_len=MAX_VIEW_TITLE, plain_only=True
-        )
+        w.plain(view.get("title"), "/view/title", "view title", MAX_VIEW_TITLE)
         for k in ("submit", "close"):
-            w.text(
-                view.get(k),
-                f"/view/{k}",
-                f"view {k}",
-                max_len=MAX_VIEW_TITLE,
-                plain_only=True,
-                required=False,
-            )
+            w.optional_plain(view.get(k), f"/view/{k}", f"view {k}", MAX_VIEW_TITLE)
         blocks = view.get("blocks")
         if (
             isinstance(blocks, list)
