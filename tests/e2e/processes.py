@@ -54,6 +54,33 @@ def run_at_once(
     return outputs
 
 
+def launch(
+    args: list[str], env: dict[str, str], cwd: Path, log: Path, *, stdout_too: bool = False
+) -> subprocess.Popen[bytes]:
+    """`intake-bot ARGS` in ``cwd``, its stderr (and stdout, if asked) appended to ``log``."""
+    with log.open("ab") as out:
+        stdout = out if stdout_too else subprocess.DEVNULL
+        return subprocess.Popen([INTAKE_BOT, *args], env=env, cwd=cwd, stdout=stdout, stderr=out)
+
+
+def start_serve(name: str, env: dict[str, str], where: Path) -> Replica:
+    """`intake-bot serve` on a free port, logging to WHERE/NAME.log (not yet waited for)."""
+    log = where / f"{name}.log"
+    return Replica(
+        name, launch(["serve", "--host", "127.0.0.1", "--port", "0"], env, where, log), log
+    )
+
+
+class LoggedProcess:
+    """A process whose output goes to a file."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process, self.log = process, log
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
 @dataclass
 class Replica:
     """One `intake-bot serve` process; its log (JSON lines) goes to a file."""

@@ -52,7 +52,7 @@ from tests.e2e.helpers import (
     review_posts,
     text_of,
 )
-from tests.e2e.processes import INTAKE_BOT, Replica, clean_env, run_at_once
+from tests.e2e.processes import INTAKE_BOT, Replica, clean_env, run_at_once, start_serve
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
@@ -66,18 +66,7 @@ DIGEST_CHANNEL = "C0DIGEST"
 
 def start_replicas(env: dict[str, str], where: Path, label: str) -> list[Replica]:
     """Two replicas started at the same moment (so their schedulers' first ticks race)."""
-    replicas = []
-    for name in (f"{label}-a", f"{label}-b"):
-        log = where / f"{name}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [INTAKE_BOT, "serve", "--host", "127.0.0.1", "--port", "0"],
-                env=env,
-                cwd=where,
-                stdout=subprocess.DEVNULL,
-                stderr=out,
-            )
-        replicas.append(Replica(name, process, log))
+    replicas = [start_serve(name, env, where) for name in (f"{label}-a", f"{label}-b")]
     try:
         for replica in replicas:
             replica.wait_listening()
