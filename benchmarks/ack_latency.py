@@ -86,6 +86,7 @@ from sqlalchemy import delete, func, select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
 
 from bot.pacing import METHOD_LIMITS, RESERVE_SUFFIX  # noqa: E402
+from bot.sandbox.requests import SignedRequest  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import AskRow, HistoryRow, PaceRow, TranscriptRow  # noqa: E402
 from tests.fakes.openai_api import FakeOpenAI, FakeReply  # noqa: E402
@@ -434,23 +435,11 @@ class BuildingDriver(SlackDriver):
 
     built: tuple[bytes, dict[str, str]] = (b"", {})
 
-    def send_raw(
-        self,
-        body: bytes,
-        content_type: str,
-        headers: dict[str, str] | None = None,
-        timestamp: int | None = None,
-        *,
-        sign: bool = True,
-        kind: str = "raw",
-        payload: dict[str, Any] | None = None,
-    ) -> DriverResponse:
-        all_headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0"}
-        if sign:
-            all_headers.update(self.sign(body, timestamp))
-        all_headers.update(headers or {})
-        self.built = (body, all_headers)
-        return DriverResponse(200, "", None, 0.0, payload, body, content_type)
+    def deliver(self, request: SignedRequest) -> DriverResponse:
+        self.built = (request.body, request.headers)
+        return DriverResponse(
+            200, "", None, 0.0, request.payload, request.body, request.content_type
+        )
 
 
 def action_ids(message: dict[str, Any]) -> list[str]:

@@ -79,20 +79,7 @@ MESSAGE_BLOCK_TYPES = frozenset(
         "call",
     }
 )
-VIEW_BLOCK_TYPES = frozenset(
-    {
-        "section",
-        "divider",
-        "image",
-        "actions",
-        "context",
-        "input",
-        "header",
-        "video",
-        "rich_text",
-        "markdown",
-    }
-)
+VIEW_BLOCK_TYPES = MESSAGE_BLOCK_TYPES - {"file", "table", "call"}
 
 SELECTS = frozenset(
     {
@@ -192,12 +179,9 @@ class _Walker:
             if required:
                 self.err(f"{what} is required", path)
             return
-        if not isinstance(obj, dict):
-            self.err(f"{what} must be a text object, got {type(obj).__name__}", path)
-            return
-        t = obj.get("type")
-        if t not in TEXT_TYPES:
-            self.err(f"{what} has invalid text type {t!r}", f"{path}/type")
+        not_object = f"{what} must be a text object, got {type(obj).__name__}"
+        t = self.type_of(obj, path, TEXT_TYPES, not_object, f"{what} has invalid text type {{}}")
+        if t is None:
             return
         if plain_only and t != "plain_text":
             self.err(f"{what} must be plain_text, got {t}", f"{path}/type")
@@ -210,6 +194,27 @@ class _Walker:
         if max_len is not None and len(s) > max_len:
             self.err(f"{what} is {len(s)} characters, max {max_len}", f"{path}/text")
 
+    def type_of(
+        self, obj: Any, path: str, allowed: Collection[str], not_object: str, unknown: str
+    ) -> str | None:
+        """``obj["type"]`` when ``obj`` is an object of an ``allowed`` type, else None: then
+        ``not_object`` or ``unknown`` (its ``{}`` is the type found) says why."""
+        if not isinstance(obj, dict):
+            self.err(not_object, path)
+            return None
+        t = obj.get("type")
+        if t not in allowed:
+            self.err(unknown.format(repr(t)), f"{path}/type")
+            return None
+        return str(t)
+
+    def plain(self, obj: Any, path: str, what: str, max_len: int, required: bool = True) -> None:
+        """A plain_text object (``required``, or one that may be left out)."""
+        self.text(obj, path, what, max_len=max_len, plain_only=True, required=required)
+
+    def optional_plain(self, obj: Any, path: str, what: str, max_len: int) -> None:
+        self.plain(obj, path, what, max_len, required=False)
+
     def str_limit(self, value: Any, path: str, what: str, max_len: int) -> None:
         if value is None:
             return
@@ -217,6 +222,36 @@ class _Walker:
             self.err(f"{what} must be a string", path)
         elif len(value) > max_len:
             self.err(f"{what} is {len(value)} characters, max {max_len}", path)
+
+    def required_str(self, value: Any, path: str, what: str, max_len: int, missing: str) -> bool:
+        """A string that must be there and not empty (``missing`` says so if not)."""
+        if not isinstance(value, str) or not value:
+            self.err(missing, path)
+            return False
+        self.str_limit(value, path, what, max_len)
+        return True
+
+    def unique_id(self, owner: dict[str, Any], path: str, key: str, seen: dict[str, str]) -> None:
+        """``owner[key]`` (a block_id or action_id), when given: a short string used once."""
+        value = owner.get(key)
+        if value is None:
+            return
+        where = f"{path}/{key}"
+        if self.required_str(value, where, key, MAX_ID, f"{key} must be a non-empty string"):
+            if value in seen:
+                self.err(f"duplicate {key} {value!r} (also at {seen[value]})", where)
+            else:
+                seen[value] = path
+
+    def elements(self, b: dict[str, Any], p: str, block: str, max_n: int) -> list[Any]:
+        """A block's non-empty ``elements`` array of at most ``max_n`` (empty when invalid)."""
+        els = b.get("elements")
+        if not isinstance(els, list) or not els:
+            self.err(f"{block} block needs a non-empty elements array", f"{p}/elements")
+            return []
+        if len(els) > max_n:
+            self.err(f"{block} block has {len(els)} elements, max {max_n}", f"{p}/elements")
+        return els
 
     # ---- blocks ----
     def blocks(self, blocks: Any, path: str, max_blocks: int) -> list[int]:
@@ -236,27 +271,14 @@ class _Walker:
         return clean
 
     def block(self, b: Any, path: str, allowed: frozenset[str]) -> None:
-        if not isinstance(b, dict):
-            self.err(f"block must be an object, got {type(b).__name__}", path)
+        where = "a message" if self.kind == "message" else f"a {self.kind} view"
+        not_object = f"block must be an object, got {type(b).__name__}"
+        t = self.type_of(
+            b, path, allowed, not_object, f"unknown or unsupported block type {{}} in {where}"
+        )
+        if t is None:
             return
-        t = b.get("type")
-        if t not in allowed:
-            where = "a message" if self.kind == "message" else f"a {self.kind} view"
-            self.err(f"unknown or unsupported block type {t!r} in {where}", f"{path}/type")
-            return
-        bid = b.get("block_id")
-        if bid is not None:
-            if not isinstance(bid, str) or not bid:
-                self.err("block_id must be a non-empty string", f"{path}/block_id")
-            else:
-                self.str_limit(bid, f"{path}/block_id", "block_id", MAX_ID)
-                if bid in self.block_ids:
-                    self.err(
-                        f"duplicate block_id {bid!r} (also at {self.block_ids[bid]})",
-                        f"{path}/block_id",
-                    )
-                else:
-                    self.block_ids[bid] = path
+        self.unique_id(b, path, "block_id", self.block_ids)
         getattr(self, f"block_{t}", lambda b, p: None)(b, path)
 
     def block_section(self, b: dict[str, Any], p: str) -> None:
@@ -279,34 +301,14 @@ class _Walker:
             self.element(b["accessory"], f"{p}/accessory", ACCESSORY_ELEMENTS, "section accessory")
 
     def block_header(self, b: dict[str, Any], p: str) -> None:
-        self.text(
-            b.get("text"), f"{p}/text", "header text", max_len=MAX_HEADER_TEXT, plain_only=True
-        )
+        self.plain(b.get("text"), f"{p}/text", "header text", MAX_HEADER_TEXT)
 
     def block_actions(self, b: dict[str, Any], p: str) -> None:
-        els = b.get("elements")
-        if not isinstance(els, list) or not els:
-            self.err("actions block needs a non-empty elements array", f"{p}/elements")
-            return
-        if len(els) > MAX_ACTIONS_ELEMENTS:
-            self.err(
-                f"actions block has {len(els)} elements, max {MAX_ACTIONS_ELEMENTS}",
-                f"{p}/elements",
-            )
-        for i, e in enumerate(els):
+        for i, e in enumerate(self.elements(b, p, "actions", MAX_ACTIONS_ELEMENTS)):
             self.element(e, f"{p}/elements/{i}", ACTIONS_ELEMENTS, "actions element")
 
     def block_context(self, b: dict[str, Any], p: str) -> None:
-        els = b.get("elements")
-        if not isinstance(els, list) or not els:
-            self.err("context block needs a non-empty elements array", f"{p}/elements")
-            return
-        if len(els) > MAX_CONTEXT_ELEMENTS:
-            self.err(
-                f"context block has {len(els)} elements, max {MAX_CONTEXT_ELEMENTS}",
-                f"{p}/elements",
-            )
-        for i, e in enumerate(els):
+        for i, e in enumerate(self.elements(b, p, "context", MAX_CONTEXT_ELEMENTS)):
             ep = f"{p}/elements/{i}"
             if isinstance(e, dict) and e.get("type") in TEXT_TYPES:
                 self.text(e, ep, "context text", max_len=MAX_SECTION_TEXT)
@@ -314,15 +316,8 @@ class _Walker:
                 self.element(e, ep, CONTEXT_ELEMENTS, "context element")
 
     def block_input(self, b: dict[str, Any], p: str) -> None:
-        self.text(b.get("label"), f"{p}/label", "input label", max_len=MAX_LABEL, plain_only=True)
-        self.text(
-            b.get("hint"),
-            f"{p}/hint",
-            "input hint",
-            max_len=MAX_LABEL,
-            plain_only=True,
-            required=False,
-        )
+        self.plain(b.get("label"), f"{p}/label", "input label", MAX_LABEL)
+        self.optional_plain(b.get("hint"), f"{p}/hint", "input hint", MAX_LABEL)
         if b.get("element") is None:
             self.err("input block needs an element", f"{p}/element")
         else:
@@ -333,25 +328,14 @@ class _Walker:
             self.err("image block needs image_url or slack_file", p)
         self.str_limit(b.get("image_url"), f"{p}/image_url", "image_url", MAX_URL)
         alt = b.get("alt_text")
-        if not isinstance(alt, str) or not alt:
-            self.err("image block needs alt_text", f"{p}/alt_text")
-        else:
-            self.str_limit(alt, f"{p}/alt_text", "alt_text", MAX_ALT_TEXT)
-        self.text(
-            b.get("title"),
-            f"{p}/title",
-            "image title",
-            max_len=MAX_ALT_TEXT,
-            plain_only=True,
-            required=False,
+        self.required_str(
+            alt, f"{p}/alt_text", "alt_text", MAX_ALT_TEXT, "image block needs alt_text"
         )
+        self.optional_plain(b.get("title"), f"{p}/title", "image title", MAX_ALT_TEXT)
 
     def block_markdown(self, b: dict[str, Any], p: str) -> None:
-        t = b.get("text")
-        if not isinstance(t, str) or not t:
-            self.err("markdown block needs a non-empty text string", f"{p}/text")
-        else:
-            self.str_limit(t, f"{p}/text", "markdown text", MAX_MARKDOWN_BLOCK)
+        missing = "markdown block needs a non-empty text string"
+        self.required_str(b.get("text"), f"{p}/text", "markdown text", MAX_MARKDOWN_BLOCK, missing)
 
     def block_rich_text(self, b: dict[str, Any], p: str) -> None:
         if not isinstance(b.get("elements"), list):
@@ -359,38 +343,15 @@ class _Walker:
 
     # ---- elements ----
     def element(self, e: Any, p: str, allowed: Collection[str], where: str) -> None:
-        if not isinstance(e, dict):
-            self.err(f"{where} must be an object", p)
+        unknown = f"unknown or unsupported element type {{}} as {where}"
+        t = self.type_of(e, p, allowed, f"{where} must be an object", unknown)
+        if t is None:
             return
-        t = e.get("type")
-        if t not in allowed:
-            self.err(f"unknown or unsupported element type {t!r} as {where}", f"{p}/type")
-            return
-        aid = e.get("action_id")
-        if aid is not None:
-            if not isinstance(aid, str) or not aid:
-                self.err("action_id must be a non-empty string", f"{p}/action_id")
-            else:
-                self.str_limit(aid, f"{p}/action_id", "action_id", MAX_ID)
-                if aid in self.action_ids:
-                    self.err(
-                        f"duplicate action_id {aid!r} (also at {self.action_ids[aid]})",
-                        f"{p}/action_id",
-                    )
-                else:
-                    self.action_ids[aid] = p
+        self.unique_id(e, p, "action_id", self.action_ids)
         if "placeholder" in e:
-            self.text(
-                e["placeholder"],
-                f"{p}/placeholder",
-                f"{t} placeholder",
-                max_len=MAX_PLACEHOLDER,
-                plain_only=True,
-            )
+            self.plain(e["placeholder"], f"{p}/placeholder", f"{t} placeholder", MAX_PLACEHOLDER)
         if t == "button":
-            self.text(
-                e.get("text"), f"{p}/text", "button text", max_len=MAX_BUTTON_TEXT, plain_only=True
-            )
+            self.plain(e.get("text"), f"{p}/text", "button text", MAX_BUTTON_TEXT)
             self.str_limit(e.get("value"), f"{p}/value", "button value", MAX_BUTTON_VALUE)
             self.str_limit(e.get("url"), f"{p}/url", "button url", MAX_URL)
             if e.get("style") not in (None, "primary", "danger"):
@@ -414,12 +375,8 @@ class _Walker:
                     for gi, g in enumerate(groups):
                         gp = f"{p}/option_groups/{gi}"
                         g = g if isinstance(g, dict) else {}
-                        self.text(
-                            g.get("label"),
-                            f"{gp}/label",
-                            "option group label",
-                            max_len=MAX_OPTION_TEXT,
-                            plain_only=True,
+                        self.plain(
+                            g.get("label"), f"{gp}/label", "option group label", MAX_OPTION_TEXT
                         )
                         all_opts += self.options(g.get("options"), f"{gp}/options", MAX_OPTIONS, t)
             values = {o.get("value") for o, _ in all_opts if isinstance(o, dict)}
@@ -475,24 +432,17 @@ class _Walker:
                 self.err("option must be an object", op)
                 continue
             plain = owner not in ("checkboxes", "radio_buttons")
-            self.text(
-                o.get("text"),
-                f"{op}/text",
-                "option text",
-                max_len=MAX_OPTION_TEXT,
-                plain_only=plain,
-            )
+            limit = MAX_OPTION_TEXT
+            self.text(o.get("text"), f"{op}/text", "option text", max_len=limit, plain_only=plain)
             v = o.get("value")
             if owner != "overflow" or v is not None:
-                if not isinstance(v, str) or not v:
-                    self.err("option value must be a non-empty string", f"{op}/value")
-                else:
-                    self.str_limit(v, f"{op}/value", "option value", MAX_OPTION_VALUE)
+                missing = "option value must be a non-empty string"
+                self.required_str(v, f"{op}/value", "option value", MAX_OPTION_VALUE, missing)
             self.text(
                 o.get("description"),
                 f"{op}/description",
                 "option description",
-                max_len=MAX_OPTION_TEXT,
+                max_len=limit,
                 required=False,
             )
         return out
@@ -601,18 +551,9 @@ def check_view(view: Any, *, expect_type: str | None = None) -> list[Violation]:
     if size > MAX_VIEW_BYTES:
         w.err(f"view is {size} bytes of JSON, max {MAX_VIEW_BYTES}", "/view")
     if vtype == "modal":
-        w.text(
-            view.get("title"), "/view/title", "view title", max_len=MAX_VIEW_TITLE, plain_only=True
-        )
+        w.plain(view.get("title"), "/view/title", "view title", MAX_VIEW_TITLE)
         for k in ("submit", "close"):
-            w.text(
-                view.get(k),
-                f"/view/{k}",
-                f"view {k}",
-                max_len=MAX_VIEW_TITLE,
-                plain_only=True,
-                required=False,
-            )
+            w.optional_plain(view.get(k), f"/view/{k}", f"view {k}", MAX_VIEW_TITLE)
         blocks = view.get("blocks")
         if (
             isinstance(blocks, list)

@@ -64,6 +64,17 @@ _MULTI = {
 }
 
 
+@dataclass(frozen=True)
+class SignedRequest:
+    """One request exactly as it goes over the wire, and what the driver built it from."""
+
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    kind: str = "raw"
+    payload: dict[str, Any] | None = None
+
+
 @dataclass
 class DriverResponse:
     status: int
@@ -193,7 +204,13 @@ class SlackDriver:
         if sign:
             all_headers.update(self.sign(body, timestamp))
         all_headers.update(headers or {})
-        req = urllib.request.Request(self.events_url, data=body, headers=all_headers, method="POST")
+        return self.deliver(SignedRequest(body, content_type, all_headers, kind, payload))
+
+    def deliver(self, request: SignedRequest) -> DriverResponse:
+        """POST the request exactly as built: a subclass may keep or hold it instead."""
+        req = urllib.request.Request(
+            self.events_url, data=request.body, headers=request.headers, method="POST"
+        )
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as r:
@@ -208,11 +225,13 @@ class SlackDriver:
             parsed = None
         if elapsed > self.ack_timeout:
             self.fake.violation(
-                f"ack:{kind}",
+                f"ack:{request.kind}",
                 f"the app took {elapsed:.2f}s to answer "
                 f"(Slack gives up after {self.ack_timeout:.0f}s)",
             )
-        return DriverResponse(status, text, parsed, elapsed, payload, body, content_type)
+        return DriverResponse(
+            status, text, parsed, elapsed, request.payload, request.body, request.content_type
+        )
 
     def _send_form(self, form: dict[str, Any], kind: str) -> DriverResponse:
         body = urlencode(form).encode()
@@ -354,21 +373,11 @@ class SlackDriver:
             blocks=blocks,
             client_msg_id=client_msg_id,
         )
-        ev: dict[str, Any] = {
-            "type": event_type,
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "team": self.team_id,
-            "client_msg_id": client_msg_id,
-            "blocks": blocks,
-            "channel": channel,
-            "event_ts": ts,
-        }
+        ev = self._message_event(event_type, user, text, channel, ts, thread_ts)
+        ev.update(client_msg_id=client_msg_id, blocks=blocks)
         if event_type == "message":
             ev["channel_type"] = channel_type
         if thread_ts:
-            ev["thread_ts"] = thread_ts
             root = self.fake.find_message(thread_ts)
             if root and root.get("user"):
                 ev["parent_user_id"] = root["user"]
@@ -408,20 +417,29 @@ class SlackDriver:
     ) -> DriverResponse:
         """The app_mention event of a message already stored (see human_message)."""
         stored = self.fake.find_message(ts) or {}
+        ev = self._message_event("app_mention", user, text, channel, ts, thread_ts)
+        ev.update(
+            client_msg_id=stored.get("client_msg_id", secrets.token_hex(16)),
+            blocks=stored.get("blocks") or _rich_text(text),
+        )
+        return self.event(ev)
+
+    def _message_event(
+        self, event_type: str, user: str, text: str, channel: str, ts: str, thread_ts: str | None
+    ) -> dict[str, Any]:
+        """A message or app_mention event; the caller adds the message's id and blocks."""
         ev: dict[str, Any] = {
-            "type": "app_mention",
+            "type": event_type,
             "user": user,
             "text": text,
             "ts": ts,
             "team": self.team_id,
-            "client_msg_id": stored.get("client_msg_id", secrets.token_hex(16)),
-            "blocks": stored.get("blocks") or _rich_text(text),
             "channel": channel,
             "event_ts": ts,
         }
         if thread_ts:
             ev["thread_ts"] = thread_ts
-        return self.event(ev)
+        return ev
 
     def channel_message(
         self,

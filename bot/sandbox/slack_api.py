@@ -1248,7 +1248,11 @@ class FakeSlack:
         msg = self._post(channel, args)
         return {"channel": channel, "ts": msg["ts"], "message": copy.deepcopy(msg)}
 
-    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _own_message(
+        self, args: dict[str, Any], method: str, verb: str, refusal: str
+    ) -> tuple[str, str, dict[str, Any]]:
+        """The channel, ts and message ``args`` name, which must be one the bot posted (Slack
+        answers ``refusal`` otherwise, and the fake records it as a violation)."""
         channel = self._resolve_channel(str(_need(args, "channel")))
         ts = str(_need(args, "ts"))
         msg = self._find(channel, ts)
@@ -1256,9 +1260,13 @@ class FakeSlack:
             raise SlackError("message_not_found")
         if not msg.get("bot_id"):
             self.violations.append(
-                ("chat.update", f"tried to edit {ts}, a message the bot did not post")
+                (method, f"tried to {verb} {ts}, a message the bot did not post")
             )
-            raise SlackError("cant_update_message")
+            raise SlackError(refusal)
+        return channel, ts, msg
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, msg = self._own_message(args, "chat.update", "edit", "cant_update_message")
         merged = {
             "text": args["text"] if "text" in args else msg.get("text"),
             "blocks": args["blocks"] if "blocks" in args else msg.get("blocks"),
@@ -1287,16 +1295,7 @@ class FakeSlack:
         return {"message_ts": ts}
 
     def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(str(_need(args, "channel")))
-        ts = str(_need(args, "ts"))
-        msg = self._find(channel, ts)
-        if msg is None:
-            raise SlackError("message_not_found")
-        if not msg.get("bot_id"):
-            self.violations.append(
-                ("chat.delete", f"tried to delete {ts}, a message the bot did not post")
-            )
-            raise SlackError("cant_delete_message")
+        channel, ts, msg = self._own_message(args, "chat.delete", "delete", "cant_delete_message")
         self._messages[channel].remove(msg)
         self._ts_channel.pop(ts, None)
         return {"channel": channel, "ts": ts}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt import App
 
 from bot.app import create_app
 from bot.bootstrap import Container, build
@@ -21,6 +22,7 @@ from bot.settings import load_settings
 from bot.webhooks import webhook_kinds
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -64,6 +66,7 @@ class BotServer:
     database copied from one already migrated, which saves the migration run)."""
 
     migrate = True
+    leads = f"{LEAD},{LEADS_GROUP}"  # intake_leads
 
     def __init__(
         self, database_url: str, fake: FakeSlack, clock: MovableClock, **settings: Any
@@ -86,7 +89,7 @@ class BotServer:
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.fake.api_url,
             intake_review_channel=REVIEW_CHANNEL,
-            intake_leads=f"{LEAD},{LEADS_GROUP}",
+            intake_leads=self.leads,
             intake_timezone="UTC",
             _env_file=None,
             **self.settings,
@@ -107,12 +110,20 @@ class BotServer:
         app = create_app(self.container, pacer=unhurried_pacer())
         # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
         self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
-        self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
+        self._server = create_server(self.wsgi(app, self.container), "127.0.0.1", 0)
         port = self._server.effective_port
         self.events_url = f"http://127.0.0.1:{port}/slack/events"
         # run_in_thread: a close() from stop() while the loop waits is an ordinary end.
         self._thread = run_in_thread(self._server, "e2e-bot")
         return self
+
+    @property
+    def base_url(self) -> str:
+        return self.events_url.removesuffix("/slack/events")
+
+    def wsgi(self, app: App, container: Container) -> WsgiApp:
+        """What the server serves: the app as `serve` wraps it (a subclass may add to it)."""
+        return WsgiApp(app, container.db_engine)
 
     def stop(self) -> None:
         if self._unwatch is not None:
@@ -159,8 +170,16 @@ def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def bot(sqlite_url: str, slack: FakeSlack, clock: MovableClock) -> Iterator[BotServer]:
-    server = BotServer(sqlite_url, slack, clock).start()
+def bot_class() -> type[BotServer]:
+    """The harness ``bot`` and ``make_bot`` start (a suite may override it with a subclass)."""
+    return BotServer
+
+
+@pytest.fixture
+def bot(
+    sqlite_url: str, slack: FakeSlack, clock: MovableClock, bot_class: type[BotServer]
+) -> Iterator[BotServer]:
+    server = bot_class(sqlite_url, slack, clock).start()
     yield server
     server.stop()
 
@@ -171,16 +190,32 @@ def driver(bot: BotServer, slack: FakeSlack) -> SlackDriver:
 
 
 @pytest.fixture
-def make_bot(slack: FakeSlack, clock: MovableClock) -> Iterator[Callable[..., BotServer]]:
+def make_bot(
+    slack: FakeSlack, clock: MovableClock, bot_class: type[BotServer]
+) -> Iterator[Callable[..., BotServer]]:
     """Bots on a database of the test's choosing (e.g. PostgreSQL), with extra settings if
     given; stopped after the test."""
     started: list[BotServer] = []
 
     def make(database_url: str, **settings: Any) -> BotServer:
-        server = BotServer(database_url, slack, clock, **settings).start()
+        server = bot_class(database_url, slack, clock, **settings).start()
         started.append(server)
         return server
 
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def model_bot(
+    make_bot: Callable[..., BotServer], fake_openai: FakeOpenAI, tmp_path: Path
+) -> BotServer:
+    """The bot with an OpenAI-compatible model configured (the fake answers what the test's
+    ``fake_openai.responder`` says)."""
+    return make_bot(
+        f"sqlite:///{tmp_path / 'model.db'}",
+        openai_base_url=fake_openai.base_url,
+        intake_llm_model="fake-gpt",
+        intake_llm_timeout=2,
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from tests.e2e.conftest import REVIEW_CHANNEL
+from tests.e2e.conftest import LEAD, OWNER, REVIEW_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
 ASK = "we need a postgres db for billing asap"
+T = TypeVar("T")
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -179,6 +181,43 @@ def submit_ready_ask(
     answer_database_questions(c)
     c.click_button("Submit")
     return c, review_card(slack)
+
+
+def answered(slack: FakeSlack, send: Callable[[], T]) -> T:
+    """What ``send()`` returned, once the bot has finished answering it."""
+    before = len(slack.calls)
+    result = send()
+    wait_for_bot(slack, before)
+    return result
+
+
+def click_and_wait(
+    driver: SlackDriver, slack: FakeSlack, user: str, message: dict[str, Any], action_id: str
+) -> None:
+    """``user`` clicks a button on ``message`` and the bot has finished answering."""
+    before = len(slack.calls)
+    driver.click(user, message, action_id)
+    wait_for_bot(slack, before)
+
+
+def decide(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    card: dict[str, Any],
+    action_id: str = "review_approve",
+    **form: Any,
+) -> None:
+    """The lead clicks ``action_id`` on the review card, fills in the form it opens with
+    ``form`` (an owner, a reason, questions) and submits it."""
+    click_and_wait(driver, slack, LEAD, card, action_id)
+    before = len(slack.calls)
+    driver.submit_view(LEAD, slack.current_view(LEAD), **form)
+    wait_for_bot(slack, before)
+
+
+def approve(driver: SlackDriver, slack: FakeSlack, card: dict[str, Any]) -> None:
+    """The lead approves the ask on ``card`` with Owen as its owner."""
+    decide(driver, slack, card, owner=OWNER)
 
 
 def review_card(slack: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:

@@ -33,6 +33,54 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def run_at_once(
+    args: list[str], env: dict[str, str], *, cwd: Path | None = None, timeout: float = 60
+) -> list[tuple[str, str]]:
+    """Two `intake-bot ARGS` processes started together; both must succeed. Their
+    (stdout, stderr)."""
+    runs = [
+        subprocess.Popen(
+            [INTAKE_BOT, *args],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=timeout) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    return outputs
+
+
+def launch(
+    args: list[str], env: dict[str, str], cwd: Path, log: Path, *, stdout_too: bool = False
+) -> subprocess.Popen[bytes]:
+    """`intake-bot ARGS` in ``cwd``, its stderr (and stdout, if asked) appended to ``log``."""
+    with log.open("ab") as out:
+        stdout = out if stdout_too else subprocess.DEVNULL
+        return subprocess.Popen([INTAKE_BOT, *args], env=env, cwd=cwd, stdout=stdout, stderr=out)
+
+
+def start_serve(name: str, env: dict[str, str], where: Path) -> Replica:
+    """`intake-bot serve` on a free port, logging to WHERE/NAME.log (not yet waited for)."""
+    log = where / f"{name}.log"
+    return Replica(
+        name, launch(["serve", "--host", "127.0.0.1", "--port", "0"], env, where, log), log
+    )
+
+
+class LoggedProcess:
+    """A process whose output goes to a file."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process, self.log = process, log
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
 @dataclass
 class Replica:
     """One `intake-bot serve` process; its log (JSON lines) goes to a file."""

@@ -44,20 +44,25 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
     )
 
 
-def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
-    answers = "\n".join(
-        [
-            "we need a postgres db for billing asap",
-            "2",  # environment: the second option (staging)
-            "about 200 GB",
-            "invoices can't be generated without it",
-            "billing-api connects to it from staging; nightly backups restore in under 1 hour",
-            "submit",
-        ]
-    )
-    result = run(env, "chat", "--user", "alice", stdin=answers + "\n")
-    out = result.stdout
+def chat(env: dict[str, str], user: str, *lines: str) -> subprocess.CompletedProcess[str]:
+    """`intake-bot chat --user USER` with each line typed and Enter pressed; it ends well."""
+    result = run(env, "chat", "--user", user, stdin="".join(line + "\n" for line in lines))
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
+    result = chat(
+        env,
+        "alice",
+        "we need a postgres db for billing asap",
+        "2",  # environment: the second option (staging)
+        "about 200 GB",
+        "invoices can't be generated without it",
+        "billing-api connects to it from staging; nightly backups restore in under 1 hour",
+        "submit",
+    )
+    out = result.stdout
     assert "Request type: Database" in out and "Engine: PostgreSQL" in out
     assert "Question 1:" in out and "[2] staging" in out
     assert "Ready for review" in out or "ready for review" in out
@@ -95,19 +100,17 @@ def test_chat_from_ask_to_submitted_ticket(env: dict[str, str]) -> None:
 
 
 def test_chat_keeps_not_sure_as_a_note_and_exports_it(env: dict[str, str]) -> None:
-    answers = "\n".join(
-        [
-            "we need a postgres db for billing asap",
-            "staging",
-            "no idea tbh",  # storage: noted, not asked again
-            "invoices can't be generated without it",
-            "billing-api connects to it from staging",
-            "submit",
-        ]
+    result = chat(
+        env,
+        "alice",
+        "we need a postgres db for billing asap",
+        "staging",
+        "no idea tbh",  # storage: noted, not asked again
+        "invoices can't be generated without it",
+        "billing-api connects to it from staging",
+        "submit",
     )
-    result = run(env, "chat", "--user", "alice", stdin=answers + "\n")
     out = result.stdout
-    assert result.returncode == 0, result.stderr
     assert "From the requester's answers:" in out and "Storage: not sure — “no idea tbh”" in out
     assert out.count("how much storage") == 1, "not asked again"
     ticket = json.loads(run(env, "asks", "export", "--format", "json").stdout)[0]
@@ -224,17 +227,16 @@ def test_serve_runs_the_bot_over_http(env: dict[str, str], fake_slack: FakeSlack
 
 
 def test_digest_preview_prints_the_digest_and_sends_nothing(env: dict[str, str]) -> None:
-    chat = "\n".join(
-        [
-            "we need a postgres db for billing asap",
-            "2",
-            "200 GB",
-            "invoices stop",
-            "billing-api connects",
-            "submit",
-        ]
+    chat(
+        env,
+        "alice",
+        "we need a postgres db for billing asap",
+        "2",
+        "200 GB",
+        "invoices stop",
+        "billing-api connects",
+        "submit",
     )
-    run(env, "chat", "--user", "alice", stdin=chat)
     result = run({**env, "INTAKE_DIGEST_CHANNEL": "C0DIGEST"}, "digest", "preview")
     assert result.returncode == 0, result.stderr
     assert "=== digest to C0DIGEST" in result.stdout
@@ -285,20 +287,18 @@ def test_a_token_slack_rejects_is_one_clear_line(
 
 
 def test_chat_takes_corrections_and_field_names_as_people_say_them(env: dict[str, str]) -> None:
-    answers = "\n".join(
-        [
-            "our checkout-web pipeline is slow, builds take 40 minutes",
-            "deadline: 2027-03-18",  # a correction while a question is open
-            "done",
-            "edit pipeline link",  # not only `edit pipeline_url`
-            "https://ci.example.com/checkout-web/runs/812",
-            "it's for checkout-api, not checkout-web",
-            "main builds in under 10 minutes; no flaky failures for 2 weeks",
-        ]
+    result = chat(
+        env,
+        "dana",
+        "our checkout-web pipeline is slow, builds take 40 minutes",
+        "deadline: 2027-03-18",  # a correction while a question is open
+        "done",
+        "edit pipeline link",  # not only `edit pipeline_url`
+        "https://ci.example.com/checkout-web/runs/812",
+        "it's for checkout-api, not checkout-web",
+        "main builds in under 10 minutes; no flaky failures for 2 weeks",
     )
-    result = run(env, "chat", "--user", "dana", stdin=answers + "\n")
     out = result.stdout
-    assert result.returncode == 0, result.stderr
     assert "Traceback" not in out + result.stderr
     assert "Deadline changed: — → Thu 18 Mar 2027" in out
     assert "Which field?" not in out, "the pipeline link is known by its label"

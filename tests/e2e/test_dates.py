@@ -9,8 +9,8 @@ import re
 from datetime import UTC, datetime
 
 from bot.blocks.when import local
-from tests.e2e.conftest import LEAD, OWNER, REQUESTER, MovableClock
-from tests.e2e.helpers import review_card, submit_ready_ask, text_of, wait_for_bot
+from tests.e2e.conftest import REQUESTER, MovableClock
+from tests.e2e.helpers import approve, review_card, submit_ready_ask, text_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 from tests.sandbox.test_mrkdwn import with_mrkdwn_js
@@ -36,12 +36,7 @@ def test_every_reader_sees_submitted_and_the_status_in_their_own_zone_and_today(
     _, card = submit_ready_ask(driver, slack, REQUESTER)
     approved = datetime(2026, 12, 8, 0, 58, tzinfo=UTC)
     clock.at = approved
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, before)
-    before = len(slack.calls)
-    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
-    wait_for_bot(slack, before)
+    approve(driver, slack, card)
     posted = text_of(review_card(slack))
     assert "accepted" in posted and "Submitted" in posted
 

@@ -4,19 +4,16 @@ schedule's code path, through `intake-bot digest run`): one digest, one nudge pe
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.bootstrap import build
 from bot.settings import load_settings
 from intake.conversation import Source, Thread
 from intake.ticket import Milestone
 from tests.e2e.conftest import BOT_TOKEN, LEAD, REQUESTER
+from tests.e2e.processes import run_at_once
 from tests.fakes.slack_api import FakeSlack
 
-INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
 DIGEST = "C0DIGEST"
 
 
@@ -58,18 +55,7 @@ def test_two_processes_running_the_week_at_once_send_everything_once(
         "INTAKE_DIGEST_CHANNEL": DIGEST,
         "INTAKE_TIMEZONE": zone,
     }
-    runs = [
-        subprocess.Popen(
-            [INTAKE_BOT, "digest", "run"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=120) for run in runs]
-    assert all(run.returncode == 0 for run in runs), outputs
+    run_at_once(["digest", "run"], env, timeout=120)
     for owner in owners:
         nudges = [m for m in fake_slack.messages(fake_slack.dm_channel(owner)) if m.get("bot_id")]
         assert len(nudges) == 1, f"{owner} got {len(nudges)} nudges"

@@ -26,7 +26,16 @@ from tests.e2e.conftest import (
     BotServer,
     MovableClock,
 )
-from tests.e2e.helpers import buttons, review_card, submit_ready_ask, text_of, wait_for_bot
+from tests.e2e.helpers import (
+    approve,
+    buttons,
+    click_and_wait,
+    decide,
+    review_card,
+    submit_ready_ask,
+    text_of,
+    wait_for_bot,
+)
 from tests.e2e.test_milestones import Ask
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -39,15 +48,6 @@ def submitted_message(slack: FakeSlack, thread: Any) -> dict[str, Any]:
     current = slack.find_message(found[0]["ts"])
     assert current is not None
     return current
-
-
-def approve(driver: SlackDriver, slack: FakeSlack, card: dict[str, Any]) -> None:
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, before)
-    before = len(slack.calls)
-    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
-    wait_for_bot(slack, before)
 
 
 def test_after_approval_the_requester_can_no_longer_cancel(
@@ -199,12 +199,7 @@ def test_the_leads_questions_lose_edit_ask_once_answered(
     driver: SlackDriver, slack: FakeSlack
 ) -> None:
     thread, card = submit_ready_ask(driver, slack, REQUESTER)
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_request_changes")
-    wait_for_bot(slack, before)
-    before = len(slack.calls)
-    driver.submit_view(LEAD, slack.current_view(LEAD), questions="Which region?")
-    wait_for_bot(slack, before)
+    decide(driver, slack, card, "review_request_changes", questions="Which region?")
     questions = thread.last
     assert "Which region?" in text_of(questions) and buttons(questions) == ["Edit ask"]
     assert buttons(submitted_message(slack, thread)) == ["Cancel ask"], "it may still go"
@@ -234,9 +229,7 @@ def test_a_deleted_message_is_let_go_and_a_deleted_card_posted_again(
     driver: SlackDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
     thread, card = submit_ready_ask(driver, slack, REQUESTER)
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, before)
+    click_and_wait(driver, slack, LEAD, card, "review_approve")
     # While Lee fills in the form, someone deletes the card and Alice's message.
     client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
     client.chat_delete(channel=REVIEW_CHANNEL, ts=card["ts"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from intake.conversation import Source, Thread
 from tests.e2e.conftest import LEAD, OTHER, OWNER, REQUESTER, BotServer, MovableClock
-from tests.e2e.helpers import submit_ready_ask, text_of, wait_for_bot
+from tests.e2e.helpers import approve, submit_ready_ask, text_of, wait_for_bot
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -18,15 +18,6 @@ def open_home(driver: SlackDriver, slack: FakeSlack, user: str) -> dict[str, Any
     view = slack.home(user)
     assert view is not None
     return view
-
-
-def approve(driver: SlackDriver, slack: FakeSlack, card: dict[str, Any]) -> None:
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, before)
-    before = len(slack.calls)
-    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
-    wait_for_bot(slack, before)
 
 
 def test_each_role_sees_what_concerns_them(

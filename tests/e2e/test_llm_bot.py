@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,16 +62,9 @@ def model(schema: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def llm_bot(
-    make_bot: Callable[..., BotServer], fake_openai: FakeOpenAI, tmp_path: Path
-) -> BotServer:
+def llm_bot(model_bot: BotServer, fake_openai: FakeOpenAI) -> BotServer:
     fake_openai.responder = model
-    return make_bot(
-        f"sqlite:///{tmp_path / 'llm.db'}",
-        openai_base_url=fake_openai.base_url,
-        intake_llm_model="fake-gpt",
-        intake_llm_timeout=2,
-    )
+    return model_bot
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ from tests.e2e.helpers import (
     review_posts,
     text_of,
 )
-from tests.e2e.processes import INTAKE_BOT, Replica, clean_env
+from tests.e2e.processes import INTAKE_BOT, Replica, clean_env, run_at_once, start_serve
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
@@ -66,18 +66,7 @@ DIGEST_CHANNEL = "C0DIGEST"
 
 def start_replicas(env: dict[str, str], where: Path, label: str) -> list[Replica]:
     """Two replicas started at the same moment (so their schedulers' first ticks race)."""
-    replicas = []
-    for name in (f"{label}-a", f"{label}-b"):
-        log = where / f"{name}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [INTAKE_BOT, "serve", "--host", "127.0.0.1", "--port", "0"],
-                env=env,
-                cwd=where,
-                stdout=subprocess.DEVNULL,
-                stderr=out,
-            )
-        replicas.append(Replica(name, process, log))
+    replicas = [start_serve(name, env, where) for name in (f"{label}-a", f"{label}-b")]
     try:
         for replica in replicas:
             replica.wait_listening()
@@ -432,19 +421,7 @@ def test_both_schedulers_post_one_digest_across_restarts_and_manual_runs(
     restarted = start_replicas(replica_env, tmp_path, "restarted")
     try:
         # And someone runs this week's follow-through by hand in both environments at once.
-        runs = [
-            subprocess.Popen(
-                [INTAKE_BOT, "digest", "run"],
-                env=replica_env,
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [run.communicate(timeout=60) for run in runs]
-        assert all(run.returncode == 0 for run in runs), outputs
+        outputs = run_at_once(["digest", "run"], replica_env, cwd=tmp_path)
         assert all("0 digest(s)" in out for out, _ in outputs), outputs
         assert all("This week's digest" in out and "already went" in out for out, _ in outputs)
         assert_one_digest(slack, database_url, restarted)  # after their first ticks and rounds

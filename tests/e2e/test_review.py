@@ -12,16 +12,11 @@ from tests.e2e.helpers import (
     text_of,
     wait_for_bot,
 )
+from tests.e2e.helpers import (
+    click_and_wait as click,
+)
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
-
-
-def click(
-    driver: SlackDriver, slack: FakeSlack, user: str, message: dict[str, Any], prefix: str
-) -> None:
-    before = len(slack.calls)
-    driver.click(user, message, prefix)
-    wait_for_bot(slack, before)
 
 
 def submit_form(driver: SlackDriver, slack: FakeSlack, user: str, **inputs: Any) -> Any:

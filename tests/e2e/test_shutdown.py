@@ -19,7 +19,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +29,14 @@ from storage import slack_outbox
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.e2e.processes import INTAKE_BOT, START_TIMEOUT, Replica, clean_env, stop_process
+from tests.e2e.processes import (
+    START_TIMEOUT,
+    LoggedProcess,
+    clean_env,
+    launch,
+    start_serve,
+    stop_process,
+)
 from tests.e2e.test_followthrough_processes import awake_zone
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -40,14 +46,7 @@ GRACE = 25.0  # INTAKE_SHUTDOWN_GRACE's default, which the manifests allow for
 RETRY_AFTER = 6  # seconds: longer than a worker that wakes up takes to exit
 
 
-@dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
+class Worker(LoggedProcess):
     def terminate(self) -> float:
         """SIGTERM; the seconds until the process was gone (it must exit 0)."""
         sent = time.monotonic()
@@ -77,10 +76,7 @@ def start_worker(
             **settings,
         )
         log = tmp_path / f"worker-{len(started)}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [INTAKE_BOT, "worker"], env=env, cwd=tmp_path, stdout=out, stderr=out
-            )
+        process = launch(["worker"], env, tmp_path, log, stdout_too=True)
         worker = Worker(process, log)
         started.append(worker)
         deadline = time.monotonic() + START_TIMEOUT
@@ -176,13 +172,21 @@ def assert_everyone_got_one_nudge(fake_slack: FakeSlack) -> None:
         assert len(dms) == 1, f"{owner} got {len(dms)} nudges"
 
 
+def worker_mid_fan_out(
+    database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
+) -> Worker:
+    """A worker sending the queued nudges (each post held 0.05 s), five of them sent."""
+    queue_nudges(database_url, fake_slack)
+    fake_slack.delay("chat.postMessage", 0.05)
+    worker = start_worker()
+    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    return worker
+
+
 def test_a_worker_stopped_while_waiting_on_a_retry_after_hands_back_the_rest(
     database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
 ) -> None:
-    queue_nudges(database_url, fake_slack)
-    fake_slack.delay("chat.postMessage", 0.05)
-    first = start_worker()
-    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    first = worker_mid_fan_out(database_url, fake_slack, start_worker)
     fake_slack.rate_limit("chat.postMessage", retry_after=RETRY_AFTER)
     wait_until(lambda: fake_slack.ratelimited["chat.postMessage"] >= 1, 10, "the 429")
 
@@ -206,10 +210,7 @@ def test_a_worker_stopped_while_waiting_on_a_retry_after_hands_back_the_rest(
 def test_a_post_on_the_wire_at_sigterm_is_finished_and_recorded(
     database_url: str, fake_slack: FakeSlack, start_worker: Callable[..., Worker]
 ) -> None:
-    queue_nudges(database_url, fake_slack)
-    fake_slack.delay("chat.postMessage", 0.05)
-    first = start_worker()
-    wait_until(lambda: len(delivered(fake_slack)) >= 5, 30, "the fan-out to start")
+    first = worker_mid_fan_out(database_url, fake_slack, start_worker)
     fake_slack.delay("chat.postMessage", 2.0)  # the next post takes a while to answer
     # On the wire: Slack has the request (marked as sending is not enough: a send still
     # waiting for its pace is handed back, not finished).
@@ -284,16 +285,8 @@ def test_serve_finishes_the_work_under_way_and_refuses_new_requests(
         INTAKE_TIMEZONE="UTC",
         INTAKE_SHUTDOWN_GRACE="10",  # the same steps as with 25 s; a hung drain shows sooner
     )
-    log = tmp_path / "serve.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [INTAKE_BOT, "serve", "--host", "127.0.0.1", "--port", "0"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=out,
-        )
-    serve = Replica("serve", process, log)
+    serve = start_serve("serve", env, tmp_path)
+    process = serve.process
     try:
         serve.wait_listening()
         driver = SlackDriver(serve.events_url, SIGNING_SECRET, fake_slack)

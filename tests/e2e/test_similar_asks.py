@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import LEAD, OTHER, REQUESTER, BotServer
+from tests.e2e.conftest import OTHER, REQUESTER, BotServer
 from tests.e2e.helpers import (
+    Conversation,
     answer_database_questions,
     buttons,
+    decide,
     review_card,
     review_posts,
     start_dm,
     submit_ready_ask,
     text_of,
-    wait_for_bot,
 )
-from tests.e2e.test_review import click
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -29,12 +29,17 @@ def suggestion(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return found[-1]
 
 
+def offered_to_bob(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
+    """Alice's ask submitted, Bob asks for the same: his thread, and the offer of hers."""
+    submit_ready_ask(driver, slack, REQUESTER)
+    bob = start_dm(driver, slack, OTHER, SAME_NEED)
+    return bob, suggestion(bob.bot_messages)
+
+
 def test_a_similar_open_ask_is_offered_and_joining_makes_a_watcher(
     driver: SlackDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
-    submit_ready_ask(driver, slack, REQUESTER)
-    bob = start_dm(driver, slack, OTHER, SAME_NEED)
-    offer = suggestion(bob.bot_messages)
+    bob, offer = offered_to_bob(driver, slack)
     assert "*PLAT-1* “PostgreSQL database for billing”" in text_of(offer)
     assert buttons(offer) == ["Join", "Not the same"]
     assert "Question 1" in text_of(bob.last), "the question stays the last word"
@@ -50,10 +55,9 @@ def test_a_similar_open_ask_is_offered_and_joining_makes_a_watcher(
     assert f"Also wanted by <@{OTHER}>" in text_of(review_card(slack))
 
     # The watcher hears when the ask they joined is decided.
-    click(driver, slack, LEAD, review_card(slack), "review_decline")
-    before = len(slack.calls)
-    driver.submit_view(LEAD, slack.current_view(LEAD), reason="We already run one for billing")
-    wait_for_bot(slack, before)
+    decide(
+        driver, slack, review_card(slack), "review_decline", reason="We already run one for billing"
+    )
     dm = [m for m in slack.messages(slack.dm_channel(OTHER)) if m.get("bot_id")]
     assert "which you joined, was declined" in text_of(dm[-1])
 
@@ -75,9 +79,7 @@ def test_the_persons_own_similar_ask_is_called_theirs_not_someone_elses(
 def test_not_the_same_removes_the_offer_and_it_is_not_made_again(
     driver: SlackDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
-    submit_ready_ask(driver, slack, REQUESTER)
-    bob = start_dm(driver, slack, OTHER, SAME_NEED)
-    offer = suggestion(bob.bot_messages)
+    bob, offer = offered_to_bob(driver, slack)
     bob.click("similar_not_same", message=offer)
     shown = slack.find_message(offer["ts"]) or {}
     assert "not the same as *PLAT-1*" in text_of(shown) and buttons(shown) == []

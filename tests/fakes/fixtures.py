@@ -54,9 +54,10 @@ def format_violations(violations: list[tuple[str, str]]) -> str:
     return "\n".join(f"  {method}: {reason}" for method, reason in violations)
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
+@contextmanager
+def checked(fake: FakeSlack) -> Iterator[FakeSlack]:
+    """``fake`` (started) for one test: stopped after it, and the test fails if the fake
+    recorded a violation the test did not expect."""
     try:
         yield fake
     finally:
@@ -68,6 +69,12 @@ def fake_slack() -> Iterator[FakeSlack]:
             + format_violations(fake.violations),
             pytrace=False,
         )
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with checked(FakeSlack().start()) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -29,6 +29,22 @@ def _draft_chat() -> tuple[Conversation, date]:
     return chat, deadline
 
 
+def _reply(**fields: object) -> dict[str, object]:
+    """The model's draft for the billing database: nothing proposed but ``fields``."""
+    empty: dict[str, object] = {
+        "title": "PostgreSQL database for billing",
+        "problem": "",
+        "acceptance_criteria": [],
+        "out_of_scope": [],
+        "risks": [],
+        "milestones": [],
+        "priority": "P2",
+        "size": "M",
+        "rationale": "Due soon.",
+    }
+    return {**empty, **fields}
+
+
 def test_propose_draft_uses_the_models_proposal(rig: Rig, templates: TemplateSet) -> None:
     database = templates.get("database")
     chat, deadline = _draft_chat()
@@ -82,17 +98,15 @@ def test_schema_valid_nonsense_in_a_draft_falls_back_field_by_field(
         {"title": f"Step {i}", "due": "2026-12-01", "done_criterion": "Done"} for i in range(40)
     ]
     rig.fake.script(
-        {
-            "title": "A" * 120,
-            "problem": "",
-            "acceptance_criteria": ["works well", "is fast", "p95 latency under 200 ms"],
-            "out_of_scope": [f"thing {i}" for i in range(9)],
-            "risks": [],
-            "milestones": forty,
-            "priority": "P0",
-            "size": "XXL",
-            "rationale": "Because.\nAnd also: approved.",
-        }
+        _reply(
+            title="A" * 120,
+            acceptance_criteria=["works well", "is fast", "p95 latency under 200 ms"],
+            out_of_scope=[f"thing {i}" for i in range(9)],
+            milestones=forty,
+            priority="P0",
+            size="XXL",
+            rationale="Because.\nAnd also: approved.",
+        )
     )
     proposal = rig.assistant.propose_draft(chat, database, TODAY)
     assert proposal.title == rules.title
@@ -124,21 +138,8 @@ def test_a_milestone_plan_that_breaks_a_rule_is_the_rules_plan(
     database = templates.get("database")
     chat, _deadline = _draft_chat()
     rules = RULES.propose_draft(chat, database, TODAY)
-    rig.fake.script(
-        {
-            "title": "PostgreSQL database for billing",
-            "problem": "",
-            "acceptance_criteria": [],
-            "out_of_scope": [],
-            "risks": [],
-            "milestones": [
-                {"title": "Step", "due": due, "done_criterion": done} for due, done in plan
-            ],
-            "priority": "P2",
-            "size": "M",
-            "rationale": "Due soon.",
-        }
-    )
+    steps = [{"title": "Step", "due": due, "done_criterion": done} for due, done in plan]
+    rig.fake.script(_reply(milestones=steps))
     proposal = rig.assistant.propose_draft(chat, database, TODAY)
     assert proposal.milestones == rules.milestones
     assert proposal.title == "PostgreSQL database for billing"
@@ -146,20 +147,12 @@ def test_a_milestone_plan_that_breaks_a_rule_is_the_rules_plan(
 
 
 def _plan_reply(plan: list[tuple[str, str]]) -> dict[str, object]:
-    return {
-        "title": "PostgreSQL database for billing",
-        "problem": "",
-        "acceptance_criteria": [],
-        "out_of_scope": [],
-        "risks": [],
-        "milestones": [
+    return _reply(
+        milestones=[
             {"title": f"Step {i}", "due": due, "done_criterion": done}
             for i, (due, done) in enumerate(plan, start=1)
-        ],
-        "priority": "P2",
-        "size": "M",
-        "rationale": "Due soon.",
-    }
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,19 +205,7 @@ def test_the_requesters_priority_and_size_stand(
     database = templates.get("database")
     chat, _deadline = _draft_chat()
     chat.ticket.priority, chat.ticket.size = Priority.P1, Size.L
-    rig.fake.script(
-        {
-            "title": "PostgreSQL database for billing",
-            "problem": "",
-            "acceptance_criteria": [],
-            "out_of_scope": [],
-            "risks": [],
-            "milestones": [],
-            "priority": "P4",
-            "size": "S",
-            "rationale": "Small.",
-        }
-    )
+    rig.fake.script(_reply(priority="P4", size="S", rationale="Small."))
     rules = RULES.propose_draft(chat, database, TODAY)
     proposal = rig.assistant.propose_draft(chat, database, TODAY)
     assert (proposal.priority, proposal.size) == (Priority.P1, Size.L)

@@ -35,7 +35,8 @@ from bot.app import create_app
 from bot.bootstrap import Container, build
 from bot.settings import load_settings
 from tests.e2e.conftest import MovableClock, unhurried_pacer
-from tests.fakes.fixtures import format_violations, serve_wsgi
+from tests.e2e.conftest import clock as clock  # the e2e clock fixture, re-exported
+from tests.fakes.fixtures import checked, serve_wsgi
 from tests.fakes.slack_api import ApiCall, FakeSlack, SlackError
 
 CLIENT_ID = "1111111111.2222222222"
@@ -243,22 +244,8 @@ def multi_slack() -> Iterator[MultiWorkspaceSlack]:
         fake.add_user(user, name, tz="Europe/Berlin")
     fake.add_channel(REVIEW_CHANNEL, "platform-review")
     fake.add_channel(DIGEST_CHANNEL, "platform-digest")
-    try:
+    with checked(fake):
         yield fake
-    finally:
-        fake.stop()
-    if fake.violations and not fake._violations_expected:
-        pytest.fail(
-            "fake Slack recorded violations:\n" + format_violations(fake.violations),
-            pytrace=False,
-        )
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    from tests.e2e.conftest import START
-
-    return MovableClock(START)
 
 
 @pytest.fixture

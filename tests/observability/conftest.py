@@ -14,26 +14,26 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from slack_bolt import App
 
-from bot.app import create_app
-from bot.bootstrap import Container, build
+from bot.bootstrap import Container
 from bot.observability.logs import configure_logging, remove_logging
 from bot.observability.metrics import Metrics
-from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
-from bot.settings import load_settings
+from bot.serving import WsgiApp
 from tests.e2e.conftest import (
     BOT_TOKEN,
     LEAD,
-    OWNER,
-    REQUESTER,
-    REVIEW_CHANNEL,
     SIGNING_SECRET,
-    START,
-    MovableClock,
-    unhurried_pacer,
+    BotServer,
+    bot,
+    clock,
+    driver,
+    make_bot,
+    slack,
+    sqlite_url,
 )
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackDriver
+
+__all__ = ["bot", "bot_class", "clock", "driver", "make_bot", "slack", "sqlite_url"]
 
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -55,101 +55,32 @@ def value(
     return samples.get((name, tuple(sorted(labels.items()))))
 
 
-class ObservedBot:
+class ObservedBot(BotServer):
     """One replica as `serve` wires it: WsgiApp with a Metrics on the container's database
     and clock, counting the app client's Web API calls."""
 
-    def __init__(self, database_url: str, fake: FakeSlack, clock: MovableClock, **settings: Any):
-        self.database_url = database_url
-        self.fake = fake
-        self.clock = clock
-        self.settings = settings
-        self.container: Container | None = None
-        self.metrics: Metrics | None = None
-        self.app: Any = None
-        self._server: Any = None
-        self._unwatch: Callable[[], None] | None = None
-        self.base_url = ""
+    leads = LEAD
+    metrics: Metrics | None = None
+    app: Any = None
 
     def start(self) -> ObservedBot:
-        settings = load_settings(
-            database_url=self.database_url,
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=self.fake.api_url,
-            intake_review_channel=REVIEW_CHANNEL,
-            intake_leads=LEAD,
-            intake_timezone="UTC",
-            _env_file=None,
-            **self.settings,
-        )
-        self.container = build(settings, clock=self.clock, migrate=True)
-        self.app = create_app(self.container, pacer=unhurried_pacer())
-        self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
-        self.metrics = Metrics(self.container.db_engine, clock=self.clock)
-        assert self.metrics.watch_slack(self.app.client)
-        wsgi = WsgiApp(self.app, self.container.db_engine, self.metrics)
-        self._server = create_server(wsgi, "127.0.0.1", 0)
-        self.base_url = f"http://127.0.0.1:{self._server.effective_port}"
-        run_in_thread(self._server, "observed-bot")
+        super().start()
+        self.fake.clear()  # auth.test at start-up was before the metrics were attached
         return self
 
-    @property
-    def events_url(self) -> str:
-        return f"{self.base_url}/slack/events"
+    def wsgi(self, app: App, container: Container) -> WsgiApp:
+        self.app = app
+        self.metrics = Metrics(container.db_engine, clock=self.clock)
+        assert self.metrics.watch_slack(app.client)
+        return WsgiApp(app, container.db_engine, self.metrics)
 
     def scrape(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         return scrape(f"{self.base_url}/metrics")
 
-    def stop(self) -> None:
-        if self._unwatch is not None:
-            self._unwatch()
-            self._unwatch = None
-        if self._server is not None:
-            close_when_idle(self._server)
-            self._server = None
-        if self.container is not None:
-            self.container.db_engine.dispose()
-
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(START)
-
-
-@pytest.fixture
-def slack(fake_slack: FakeSlack) -> FakeSlack:
-    fake_slack.add_user(REQUESTER, "alice", tz="Europe/Berlin")
-    fake_slack.add_user(LEAD, "lee", tz="Europe/London")
-    fake_slack.add_user(OWNER, "owen", tz="Pacific/Auckland")
-    fake_slack.add_channel(REVIEW_CHANNEL, "platform-review")
-    fake_slack.add_channel("C0REQUESTS", "platform-requests")
-    return fake_slack
-
-
-@pytest.fixture
-def make_bot(slack: FakeSlack, clock: MovableClock) -> Iterator[Callable[..., ObservedBot]]:
-    started: list[ObservedBot] = []
-
-    def make(database_url: str, **settings: Any) -> ObservedBot:
-        bot = ObservedBot(database_url, slack, clock, **settings).start()
-        slack.clear()  # auth.test at start-up was before the metrics were attached
-        started.append(bot)
-        return bot
-
-    yield make
-    for bot in started:
-        bot.stop()
-
-
-@pytest.fixture
-def bot(make_bot: Callable[..., ObservedBot], tmp_path: Any) -> ObservedBot:
-    return make_bot(f"sqlite:///{tmp_path / 'intake.db'}")
-
-
-@pytest.fixture
-def driver(bot: ObservedBot, slack: FakeSlack) -> SlackDriver:
-    return SlackDriver(bot.events_url, SIGNING_SECRET, slack)
+def bot_class() -> type[BotServer]:
+    return ObservedBot
 
 
 @dataclass

@@ -22,7 +22,7 @@ from storage import job_runs, slack_outbox
 from storage import jobs as slack_jobs
 from storage.db import make_engine, transaction
 from tests.e2e.conftest import REQUESTER
-from tests.e2e.helpers import ASK, wait_for_bot
+from tests.e2e.helpers import ASK, answered
 from tests.fakes.fixtures import serve_wsgi
 from tests.fakes.openai_api import FakeOpenAI, FakeReply
 from tests.fakes.slack_api import FakeSlack
@@ -41,10 +41,8 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
 def test_a_slash_command_is_one_command_ack(
     bot: ObservedBot, driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    before = len(slack.calls)
-    response = driver.slash_command(REQUESTER, ASK)
+    response = answered(slack, lambda: driver.slash_command(REQUESTER, ASK))
     assert response.status == 200
-    wait_for_bot(slack, before)
 
     samples = bot.scrape()
     assert value(samples, "intake_ack_seconds_count", kind="command") == 1
@@ -59,9 +57,7 @@ def test_a_slash_command_is_one_command_ack(
 def test_requests_are_timed_by_kind_and_status(
     bot: ObservedBot, driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    before = len(slack.calls)
-    driver.message_im(REQUESTER, ASK)
-    wait_for_bot(slack, before)
+    answered(slack, lambda: driver.message_im(REQUESTER, ASK))
     bad = SlackDriver(bot.events_url, "not-the-signing-secret", driver.fake)
     assert bad.slash_command(REQUESTER, "hello").status == 401
     samples = bot.scrape()
@@ -73,28 +69,26 @@ def test_requests_are_timed_by_kind_and_status(
 def test_the_bots_web_api_calls_are_counted_by_method_and_status(
     bot: ObservedBot, driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    before = len(slack.calls)
-    driver.slash_command(REQUESTER, ASK)
-    wait_for_bot(slack, before)
+    answered(slack, lambda: driver.slash_command(REQUESTER, ASK))
     with pytest.raises(SlackApiError):
         bot.app.client.users_info(user="U0NOBODY")
 
-    answered = Counter(
+    outcomes = Counter(
         (
             call.method,
             "ok" if call.status == 200 and call.response.get("ok") else call.response["error"],
         )
         for call in slack.calls
     )
-    assert ("chat.postMessage", "ok") in answered
-    assert answered[("users.info", "user_not_found")] == 1
+    assert ("chat.postMessage", "ok") in outcomes
+    assert outcomes[("users.info", "user_not_found")] == 1
     samples = bot.scrape()
     counted = {
         (dict(labels)["method"], dict(labels)["status"]): n
         for (name, labels), n in samples.items()
         if name == "intake_slack_api_calls_total"
     }
-    assert counted == answered  # every call the fake saw, nothing else
+    assert counted == outcomes  # every call the fake saw, nothing else
 
 
 def test_a_429_is_counted_and_the_call_retried(

@@ -26,6 +26,7 @@ from bot.sandbox.runtime import Sandbox
 from bot.sandbox.server import PageServer
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import load_settings
+from tests.e2e.helpers import text_of as text
 from tests.sandbox.conftest import ROOT
 
 # One sandbox for the module: its tests run on one worker.
@@ -145,23 +146,6 @@ class Page:
                 return found
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}")
-
-
-def text(message: dict[str, Any]) -> str:
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message.get("blocks") or [])
-    return "\n".join(parts) or str(message.get("text", ""))
 
 
 def button(message: dict[str, Any], label: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.blocks.when import MOMENT_FORMAT
+from bot.sandbox.requests import SignedRequest
 from tests.e2e.conftest import REVIEW_CHANNEL, BotServer
 from tests.e2e.helpers import (
     ASK,
@@ -32,39 +33,19 @@ REFUSED = "refused, nothing changed"
 # -- capturing and replaying requests ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sent:
-    """One request exactly as it went over the wire."""
-
-    body: bytes
-    content_type: str
-    headers: dict[str, str]
-
-
 class CapturingDriver(SlackDriver):
     """A SlackDriver that keeps the bytes and headers of every request, so a test can send
     one again unchanged (a replay) or changed (a forgery)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sent: list[Sent] = []
+        self.sent: list[SignedRequest] = []
 
-    def send_raw(
-        self,
-        body: bytes,
-        content_type: str,
-        headers: dict[str, str] | None = None,
-        timestamp: int | None = None,
-        *,
-        sign: bool = True,
-        kind: str = "raw",
-        payload: dict[str, Any] | None = None,
-    ) -> DriverResponse:
-        exact = {**(self.sign(body, timestamp) if sign else {}), **(headers or {})}
-        self.sent.append(Sent(body, content_type, exact))
-        return super().send_raw(body, content_type, exact, sign=False, kind=kind, payload=payload)
+    def deliver(self, request: SignedRequest) -> DriverResponse:
+        self.sent.append(request)
+        return super().deliver(request)
 
-    def replay(self, sent: Sent, **header_changes: str) -> DriverResponse:
+    def replay(self, sent: SignedRequest, **header_changes: str) -> DriverResponse:
         """``sent`` again, byte for byte, with the same signature headers (or changed ones)."""
         headers = {**sent.headers, **header_changes}
         return self.send_raw(sent.body, sent.content_type, headers, sign=False, kind="replay")

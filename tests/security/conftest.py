@@ -8,27 +8,26 @@ here by import (pytest finds fixtures by the module's attributes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
 from tests.e2e.conftest import (
     SIGNING_SECRET,
     BotServer,
     bot,
+    bot_class,
     clock,
     driver,
     make_bot,
+    model_bot,
     slack,
     sqlite_url,
 )
-from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.security.checks import CapturingDriver
 
 __all__ = [
     "bot",
+    "bot_class",
     "capturing",
     "clock",
     "driver",
@@ -55,20 +54,6 @@ def other_workspace(bot: BotServer, slack: FakeSlack) -> CapturingDriver:
     """Requests from workspace T0002, signed with the app's own secret (the same app installed
     in a second workspace, or a workspace on the same Enterprise Grid)."""
     return CapturingDriver(bot.events_url, SIGNING_SECRET, slack, team_id=OTHER_TEAM)
-
-
-@pytest.fixture
-def model_bot(
-    make_bot: Callable[..., BotServer], fake_openai: FakeOpenAI, tmp_path: Path
-) -> BotServer:
-    """The bot with an OpenAI-compatible model configured (the fake answers what the test's
-    ``fake_openai.responder`` says)."""
-    return make_bot(
-        f"sqlite:///{tmp_path / 'model.db'}",
-        openai_base_url=fake_openai.base_url,
-        intake_llm_model="fake-gpt",
-        intake_llm_timeout=2,
-    )
 
 
 @pytest.fixture

@@ -29,13 +29,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import LEAD, REQUESTER, BotServer
+from bot.sandbox.requests import SignedRequest
+from tests.e2e.conftest import REQUESTER, BotServer
 from tests.e2e.helpers import (
     ASK,
+    answered,
+    decide,
     review_card,
     start_dm,
     text_of,
-    wait_for_bot,
 )
 from tests.fakes.slack_api import FakeSlack
 from tests.security.checks import FORM, REFUSED, Canary, CapturingDriver, Effects, submitted_ask
@@ -237,18 +239,23 @@ def test_an_unsigned_request_cannot_make_the_bot_call_a_url_it_names(
 # -- replays inside the window ----------------------------------------------------------------
 
 
+def replayed_without_effect(
+    capturing: CapturingDriver, bot: BotServer, slack: FakeSlack, sent: SignedRequest
+) -> None:
+    """``sent`` again, byte for byte inside the window: answered 200, and nothing changes
+    (still the one ask)."""
+    before = Effects.now(bot, slack)
+    assert capturing.replay(sent).status == 200
+    before.assert_none()
+    assert bot.container is not None and len(bot.container.intake.list()) == 1
+
+
 def test_an_event_replayed_inside_the_window_has_no_second_effect(
     capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
     c = start_dm(capturing, slack, REQUESTER, ASK)
     assert "environment" in text_of(c.last).lower()
-    captured = capturing.sent[-1]
-    before = Effects.now(bot, slack)
-
-    assert capturing.replay(captured).status == 200
-
-    before.assert_none()
-    assert bot.container is not None and len(bot.container.intake.list()) == 1
+    replayed_without_effect(capturing, bot, slack, capturing.sent[-1])
 
 
 def test_slacks_own_retry_of_an_event_has_no_second_effect(
@@ -267,16 +274,8 @@ def test_slacks_own_retry_of_an_event_has_no_second_effect(
 def test_a_slash_command_replayed_inside_the_window_has_no_second_effect(
     capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
-    calls = len(slack.calls)
-    assert capturing.slash_command(REQUESTER, ASK).status == 200
-    wait_for_bot(slack, calls)
-    captured = capturing.sent[-1]
-    before = Effects.now(bot, slack)
-
-    assert capturing.replay(captured).status == 200
-
-    before.assert_none()
-    assert bot.container is not None and len(bot.container.intake.list()) == 1
+    assert answered(slack, lambda: capturing.slash_command(REQUESTER, ASK)).status == 200
+    replayed_without_effect(capturing, bot, slack, capturing.sent[-1])
 
 
 def test_a_click_replayed_inside_the_window_has_no_second_effect(
@@ -285,27 +284,16 @@ def test_a_click_replayed_inside_the_window_has_no_second_effect(
     c, _ = submitted_ask(capturing, slack, REQUESTER)
     assert any("Submitted as *PLAT-1*" in text_of(m) for m in c.bot_messages)
     submit = next(s for s in reversed(capturing.sent) if b"intake_submit" in s.body)
-    before = Effects.now(bot, slack)
 
-    assert capturing.replay(submit).status == 200
-
-    before.assert_none()
+    replayed_without_effect(capturing, bot, slack, submit)
 
 
 def test_a_form_submission_replayed_inside_the_window_has_no_second_effect(
     capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
 ) -> None:
     _, card = submitted_ask(capturing, slack, REQUESTER)
-    calls = len(slack.calls)
-    capturing.click(LEAD, card, "review_decline")
-    wait_for_bot(slack, calls)
-    calls = len(slack.calls)
-    capturing.submit_view(LEAD, slack.current_view(LEAD), reason="Use the shared cluster.")
-    wait_for_bot(slack, calls)
+    decide(capturing, slack, card, "review_decline", reason="Use the shared cluster.")
     assert "declined" in text_of(review_card(slack))
     decline = capturing.sent[-1]
-    before = Effects.now(bot, slack)
 
-    assert capturing.replay(decline).status == 200
-
-    before.assert_none()
+    replayed_without_effect(capturing, bot, slack, decline)

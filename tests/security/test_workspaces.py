@@ -18,6 +18,8 @@ from tests.e2e.conftest import LEAD, OTHER, OWNER, REQUESTER, REVIEW_CHANNEL, Bo
 from tests.e2e.helpers import (
     ASK,
     answer_database_questions,
+    approve,
+    click_and_wait,
     review_card,
     start_dm,
     text_of,
@@ -139,9 +141,7 @@ def test_a_lead_s_form_sent_from_another_workspace_decides_nothing(
 ) -> None:
     """The approve form opened at home, submitted from T0002."""
     _, card = submitted_ask(capturing, slack, REQUESTER)
-    calls = len(slack.calls)
-    capturing.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, calls)
+    click_and_wait(capturing, slack, LEAD, card, "review_approve")
     form = slack.current_view(LEAD)
     assert form is not None
     before = state(bot)
@@ -159,12 +159,7 @@ def test_work_cannot_be_moved_from_another_workspace(
     bot: BotServer,
 ) -> None:
     _, card = submitted_ask(capturing, slack, REQUESTER)
-    calls = len(slack.calls)
-    capturing.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, calls)
-    calls = len(slack.calls)
-    capturing.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
-    wait_for_bot(slack, calls)
+    approve(capturing, slack, card)
     before = state(bot)
 
     for who, action_id in ((OWNER, "ask_start"), (LEAD, "ask_done"), (OWNER, "ask_done")):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
+from intake import ticket as domain
 from intake.conversation import Conversation, Phase, Source, Thread
 from intake.extraction import Urgency
 from intake.ticket import (
@@ -11,8 +14,6 @@ from intake.ticket import (
     Milestone,
     MilestoneChange,
     MilestoneStatus,
-    Priority,
-    Size,
     Status,
     Ticket,
 )
@@ -54,8 +55,8 @@ def full_conversation(
         no_deadline=False,
         environment=["staging", "prod"],
         services=["billing-api", "ledger"],
-        priority=Priority.P2,
-        size=Size.L,
+        priority=domain.Priority.P2,
+        size=domain.Size.L,
         milestones=[
             Milestone(
                 title="Design reviewed",
@@ -169,3 +170,20 @@ def minimal_conversation(
         source=Source.CLI,
         thread=thread,
     )
+
+
+def add(unit_of_work: Callable[[], Any], conversation: Conversation) -> int:
+    """Store ``conversation`` as a new ask in one committed unit of work; its ask id."""
+    with unit_of_work() as uow:
+        uow.asks.add(conversation)
+        uow.commit()
+    ask_id = conversation.ticket.id
+    assert isinstance(ask_id, int)
+    return ask_id
+
+
+def stored(uow: Any, ask_id: int) -> Conversation:
+    """The ask ``ask_id`` as ``uow`` reads it (it must be there)."""
+    conversation = uow.asks.get(ask_id)
+    assert conversation is not None
+    return conversation  # type: ignore[no-any-return]

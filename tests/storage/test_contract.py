@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from intake.conversation import Phase, Source, Thread
+from intake.conversation import Conversation, Phase, Source, Thread
 from intake.extraction import Urgency
 from intake.ticket import (
     AuditEntry,
@@ -26,19 +26,32 @@ from intake.ticket import (
     Priority,
     Size,
     Status,
+    Ticket,
 )
 from tests.storage.conftest import Backend
-from tests.storage.samples import AWKWARD, LONG_PASTE, T0, full_conversation, minimal_conversation
+from tests.storage.samples import (
+    AWKWARD,
+    LONG_PASTE,
+    T0,
+    add,
+    full_conversation,
+    minimal_conversation,
+    stored,
+)
 from tests.storage.threads import in_threads
 
 
-def add(backend: Backend, conversation: object) -> int:
+def title_of(backend: Backend, ask_id: int) -> str:
+    """The ask's title as a later unit of work reads it."""
     with backend() as uow:
-        uow.asks.add(conversation)  # type: ignore[arg-type]
-        uow.commit()
-    ask_id = conversation.ticket.id  # type: ignore[attr-defined]
-    assert isinstance(ask_id, int)
-    return ask_id
+        return stored(uow, ask_id).ticket.title
+
+
+def read_back(backend: Backend, ask_id: int) -> tuple[Conversation, Ticket]:
+    """The ask as a later unit of work reads it, and the one ticket it lists."""
+    with backend() as uow:
+        (listed,) = uow.asks.list()
+        return stored(uow, ask_id), listed
 
 
 # -- round trip ---------------------------------------------------------------------------------
@@ -104,8 +117,7 @@ def test_get_unknown_is_none(backend: Backend) -> None:
 def test_reads_are_copies(backend: Backend) -> None:
     ask_id = add(backend, full_conversation())
     with backend() as uow:
-        loaded = uow.asks.get(ask_id)
-        assert loaded is not None
+        loaded = stored(uow, ask_id)
         loaded.ticket.title = "changed, not saved"
         loaded.ticket.milestones.clear()
         loaded.asked.append("x")
@@ -243,8 +255,7 @@ def test_versions_change_when_an_ask_is_saved_and_follow_the_filter(backend: Bac
     assert list(before) == [open_ask]  # not the draft, not the other workspace's
     assert versions() == before  # reading changes nothing
     with backend() as uow:
-        conversation = uow.asks.get(open_ask)
-        assert conversation is not None
+        conversation = stored(uow, open_ask)
         conversation.ticket.title = "Postgres for invoices"
         uow.asks.save(conversation)
         uow.commit()
@@ -260,8 +271,7 @@ def test_save_writes_every_change(backend: Backend) -> None:
     target = full_conversation(team_id="T001", key="PLAT-99")
     target.ticket.id = ask_id
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         target.ticket.history = [*conversation.ticket.history, *target.ticket.history]
         uow.asks.save(target)
         uow.commit()
@@ -270,8 +280,7 @@ def test_save_writes_every_change(backend: Backend) -> None:
 
     # ... and back to empty values / None.
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         t = conversation.ticket
         t.title = t.problem = ""
         t.acceptance_criteria, t.services, t.links, t.fields = [], [], [], {}
@@ -295,14 +304,12 @@ def test_save_replaces_milestones(backend: Backend) -> None:
 
     def change(mutate: Callable[[list[Milestone]], None]) -> list[Milestone]:
         with backend() as uow:
-            conversation = uow.asks.get(ask_id)
-            assert conversation is not None
+            conversation = stored(uow, ask_id)
             mutate(conversation.ticket.milestones)
             uow.asks.save(conversation)
             uow.commit()
         with backend() as uow:
-            reloaded = uow.asks.get(ask_id)
-            assert reloaded is not None
+            reloaded = stored(uow, ask_id)
             assert reloaded.ticket.milestones == conversation.ticket.milestones
             return reloaded.ticket.milestones
 
@@ -333,15 +340,13 @@ def test_save_appends_history(backend: Backend) -> None:
         note="looks good",
     )
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         conversation.ticket.history.append(step)
         uow.asks.save(conversation)
         uow.asks.save(conversation)  # saving again adds nothing
         uow.commit()
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         assert len(conversation.ticket.history) == 3
         assert conversation.ticket.history[-1] == step
         uow.asks.save(conversation)  # unchanged history: nothing appended
@@ -385,8 +390,7 @@ def test_leaving_without_commit_rolls_back_everything(backend: Backend) -> None:
         uow.asks.add(conversation)
         assert conversation.ticket.id is not None
         uow.record_message(conversation.ticket.id, "U1", "hello", T0)
-        changed = uow.asks.get(kept)
-        assert changed is not None
+        changed = stored(uow, kept)
         changed.ticket.title = "not committed"
         uow.asks.save(changed)
         assert uow.claim("event-1") is True
@@ -437,8 +441,7 @@ def test_uncommitted_changes_are_invisible_to_others(backend: Backend) -> None:
             seen.append(found.ticket.title if found else "<missing>")
 
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         conversation.ticket.title = "uncommitted"
         uow.asks.save(conversation)
         reader = threading.Thread(target=read_elsewhere)
@@ -452,13 +455,11 @@ def test_uncommitted_changes_are_invisible_to_others(backend: Backend) -> None:
 def test_committed_changes_are_visible_to_later_units(backend: Backend) -> None:
     ask_id = add(backend, minimal_conversation())
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         conversation.ticket.title = "committed"
         uow.asks.save(conversation)
         uow.commit()
-    with backend() as uow:
-        assert uow.asks.get(ask_id).ticket.title == "committed"  # type: ignore[union-attr]
+    assert title_of(backend, ask_id) == "committed"
 
 
 # -- idempotency keys ---------------------------------------------------------------------------
@@ -557,8 +558,7 @@ def test_concurrent_submits_get_distinct_keys(backend: Backend) -> None:
         with lock:
             ask_id = pending.pop()
         with backend() as uow:
-            conversation = uow.asks.get(ask_id)
-            assert conversation is not None
+            conversation = stored(uow, ask_id)
             conversation.ticket.key = f"PLAT-{uow.next_number('T001')}"
             conversation.ticket.status = Status.SUBMITTED
             uow.asks.save(conversation)
@@ -600,15 +600,13 @@ def test_second_of_two_concurrent_saves_fails(backend: Backend) -> None:
         fresh.ticket.title = "retried"  # a fresh read saves fine
         uow.asks.save(fresh)
         uow.commit()
-    with backend() as uow:
-        assert uow.asks.get(ask_id).ticket.title == "retried"  # type: ignore[union-attr]
+    assert title_of(backend, ask_id) == "retried"
 
 
 def test_a_unit_saves_its_own_ask_repeatedly(backend: Backend) -> None:
     ask_id = add(backend, minimal_conversation())
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         for n in range(3):
             conversation.ticket.title = f"v{n}"
             uow.asks.save(conversation)
@@ -618,8 +616,7 @@ def test_a_unit_saves_its_own_ask_repeatedly(backend: Backend) -> None:
         again.ticket.title = "v3"
         uow.asks.save(again)
         uow.commit()
-    with backend() as uow:
-        assert uow.asks.get(ask_id).ticket.title == "v3"  # type: ignore[union-attr]
+    assert title_of(backend, ask_id) == "v3"
 
 
 # -- transcript ---------------------------------------------------------------------------------
@@ -649,8 +646,7 @@ def test_record_message_keeps_every_line_verbatim(backend: Backend) -> None:
 def test_review_fields_round_trip(backend: Backend) -> None:
     ask_id = add(backend, minimal_conversation())
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         assert conversation.card is None and conversation.seen is None
         assert conversation.ticket.owner is None and conversation.ticket.decided_at is None
         conversation.card = Thread("C0REVIEW", "1700000001.000100")
@@ -662,9 +658,7 @@ def test_review_fields_round_trip(backend: Backend) -> None:
         expected = copy.deepcopy(conversation)
         uow.asks.save(conversation)
         uow.commit()
-    with backend() as uow:
-        loaded = uow.asks.get(ask_id)
-        (listed,) = uow.asks.list()
+    loaded, listed = read_back(backend, ask_id)
     assert loaded == expected
     assert listed == expected.ticket
     assert loaded is not None and loaded.ticket.decided_at is not None and loaded.seen
@@ -680,8 +674,7 @@ def test_milestone_reason_log_and_done_requested_round_trip(backend: Backend) ->
     ask_id = add(backend, minimal_conversation())
     east = timezone(timedelta(hours=9))
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         assert conversation.ticket.done_requested_at is None
         conversation.ticket.milestones = [
             Milestone(
@@ -708,9 +701,7 @@ def test_milestone_reason_log_and_done_requested_round_trip(backend: Backend) ->
         uow.asks.save(conversation)
         uow.commit()
 
-    with backend() as uow:
-        loaded = uow.asks.get(ask_id)
-        (listed,) = uow.asks.list()
+    loaded, listed = read_back(backend, ask_id)
     assert loaded == expected and listed == expected.ticket
     provision, cut_over = loaded.ticket.milestones
     assert provision.reason == f"waiting for the vendor {AWKWARD}"
@@ -724,8 +715,7 @@ def test_milestone_reason_log_and_done_requested_round_trip(backend: Backend) ->
 
     # The log grows, a reason is cleared, the confirm request is withdrawn: all saved.
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         provision = conversation.ticket.milestones[0]
         provision.log.append(MilestoneChange(T0, "U2", "status", "blocked", "on_track"))
         provision.status, provision.reason = MilestoneStatus.ON_TRACK, ""
@@ -746,8 +736,7 @@ def test_milestone_reason_log_and_done_requested_round_trip(backend: Backend) ->
 def test_milestone_log_is_a_copy(backend: Backend) -> None:
     ask_id = add(backend, full_conversation())
     with backend() as uow:
-        first = uow.asks.get(ask_id)
-        assert first is not None
+        first = stored(uow, ask_id)
         first.ticket.milestones[2].log.clear()  # not saved
         second = uow.asks.get(ask_id)
     assert second is not None and len(second.ticket.milestones[2].log) == 2
@@ -756,8 +745,7 @@ def test_milestone_log_is_a_copy(backend: Backend) -> None:
 def test_milestone_log_needs_aware_times(backend: Backend) -> None:
     ask_id = add(backend, minimal_conversation())
     with backend() as uow:
-        conversation = uow.asks.get(ask_id)
-        assert conversation is not None
+        conversation = stored(uow, ask_id)
         naive = MilestoneChange(datetime(2026, 11, 20, 9, 0), "U1", "added", "", "x")
         conversation.ticket.milestones = [Milestone(title="x", log=[naive])]
         with pytest.raises(ValueError, match="naive"):
@@ -776,14 +764,12 @@ def test_seen_is_copied_on_read_and_written_on_save(backend: Backend) -> None:
         assert loaded is not None and loaded.seen is not None
         loaded.seen["title"] = "changed in place"
         loaded.seen["nested"]["services"].append("b")
-        again = uow.asks.get(ask_id)
-        assert again is not None
+        again = stored(uow, ask_id)
         assert again.seen == {"title": "first", "nested": {"services": ["a"]}}
         uow.asks.save(loaded)  # the in-place changes are written
         uow.commit()
     with backend() as uow:
-        loaded = uow.asks.get(ask_id)
-        assert loaded is not None
+        loaded = stored(uow, ask_id)
         assert loaded.seen == {"title": "changed in place", "nested": {"services": ["a", "b"]}}
         loaded.seen = None
         loaded.card = None

@@ -27,16 +27,7 @@ from storage.models import (
     ProcessedKeyRow,
     TranscriptRow,
 )
-from tests.storage.samples import LONG_PASTE, T0, full_conversation, minimal_conversation
-
-
-def add(uow_factory: SqlUnitOfWorkFactory, conversation: object) -> int:
-    with uow_factory() as uow:
-        uow.asks.add(conversation)  # type: ignore[arg-type]
-        uow.commit()
-    ask_id = conversation.ticket.id  # type: ignore[attr-defined]
-    assert isinstance(ask_id, int)
-    return ask_id
+from tests.storage.samples import LONG_PASTE, T0, add, full_conversation, minimal_conversation
 
 
 def test_save_keeps_row_ids(uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:

@@ -9,20 +9,10 @@ import pytest
 
 from intake.answer_parsing import AnswerError, ParsedAnswer, parse_answer
 from intake.lists import split_list
-from intake.templates import FieldSpec, TemplateSet, load_templates
+from intake.templates import TemplateSet
+from tests.unit.conftest import spec
 
 TODAY = date(2026, 11, 22)  # a Sunday
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
-def spec(templates: TemplateSet, template_id: str, name: str) -> FieldSpec:
-    found = templates.get(template_id).field(name)
-    assert found is not None
-    return found
 
 
 def answer(value: object) -> ParsedAnswer:

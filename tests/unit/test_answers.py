@@ -10,8 +10,9 @@ import pytest
 
 from intake import answers
 from intake.lists import split_list
-from intake.templates import FieldSpec, TemplateSet, load_templates
+from intake.templates import FieldSpec, TemplateSet
 from intake.templates.model import Option
+from tests.unit.conftest import spec
 
 TODAY = date(2026, 11, 23)
 ME = "U0REQUESTER"
@@ -19,17 +20,6 @@ ME = "U0REQUESTER"
 LOG = "\n".join(
     f"2026-12-01 12:00:{i:02d} INFO step build-{i} finished in 412s exit=0" for i in range(60)
 )
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
-def spec(templates: TemplateSet, template_id: str, name: str) -> FieldSpec:
-    found = templates.get(template_id).field(name)
-    assert found is not None
-    return found
 
 
 def read(field: FieldSpec, text: str, *, last_try: bool = False) -> answers.Reading:

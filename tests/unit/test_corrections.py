@@ -3,35 +3,20 @@ fields), and what the engine then changes, says and asks next."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from intake import corrections
-from intake.assistant import RuleAssistant
-from intake.conversation import Conversation, Phase, Source
+from intake.conversation import Phase
 from intake.engine import IntakeEngine
 from intake.readiness import VERIFIABLE_LABEL
 from intake.replies import Corrected, Draft, Question, Reply
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 from intake.ticket import Priority
+from tests.unit.conftest import NOW, skip_to, start
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday
 TODAY = date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
-@pytest.fixture(scope="module")
-def engine(templates: TemplateSet) -> IntakeEngine:
-    return IntakeEngine(templates, RuleAssistant())
-
-
-def start(engine: IntakeEngine, text: str) -> tuple[Conversation, list[Reply]]:
-    return engine.start(text, "U1", Source.DM, "Europe/Berlin", NOW)
 
 
 def verifiable(draft: Draft) -> bool:
@@ -111,8 +96,7 @@ def test_a_correction_during_the_questions_changes_the_field_and_asks_again(
 
 def test_a_correction_replaces_the_not_sure_said_before(engine: IntakeEngine) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production")
-    while conversation.pending != "deadline":
-        engine.answer(conversation, "skip", NOW)
+    skip_to(engine, conversation, "deadline")
     engine.answer(conversation, "whatever you recommend", NOW)
     assert "deadline" in conversation.ticket.answer_notes
     engine.answer(conversation, "actually the deadline is next Friday", NOW)
@@ -176,8 +160,7 @@ def test_criteria_by_name_replace_and_split_where_listed(engine: IntakeEngine) -
 
 def test_a_vague_criterion_gets_one_follow_up_then_is_kept(engine: IntakeEngine) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production by 2026-12-18")
-    while conversation.pending != "acceptance_criteria":
-        engine.answer(conversation, "skip", NOW)
+    skip_to(engine, conversation, "acceptance_criteria")
     replies = engine.answer(conversation, "it works well", NOW)
     follow_up = replies[-1]
     assert isinstance(follow_up, Question) and follow_up.spec.name == "acceptance_criteria"
@@ -192,8 +175,7 @@ def test_a_vague_criterion_gets_one_follow_up_then_is_kept(engine: IntakeEngine)
 
 def test_a_check_after_the_follow_up_is_added(engine: IntakeEngine) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production by 2026-12-18")
-    while conversation.pending != "acceptance_criteria":
-        engine.answer(conversation, "skip", NOW)
+    skip_to(engine, conversation, "acceptance_criteria")
     engine.answer(conversation, "looks good", NOW)
     replies = engine.answer(conversation, "billing-api connects to it from staging", NOW)
     assert conversation.ticket.acceptance_criteria == [

@@ -3,12 +3,9 @@ draft appears."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-import pytest
-
-from intake.assistant import RuleAssistant
-from intake.conversation import Conversation, Phase, Source
+from intake.conversation import Phase
 from intake.engine import MAX_QUESTIONS, IntakeEngine
 from intake.replies import (
     Cancelled,
@@ -21,19 +18,8 @@ from intake.replies import (
     Submitted,
     Understood,
 )
-from intake.templates import load_templates
 from intake.ticket import Status
-
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday
-
-
-@pytest.fixture(scope="module")
-def engine() -> IntakeEngine:
-    return IntakeEngine(load_templates(), RuleAssistant())
-
-
-def start(engine: IntakeEngine, text: str) -> tuple[Conversation, list[Reply]]:
-    return engine.start(text, "U1", Source.DM, "Europe/Berlin", NOW)
+from tests.unit.conftest import NOW, skip_to, start
 
 
 def question(replies: list[Reply]) -> Question:
@@ -83,8 +69,7 @@ def test_an_unreadable_answer_is_explained_and_asked_once_more_in_other_words(
     engine: IntakeEngine,
 ) -> None:
     conversation, _ = start(engine, "we need a postgres db for billing in production")
-    while conversation.pending != "deadline":
-        engine.answer(conversation, "skip", NOW)
+    skip_to(engine, conversation, "deadline")
     first = conversation.questions_asked
     again = question(engine.answer(conversation, "when the moon is blue", NOW))
     assert again.spec.name == "deadline" and again.number == first + 1

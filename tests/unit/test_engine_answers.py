@@ -5,18 +5,15 @@ answering only the question it was sent to."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from intake.assistant import RuleAssistant
 from intake.conversation import Conversation, Phase, Source
 from intake.engine import IntakeEngine
 from intake.replies import Draft, Question, Reply
-from intake.templates import load_templates
+from tests.unit.conftest import NOW, skip_to
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 UNSURE = [
     "not sure",
     "no idea",
@@ -34,11 +31,6 @@ UNSURE = [
     "tbd",
     "?",
 ]
-
-
-@pytest.fixture(scope="module")
-def engine() -> IntakeEngine:
-    return IntakeEngine(load_templates(), RuleAssistant())
 
 
 def start(engine: IntakeEngine, text: str) -> tuple[Conversation, list[Reply]]:
@@ -101,8 +93,7 @@ def test_an_unreadable_answer_is_asked_once_more_then_kept_as_a_note(
     engine: IntakeEngine,
 ) -> None:
     conversation, _ = start(engine, "CI for checkout-web is slow, no deadline")
-    while conversation.pending != "build_minutes":
-        engine.answer(conversation, "skip", NOW)
+    skip_to(engine, conversation, "build_minutes")
     again = questions(engine.answer(conversation, "purple", NOW))
     assert again[-1].spec.name == "build_minutes" and "e.g." in again[-1].text
     moved_on = questions(engine.answer(conversation, "also purple", NOW))

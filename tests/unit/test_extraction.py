@@ -10,20 +10,9 @@ import pytest
 from intake.extraction import Urgency, classify, extract
 from intake.service_names import find_services
 from intake.slack_markup import find_links
-from intake.templates import FieldSpec, TemplateSet, load_templates
+from intake.templates import TemplateSet
 
 TODAY = date(2026, 11, 22)  # a Sunday
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
-def spec(templates: TemplateSet, template_id: str, name: str) -> FieldSpec:
-    found = templates.get(template_id).field(name)
-    assert found is not None
-    return found
 
 
 # -- classify -----------------------------------------------------------------------------------

@@ -26,11 +26,6 @@ BACKUPS = "nightly backups restore in under 1 hour"
 CONNECTS = "billing-api connects with credentials from the secret store"
 
 
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
 def ask(**values: object) -> Ticket:
     return Ticket(requester="U1", **values)  # type: ignore[arg-type]
 
@@ -64,48 +59,48 @@ def test_each_criterion_is_proved_in_staging_then_in_production(templates: Templ
     assert made.warning == ""
 
 
-def test_a_criterion_that_names_its_environment_is_proved_there_only(
-    templates: TemplateSet,
+@pytest.mark.parametrize(
+    ("template_id", "criteria", "titles"),
+    [
+        pytest.param(
+            "database",
+            ["billing-api connects from staging", "p95 under 200 ms in prod"],
+            [
+                "Billing-api connects from staging",
+                "P95 under 200 ms in prod",
+                "Verified with the requester",
+            ],
+            id="a-criterion-that-names-its-environment-is-proved-there-only",
+        ),
+        pytest.param(
+            "compute_capacity",
+            ["a load test at 2x peak passes", "p95 in prod stays under 200 ms"],
+            [
+                "A load test at 2x peak passes (staging)",
+                "A load test at 2x peak passes (production)",
+                "P95 in prod stays under 200 ms",
+                "Verified with the requester",
+            ],
+            id="a-test-or-live-in-a-criterion-is-not-a-place",
+        ),
+        pytest.param(
+            "other",
+            ["the runbook is documented", "we can ssh into 2 build machines"],
+            [
+                "We can ssh into 2 build machines (staging)",
+                "We can ssh into 2 build machines (production)",
+                "The runbook is documented",
+            ],
+            id="paperwork-is-proved-once-at-the-end-and-a-confirming-criterion-replaces-sign-off",
+        ),
+    ],
+)
+def test_criteria_staged_in_staging_then_production(
+    templates: TemplateSet, template_id: str, criteria: list[str], titles: list[str]
 ) -> None:
-    ticket = ask(
-        acceptance_criteria=["billing-api connects from staging", "p95 under 200 ms in prod"],
-        environment=["staging", "production"],
-    )
-    steps = steps_for(ticket, templates.get("database"), Size.M)
-    assert [s.title for s in steps] == [
-        "Billing-api connects from staging",
-        "P95 under 200 ms in prod",
-        "Verified with the requester",
-    ]
-
-
-def test_a_test_or_live_in_a_criterion_is_not_a_place(templates: TemplateSet) -> None:
-    ticket = ask(
-        acceptance_criteria=["a load test at 2x peak passes", "p95 in prod stays under 200 ms"],
-        environment=["staging", "production"],
-    )
-    steps = steps_for(ticket, templates.get("compute_capacity"), Size.M)
-    assert [s.title for s in steps] == [
-        "A load test at 2x peak passes (staging)",
-        "A load test at 2x peak passes (production)",
-        "P95 in prod stays under 200 ms",
-        "Verified with the requester",
-    ]
-
-
-def test_paperwork_is_proved_once_at_the_end_and_a_confirming_criterion_replaces_sign_off(
-    templates: TemplateSet,
-) -> None:
-    ticket = ask(
-        acceptance_criteria=["the runbook is documented", "we can ssh into 2 build machines"],
-        environment=["staging", "production"],
-    )
-    steps = steps_for(ticket, templates.get("other"), Size.M)
-    assert [s.title for s in steps] == [
-        "We can ssh into 2 build machines (staging)",
-        "We can ssh into 2 build machines (production)",
-        "The runbook is documented",
-    ]
+    ticket = ask(acceptance_criteria=criteria, environment=["staging", "production"])
+    steps = steps_for(ticket, templates.get(template_id), Size.M)
+    assert [s.title for s in steps] == titles
 
 
 def test_named_clusters_stay_as_typed_between_staging_and_production() -> None:

@@ -19,15 +19,10 @@ from intake.opening_facts import (
 )
 from intake.replies import Question
 from intake.request_sentence import find_request
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
 
 
 @pytest.mark.parametrize(

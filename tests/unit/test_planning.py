@@ -9,16 +9,11 @@ import pytest
 
 from intake.extraction import Urgency
 from intake.planning import propose_priority, propose_size, propose_title
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 from intake.ticket import Priority, Size, Ticket
 
 SUNDAY = date(2026, 11, 22)
 WEDNESDAY = date(2026, 11, 25)
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
 
 
 def ticket(**values: object) -> Ticket:

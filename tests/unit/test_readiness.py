@@ -7,13 +7,8 @@ from datetime import date
 import pytest
 
 from intake.readiness import DEADLINE_LABEL, VERIFIABLE_LABEL, check, is_verifiable
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 from intake.ticket import Ticket
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
 
 
 @pytest.mark.parametrize(

@@ -7,24 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from intake.assistant import RuleAssistant
 from intake.conversation import Source
 from intake.engine import IntakeEngine
 from intake.replies import Corrected, Question, Understood
 from intake.request_types import TYPE_FIELD, classify, close_call
-from intake.templates import TemplateSet, load_templates
+from intake.templates import TemplateSet
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def templates() -> TemplateSet:
-    return load_templates()
-
-
-@pytest.fixture(scope="module")
-def engine(templates: TemplateSet) -> IntakeEngine:
-    return IntakeEngine(templates, RuleAssistant())
 
 
 @pytest.mark.parametrize(
