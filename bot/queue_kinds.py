@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.runner import Kind
+from bot.tracker_back import tracker_kinds
 from bot.webhooks import webhook_kinds
 
 if TYPE_CHECKING:
@@ -22,4 +23,5 @@ def queue_kinds(container: Container, clients: TeamClients) -> dict[str, Kind]:
     client, for work outside a request)."""
     kinds: dict[str, Kind] = {}
     kinds |= webhook_kinds(container.settings, container.clock)
+    kinds |= tracker_kinds(container, clients)
     return kinds

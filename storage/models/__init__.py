@@ -45,6 +45,7 @@ from storage.models.columns import (
     UTCDateTime,
 )
 from storage.models.slack_install import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
+from storage.models.trackers import TrackerLinkRow
 
 __all__ = [
     "MESSAGE_KEY_MAX",
@@ -73,6 +74,7 @@ __all__ = [
     "QueueItemRow",
     "SlackJobRow",
     "SlackOutboxRow",
+    "TrackerLinkRow",
     "TranscriptRow",
     "UTCDateTime",
 ]

@@ -14,11 +14,13 @@ import pytest
 
 from bot.app import create_app
 from bot.bootstrap import Container, build
+from bot.oauth import OneWorkspace
 from bot.pacing import Limits, Pacer
+from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
-from bot.webhooks import webhook_kinds
+from bot.tracker_http import tracker_webhooks
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
 from tests.fakes.slack_api import FakeSlack
@@ -78,6 +80,7 @@ class BotServer:
         self._unwatch: Callable[[], None] | None = None
         self.runner: Runner | None = None
         self.events_url = ""
+        self.base_url = ""
 
     def start(self) -> BotServer:
         settings = load_settings(
@@ -92,9 +95,10 @@ class BotServer:
             **self.settings,
         )
         self.container = build(settings, clock=self.clock, migrate=self.migrate)
-        # The queue's runner with the webhook's handler when one is configured, as `serve`
+        app = create_app(self.container, pacer=unhurried_pacer())
+        # The queue's runner with the handlers configured (webhook, trackers), as `serve`
         # runs it (bot.background); commits that queue events wake it.
-        if kinds := webhook_kinds(self.container.settings, self.container.clock):
+        if kinds := queue_kinds(self.container, OneWorkspace(app.client)):
             self.runner = Runner(
                 self.container.db_engine,
                 self.container.clock,
@@ -104,12 +108,13 @@ class BotServer:
             )
             self.runner.start()
             self.container.notify_queue = self.runner.notify
-        app = create_app(self.container, pacer=unhurried_pacer())
         # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
         self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
-        self._server = create_server(WsgiApp(app, self.container.db_engine), "127.0.0.1", 0)
+        wsgi = WsgiApp(app, self.container.db_engine, trackers=tracker_webhooks(self.container))
+        self._server = create_server(wsgi, "127.0.0.1", 0)
         port = self._server.effective_port
         self.events_url = f"http://127.0.0.1:{port}/slack/events"
+        self.base_url = f"http://127.0.0.1:{port}"
         # run_in_thread: a close() from stop() while the loop waits is an ordinary end.
         self._thread = run_in_thread(self._server, "e2e-bot")
         return self

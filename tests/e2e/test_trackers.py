@@ -1,0 +1,110 @@
+"""Accepted asks land in GitHub and Jira, once, through the real Bolt app, the queue's runner
+and the real tracker clients against fake GitHub and Jira servers on loopback (issue 19)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from intake.ticket import MilestoneStatus
+from storage.db import make_engine, transaction
+from storage.models import QueueItemRow
+from tests.e2e.conftest import SIGNING_SECRET, BotServer
+from tests.e2e.tracker_harness import (
+    REPO,
+    approve_ask,
+    github,  # noqa: F401 (a fixture)
+    jira,  # noqa: F401 (a fixture)
+    links,
+    thread_texts,
+    tracker_file,
+    wait_until,
+)
+from tests.fakes.fake_github import FakeGitHub
+from tests.fakes.fake_jira import FakeJira
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackDriver
+
+
+def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone(
+    database_url: str,
+    make_bot: Callable[..., BotServer],
+    slack: FakeSlack,
+    github: FakeGitHub,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    config = tracker_file(tmp_path, github=github, routes=[{"tracker": "github", "project": REPO}])
+    bot = make_bot(database_url, intake_trackers_file=str(config))
+    driver = SlackDriver(bot.events_url, SIGNING_SECRET, slack)
+    conversation, _card = approve_ask(driver, slack)
+    assert bot.container is not None
+    ticket = bot.container.intake.get(1).ticket
+    assert ticket.milestones, "the draft's plan has milestones"
+    linked = wait_until(lambda: (found := links(database_url)) and found.issue.ref and found)
+    issues = github.issues(REPO)
+    parents = [i for i in issues if i["id"] not in github.parents]
+    assert len(parents) == 1, [i["title"] for i in issues]
+    parent = parents[0]
+    subs = [i for i in issues if github.parents.get(i["id"]) == parent["id"]]
+    assert [s["title"] for s in subs] == [f"PLAT-1 · {m.title}" for m in ticket.milestones]
+    assert parent["title"] == ticket.title
+    assert any(a["login"] == "owen" for a in parent["assignees"]), "the owner, by e-mail"
+    url = parent["html_url"]
+    wait_until(lambda: any(url in t for t in thread_texts(conversation)), what="the link")
+    assert [t for t in thread_texts(conversation) if url in t] == [
+        f"Tracked in GitHub: <{url}|{REPO}#1>"
+    ]
+    assert bot.container.intake.get(1).ticket.tracker is not None
+    assert bot.container.intake.get(1).ticket.tracker.label == f"{REPO}#1"
+    assert linked.issue.issue_key.startswith("intake-")
+    assert all(s.ref is not None for s in linked.subs)
+    # A later change of the ask (the owner starts a milestone) ensures again: nothing new.
+    creates = len(github.calls_to("POST", r"/repos/acme/platform/issues"))
+    bot.container.milestones.update_status(
+        ask_id=1, index=0, status=MilestoneStatus.ON_TRACK, actor="U0OWEN", is_lead=False
+    )
+    assert bot.container.in_flight.wait_idle(10)
+    wait_until(lambda: _idle(database_url), what="the queue to drain")
+    assert len(github.calls_to("POST", r"/repos/acme/platform/issues")) == creates
+    assert len([t for t in thread_texts(conversation) if url in t]) == 1, "linked once"
+
+
+def test_an_ask_routed_to_jira_becomes_an_issue_with_sub_tasks(
+    database_url: str,
+    make_bot: Callable[..., BotServer],
+    slack: FakeSlack,
+    github: FakeGitHub,  # noqa: F811
+    jira: FakeJira,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    routes = [
+        {"tracker": "github", "project": REPO},
+        {"type": "database", "tracker": "jira", "project": "DBA"},
+    ]
+    config = tracker_file(tmp_path, github=github, jira=jira, routes=routes)
+    bot = make_bot(database_url, intake_trackers_file=str(config))
+    driver = SlackDriver(bot.events_url, SIGNING_SECRET, slack)
+    conversation, _card = approve_ask(driver, slack)
+    assert bot.container is not None
+    ticket = bot.container.intake.get(1).ticket
+    wait_until(lambda: (found := links(database_url)) and found.issue.ref, what="the issue")
+    parent = next(i for i in jira.issues.values() if not i["fields"].get("parent"))
+    subs = [i for i in jira.issues.values() if i["fields"].get("parent")]
+    assert len(jira.issues) == 1 + len(ticket.milestones) == 1 + len(subs)
+    assert {s["fields"]["parent"]["key"] for s in subs} == {parent["key"]}
+    assert github.issues(REPO) == [], "database asks go to Jira"
+    url = f"{jira.url}/browse/{parent['key']}"
+    wait_until(lambda: any(url in t for t in thread_texts(conversation)), what="the link")
+    assert bot.container.intake.get(1).ticket.tracker.label == parent["key"]  # type: ignore[union-attr]
+
+
+def _idle(database_url: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with transaction(engine) as session:
+            rows = session.scalars(select(QueueItemRow)).all()
+            return all(r.done_at is not None or r.gave_up_at is not None for r in rows)
+    finally:
+        engine.dispose()
