@@ -219,15 +219,12 @@ def ask_of_key(session: Session, issue_key: str) -> tuple[int, str] | None:
 
 
 def linked_asks(session: Session, statuses: Sequence[str]) -> list[tuple[int, str]]:
-    """``(ask id, workspace)`` of every ask in ``statuses`` whose issue was created."""
+    """``(ask id, workspace)`` of every ask in ``statuses`` that went to a tracker (its
+    issue created, or still to be: a refused one is tried again)."""
     rows = session.execute(
         select(TrackerLinkRow.ask_id, TrackerLinkRow.team_id)
         .join(AskRow, AskRow.id == TrackerLinkRow.ask_id)
-        .where(
-            TrackerLinkRow.suffix == ISSUE,
-            TrackerLinkRow.ref_key.is_not(None),
-            AskRow.status.in_(list(statuses)),
-        )
+        .where(TrackerLinkRow.suffix == ISSUE, AskRow.status.in_(list(statuses)))
         .order_by(TrackerLinkRow.ask_id)
     )
     return [(int(ask_id), str(team)) for ask_id, team in rows]
