@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,19 +123,18 @@ def test_a_worker_killed_after_github_created_the_issue_leaves_no_duplicate(
     later = MovableClock(datetime.now(UTC) + LEASE + timedelta(seconds=5))
     container = build(settings, clock=later, migrate=False)
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
-    runner = Runner(
-        container.db_engine, later, queue_kinds(container, OneWorkspace(client)), poll_s=0.1
-    )
+    kinds = queue_kinds(container, OneWorkspace(client))
+    runner = Runner(container.db_engine, later, kinds, poll_s=0.1, in_flight=container.in_flight)
     runner.start()
     try:
-        done = wait_until(
-            lambda: (f := links(database_url)) and f.issue.ref and all(s.ref for s in f.subs) and f,
-            timeout=30,
-            what="the issue recorded",
-        )
+        wait_until(lambda: posted_links(fake_slack), timeout=30, what="the link posted")
+        assert container.in_flight.wait_idle(10)
     finally:
-        runner.stop(0)
+        runner.stop(time.monotonic() + 5)
         container.db_engine.dispose()
+    done = links(database_url)
+    assert done is not None and done.issue.ref is not None
+    assert all(sub.ref is not None for sub in done.subs)
     issues = github.issues(REPO)
     parents = [i for i in issues if i["id"] not in github.parents]
     assert len(parents) == 1, [i["title"] for i in issues]
@@ -143,7 +143,8 @@ def test_a_worker_killed_after_github_created_the_issue_leaves_no_duplicate(
     )
     assert len(issues) == 1 + len(PLAN), "no duplicate of the issue or of a sub-issue"
     assert done.issue.ref.key == str(parents[0]["number"])
-    links_posted = [
-        m for m in fake_slack.messages(THREAD.channel) if "Tracked in GitHub" in m.get("text", "")
-    ]
-    assert len(links_posted) == 1
+    assert len(posted_links(fake_slack)) == 1
+
+
+def posted_links(slack: FakeSlack) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(THREAD.channel) if "Tracked in GitHub" in m.get("text", "")]
