@@ -27,7 +27,7 @@ from tests.e2e.conftest import BOT_TOKEN, LEAD, OWNER, REQUESTER, MovableClock
 from tests.e2e.processes import INTAKE_BOT, clean_env
 from tests.e2e.tracker_harness import (
     REPO,
-    github,  # noqa: F401 (a fixture)
+    github_fixture,  # noqa: F401 (the github fixture)
     links,
     tracker_file,
     wait_until,
@@ -70,7 +70,7 @@ class HoldAfterCreates:
 def test_a_worker_killed_after_github_created_the_issue_leaves_no_duplicate(
     database_url: str,
     fake_slack: FakeSlack,
-    github: FakeGitHub,  # noqa: F811
+    github: FakeGitHub,
     tmp_path: Path,
 ) -> None:
     for person in (REQUESTER, LEAD, OWNER):

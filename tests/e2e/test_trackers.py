@@ -15,8 +15,8 @@ from tests.e2e.conftest import SIGNING_SECRET, BotServer
 from tests.e2e.tracker_harness import (
     REPO,
     approve_ask,
-    github,  # noqa: F401 (a fixture)
-    jira,  # noqa: F401 (a fixture)
+    github_fixture,  # noqa: F401 (the github fixture)
+    jira_fixture,  # noqa: F401 (the jira fixture)
     links,
     thread_texts,
     tracker_file,
@@ -32,7 +32,7 @@ def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone
     database_url: str,
     make_bot: Callable[..., BotServer],
     slack: FakeSlack,
-    github: FakeGitHub,  # noqa: F811
+    github: FakeGitHub,
     tmp_path: Path,
 ) -> None:
     config = tracker_file(tmp_path, github=github, routes=[{"tracker": "github", "project": REPO}])
@@ -75,8 +75,8 @@ def test_an_ask_routed_to_jira_becomes_an_issue_with_sub_tasks(
     database_url: str,
     make_bot: Callable[..., BotServer],
     slack: FakeSlack,
-    github: FakeGitHub,  # noqa: F811
-    jira: FakeJira,  # noqa: F811
+    github: FakeGitHub,
+    jira: FakeJira,
     tmp_path: Path,
 ) -> None:
     routes = [

@@ -28,8 +28,8 @@ REPO = "acme/platform"
 OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
 
 
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
+@pytest.fixture(name="github")
+def github_fixture() -> Iterator[FakeGitHub]:
     fake = FakeGitHub().start()
     fake.add_user("owen", OWNER_EMAIL)
     fake.add_user("lee", "lee@example.com")
@@ -38,8 +38,8 @@ def github() -> Iterator[FakeGitHub]:
     fake.stop()
 
 
-@pytest.fixture
-def jira() -> Iterator[FakeJira]:
+@pytest.fixture(name="jira")
+def jira_fixture() -> Iterator[FakeJira]:
     fake = FakeJira().start()
     owen = fake.add_user("Owen", OWNER_EMAIL)
     fake.add_project("DBA", members=(owen,))
