@@ -90,13 +90,13 @@ class TrackerSync:
         if conversation is None or conversation.ticket.id is None:
             return {"skipped": "no such ask"}
         change = payload.get("change") or {}
-        status = conversation.ticket.status
-        if status in WORKING:
-            return self.ensure(conversation)
-        if change.get("actor") != BOT and change.get("to") == Status.DONE.value:
+        from_slack = change.get("actor") != BOT  # not a change the tracker made (back-sync)
+        if from_slack and change.get("to") == Status.DONE.value:
             return self._set_closed(conversation, True)
-        if change.get("actor") != BOT and change.get("from") == Status.DONE.value:
-            return self._set_closed(conversation, False)
+        if from_slack and change.get("from") == Status.DONE.value:
+            self._set_closed(conversation, False)  # reopened in Slack
+        if conversation.ticket.status in WORKING:
+            return self.ensure(conversation)
         return None
 
     def ensure(self, conversation: Conversation) -> dict[str, Any]:

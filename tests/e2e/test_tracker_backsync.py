@@ -14,7 +14,7 @@ from bot.tracker_back import queue_reconcile
 from intake.ticket import MilestoneStatus, Status
 from storage.db import transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import REVIEW_CHANNEL, SIGNING_SECRET, BotServer, MovableClock
+from tests.e2e.conftest import LEAD, REVIEW_CHANNEL, SIGNING_SECRET, BotServer, MovableClock
 from tests.e2e.helpers import Conversation, buttons, text_of
 from tests.e2e.tracker_harness import (
     REPO,
@@ -227,3 +227,32 @@ def test_closing_a_sub_task_in_jira_marks_its_milestone_done(
 
 def _metrics() -> str:
     return Metrics(None, process=False).exposition().decode()
+
+
+def test_done_in_slack_closes_the_issue_and_github_reopens_and_reassigns_the_ask(
+    sqlite_url: str,
+    make_bot: Callable[..., BotServer],
+    slack: FakeSlack,
+    github: FakeGitHub,
+    tmp_path: Path,
+) -> None:
+    bot, conversation = linked_bot(sqlite_url, make_bot, slack, github, tmp_path)
+    assert bot.container is not None
+    bot.container.review.complete(ask_id=1, actor=LEAD, is_lead=True)
+    wait_until(lambda: github.repos[REPO].issues[1]["state"] == "closed", what="issue closed")
+    # A person reopens it in GitHub: the ask is reopened in Slack, and that does not loop
+    # back into GitHub (the bot's own change is not sent back).
+    headers, body = github.reopen(REPO, 1, by="owen")
+    assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
+    wait_until(lambda: "Reopened in GitHub by owen: PLAT-1 is back in progress"
+               in thread_texts(conversation))  # fmt: skip
+    assert bot.container.intake.get(1).ticket.status is Status.IN_PROGRESS
+    assert bot.container.in_flight.wait_idle(10)
+    state_changes = github.calls_to("PATCH", r"/repos/acme/platform/issues/1")
+    assert len(state_changes) == 1, "closed once from Slack; the reopen came from GitHub"
+    # Assigned in GitHub to lee: the ask's owner in Slack is Lee, found by e-mail.
+    headers, body = github.assign(REPO, 1, "lee")
+    assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
+    wait_until(lambda: bot.container.intake.get(1).ticket.owner == LEAD, what="owner Lee")  # type: ignore[union-attr]
+    wait_until(lambda: f"Assigned in GitHub by lee: <@{LEAD}> owns PLAT-1 now"
+               in thread_texts(conversation))  # fmt: skip
