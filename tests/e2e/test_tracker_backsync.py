@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.observability.metrics import Metrics
@@ -35,7 +36,8 @@ from tests.fakes.slack_requests import SlackDriver
 GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
 
 
-def linked_bot(
+@pytest.fixture
+def linked(
     database_url: str,
     make_bot: Callable[..., BotServer],
     slack: FakeSlack,
@@ -55,13 +57,9 @@ def sub_issues(github: FakeGitHub) -> list[int]:
 
 
 def test_closing_the_sub_issues_then_the_issue_in_github_finishes_the_ask_in_slack(
-    database_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
 ) -> None:
-    bot, conversation = linked_bot(database_url, make_bot, slack, github, tmp_path)
+    bot, conversation = linked
     assert bot.container is not None
     plan = [m.title for m in bot.container.intake.get(1).ticket.milestones]
     for position, number in enumerate(sub_issues(github), start=1):
@@ -92,13 +90,9 @@ def test_closing_the_sub_issues_then_the_issue_in_github_finishes_the_ask_in_sla
 
 
 def test_a_delivery_without_the_right_signature_is_refused_and_changes_nothing(
-    database_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
 ) -> None:
-    bot, conversation = linked_bot(database_url, make_bot, slack, github, tmp_path)
+    bot, conversation = linked
     assert bot.container is not None
     headers, body = github.close(REPO, 1, by="mallory")
     forged = {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64}
@@ -117,14 +111,9 @@ def test_a_delivery_without_the_right_signature_is_refused_and_changes_nothing(
 
 
 def test_the_reconcile_applies_a_close_the_webhook_never_delivered(
-    database_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
-    clock: MovableClock,
+    linked: tuple[BotServer, Conversation], github: FakeGitHub, clock: MovableClock
 ) -> None:
-    bot, conversation = linked_bot(database_url, make_bot, slack, github, tmp_path)
+    bot, conversation = linked
     assert bot.container is not None and bot.runner is not None
     github.close(REPO, sub_issues(github)[0], by="owen")  # deliveries lost
     github.close(REPO, 1, by="owen")
@@ -230,13 +219,9 @@ def _metrics() -> str:
 
 
 def test_done_in_slack_closes_the_issue_and_github_reopens_and_reassigns_the_ask(
-    sqlite_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
 ) -> None:
-    bot, conversation = linked_bot(sqlite_url, make_bot, slack, github, tmp_path)
+    bot, conversation = linked
     assert bot.container is not None
     bot.container.review.complete(ask_id=1, actor=LEAD, is_lead=True)
     wait_until(lambda: github.repos[REPO].issues[1]["state"] == "closed", what="issue closed")

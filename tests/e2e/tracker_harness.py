@@ -4,7 +4,6 @@ through approval in Slack, and webhook deliveries posted to the bot."""
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from storage.db import make_engine
 from storage.tracker_links import Links
 from tests.e2e.conftest import LEAD, OWNER, REQUESTER
 from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
+from tests.e2e.test_replica_processes import eventually
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
@@ -94,14 +94,7 @@ def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, di
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
     """Poll ``check`` until it returns something true; that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
+    return eventually(check, what or "the condition", timeout)
 
 
 def links(database_url: str, ask_id: int = 1) -> Links | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import build
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 from bot.tracker_setup import TRACKER
 from intake.tracker import TrackerKind
 
@@ -50,13 +50,14 @@ def test_a_bad_file_stops_the_start_naming_each_entry_and_no_secret(
     assert TOKEN not in message
 
 
+def settings(tmp_path: Path, config: Path | None) -> Settings:
+    trackers = {"intake_trackers_file": str(config)} if config else {}
+    return load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", _env_file=None, **trackers)
+
+
 def start_error(tmp_path: Path, config: Path) -> str:
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'x.db'}", intake_trackers_file=str(config),
-        _env_file=None,
-    )  # fmt: skip
     with pytest.raises(ConfigError) as raised:
-        build(settings)
+        build(settings(tmp_path, config))
     return str(raised.value)
 
 
@@ -69,9 +70,7 @@ def test_a_good_file_builds_the_adapters_and_subscribes_the_tracker_kind(
         "github: {token_env: GH_TOKEN_FOR_TEST}\nroutes:\n"
         "  - {type: database, tracker: github, project: acme/dba}\n",
     )
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    container = build(load_settings(database_url=url, intake_trackers_file=str(config),
-                                    _env_file=None))  # fmt: skip
+    container = build(settings(tmp_path, config))
     try:
         assert container.trackers is not None
         assert set(container.trackers.adapters) == {TrackerKind.GITHUB}
@@ -79,7 +78,7 @@ def test_a_good_file_builds_the_adapters_and_subscribes_the_tracker_kind(
         assert TRACKER in container.intake.uow_factory.event_kinds  # type: ignore[attr-defined]
     finally:
         container.db_engine.dispose()
-    plain = build(load_settings(database_url=url, _env_file=None))
+    plain = build(settings(tmp_path, None))
     try:
         assert plain.trackers is None
         assert TRACKER not in plain.intake.uow_factory.event_kinds  # type: ignore[attr-defined]
