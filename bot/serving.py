@@ -1,6 +1,8 @@
 """HTTP serving: every Slack request at POST /slack/events, health at GET /healthz, metrics at
-GET /metrics, and (multi-workspace mode) Bolt's OAuth install pages at GET /slack/install and
-/slack/oauth_redirect, under waitress (a production WSGI server).
+GET /metrics, (multi-workspace mode) Bolt's OAuth install pages at GET /slack/install and
+/slack/oauth_redirect, and (with INTAKE_TRACKERS_FILE) the trackers' webhooks at POST
+/trackers/github and /trackers/jira (``bot.tracker_http``), under waitress (a production WSGI
+server). Socket Mode serves no webhooks: there the trackers' reconcile brings changes back.
 
 Every request to /slack/events gets a request ID (``bot.observability.context``): bound while
 it is handled (and carried into Bolt's listener threads), returned as ``X-Request-Id`` and put
