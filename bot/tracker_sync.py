@@ -186,22 +186,22 @@ class TrackerSync:
 
     def _announce(self, conversation: Conversation) -> None:
         """The first time: the link in the requester's thread, and every message showing the
-        ask (the review card, which shows ``ticket.tracker``) drawn again."""
+        ask (the review card, which shows ``ticket.tracker``) drawn again. Marked after it is
+        posted: a Slack error retries it; only a crash in between could post it twice."""
         ticket = conversation.ticket
         assert ticket.id is not None
-        with transaction(self.engine) as session:
-            first = tracker_links.announce(session, ticket.id, self.clock.now())
-        if not first:
+        links = tracker_links.read_links(self.engine, ticket.id)
+        if links is None or links.issue.announced:
             return
         client = self.clients.for_team(ticket.team_id)
-        if client is None:
-            return
         fresh = self.container.intake.get(ticket.id)
         link = fresh.ticket.tracker
-        if link is not None:
-            text = f"Tracked in {NAMES.get(self.tracker_name(ticket.id), 'the tracker')}: "
-            post_to_requester(client, fresh, f"{text}<{link.url}|{link.label}>")
-        self.announcer.changed(client, fresh)
+        if client is not None and link is not None:
+            where = NAMES.get(links.tracker.value, links.tracker.value)
+            post_to_requester(client, fresh, f"Tracked in {where}: <{link.url}|{link.label}>")
+            self.announcer.changed(client, fresh)
+        with transaction(self.engine) as session:
+            tracker_links.announce(session, ticket.id, self.clock.now())
 
     # -- closing from Slack -------------------------------------------------------------------
 
@@ -224,10 +224,6 @@ class TrackerSync:
         if adapter is None:
             raise GiveUp(f"{links.tracker.value} is no longer configured")
         return adapter
-
-    def tracker_name(self, ask_id: int) -> str:
-        links = tracker_links.read_links(self.engine, ask_id)
-        return links.tracker.value if links is not None else ""
 
     def failed(
         self, conversation: Conversation, links: Links, error: TrackerError, what: str

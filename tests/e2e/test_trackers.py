@@ -8,10 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.ticket import MilestoneStatus
+from bot.tracker_sync import BATCH
+from intake.conversation import Source, Thread
+from intake.milestones import MAX_MILESTONES
+from intake.ticket import Milestone, MilestoneStatus
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import SIGNING_SECRET, BotServer
+from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
 from tests.e2e.tracker_harness import (
     REPO,
     approve_ask,
@@ -108,3 +111,44 @@ def _idle(database_url: str) -> bool:
             return all(r.done_at is not None or r.gave_up_at is not None for r in rows)
     finally:
         engine.dispose()
+
+
+def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
+    sqlite_url: str,
+    make_bot: Callable[..., BotServer],
+    slack: FakeSlack,
+    github: FakeGitHub,
+    tmp_path: Path,
+) -> None:
+    config = tracker_file(tmp_path, github=github, routes=[{"tracker": "github", "project": REPO}])
+    bot = make_bot(sqlite_url, intake_trackers_file=str(config))
+    assert bot.container is not None
+    plan = [f"Step {n}" for n in range(1, MAX_MILESTONES + 1)]
+    container = bot.container
+    started = container.intake.start(
+        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
+        source=Source.DM, tz="UTC", thread=Thread("D0ALICE", "1796634000.000100"),
+    )  # fmt: skip
+    assert started is not None and started.ticket.id == 1
+    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
+    container.review.approve(
+        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
+        milestones=[Milestone(title) for title in plan],
+    )  # fmt: skip
+    found = wait_until(
+        lambda: (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f,
+        what="every sub-issue recorded",
+    )
+    assert [s.suffix for s in found.subs] == [f"m{n}" for n in range(1, len(plan) + 1)]
+    subs = [i for i in github.issues(REPO) if i["id"] in github.parents]
+    assert sorted(i["title"] for i in subs) == sorted(f"PLAT-1 · {t}" for t in plan)
+    assert len(github.issues(REPO)) == 1 + len(plan)
+    assert container.in_flight.wait_idle(10)
+    with transaction(container.db_engine) as session:
+        items = session.scalars(select(QueueItemRow).where(QueueItemRow.kind == "tracker")).all()
+        attempts = sorted(i.attempts for i in items)
+        assert all(i.done_at is not None for i in items)
+    # The submit's and the approval's events: one of them created everything, in one attempt
+    # per batch of sub-issues (whichever ran once the ask was accepted); the other had nothing
+    # to do.
+    assert attempts == [1, -(-len(plan) // BATCH)]
