@@ -23,6 +23,7 @@ from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.scheduler import start_scheduler
 from bot.sender import MessageSender
+from bot.tracker_back import reconcile_for
 from storage import slack_outbox
 
 log = logging.getLogger(__name__)
@@ -87,5 +88,10 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     runner.start()
     container.notify_queue = runner.notify  # commits that queue work wake it
     ticks, ticking = Rounds(), InFlight()
-    scheduler = start_scheduler(follow, ticks=ticks, ticking=ticking) if schedule else None
+    reconcile = reconcile_for(container, follow.replica)
+    scheduler = (
+        start_scheduler(follow, ticks=ticks, ticking=ticking, reconcile=reconcile)
+        if schedule
+        else None
+    )
     return Background(follow, scheduler, ticks, runner, ticking)

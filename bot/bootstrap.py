@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.in_flight import InFlight
 from bot.settings import ConfigError, Settings
+from bot.tracker_setup import TRACKER, TrackerSetup, load_trackers
 from bot.webhooks import WEBHOOK
 from bot.work_slots import WorkSlots
 from intake.assistant import Assistant, RuleAssistant
@@ -60,6 +61,8 @@ class Container:
     # Wakes this process's queue runner after a commit that queued work, so it runs at once
     # rather than at the next poll: bot.background sets it to the runner's notify.
     notify_queue: Callable[[], None] = lambda: None
+    # The trackers accepted asks go to (INTAKE_TRACKERS_FILE), when configured.
+    trackers: TrackerSetup | None = None
 
 
 def build(
@@ -71,6 +74,7 @@ def build(
         templates = load_templates(settings.intake_templates_dir)
     except TemplateError as exc:
         raise ConfigError(f"Request-type template error: {exc}") from None
+    trackers = load_trackers(settings, templates)
     db_engine = db.make_engine(settings.database_url)
     if migrate is None:
         migrate = db_engine.dialect.name == "sqlite"
@@ -90,7 +94,7 @@ def build(
     in_flight = InFlight()
     uow_factory = SqlUnitOfWorkFactory(
         db_engine,
-        event_kinds=_event_subscribers(settings),
+        event_kinds=_event_subscribers(settings, trackers),
         on_queued=lambda: container.notify_queue(),  # the container's, once it exists
     )
     service = IntakeService(uow_factory, engine, clock, id_prefix=settings.intake_id_prefix)
@@ -120,15 +124,17 @@ def build(
         ),
         work_slots=work_slots,
         in_flight=in_flight,
+        trackers=trackers,
     )
     return container
 
 
-def _event_subscribers(settings: Settings) -> list[str]:
+def _event_subscribers(settings: Settings, trackers: TrackerSetup | None) -> list[str]:
     """The queue kinds each integration event is queued for (``SqlUnitOfWork.enqueue_event``);
     each kind's handler is listed in ``bot.queue_kinds``. A subscriber is one line here."""
     subscribers = {
         WEBHOOK: bool(settings.intake_webhook_url and settings.intake_webhook_secret),
+        TRACKER: trackers is not None,
     }
     return [kind for kind, wanted in subscribers.items() if wanted]
 

@@ -51,6 +51,7 @@ BOT_SCOPES: Final = (
     "im:write",
     "usergroups:read",
     "users:read",
+    "users:read.email",
 )
 
 INSTALL_PATH: Final = "/slack/install"

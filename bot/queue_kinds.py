@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.runner import Kind
 from bot.sender import message_kind
+from bot.tracker_back import tracker_kinds
 from bot.webhooks import webhook_kinds
 from storage import slack_outbox
 
@@ -25,4 +26,5 @@ def queue_kinds(container: Container, clients: TeamClients) -> dict[str, Kind]:
     kinds: dict[str, Kind] = {}
     kinds |= webhook_kinds(container.settings, container.clock)
     kinds[slack_outbox.KIND] = message_kind(container.db_engine, container.clock, clients)
+    kinds |= tracker_kinds(container, clients)
     return kinds

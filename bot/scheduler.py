@@ -9,6 +9,7 @@ at once still queue each message once (the database decides).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +21,7 @@ from bot.in_flight import InFlight, Rounds
 log = logging.getLogger(__name__)
 
 JOB_ID = "intake-followthrough"
+RECONCILE_JOB_ID = "intake-tracker-reconcile"
 TICK_MINUTES = 5
 
 
@@ -29,11 +31,14 @@ def start_scheduler(
     minutes: float = TICK_MINUTES,
     ticks: Rounds | None = None,
     ticking: InFlight | None = None,
+    reconcile: Callable[[], object] | None = None,
 ) -> BackgroundScheduler:
     """Tick now and every ``minutes``; each tick that runs to its end (logged) counts in
     ``ticks`` (``intake_followthrough_ticks_total``); ``ticking`` counts the tick running
     (a process shutting down waits for it: it queues each message with its claim, in one
-    transaction, so one cut off at the deadline loses nothing the next tick does not redo)."""
+    transaction, so one cut off at the deadline loses nothing the next tick does not redo).
+    ``reconcile``: the trackers' reconcile (``bot.tracker_back.queue_reconcile``), on the same
+    ticks; it claims its hour itself, so one replica queues it."""
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _tick,
@@ -46,6 +51,17 @@ def start_scheduler(
         misfire_grace_time=3600,
         next_run_time=datetime.now(UTC),  # and one right away at start
     )
+    if reconcile is not None:
+        scheduler.add_job(
+            reconcile,
+            IntervalTrigger(minutes=minutes, timezone=UTC),
+            id=RECONCILE_JOB_ID,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.start()
     log.info("follow-through scheduler started (every %s minutes)", minutes)
     return scheduler

@@ -1,6 +1,8 @@
 """HTTP serving: every Slack request at POST /slack/events, health at GET /healthz, metrics at
-GET /metrics, and (multi-workspace mode) Bolt's OAuth install pages at GET /slack/install and
-/slack/oauth_redirect, under waitress (a production WSGI server).
+GET /metrics, (multi-workspace mode) Bolt's OAuth install pages at GET /slack/install and
+/slack/oauth_redirect, and (with INTAKE_TRACKERS_FILE) the trackers' webhooks at POST
+/trackers/github and /trackers/jira (``bot.tracker_http``), under waitress (a production WSGI
+server). Socket Mode serves no webhooks: there the trackers' reconcile brings changes back.
 
 Every request to /slack/events gets a request ID (``bot.observability.context``): bound while
 it is handled (and carried into Bolt's listener threads), returned as ``X-Request-Id`` and put
@@ -33,6 +35,7 @@ from bot import request_shape
 from bot.observability.context import bind_bolt, request_scope
 from bot.observability.logs import keep_bodies_out_of_bolt_logs
 from bot.observability.metrics import CONTENT_TYPE, Metrics, request_kind
+from bot.tracker_http import TrackerWebhooks, tracker_webhooks
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -89,8 +92,15 @@ class WsgiApp:
     """The bot's HTTP face: /slack/events (Bolt), /healthz and /metrics. ``metrics``: where
     ack latencies are recorded and what /metrics shows (None: /metrics answers 404)."""
 
-    def __init__(self, app: App, db_engine: Engine, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        db_engine: Engine,
+        metrics: Metrics | None = None,
+        trackers: TrackerWebhooks | None = None,
+    ) -> None:
         self.app = app
+        self.trackers = trackers  # POST /trackers/github and /trackers/jira (bot.tracker_http)
         bind_bolt(app)  # request IDs reach the listener threads
         keep_bodies_out_of_bolt_logs()  # a request that fails its signature check
         self.slack = SlackRequestHandler(app, path="/slack/events")
@@ -102,6 +112,10 @@ class WsgiApp:
         answered = self.ops.handle(environ, start_response)
         if answered is not None:
             return answered
+        if self.trackers is not None:
+            answered = self.trackers.handle(environ, start_response)
+            if answered is not None:
+                return answered
         path = environ.get("PATH_INFO", "")
         if path == "/slack/events":
             return self._slack_request(environ, start_response)
@@ -344,7 +358,8 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
     metrics.watch_background(background)
     if metrics_port is not None:
         start_ops_server(container.db_engine, metrics, host, metrics_port)
-    server = create_server(WsgiApp(app, container.db_engine, metrics), host, port)
+    wsgi = WsgiApp(app, container.db_engine, metrics, tracker_webhooks(container))
+    server = create_server(wsgi, host, port)
     log.info(
         "listening on http://%s:%s (Slack: POST /slack/events, health: GET /healthz, "
         "metrics: GET /metrics)",

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     intake_limit_person_actions: float = Field(120, ge=0)
     intake_limit_workspace_intakes: float = Field(1200, ge=0)
     intake_limit_workspace_actions: float = Field(12000, ge=0)
+    # The trackers accepted asks go to (GitHub, Jira): a YAML file (bot.tracker_setup)
+    intake_trackers_file: Path | None = None
     intake_webhook_url: str | None = None
     intake_webhook_secret: SecretStr | None = None
     openai_api_key: SecretStr | None = None
@@ -127,6 +129,11 @@ class Settings(BaseSettings):
                 f"{value!r} is not a cron schedule like '0 9 * * 1' (Mondays 09:00): {exc}"
             ) from None
         return value
+
+    @field_validator("intake_trackers_file", mode="before")
+    @classmethod
+    def _trackers_file(cls, value: object) -> object:
+        return None if value == "" else value  # INTAKE_TRACKERS_FILE= is "not set"
 
     @field_validator("intake_webhook_url")
     @classmethod

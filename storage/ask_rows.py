@@ -38,6 +38,7 @@ from intake.ticket import (
     Size,
     Status,
     Ticket,
+    TrackerLink,
 )
 from storage.models import AskRow, ConversationRow, HistoryRow, MilestoneRow
 
@@ -168,6 +169,11 @@ def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
         watchers=list(row.watchers or []),
         answer_notes=dict(row.answer_notes or {}),
         usage=LlmUsage(**(row.usage or {})),
+        tracker=(
+            TrackerLink(row.tracker_issue.label or "", row.tracker_issue.url or "")
+            if row.tracker_issue is not None
+            else None
+        ),
         milestones=[]
         if brief
         else [

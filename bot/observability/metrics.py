@@ -41,6 +41,8 @@ reports the same values, so aggregate them with ``max``, not ``sum``):
 * ``intake_asks{status}``: asks by status (every status, 0 included);
 * ``intake_job_runs_total{job}`` and ``intake_job_last_run_timestamp_seconds{job}``: claimed
   follow-through runs (``job``: digest, nudge, progress, auto_complete);
+* ``intake_tracker_failures_total{tracker,reason}``: tracker calls that failed in this
+  process (``bot.tracker_sync``; ``reason``: ``rate_limited``, ``unavailable``, ``rejected``);
 * ``intake_database_up``: 1 when those queries worked, else 0; the other database metrics
   are then absent from that scrape (never an error page).
 
@@ -51,6 +53,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -65,6 +69,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, Metric
 from sqlalchemy import Engine
 
 from bot.observability.collectors import BackgroundCollector, DatabaseCollector
@@ -98,6 +103,33 @@ REQUEST_KINDS: Final = frozenset(
         "malformed",
     }
 )
+
+
+_TRACKER_FAILURES: dict[tuple[str, str], int] = {}
+_TRACKER_LOCK = threading.Lock()
+
+
+def count_tracker_failure(tracker: str, reason: str) -> None:
+    """One failed tracker call in this process (``intake_tracker_failures_total``)."""
+    with _TRACKER_LOCK:
+        key = (safe_label(tracker), safe_label(reason))
+        _TRACKER_FAILURES[key] = _TRACKER_FAILURES.get(key, 0) + 1
+
+
+class _TrackerFailures:
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        family = CounterMetricFamily(
+            "intake_tracker_failures",
+            "Tracker (GitHub, Jira) calls that failed, by tracker and reason.",
+            labels=["tracker", "reason"],
+        )
+        with _TRACKER_LOCK:
+            for (tracker, reason), count in sorted(_TRACKER_FAILURES.items()):
+                family.add_metric([tracker, reason], count)
+        yield family
 
 
 class Metrics:
@@ -164,6 +196,7 @@ class Metrics:
             "and notified sender rounds (bot.in_flight).",
             registry=self.registry,
         )
+        self.registry.register(_TrackerFailures())
         if engine is not None:
             self.registry.register(DatabaseCollector(engine, clock or SystemClock()))
         if process:

@@ -43,6 +43,7 @@ from storage.models.columns import (
     UTCDateTime,
 )
 from storage.models.slack_install import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
+from storage.models.trackers import TrackerLinkRow
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -69,6 +70,7 @@ __all__ = [
     "ProcessedKeyRow",
     "QueueItemRow",
     "SlackJobRow",
+    "TrackerLinkRow",
     "TranscriptRow",
     "UTCDateTime",
 ]

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.columns import Base, JSONType, NullableJSONType, UTCDateTime
+from storage.models.trackers import TrackerLinkRow
 
 
 class AskRow(Base):
@@ -94,6 +95,15 @@ class AskRow(Base):
         back_populates="ask",
         cascade="all, delete-orphan",
         order_by=lambda: [HistoryRow.at, HistoryRow.id],
+        lazy="selectin",
+    )
+
+    # The tracker issue the ask became (written by storage.tracker_links), read with it.
+    tracker_issue: Mapped[TrackerLinkRow | None] = relationship(
+        primaryjoin="and_(AskRow.id == foreign(TrackerLinkRow.ask_id), "
+        "TrackerLinkRow.suffix == '', TrackerLinkRow.url.is_not(None))",
+        viewonly=True,
+        uselist=False,
         lazy="selectin",
     )
 

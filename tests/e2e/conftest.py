@@ -15,11 +15,14 @@ from slack_bolt import App
 
 from bot.app import create_app
 from bot.bootstrap import Container, build
+from bot.oauth import OneWorkspace
 from bot.pacing import Limits, Pacer
+from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
 from bot.settings import load_settings
-from bot.webhooks import webhook_kinds
+from bot.tracker_http import tracker_webhooks
+from storage import slack_outbox
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
 from tests.fakes.openai_api import FakeOpenAI
@@ -95,9 +98,13 @@ class BotServer:
             **self.settings,
         )
         self.container = build(settings, clock=self.clock, migrate=self.migrate)
-        # The queue's runner with the webhook's handler when one is configured, as `serve`
-        # runs it (bot.background); commits that queue events wake it.
-        if kinds := webhook_kinds(self.container.settings, self.container.clock):
+        app = create_app(self.container, pacer=unhurried_pacer())
+        # The queue's runner with the handlers configured (webhook, trackers), as `serve`
+        # runs it (bot.background); commits that queue events wake it. Queued Slack messages
+        # are left to the tests, which send them when the story says (``send_due``).
+        kinds = queue_kinds(self.container, OneWorkspace(app.client))
+        kinds.pop(slack_outbox.KIND, None)
+        if kinds:
             self.runner = Runner(
                 self.container.db_engine,
                 self.container.clock,
@@ -107,7 +114,6 @@ class BotServer:
             )
             self.runner.start()
             self.container.notify_queue = self.runner.notify
-        app = create_app(self.container, pacer=unhurried_pacer())
         # The fake's wait_idle() waits for this bot's work in flight, not for a quiet gap.
         self._unwatch = self.fake.watch(self.container.in_flight.wait_idle)
         self._server = create_server(self.wsgi(app, self.container), "127.0.0.1", 0)
@@ -123,7 +129,7 @@ class BotServer:
 
     def wsgi(self, app: App, container: Container) -> WsgiApp:
         """What the server serves: the app as `serve` wraps it (a subclass may add to it)."""
-        return WsgiApp(app, container.db_engine)
+        return WsgiApp(app, container.db_engine, trackers=tracker_webhooks(container))
 
     def stop(self) -> None:
         if self._unwatch is not None:

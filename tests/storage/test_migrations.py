@@ -102,11 +102,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0011_queue.py",
         "versions/0012_webhooks_on_queue.py",
         "versions/0013_slack_messages_on_queue.py",
+        "versions/0014_tracker_links.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0013"]  # one line of history
+    assert scripts.get_heads() == ["0014"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0014",
         "0013",
         "0012",
         "0011",

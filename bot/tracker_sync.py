@@ -1,0 +1,318 @@
+"""Accepted asks become tracker issues, exactly once (issue 19): the handler of the queue's
+``tracker`` items, one per status change of an ask (``SqlUnitOfWork.enqueue_event`` fans
+every integration event out to it when INTAKE_TRACKERS_FILE is set), in order per ask.
+
+While the ask is accepted or in progress, each event *ensures* the issue:
+
+1. ``storage.tracker_links.prepare`` writes the ask's idempotency key (``intake-T123-42``)
+   and a key per milestone without one (``intake-T123-42.m3``), and **commits**;
+2. the tracker's ``ensure_issue`` finds what carries those keys and creates only what is
+   missing (``intake.tracker``);
+3. what it answered is recorded; the first time, the link is posted in the requester's
+   thread and every message showing the ask (the review card) is drawn again.
+
+A worker killed between 2 and 3 leaves the keys of 1: the next attempt (the queue hands the
+item out again, ``in_doubt``) passes the same keys and gets the same issue back. One attempt
+creates at most ``BATCH`` sub-items, so it stays well inside the queue's lease; the rest come
+in the next attempt, at once (``Retry(after=0)``).
+
+Errors: rate limited -> ``Retry`` after the tracker's wait; unreachable -> ``Retry`` with
+backoff; refused (bad token, no such project) -> ``GiveUp``, a note for the leads under the
+review card, a log line and ``intake_tracker_failures_total``. Each is counted there by
+tracker and reason.
+
+An ask completed (or reopened) in Slack closes (reopens) its issue, unless the change came
+from the tracker itself (``bot.tracker_back`` acts as ``BOT``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final, NoReturn
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.announcer import Announcer
+from bot.oauth import TeamClients
+from bot.observability.metrics import count_tracker_failure
+from bot.refresh import views_for
+from bot.runner import GiveUp, Retry
+from intake import events
+from intake.conversation import Conversation
+from intake.service import BOT
+from intake.ticket import Status
+from intake.tracker import (
+    Tracker,
+    TrackerError,
+    TrackerRateLimited,
+    TrackerRejected,
+    issue_from_ticket,
+    issue_key,
+)
+from storage import queue, tracker_links
+from storage.db import transaction
+from storage.tracker_links import Links
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+BATCH: Final = 6  # sub-items created per attempt: ~13 tracker calls, far inside the lease
+WORKING: Final = (Status.ACCEPTED, Status.IN_PROGRESS)
+NAMES: Final = {"github": "GitHub", "jira": "Jira"}
+
+
+class TrackerSync:
+    """What the ``tracker`` kinds share: the trackers, the database, Slack per workspace."""
+
+    def __init__(self, container: Container, clients: TeamClients) -> None:
+        assert container.trackers is not None
+        self.setup = container.trackers
+        self.container = container
+        self.engine = container.db_engine
+        self.clock = container.clock
+        self.clients = clients
+        self.views = views_for(container)
+        self.announcer = Announcer(self.views, container.templates)
+
+    # -- the "tracker" kind: an ask's status changed ------------------------------------------
+
+    def on_event(self, item: queue.Item) -> dict[str, Any] | None:
+        payload = item.payload
+        if payload.get("type") != events.STATUS_CHANGED:
+            return None
+        team_id = str(payload.get("team_id") or "")
+        with self.container.intake.uow_factory() as uow:
+            conversation = uow.asks.by_key(str(payload.get("ask_id", "")), team_id)
+        if conversation is None or conversation.ticket.id is None:
+            return {"skipped": "no such ask"}
+        change = payload.get("change") or {}
+        from_slack = change.get("actor") != BOT  # not a change the tracker made (back-sync)
+        if from_slack and change.get("to") == Status.DONE.value:
+            return self._set_closed(conversation, True)
+        if from_slack and change.get("from") == Status.DONE.value:
+            self._set_closed(conversation, False)  # reopened in Slack
+        if conversation.ticket.status in WORKING:
+            return self.ensure(conversation)
+        return None
+
+    def ensure(self, conversation: Conversation) -> dict[str, Any]:
+        """The ask's issue and a sub-item per milestone, created where missing (``BATCH``
+        sub-items per attempt)."""
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        links = self._prepare(conversation)
+        if links is None:
+            return {"skipped": f"no route for {ticket.category}"}
+        titles = [m.title for m in ticket.milestones]
+        paired = tracker_links.match(titles, links.subs)
+        missing = [(i, link) for i, link in sorted(paired.items()) if link.ref is None]
+        if links.issue.ref is None or missing:
+            self._create(conversation, links, missing[:BATCH])
+        if len(missing) > BATCH:
+            raise Retry(f"{len(missing) - BATCH} more milestones to create", after=0)
+        self._announce(conversation)
+        found = tracker_links.read_links(self.engine, ticket.id)
+        assert found is not None and found.issue.ref is not None
+        return {"issue": found.issue.ref.url, "sub_items": sum(1 for s in found.subs if s.ref)}
+
+    def _prepare(self, conversation: Conversation) -> Links | None:
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        with transaction(self.engine) as session:
+            known = tracker_links.links_of(session, ticket.id)
+            if known is None:
+                route = self.setup.config.route(ticket.team_id, ticket.category)
+                if route is None:
+                    return None
+                tracker, project = route.tracker, route.project
+            else:
+                tracker, project = known.tracker, known.project
+            return tracker_links.prepare(
+                session,
+                ask_id=ticket.id,
+                team_id=ticket.team_id,
+                tracker=tracker,
+                project=project,
+                issue_key=issue_key(ticket.team_id, ticket.id),
+                title=ticket.title,
+                milestones=[m.title for m in ticket.milestones],
+                at=self.clock.now(),
+            )  # committed here: the keys exist before the tracker is called
+
+    def _create(
+        self,
+        conversation: Conversation,
+        links: Links,
+        batch: list[tuple[int, tracker_links.Link]],
+    ) -> None:
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        client = self.clients.for_team(ticket.team_id)
+        owner = ticket.owner
+        people = {m.owner for m in ticket.milestones} | {owner}
+        emails = {p: e for p in people if p and (e := email_of(client, p))}
+        whole = issue_from_ticket(
+            ticket,
+            slack_url=thread_url(client, conversation),
+            requester=name_of(client, ticket.requester),
+            owner_email=emails.get(owner or ""),
+            milestone_emails=emails,
+        )
+        subs = tuple(replace(whole.sub_items[i], suffix=link.suffix) for i, link in batch)
+        adapter = self.adapter(links)
+        try:
+            ensured = adapter.ensure_issue(
+                links.project, replace(whole, sub_items=subs), links.issue.issue_key
+            )
+        except TrackerError as error:
+            self.failed(conversation, links, error, "create")
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            tracker_links.record(session, ticket.id, "", ensured.ref, now)
+            for suffix, ref in ensured.sub_items.items():
+                tracker_links.record(session, ticket.id, suffix, ref, now)
+        log.info(
+            "tracker: %s is %s (%s), %d milestones %s",
+            ticket.key,
+            ensured.ref.label,
+            "created" if ensured.created else "found",
+            len(ensured.sub_items),
+            "ensured",
+        )
+
+    def _announce(self, conversation: Conversation) -> None:
+        """The first time: the link in the requester's thread, and every message showing the
+        ask (the review card, which shows ``ticket.tracker``) drawn again. Marked after it is
+        posted: a Slack error retries it; only a crash in between could post it twice."""
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        links = tracker_links.read_links(self.engine, ticket.id)
+        if links is None or links.issue.announced:
+            return
+        client = self.clients.for_team(ticket.team_id)
+        fresh = self.container.intake.get(ticket.id)
+        link = fresh.ticket.tracker
+        if client is not None and link is not None:
+            where = NAMES.get(links.tracker.value, links.tracker.value)
+            post_to_requester(client, fresh, f"Tracked in {where}: <{link.url}|{link.label}>")
+            self.announcer.changed(client, fresh)
+        with transaction(self.engine) as session:
+            tracker_links.announce(session, ticket.id, self.clock.now())
+
+    # -- closing from Slack -------------------------------------------------------------------
+
+    def _set_closed(self, conversation: Conversation, closed: bool) -> dict[str, Any] | None:
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        links = tracker_links.read_links(self.engine, ticket.id)
+        if links is None or links.issue.ref is None:
+            return None
+        try:
+            self.adapter(links).set_closed(links.issue.ref, closed)
+        except TrackerError as error:
+            self.failed(conversation, links, error, "close" if closed else "reopen")
+        return {"closed" if closed else "reopened": links.issue.ref.url}
+
+    # -- shared -------------------------------------------------------------------------------
+
+    def adapter(self, links: Links) -> Tracker:
+        adapter = self.setup.adapters.get(links.tracker)
+        if adapter is None:
+            raise GiveUp(f"{links.tracker.value} is no longer configured")
+        return adapter
+
+    def failed(
+        self, conversation: Conversation, links: Links, error: TrackerError, what: str
+    ) -> NoReturn:
+        """Count and log the failure, then raise what the runner does with it."""
+        ticket = conversation.ticket
+        tracker = links.tracker.value
+        reason = (
+            "rate_limited"
+            if isinstance(error, TrackerRateLimited)
+            else ("rejected" if isinstance(error, TrackerRejected) else "unavailable")
+        )
+        count_tracker_failure(tracker, reason)
+        log.warning("tracker: %s of %s failed (%s): %s", what, ticket.key, reason, error)
+        if isinstance(error, TrackerRateLimited):
+            raise Retry(str(error), after=error.retry_after_s)
+        if error.retry:
+            raise Retry(str(error))
+        self._tell_leads(conversation, links, str(error))
+        raise GiveUp(str(error))
+
+    def _tell_leads(self, conversation: Conversation, links: Links, reason: str) -> None:
+        """A note under the review card (once per reason): the leads see why it is not in
+        the tracker and that it needs a person."""
+        ticket = conversation.ticket
+        assert ticket.id is not None
+        with transaction(self.engine) as session:
+            said = tracker_links.links_of(session, ticket.id)
+            if said is not None and said.issue.refused == reason:
+                return
+            tracker_links.refuse(session, ticket.id, reason)
+        client = self.clients.for_team(ticket.team_id)
+        card = conversation.card
+        if client is None or card is None:
+            return
+        name = NAMES.get(links.tracker.value, links.tracker.value)
+        text = (
+            f":warning: {ticket.key} could not be created in {name} ({links.project}): "
+            f"{reason[:300]}. Fix the tracker configuration; the next change of the ask (or "
+            "the hourly reconcile) tries again."
+        )
+        try:
+            client.chat_postMessage(channel=card.channel, thread_ts=card.ts, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell the leads about %s: %s", ticket.key, exc.response)
+
+
+# -- Slack helpers ---------------------------------------------------------------------------
+
+
+def email_of(client: WebClient | None, user: str) -> str | None:
+    """The e-mail of a Slack user's profile (users.info; needs users:read.email)."""
+    if client is None:
+        return None
+    try:
+        profile = client.users_info(user=user)["user"].get("profile") or {}
+    except SlackApiError:
+        return None
+    email = profile.get("email")
+    return str(email) if email else None
+
+
+def name_of(client: WebClient | None, user: str) -> str:
+    if client is not None:
+        try:
+            found = client.users_info(user=user)["user"]
+            return str(found.get("real_name") or found.get("name") or user)
+        except SlackApiError:
+            pass
+    return user
+
+
+def thread_url(client: WebClient | None, conversation: Conversation) -> str:
+    """A link to the requester's thread (empty when the ask has none)."""
+    thread = conversation.thread
+    if thread is None:
+        return ""
+    if client is not None:
+        try:
+            found = client.chat_getPermalink(channel=thread.channel, message_ts=thread.ts)
+            return str(found["permalink"])
+        except SlackApiError:
+            pass
+    return f"https://slack.com/archives/{thread.channel}/p{thread.ts.replace('.', '')}"
+
+
+def post_to_requester(client: WebClient, conversation: Conversation, text: str) -> Any:
+    """In the ask's intake thread; in a DM when it has none."""
+    thread = conversation.thread
+    if thread is not None:
+        return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, text=text)
+    return client.chat_postMessage(channel=conversation.ticket.requester, text=text)

@@ -1,0 +1,121 @@
+"""What the tracker tests share: fake GitHub and Jira servers with the people of the e2e
+workspace, a tracker file pointing at them (secrets in files, as in production), an ask taken
+through approval in Slack, and webhook deliveries posted to the bot."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from storage import tracker_links
+from storage.db import make_engine
+from storage.tracker_links import Links
+from tests.e2e.conftest import LEAD, OWNER, REQUESTER
+from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
+from tests.e2e.test_replica_processes import eventually
+from tests.fakes.fake_github import FakeGitHub
+from tests.fakes.fake_jira import FakeJira
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackDriver
+
+REPO = "acme/platform"
+OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
+
+
+@pytest.fixture(name="github")
+def github_fixture() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub().start()
+    fake.add_user("owen", OWNER_EMAIL)
+    fake.add_user("lee", "lee@example.com")
+    fake.add_repo(REPO, collaborators=("owen", "lee"))
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(name="jira")
+def jira_fixture() -> Iterator[FakeJira]:
+    fake = FakeJira().start()
+    owen = fake.add_user("Owen", OWNER_EMAIL)
+    fake.add_project("DBA", members=(owen,))
+    yield fake
+    fake.stop()
+
+
+def tracker_file(
+    where: Path,
+    *,
+    github: FakeGitHub | None = None,
+    jira: FakeJira | None = None,
+    routes: list[dict[str, str]],
+) -> Path:
+    """The YAML of INTAKE_TRACKERS_FILE, with each secret in a file of its own."""
+
+    def secret(name: str, value: str) -> str:
+        path = where / name
+        path.write_text(value + "\n", encoding="utf-8")
+        return str(path)
+
+    config: dict[str, Any] = {"routes": routes}
+    if github is not None:
+        config["github"] = {
+            "api_url": github.url,
+            "token_file": secret("github-token", github.token),
+            "webhook_secret_file": secret("github-hook", github.webhook_secret),
+        }
+    if jira is not None:
+        config["jira"] = {
+            "url": jira.url,
+            "email": jira.email,
+            "token_file": secret("jira-token", jira.token),
+            "webhook_secret_file": secret("jira-hook", jira.webhook_secret),
+        }
+    path = where / "trackers.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
+    """A database ask submitted by the requester and approved by the lead with Owen as owner
+    (the draft's milestone plan kept); its thread and review card."""
+    conversation, card = submit_ready_ask(driver, slack, REQUESTER)
+    before = len(slack.calls)
+    driver.click(LEAD, card, "review_approve")
+    wait_for_bot(slack, before)
+    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
+    slack.wait_idle(timeout=10)
+    return conversation, card
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Poll ``check`` until it returns something true; that value."""
+    return eventually(check, what or "the condition", timeout)
+
+
+def links(database_url: str, ask_id: int = 1) -> Links | None:
+    engine = make_engine(database_url)
+    try:
+        return tracker_links.read_links(engine, ask_id)
+    finally:
+        engine.dispose()
+
+
+def deliver(base_url: str, path: str, headers: dict[str, str], body: bytes) -> int:
+    """POST a webhook delivery to the bot; the HTTP status it answered."""
+    request = urllib.request.Request(base_url + path, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return int(error.code)
+
+
+def thread_texts(conversation: Conversation) -> list[str]:
+    """What the bot said in the requester's thread, oldest first."""
+    return [text_of(m) for m in conversation.bot_messages]
