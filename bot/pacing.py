@@ -1,4 +1,8 @@
-"""Pacing of every Slack Web API call: fast things stay fast under load.
+"""Over 400 lines: one mechanism, measured as a whole (benchmarks/fanout.py): Slack's limits,
+the rules that learn them, the lanes, and the client that applies them to every call; a
+third of it is the table of limits and this account of the rules.
+
+Pacing of every Slack Web API call: fast things stay fast under load.
 
 Every call takes a token from shared token buckets (``storage.pace.PaceStore``: in the
 database, so every replica keeps the same pace) before it goes out:
@@ -643,29 +647,3 @@ def pace_bolt_app(app: App, pacer: Pacer) -> None:
         next()
 
     app.use(use_paced_client)
-
-
-__all__ = [
-    "CURRENT_LANE",
-    "DEFAULT_LIMITS",
-    "MAX_RATE_LIMIT_RETRIES",
-    "METHOD_LIMITS",
-    "NO_RESPONSE",
-    "POST_MESSAGE",
-    "RATELIMITED",
-    "STOPPING",
-    "TIER_1",
-    "TIER_2",
-    "TIER_3",
-    "TIER_4",
-    "CallObserver",
-    "Lane",
-    "Limits",
-    "PaceInterrupted",
-    "PacedWebClient",
-    "Pacer",
-    "interruptible",
-    "lane",
-    "pace_bolt_app",
-    "paced_copy",
-]
