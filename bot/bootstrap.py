@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How long a replay check or a pace token waits for a connection (SQLAlchemy's 30 s, not the
-# work's 2 minutes): Slack has given up on an ack long before, and a token that fails sends
-# its call unpaced.
-URGENT_WAIT_S = 30.0
-
 
 @dataclass
 class Container:
@@ -55,9 +50,8 @@ class Container:
     llm: LlmGateway | None = None  # the model's gateway, when one is configured (for metrics)
     # The pacer of every Web API call this process makes (bot.pacing): one per process.
     pacer: Pacer = field(default_factory=lambda: Pacer(MemoryPaceStore()))
-    # PostgreSQL: connections of their own for what people wait on, so it never queues for
-    # one behind the work: the replay check before each ack, and the pacer's tokens. SQLite
-    # (one process, one connection): the work's engine.
+    # Connections of their own for what people wait on (storage.db.make_engine's urgent):
+    # the replay check before each ack, and the pacer's token before each Web API call.
     ack_db_engine: Engine | None = None
     pace_db_engine: Engine | None = None
     # A worker's jobs run Python a few at a time; the gateway and the pacer lend a job's slot
@@ -115,13 +109,9 @@ def build(
         vectors=SqlVectorStore(db_engine) if embedder else None,
         model=settings.intake_llm_embedding_model,
     )
-    ack_engine = pace_engine = db_engine
-    if db_engine.dialect.name == "postgresql":
-        url, wait_s = settings.database_url, URGENT_WAIT_S
-        ack_engine = db.make_engine(url, connections=5, wait_s=wait_s)
-        # Every Web API call takes a token here: more connections, and no ping round trip
-        # before each take (a take that fails sends its call unpaced).
-        pace_engine = db.make_engine(url, connections=10, pre_ping=False, wait_s=wait_s)
+    # Every Web API call of every listener takes a token here: more connections, and no ping
+    # round trip before each take (a take that fails sends its call unpaced).
+    pace_engine = db.make_engine(settings.database_url, urgent=True, connections=10, pre_ping=False)
     return Container(
         settings,
         db_engine,
@@ -134,7 +124,7 @@ def build(
         webhooks,
         llm,
         pacer=Pacer(SqlPaceStore(pace_engine), waiting=work_slots.waiting),
-        ack_db_engine=ack_engine,
+        ack_db_engine=db.make_engine(settings.database_url, urgent=True),
         pace_db_engine=pace_engine,
         work_slots=work_slots,
         in_flight=in_flight,

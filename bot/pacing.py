@@ -40,11 +40,11 @@ store for the next fan-out and the other replicas.
 
 ``PacedWebClient`` is a drop-in ``WebClient`` whose every call goes through a ``Pacer`` (page
 with ``cursor=``, one call a page: the pages of ``for page in client.x(...)`` are not paced),
-and which retries a 429 after Retry-After up to
-``MAX_RATE_LIMIT_RETRIES`` times, telling the pacer. When the pace store fails (the
-database is down) calls go out unpaced rather than not at all, and a Retry-After seen by
-this process is still honoured from memory. Bolt gives each request a plain ``WebClient`` of
-its own: ``pace_bolt_app(app, pacer)`` makes listeners' clients paced ones.
+and which retries a 429 after Retry-After up to ``MAX_RATE_LIMIT_RETRIES`` times, telling the
+pacer. When the pace store fails (the database is down) calls go out unpaced rather than not
+at all, and a Retry-After seen by this process is still honoured from memory. Bolt gives each
+request a plain ``WebClient`` of its own: ``pace_bolt_app(app, pacer)`` makes listeners'
+clients paced ones. The process has one pacer, built in ``bot.bootstrap`` (``Container.pacer``).
 
 Shutting down: a background loop runs its calls inside ``interruptible(stopping)``. Once
 ``stopping`` is set, a call of that context that has to wait for a token (a Retry-After, an

@@ -4,9 +4,11 @@
 ``postgresql://...`` and ``postgresql+psycopg://...`` (both PostgreSQL spellings are driven by
 psycopg 3). SQLite is the embedded default of one process: WAL mode, foreign keys on, a 10 s
 busy timeout, every transaction opened with ``BEGIN IMMEDIATE`` (a reader never fails as it
-upgrades to a writer), and one pooled connection, so the process's threads queue for it in
-arrival order (SQLAlchemy's pool) rather than in SQLite's busy handler, which sleeps in growing
-steps between tries. A second process on the file (a CLI command) still waits its turn there.
+upgrades to a writer), and one pooled connection per engine, so the process's threads queue
+for it in arrival order (SQLAlchemy's pool) rather than in SQLite's busy handler, which sleeps in
+growing steps between tries. An ``urgent`` engine's connection (what people wait on: the replay
+check before an ack, the pacer's tokens) takes the file's write lock before the work's
+(``_WriteTurn``). A second process on the file (a CLI command) still waits in the busy handler.
 
 Migrations live in ``storage/migrations`` (shipped inside the package, no ``alembic.ini``):
 ``upgrade(engine)`` brings a database to the newest schema.
@@ -15,6 +17,7 @@ Migrations live in ``storage/migrations`` (shipped inside the package, no ``alem
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,13 +39,17 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 # Connections per engine (PostgreSQL): the work of hundreds of concurrent requests shares them
 # (each holds one only for a short transaction, never across a model or Slack call).
 # PostgreSQL's default max_connections is 100: two replicas and a worker, each with its work
-# engine (16) and two small ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
+# engine (16) and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
 CONNECTIONS = 16
+URGENT_CONNECTIONS = 5  # an urgent engine's (make_engine), unless told otherwise
 # How long a statement of the work waits for a free connection before it fails (SQLAlchemy:
 # 30 s). Under overload (more work than CPU: benchmarks/README.md, fourth round) a worker's
 # hundreds of jobs come back from the model together and queue for its connections; a job
-# that fails there tells its person "sorry", one that waits longer only answers later.
+# that fails there tells its person "sorry", one that waits longer only answers later. An
+# urgent engine's statements (an ack's replay check, a pace token) keep SQLAlchemy's 30 s:
+# Slack has given up on an ack long before, and a token that fails sends its call unpaced.
 CHECKOUT_WAIT_S = 120.0
+URGENT_CHECKOUT_WAIT_S = 30.0
 MIGRATION_LOCK_KEY = 0x1A7A4E_0001  # pg_advisory_xact_lock key held while migrating
 
 
@@ -64,29 +71,33 @@ def _sqlite_file(url: URL) -> Path | None:
 def make_engine(
     url: str | URL,
     *,
+    urgent: bool = False,
     connections: int | None = None,
     pre_ping: bool = True,
-    wait_s: float = CHECKOUT_WAIT_S,
+    wait_s: float | None = None,
 ) -> Engine:
     """An engine for ``url``, configured for concurrent use (see the module docstring).
 
-    PostgreSQL only (SQLite has one connection): ``connections``, the most the engine opens
-    at once (default ``CONNECTIONS``); ``pre_ping``: test each connection with a round trip
-    as it leaves the pool, so one that died since (a database restart) is replaced instead of
-    failing the statement; turn it off only where a failed statement costs nothing (the pacer
-    then sends one call unpaced) and the round trip matters. ``wait_s``: how long a statement
-    waits for a free connection before it fails."""
+    ``urgent``: a small engine of its own for the short statements that people wait on: the
+    replay check between a Slack request and its ack, and the pacer's token for each Web API
+    call. It has its own connections, so it never waits for one behind the work, and on
+    SQLite its transactions take the write lock before the work's. ``connections``
+    (PostgreSQL; SQLite has one): the most the engine opens at once. ``pre_ping``
+    (PostgreSQL): test each connection with a round trip as it leaves the pool, so one that
+    died since (a database restart) is replaced instead of failing the statement; turn it off
+    only where a failed statement costs nothing (the pacer then sends one call unpaced) and
+    the round trip matters. ``wait_s``: how long a statement waits for a free connection
+    before it fails (default: ``CHECKOUT_WAIT_S``, or ``URGENT_CHECKOUT_WAIT_S``)."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     # Each connection is opened when first needed and then kept: under load, connections
     # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
-    pool: dict[str, Any] = {
-        "pool_size": connections or CONNECTIONS,
-        "max_overflow": 0,
-        "pool_timeout": wait_s,
-    }
+    most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
+    if wait_s is None:
+        wait_s = URGENT_CHECKOUT_WAIT_S if urgent else CHECKOUT_WAIT_S
+    pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0, "pool_timeout": wait_s}
     if backend == "sqlite":
-        return _sqlite_engine(parsed, {**pool, "pool_size": 1})
+        return _sqlite_engine(parsed, {**pool, "pool_size": 1}, urgent)
     if backend == "postgresql":
         connect_args: dict[str, Any] = {}
         if "connect_timeout" not in parsed.query:
@@ -101,13 +112,48 @@ def make_engine(
     return create_engine(parsed, hide_parameters=True)
 
 
-def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
+class _WriteTurn:
+    """This process's turn at an SQLite file's write lock, between its engines' connections:
+    held from BEGIN until the connection is back in its pool; an urgent connection waiting
+    goes first. A thread that holds it already passes (SQLite itself then decides)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._holder: int | None = None
+        self._urgent_waiting = 0
+
+    def take(self, urgent: bool) -> bool:
+        """Wait for the turn; False when this thread holds it already."""
+        me = threading.get_ident()
+        with self._changed:
+            if self._holder == me:
+                return False
+            self._urgent_waiting += urgent
+            while self._holder is not None or (self._urgent_waiting and not urgent):
+                self._changed.wait()
+            self._urgent_waiting -= urgent
+            self._holder = me
+            return True
+
+    def give(self) -> None:
+        with self._changed:
+            self._holder = None
+            self._changed.notify_all()
+
+
+_TURNS: dict[Path, _WriteTurn] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def _sqlite_engine(url: URL, pool: dict[str, Any], urgent: bool) -> Engine:
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         pool = {}  # in memory: SQLAlchemy's own pool for it
     engine = create_engine(url, hide_parameters=True, **pool)
+    with _TURNS_LOCK:  # one per file in this process, shared by its engines
+        turn = _TURNS.setdefault(path.resolve(), _WriteTurn()) if path else _WriteTurn()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -126,7 +172,20 @@ def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
     def _on_begin(connection: Connection) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes
         # fails with "database is locked" instead of waiting when another writer got there.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        info = connection.connection.info
+        if turn.take(urgent):
+            info["turn"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if info.pop("turn", False):
+                turn.give()
+            raise
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop("turn", False):
+            turn.give()
 
     return engine
 

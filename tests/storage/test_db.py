@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from storage import (
     current_revision,
+    db,
     head_revision,
     make_engine,
     normalise_url,
@@ -154,6 +155,39 @@ def test_many_threads_writing_at_once_all_succeed_without_waiting_in_sqlite(
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM t")) == 200
     engine.dispose()
+
+
+def test_sqlite_an_urgent_write_goes_before_the_work_waiting_ahead_of_it(tmp_path: Path) -> None:
+    """The replay check before an ack and the pacer's tokens (urgent engines) do not queue for
+    SQLite's write lock behind the work of this process."""
+    path = tmp_path / "turns.db"
+    work, urgent = make_engine(f"sqlite:///{path}"), make_engine(f"sqlite:///{path}", urgent=True)
+    turn = db._TURNS[path.resolve()]
+
+    def write(engine: Engine, name: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (:name)"), {"name": name})
+
+    with work.begin() as held:  # the work in progress holds the write lock
+        held.execute(text("CREATE TABLE t (name TEXT)"))
+        queued = threading.Thread(target=write, args=(work, "work"))
+        queued.start()
+        time.sleep(0.1)  # the work waits for its engine's connection
+        ack = threading.Thread(target=write, args=(urgent, "ack"))
+        ack.start()
+        deadline = time.monotonic() + 5
+        while not turn._urgent_waiting:
+            assert time.monotonic() < deadline, "the urgent write never waited"
+            time.sleep(0.001)
+    queued.join(5)
+    ack.join(5)
+    with work.connect() as connection:
+        assert connection.scalars(text("SELECT name FROM t ORDER BY rowid")).all() == [
+            "ack",
+            "work",
+        ]
+    work.dispose()
+    urgent.dispose()
 
 
 def test_ping(engine: Engine, tmp_path: Path) -> None:
