@@ -86,6 +86,9 @@ def build(
         raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
     work_slots = WorkSlots()
+    # Every Web API call of every listener takes a token here: more connections, and no ping
+    # round trip before each take (a take that fails sends its call unpaced).
+    pace_engine = db.make_engine(settings.database_url, urgent=True, connections=10, pre_ping=False)
     assistant, embedder, llm = _assistant(settings, db_engine, clock, work_slots)
     engine = IntakeEngine(templates, assistant)
     in_flight = InFlight()
@@ -109,9 +112,6 @@ def build(
         vectors=SqlVectorStore(db_engine) if embedder else None,
         model=settings.intake_llm_embedding_model,
     )
-    # Every Web API call of every listener takes a token here: more connections, and no ping
-    # round trip before each take (a take that fails sends its call unpaced).
-    pace_engine = db.make_engine(settings.database_url, urgent=True, connections=10, pre_ping=False)
     return Container(
         settings,
         db_engine,
