@@ -39,7 +39,6 @@ from bot.replier import Replier
 from bot.scope import Deps
 from bot.settings import ConfigError
 from intake.ports import UnitOfWorkFactory
-from storage.pace import SqlPaceStore
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -53,10 +52,9 @@ WORKER_LISTENER_THREADS = 8
 
 
 def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
-    """The Web API client: every call goes through the pacer, whose learned limits every
-    replica shares through the database (see bot.pacing). In multi-workspace mode it has no
-    token: the clients made from it (each request's, ``bot.oauth.team_clients``) get their
-    workspace's."""
+    """The Web API client: every call goes through the process's pacer (``container.pacer``,
+    see bot.pacing). In multi-workspace mode it has no token: the clients made from it (each
+    request's, ``bot.oauth.team_clients``) get their workspace's."""
     settings = container.settings
     assert settings.slack_bot_token is not None or settings.multi_workspace
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -66,16 +64,7 @@ def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebCli
         timeout=10,
         # Connection errors are retried a bounded number of times; 429s are the pacer's.
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
-        pacer=pacer or make_pacer(container),
-    )
-
-
-def make_pacer(container: Container) -> Pacer:
-    # Each Web API call takes its token in a short transaction: on connections of its own, so
-    # a reply never queues for the database behind the work (storage.db.make_engine).
-    return Pacer(
-        SqlPaceStore(container.pace_db_engine or container.db_engine),
-        waiting=container.work_slots.waiting,
+        pacer=pacer or container.pacer,
     )
 
 
@@ -92,7 +81,7 @@ def create_app(
     them) and each listener runs to its end inside ``dispatch``."""
     settings = container.settings
     settings.require_slack(socket_mode=socket_mode or worker)
-    pacer = pacer or make_pacer(container)
+    pacer = pacer or container.pacer
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
     oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.in_flight import InFlight
+from bot.pacing import Pacer
 from bot.settings import ConfigError, Settings
 from bot.tracker_setup import TRACKER, TrackerSetup, load_trackers
 from bot.webhooks import WEBHOOK
@@ -28,6 +29,7 @@ from intake.templates import TemplateError, load_templates
 from intake.templates.model import TemplateSet
 from storage import db
 from storage.assistant import SqlTokenLedger, SqlVectorStore
+from storage.pace import MemoryPaceStore, SqlPaceStore
 from storage.uow import SqlUnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class Container:
     milestones: MilestoneService
     similar: SimilarAsks
     llm: LlmGateway | None = None  # the model's gateway, when one is configured (for metrics)
+    # The pacer of every Web API call this process makes (bot.pacing): one per process.
+    pacer: Pacer = field(default_factory=lambda: Pacer(MemoryPaceStore()))
     # Connections of their own for what people wait on (storage.db.make_engine's urgent):
     # the replay check before each ack, and the pacer's token before each Web API call.
     ack_db_engine: Engine | None = None
@@ -89,6 +93,9 @@ def build(
         raise ConfigError(f"Cannot reach the database DATABASE_URL={where}: {reason}") from None
     clock = clock or SystemClock()
     work_slots = WorkSlots()
+    # Every Web API call of every listener takes a token here: more connections, and no ping
+    # round trip before each take (a take that fails sends its call unpaced).
+    pace_engine = db.make_engine(settings.database_url, urgent=True, connections=10, pre_ping=False)
     assistant, embedder, llm = _assistant(settings, db_engine, clock, work_slots)
     engine = IntakeEngine(templates, assistant)
     in_flight = InFlight()
@@ -116,12 +123,9 @@ def build(
         milestones,
         similar,
         llm,
+        pacer=Pacer(SqlPaceStore(pace_engine), waiting=work_slots.waiting),
         ack_db_engine=db.make_engine(settings.database_url, urgent=True),
-        # Every Web API call of every listener takes a token here: more connections, and no
-        # ping round trip before each take (a take that fails sends its call unpaced).
-        pace_db_engine=db.make_engine(
-            settings.database_url, urgent=True, connections=10, pre_ping=False
-        ),
+        pace_db_engine=pace_engine,
         work_slots=work_slots,
         in_flight=in_flight,
         trackers=trackers,

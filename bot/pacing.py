@@ -1,4 +1,8 @@
-"""Pacing of every Slack Web API call: fast things stay fast under load.
+"""Over 400 lines: one mechanism, measured as a whole (benchmarks/fanout.py): Slack's limits,
+the rules that learn them, the lanes, and the client that applies them to every call; a
+third of it is the table of limits and this account of the rules.
+
+Pacing of every Slack Web API call: fast things stay fast under load.
 
 Every call takes a token from shared token buckets (``storage.pace.PaceStore``: in the
 database, so every replica keeps the same pace) before it goes out:
@@ -34,12 +38,13 @@ that the first halving corrects; one below it only makes the first fan-out ramp 
 minute after about two seconds of saturation, 2,400 after four). What is learned stays in the
 store for the next fan-out and the other replicas.
 
-``PacedWebClient`` is a drop-in ``WebClient`` whose every call (and every page of a paginated
-call) goes through a ``Pacer``, and which retries a 429 after Retry-After up to
-``MAX_RATE_LIMIT_RETRIES`` times, telling the pacer. When the pace store fails (the
-database is down) calls go out unpaced rather than not at all, and a Retry-After seen by
-this process is still honoured from memory. Bolt gives each request a plain ``WebClient`` of
-its own: ``pace_bolt_app(app, pacer)`` makes listeners' clients paced ones.
+``PacedWebClient`` is a drop-in ``WebClient`` whose every call goes through a ``Pacer`` (page
+with ``cursor=``, one call a page: the pages of ``for page in client.x(...)`` are not paced),
+and which retries a 429 after Retry-After up to ``MAX_RATE_LIMIT_RETRIES`` times, telling the
+pacer. When the pace store fails (the database is down) calls go out unpaced rather than not
+at all, and a Retry-After seen by this process is still honoured from memory. Bolt gives each
+request a plain ``WebClient`` of its own: ``pace_bolt_app(app, pacer)`` makes listeners'
+clients paced ones. The process has one pacer, built in ``bot.bootstrap`` (``Container.pacer``).
 
 Shutting down: a background loop runs its calls inside ``interruptible(stopping)``. Once
 ``stopping`` is set, a call of that context that has to wait for a token (a Retry-After, an
@@ -76,7 +81,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from storage.pace import PaceStore
+from storage.pace import REWARD_EVERY, PaceStore
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +254,6 @@ class Pacer:
         sleep: Callable[[float], None] = time.sleep,
         limits: Mapping[str, Limits] = METHOD_LIMITS,
         default_limits: Limits = DEFAULT_LIMITS,
-        reward_every: int | None = None,
         observer: CallObserver | None = None,
         waiting: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
@@ -260,8 +264,6 @@ class Pacer:
         self.sleep = sleep
         self.limits = limits
         self.default_limits = default_limits
-        # The store grows a rate once per this many successes (storage.pace.REWARD_EVERY).
-        self.reward_every = reward_every or int(getattr(store, "reward_every", 10))
         self._lock = threading.Lock()
         self._keys: dict[str, _KeyState] = {}
         self._interactive_waiting: Counter[str] = Counter()
@@ -275,11 +277,6 @@ class Pacer:
         return self
 
     # -- public API ------------------------------------------------------------------------
-
-    @staticmethod
-    def lane(which: Lane) -> contextlib.AbstractContextManager[None]:
-        """``with pacer.lane(Lane.BULK): ...``: the same as the module's ``lane``."""
-        return lane(which)
 
     def limits_for(self, method: str) -> Limits:
         return self.limits.get(method, self.default_limits)
@@ -350,10 +347,6 @@ class Pacer:
             "channel" if blame_channel else "method",
             before,
         )
-
-    def rate(self, method: str) -> float:
-        """The method's current shared rate per minute (0.0: not used yet)."""
-        return self._read_rate(method)
 
     def observe(self, method: str, status: str) -> None:
         """Tell the observer (if any) how a call of ``method`` ended; it never fails a call."""
@@ -443,7 +436,7 @@ class Pacer:
         rate = self._cached_rate(key, limits, now)
         if rate <= 0:
             return
-        span = self.reward_every * 60.0 / rate  # seconds the next round of successes takes
+        span = REWARD_EVERY * 60.0 / rate  # seconds the next round of successes takes
         if state.ramping:
             step = min(RAMP_MAX_STEP, 2.0 ** (span / RAMP_DOUBLING_S) - 1.0)
         else:
@@ -620,32 +613,6 @@ class PacedWebClient(WebClient):
             self.pacer.on_success(api_method, channel)
             return response
 
-    def _request_for_pagination(
-        self, api_url: str, req_args: dict[str, dict[str, Any]]
-    ) -> dict[str, Any]:
-        """The next page of a paginated call (``for page in client.conversations_history(...)``):
-        paced like ``api_call``."""
-        method = api_url.split("?", 1)[0].rsplit("/", 1)[-1]
-        channel = _channel_of(req_args.get("json"), req_args.get("data"), req_args.get("params"))
-        retries = 0
-        while True:
-            self.pacer.acquire(method, channel)
-            try:
-                page: dict[str, Any] = super()._request_for_pagination(api_url, req_args)
-            except Exception:
-                self.pacer.observe(method, NO_RESPONSE)
-                raise
-            data = page.get("data")
-            ok = page.get("status_code") == 200 and isinstance(data, Mapping) and data.get("ok")
-            self.pacer.observe(method, "ok" if ok else _status(page.get("status_code", 0), data))
-            if page.get("status_code") != 429:
-                self.pacer.on_success(method, channel)
-                return page
-            self.pacer.on_rate_limited(method, channel, _retry_after(page.get("headers") or {}))
-            if retries >= self.max_rate_limit_retries:
-                return page  # SlackResponse.validate raises the 429
-            retries += 1
-
 
 def paced_copy(client: WebClient, pacer: Pacer) -> PacedWebClient:
     """A ``PacedWebClient`` with ``client``'s token, base URL, timeout, proxy, headers, team,
@@ -680,29 +647,3 @@ def pace_bolt_app(app: App, pacer: Pacer) -> None:
         next()
 
     app.use(use_paced_client)
-
-
-__all__ = [
-    "CURRENT_LANE",
-    "DEFAULT_LIMITS",
-    "MAX_RATE_LIMIT_RETRIES",
-    "METHOD_LIMITS",
-    "NO_RESPONSE",
-    "POST_MESSAGE",
-    "RATELIMITED",
-    "STOPPING",
-    "TIER_1",
-    "TIER_2",
-    "TIER_3",
-    "TIER_4",
-    "CallObserver",
-    "Lane",
-    "Limits",
-    "PaceInterrupted",
-    "PacedWebClient",
-    "Pacer",
-    "interruptible",
-    "lane",
-    "pace_bolt_app",
-    "paced_copy",
-]

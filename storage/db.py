@@ -2,12 +2,13 @@
 
 ``make_engine`` accepts the URLs people paste: ``sqlite:///path.db``, ``postgres://...``,
 ``postgresql://...`` and ``postgresql+psycopg://...`` (both PostgreSQL spellings are driven by
-psycopg 3). SQLite runs in WAL mode with foreign keys on, a 10 s busy timeout, and every
-transaction opened with ``BEGIN IMMEDIATE``, so concurrent writers (threads or processes) queue
-for the write lock instead of failing when a reader upgrades to a writer. The threads of one
-process queue on a lock of their own (``_GatedConnection``) rather than in SQLite's busy
-handler, which sleeps in growing steps (up to 100 ms) between tries: with hundreds of threads
-waiting, those sleeps, not the work, set the pace.
+psycopg 3). SQLite is the embedded default of one process: WAL mode, foreign keys on, a 10 s
+busy timeout, every transaction opened with ``BEGIN IMMEDIATE`` (a reader never fails as it
+upgrades to a writer), and one pooled connection per engine, so the process's threads queue
+for it in arrival order (SQLAlchemy's pool) rather than in SQLite's busy handler, which sleeps in
+growing steps between tries. An ``urgent`` engine's connection (what people wait on: the replay
+check before an ack, the pacer's tokens) takes the file's write lock before the work's
+(``_WriteTurn``). A second process on the file (a CLI command) still waits in the busy handler.
 
 Migrations live in ``storage/migrations`` (shipped inside the package, no ``alembic.ini``):
 ``upgrade(engine)`` brings a database to the newest schema.
@@ -35,10 +36,10 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
-# Connections per engine: the work of hundreds of concurrent requests shares them (each
-# holds one only for a short transaction, never across a model or Slack call). PostgreSQL's
-# default max_connections is 100: two replicas and a worker, each with its work engine (16)
-# and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
+# Connections per engine (PostgreSQL): the work of hundreds of concurrent requests shares them
+# (each holds one only for a short transaction, never across a model or Slack call).
+# PostgreSQL's default max_connections is 100: two replicas and a worker, each with its work
+# engine (16) and two urgent ones (replay checks 5, pacing 10: bot.bootstrap), use at most 3 x 31.
 CONNECTIONS = 16
 URGENT_CONNECTIONS = 5  # an urgent engine's (make_engine), unless told otherwise
 # How long a statement of the work waits for a free connection before it fails (SQLAlchemy:
@@ -80,24 +81,23 @@ def make_engine(
     ``urgent``: a small engine of its own for the short statements that people wait on: the
     replay check between a Slack request and its ack, and the pacer's token for each Web API
     call. It has its own connections, so it never waits for one behind the work, and on
-    SQLite its transactions go ahead of the work's in this process's queue for the write
-    lock. ``connections``: the most the engine opens at once. ``pre_ping`` (PostgreSQL): test
-    each connection with a round trip as it leaves the pool, so one that died since (a
-    database restart) is replaced instead of failing the statement; turn it off only where a
-    failed statement costs nothing (the pacer then sends one call unpaced) and the round
-    trip matters (a connection held across two round trips while the process is busy).
-    ``wait_s``: how long a statement waits for a free connection before it fails (default:
-    ``CHECKOUT_WAIT_S``, or ``URGENT_CHECKOUT_WAIT_S`` for an urgent engine)."""
+    SQLite its transactions take the write lock before the work's. ``connections``
+    (PostgreSQL; SQLite has one): the most the engine opens at once. ``pre_ping``
+    (PostgreSQL): test each connection with a round trip as it leaves the pool, so one that
+    died since (a database restart) is replaced instead of failing the statement; turn it off
+    only where a failed statement costs nothing (the pacer then sends one call unpaced) and
+    the round trip matters. ``wait_s``: how long a statement waits for a free connection
+    before it fails (default: ``CHECKOUT_WAIT_S``, or ``URGENT_CHECKOUT_WAIT_S``)."""
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
+    # Each connection is opened when first needed and then kept: under load, connections
+    # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
     most = connections or (URGENT_CONNECTIONS if urgent else CONNECTIONS)
     if wait_s is None:
         wait_s = URGENT_CHECKOUT_WAIT_S if urgent else CHECKOUT_WAIT_S
-    # Each connection is opened when first needed and then kept: under load, connections
-    # closed on return and opened again (overflow) cost a PostgreSQL backend and a login each.
     pool: dict[str, Any] = {"pool_size": most, "max_overflow": 0, "pool_timeout": wait_s}
     if backend == "sqlite":
-        return _sqlite_engine(parsed, pool, urgent)
+        return _sqlite_engine(parsed, {**pool, "pool_size": 1}, urgent)
     if backend == "postgresql":
         connect_args: dict[str, Any] = {}
         if "connect_timeout" not in parsed.query:
@@ -112,106 +112,37 @@ def make_engine(
     return create_engine(parsed, hide_parameters=True)
 
 
-class WriteGate:
-    """This process's queue for an SQLite file's write lock: one transaction at a time, in
-    arrival order, urgent ones first. Re-entrant for a thread that already holds it (SQLite
-    itself then decides, as it would without the gate)."""
+class _WriteTurn:
+    """This process's turn at an SQLite file's write lock, between its engines' connections:
+    held from BEGIN until the connection is back in its pool; an urgent connection waiting
+    goes first. A thread that holds it already passes (SQLite itself then decides)."""
 
     def __init__(self) -> None:
-        lock = threading.Lock()
-        self._urgent = threading.Condition(lock)
-        self._normal = threading.Condition(lock)
-        self._lock = lock
-        self._owner: int | None = None
-        self._depth = 0
+        self._changed = threading.Condition()
+        self._holder: int | None = None
         self._urgent_waiting = 0
-        self._normal_waiting = 0
 
-    def acquire(self, urgent: bool = False) -> None:
+    def take(self, urgent: bool) -> bool:
+        """Wait for the turn; False when this thread holds it already."""
         me = threading.get_ident()
-        with self._lock:
-            if self._owner == me:
-                self._depth += 1
-                return
-            if urgent:
-                self._urgent_waiting += 1
-                try:
-                    while self._owner is not None:
-                        self._urgent.wait()
-                finally:
-                    self._urgent_waiting -= 1
-            else:
-                self._normal_waiting += 1
-                try:
-                    while self._owner is not None or self._urgent_waiting:
-                        self._normal.wait()
-                finally:
-                    self._normal_waiting -= 1
-            self._owner, self._depth = me, 1
+        with self._changed:
+            if self._holder == me:
+                return False
+            self._urgent_waiting += urgent
+            while self._holder is not None or (self._urgent_waiting and not urgent):
+                self._changed.wait()
+            self._urgent_waiting -= urgent
+            self._holder = me
+            return True
 
-    def release(self) -> None:
-        with self._lock:
-            if self._owner != threading.get_ident():
-                raise RuntimeError("the write gate is held by another thread")
-            self._depth -= 1
-            if self._depth:
-                return
-            self._owner = None
-            if self._urgent_waiting:
-                self._urgent.notify()
-            elif self._normal_waiting:
-                self._normal.notify()
+    def give(self) -> None:
+        with self._changed:
+            self._holder = None
+            self._changed.notify_all()
 
 
-_GATES: dict[Path, WriteGate] = {}
-_GATES_LOCK = threading.Lock()
-
-
-def _gate_for(path: Path | None) -> WriteGate:
-    """One gate per database file in this process (every engine on it shares it)."""
-    if path is None:
-        return WriteGate()
-    with _GATES_LOCK:
-        return _GATES.setdefault(path.resolve(), WriteGate())
-
-
-class _GatedConnection(sqlite3.Connection):
-    """A sqlite3 connection whose transactions wait for ``gate`` (its file's, in this
-    process) before ``BEGIN IMMEDIATE`` and give it back once committed or rolled back."""
-
-    gate: WriteGate | None = None
-    urgent = False
-    _held = 0
-
-    def enter_gate(self) -> None:
-        """Wait for this process's turn; the transaction's end (or ``leave_gate``) ends it."""
-        if self.gate is not None:
-            self.gate.acquire(self.urgent)
-            self._held += 1
-
-    def leave_gate(self) -> None:
-        if self._held and self.gate is not None:
-            self._held -= 1
-            self.gate.release()
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            if not self.in_transaction:
-                self.leave_gate()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.leave_gate()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self.leave_gate()
+_TURNS: dict[Path, _WriteTurn] = {}
+_TURNS_LOCK = threading.Lock()
 
 
 def _sqlite_engine(url: URL, pool: dict[str, Any], urgent: bool) -> Engine:
@@ -220,17 +151,14 @@ def _sqlite_engine(url: URL, pool: dict[str, Any], urgent: bool) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         pool = {}  # in memory: SQLAlchemy's own pool for it
-    engine = create_engine(
-        url, hide_parameters=True, connect_args={"factory": _GatedConnection}, **pool
-    )
-    gate = _gate_for(path)
+    engine = create_engine(url, hide_parameters=True, **pool)
+    with _TURNS_LOCK:  # one per file in this process, shared by its engines
+        turn = _TURNS.setdefault(path.resolve(), _WriteTurn()) if path else _WriteTurn()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the sqlite3 module; _on_begin emits it (SQLAlchemy's recipe).
         dbapi_connection.isolation_level = None
-        dbapi_connection.gate = gate
-        dbapi_connection.urgent = urgent
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -244,16 +172,20 @@ def _sqlite_engine(url: URL, pool: dict[str, Any], urgent: bool) -> Engine:
     def _on_begin(connection: Connection) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes
         # fails with "database is locked" instead of waiting when another writer got there.
-        raw = connection.connection.dbapi_connection
-        gated = raw if isinstance(raw, _GatedConnection) else None
-        if gated is not None:
-            gated.enter_gate()
+        info = connection.connection.info
+        if turn.take(urgent):
+            info["turn"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            if gated is not None:
-                gated.leave_gate()
+            if info.pop("turn", False):
+                turn.give()
             raise
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop("turn", False):
+            turn.give()
 
     return engine
 

@@ -23,7 +23,7 @@ Semantics (the same for ``MemoryPaceStore`` and ``SqlPaceStore``; ``Bucket`` hol
   calls that were in flight together count once: while a penalty's block lasts, a further
   penalty only extends the block. A key never taken is only blocked; its rate is set by its
   first ``take``;
-* ``reward`` (a call went through): every ``every`` (10) successes since the last penalty
+* ``reward`` (a call went through): every ``REWARD_EVERY`` (10) successes since the last penalty
   the rate grows by ``step`` (10 %), up to ``ceiling`` (pass the method's documented rate;
   None: no limit). Never lowers the rate. Nothing for a key never taken;
 * ``rate``: the key's current rate per minute; 0.0 when it has none yet.
@@ -40,7 +40,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import (
     Connection,
@@ -61,35 +61,6 @@ from storage.models import PaceRow, UTCDateTime
 
 REWARD_EVERY: Final = 10
 _EPSILON: Final = 1e-9  # float slack: a bucket refilled to 0.9999999999 holds a token
-
-
-class PaceStore(Protocol):
-    """Shared token buckets for API calls (see the module docstring)."""
-
-    def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
-        """Take a token: 0.0 when taken, else the seconds to wait (nothing taken)."""
-
-    def penalize(
-        self,
-        key: str,
-        now: datetime,
-        retry_after: float,
-        factor: float = 0.5,
-        floor: float = 1.0,
-    ) -> None:
-        """Slack answered 429: block the key for ``retry_after`` s and slow it down."""
-
-    def reward(
-        self,
-        key: str,
-        now: datetime,
-        step: float = 0.1,
-        ceiling: float | None = None,
-    ) -> None:
-        """A call went through: count it; speed the key up gradually."""
-
-    def rate(self, key: str) -> float:
-        """The key's current rate per minute (0.0: none yet)."""
 
 
 def _aware(at: datetime) -> None:
@@ -118,7 +89,6 @@ class Bucket:
         return cls(rate_per_minute=rate_per_minute, tokens=burst, updated_at=now)
 
     def take(self, now: datetime, default_rate_per_minute: float, burst: float) -> float:
-        _check_bucket(default_rate_per_minute, burst)
         if self.rate_per_minute <= 0:
             self.rate_per_minute = default_rate_per_minute
         if self.blocked_until is not None and now < self.blocked_until:
@@ -145,9 +115,9 @@ class Bucket:
         self.successes_since_429 = 0
         self.updated_at = max(self.updated_at, now)
 
-    def reward(self, step: float, ceiling: float | None, every: int) -> None:
+    def reward(self, step: float, ceiling: float | None) -> None:
         self.successes_since_429 += 1
-        if self.rate_per_minute <= 0 or self.successes_since_429 % max(every, 1):
+        if self.rate_per_minute <= 0 or self.successes_since_429 % REWARD_EVERY:
             return
         grown = self.rate_per_minute * (1.0 + step)
         if ceiling is not None:
@@ -155,50 +125,61 @@ class Bucket:
         self.rate_per_minute = max(self.rate_per_minute, grown)
 
 
-class MemoryPaceStore:
-    """``PaceStore`` in this process's memory (thread-safe): for tests and a single
-    process."""
-
-    def __init__(self, *, reward_every: int = REWARD_EVERY) -> None:
-        self.reward_every = reward_every
-        self._lock = threading.Lock()
-        self._buckets: dict[str, Bucket] = {}
+class PaceStore:
+    """Shared token buckets for API calls (see the module docstring). ``take`` and
+    ``penalize`` apply ``Bucket``'s rules to the key's bucket as ``_bucket`` hands it out
+    (locked, and saved afterwards); a store adds ``reward`` and ``rate``."""
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        """Take a token: 0.0 when taken, else the seconds to wait (nothing taken)."""
         _aware(now)
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = Bucket.new(now, default_rate_per_minute, burst)
-            wait = bucket.take(now, default_rate_per_minute, burst)
-            self._buckets[key] = bucket
-            return wait
+        _check_bucket(default_rate_per_minute, burst)
+        with self._bucket(key, Bucket.new(now, default_rate_per_minute, burst)) as bucket:
+            return bucket.take(now, default_rate_per_minute, burst)
 
     def penalize(
-        self,
-        key: str,
-        now: datetime,
-        retry_after: float,
-        factor: float = 0.5,
-        floor: float = 1.0,
+        self, key: str, now: datetime, retry_after: float, factor: float = 0.5, floor: float = 1.0
     ) -> None:
+        """Slack answered 429: block the key for ``retry_after`` s and slow it down."""
         _aware(now)
-        with self._lock:
-            bucket = self._buckets.setdefault(key, Bucket.new(now, 0.0, 1.0))
+        with self._bucket(key, Bucket.new(now, 0.0, 1.0)) as bucket:
             bucket.penalize(now, retry_after, factor, floor)
 
     def reward(
-        self,
-        key: str,
-        now: datetime,
-        step: float = 0.1,
-        ceiling: float | None = None,
+        self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
+    ) -> None:
+        """A call went through: count it; speed the key up gradually."""
+        raise NotImplementedError
+
+    def rate(self, key: str) -> float:
+        """The key's current rate per minute (0.0: none yet)."""
+        raise NotImplementedError
+
+    def _bucket(self, key: str, new: Bucket) -> contextlib.AbstractContextManager[Bucket]:
+        """The key's bucket (``new`` if it has none), locked for the block and kept after it."""
+        raise NotImplementedError
+
+
+class MemoryPaceStore(PaceStore):
+    """``PaceStore`` in this process's memory (thread-safe): the store of one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, Bucket] = {}
+
+    @contextlib.contextmanager
+    def _bucket(self, key: str, new: Bucket) -> Iterator[Bucket]:
+        with self._lock:
+            yield self._buckets.setdefault(key, new)
+
+    def reward(
+        self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
         _aware(now)
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is not None:
-                bucket.reward(step, ceiling, self.reward_every)
+                bucket.reward(step, ceiling)
 
     def rate(self, key: str) -> float:
         with self._lock:
@@ -209,87 +190,46 @@ class MemoryPaceStore:
 _PACE = cast(Table, PaceRow.__table__)
 
 
-class SqlPaceStore:
-    """``PaceStore`` in the ``pace`` table, shared by every process on the database. Each
-    call locks the key's row, so concurrent takes never hand out more tokens than the bucket
-    holds. The two made around every Web API call are one statement each: ``take`` (on
-    PostgreSQL the ``pace_take`` function, run in the server) and ``reward`` (an UPDATE);
-    ``penalize`` (a 429, rare) is a short transaction (``SELECT ... FOR UPDATE`` on
-    PostgreSQL, the engine's ``BEGIN IMMEDIATE`` on SQLite)."""
+class SqlPaceStore(PaceStore):
+    """``PaceStore`` in the ``pace`` table, shared by every process on the database (the
+    replicas on PostgreSQL). Each call locks the key's row, so concurrent takes never hand out
+    more tokens than the bucket holds. The two made around every Web API call are one
+    statement each on PostgreSQL: ``take`` (the ``pace_take`` function, run in the server,
+    migration 0007) and ``reward`` (an UPDATE); ``penalize`` (a 429, rare) is a short
+    transaction (``SELECT ... FOR UPDATE``)."""
 
-    def __init__(self, engine: Engine, *, reward_every: int = REWARD_EVERY) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.reward_every = reward_every
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @contextlib.contextmanager
+    def _bucket(self, key: str, new: Bucket) -> Iterator[Bucket]:
+        with self.engine.begin() as connection:
+            bucket = self._load(connection, key)
+            if bucket is None:
+                # Another process may create it at the same moment: then its row is the one.
+                insert = (postgresql.insert if self._postgres else sqlite.insert)(_PACE)
+                values = insert.values(key=key, **_values(new))
+                connection.execute(values.on_conflict_do_nothing(index_elements=["key"]))
+                bucket = self._load(connection, key)
+                assert bucket is not None
+            yield bucket
+            connection.execute(update(_PACE).where(_PACE.c.key == key).values(_values(bucket)))
 
     @staticmethod
     def _load(connection: Connection, key: str) -> Bucket | None:
-        row = connection.execute(
-            select(_PACE).where(_PACE.c.key == key).with_for_update()
-        ).one_or_none()
-        if row is None:
-            return None
-        return Bucket(
-            rate_per_minute=row.rate_per_minute,
-            tokens=row.tokens,
-            updated_at=row.updated_at,
-            blocked_until=row.blocked_until,
-            successes_since_429=row.successes_since_429,
-        )
-
-    @staticmethod
-    def _values(bucket: Bucket) -> dict[str, Any]:
-        return {
-            "rate_per_minute": bucket.rate_per_minute,
-            "tokens": bucket.tokens,
-            "updated_at": bucket.updated_at,
-            "blocked_until": bucket.blocked_until,
-            "successes_since_429": bucket.successes_since_429,
-        }
-
-    def _load_or_create(self, connection: Connection, key: str, new: Bucket) -> Bucket:
-        bucket = self._load(connection, key)
-        if bucket is not None:
-            return bucket
-        dialect = connection.dialect.name
-        insert: Any
-        if dialect == "postgresql":
-            insert = postgresql.insert(_PACE)
-        elif dialect == "sqlite":
-            insert = sqlite.insert(_PACE)
-        else:
-            raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")
-        # Another process may create it at the same moment: then its row is the one.
-        connection.execute(
-            insert.values(key=key, **self._values(new)).on_conflict_do_nothing(
-                index_elements=["key"]
-            )
-        )
-        bucket = self._load(connection, key)
-        assert bucket is not None
-        return bucket
-
-    def _save(self, connection: Connection, key: str, bucket: Bucket) -> None:
-        connection.execute(update(_PACE).where(_PACE.c.key == key).values(self._values(bucket)))
+        query = select(*_BUCKET_COLUMNS).where(_PACE.c.key == key).with_for_update()
+        row = connection.execute(query).one_or_none()
+        return Bucket(**row._asdict()) if row is not None else None
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
+        """On PostgreSQL one statement outside a transaction: the row is locked only while
+        the server runs it, never while this process waits for its turn to run Python, so a
+        hot key serves every replica's takes one after another without a queue forming on
+        its lock."""
+        if not self._postgres:
+            return super().take(key, now, default_rate_per_minute, burst)
         _aware(now)
-        if self.engine.dialect.name == "postgresql":
-            return self._take_in_server(key, now, default_rate_per_minute, burst)
-        with self.engine.begin() as connection:
-            bucket = self._load_or_create(
-                connection, key, Bucket.new(now, default_rate_per_minute, burst)
-            )
-            wait = bucket.take(now, default_rate_per_minute, burst)
-            self._save(connection, key, bucket)
-        return wait
-
-    def _take_in_server(
-        self, key: str, now: datetime, default_rate_per_minute: float, burst: float
-    ) -> float:
-        """``take`` as one statement (the ``pace_take`` function, migration 0007), outside a
-        transaction: the row is locked only while the server runs it, never while this
-        process waits for its turn to run Python, so a hot key serves every replica's
-        takes one after another without a queue forming on its lock."""
         _check_bucket(default_rate_per_minute, burst)
         call = func.pace_take(
             literal(key, String()),
@@ -299,29 +239,10 @@ class SqlPaceStore:
             type_=Float(),
         )
         with self._one_statement() as connection:
-            wait: float = connection.execute(select(call)).scalar_one()
-        return float(wait)
-
-    def penalize(
-        self,
-        key: str,
-        now: datetime,
-        retry_after: float,
-        factor: float = 0.5,
-        floor: float = 1.0,
-    ) -> None:
-        _aware(now)
-        with self.engine.begin() as connection:
-            bucket = self._load_or_create(connection, key, Bucket.new(now, 0.0, 1.0))
-            bucket.penalize(now, retry_after, factor, floor)
-            self._save(connection, key, bucket)
+            return float(connection.execute(select(call)).scalar_one())
 
     def reward(
-        self,
-        key: str,
-        now: datetime,
-        step: float = 0.1,
-        ceiling: float | None = None,
+        self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
         """``Bucket.reward`` as one UPDATE (the right-hand sides read the row as it was), so
         the key's row is locked only while the statement runs: every successful Web API
@@ -333,7 +254,7 @@ class SqlPaceStore:
         grown = rate * (1.0 + step)
         if ceiling is not None:
             grown = case((grown > ceiling, literal(float(ceiling), Float())), else_=grown)
-        due = and_(rate > 0, counted % max(self.reward_every, 1) == 0, grown > rate)
+        due = and_(rate > 0, counted % REWARD_EVERY == 0, grown > rate)
         statement = (
             update(_PACE)
             .where(_PACE.c.key == key)
@@ -345,19 +266,25 @@ class SqlPaceStore:
     @contextlib.contextmanager
     def _one_statement(self) -> Iterator[Connection]:
         """A connection for one statement: on PostgreSQL outside a transaction (no BEGIN and
-        COMMIT round trips while the row is locked); on SQLite in the engine's ``BEGIN
-        IMMEDIATE`` transaction (the write lock in this process's order)."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as connection:
-                yield connection.execution_options(isolation_level="AUTOCOMMIT")
-        else:
+        COMMIT round trips while the row is locked); on SQLite in a transaction."""
+        if not self._postgres:
             with self.engine.begin() as connection:
                 yield connection
+            return
+        with self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def rate(self, key: str) -> float:
         with self.engine.connect() as connection:
             rate = connection.scalar(select(_PACE.c.rate_per_minute).where(_PACE.c.key == key))
         return float(rate) if rate is not None else 0.0
+
+
+_BUCKET_COLUMNS = [_PACE.c[name] for name in Bucket.__dataclass_fields__]
+
+
+def _values(bucket: Bucket) -> dict[str, Any]:
+    return {name: getattr(bucket, name) for name in Bucket.__dataclass_fields__}
 
 
 __all__ = ["REWARD_EVERY", "Bucket", "MemoryPaceStore", "PaceStore", "SqlPaceStore"]

@@ -99,26 +99,6 @@ def test_a_429_that_persists_is_raised_after_the_retries(fake_slack: FakeSlack) 
     assert [c.status for c in fake_slack.calls_to(POST)] == [429, 429]
 
 
-def test_pages_of_a_paginated_call_are_paced(fake_slack: FakeSlack) -> None:
-    for n in range(3):
-        fake_slack.add_message("C1", "U1", f"message {n}")
-    acquired: list[str] = []
-
-    class Spy(Pacer):
-        def acquire(
-            self, method: str, channel: str | None = None, lane: Lane | None = None
-        ) -> None:
-            acquired.append(method)
-            super().acquire(method, channel, lane)
-
-    client = PacedWebClient(
-        token=fake_slack.bot_token, base_url=fake_slack.api_url, pacer=Spy(MemoryPaceStore())
-    )
-    pages = list(client.conversations_history(channel="C1", limit=1))
-    assert len(pages) == 3
-    assert acquired == ["conversations.history"] * 3
-
-
 class SpyPacer(Pacer):
     """Records what it paced."""
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, exc, text
+from sqlalchemy import Engine, event, exc, text
 from sqlalchemy.exc import OperationalError
 
 from storage import (
     current_revision,
+    db,
     head_revision,
     make_engine,
     normalise_url,
@@ -96,7 +99,10 @@ def test_transactions_take_the_write_lock_at_begin(engine: Engine) -> None:
     """SQLite: a transaction that has only read already holds the write lock (BEGIN
     IMMEDIATE), so a second writer waits at BEGIN instead of failing at its first write.
     PostgreSQL: readers and writers don't block each other."""
-    with engine.connect() as first, engine.connect() as second:
+    # SQLite: one connection per engine (this process's threads queue for it); the second
+    # writer is another process's engine.
+    other = make_engine(engine.url) if engine.dialect.name == "sqlite" else engine
+    with engine.connect() as first, other.connect() as second:
         first.execute(text("SELECT count(*) FROM asks"))  # opens the transaction
         if engine.dialect.name == "sqlite":
             raw = second.connection.dbapi_connection
@@ -112,6 +118,76 @@ def test_transactions_take_the_write_lock_at_begin(engine: Engine) -> None:
             second.execute(text("SELECT count(*) FROM asks"))
         first.rollback()
         second.rollback()
+    if other is not engine:
+        other.dispose()
+
+
+def test_many_threads_writing_at_once_all_succeed_without_waiting_in_sqlite(
+    tmp_path: Path,
+) -> None:
+    """SQLite: the threads of one process queue for its connection, not in SQLite's busy
+    handler (here told to give up after 1 ms)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'writers.db'}")
+
+    @event.listens_for(engine, "connect")
+    def impatient(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 1")
+
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (thread INTEGER, n INTEGER)"))
+    failures: list[BaseException] = []
+
+    def write(thread: int) -> None:
+        try:
+            for n in range(10):
+                with engine.begin() as connection:
+                    connection.execute(text("INSERT INTO t VALUES (:t, :n)"), {"t": thread, "n": n})
+                    time.sleep(0.001)  # hold the write lock a little
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM t")) == 200
+    engine.dispose()
+
+
+def test_sqlite_an_urgent_write_goes_before_the_work_waiting_ahead_of_it(tmp_path: Path) -> None:
+    """The replay check before an ack and the pacer's tokens (urgent engines) do not queue for
+    SQLite's write lock behind the work of this process."""
+    path = tmp_path / "turns.db"
+    work, urgent = make_engine(f"sqlite:///{path}"), make_engine(f"sqlite:///{path}", urgent=True)
+    turn = db._TURNS[path.resolve()]
+
+    def write(engine: Engine, name: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (:name)"), {"name": name})
+
+    with work.begin() as held:  # the work in progress holds the write lock
+        held.execute(text("CREATE TABLE t (name TEXT)"))
+        queued = threading.Thread(target=write, args=(work, "work"))
+        queued.start()
+        time.sleep(0.1)  # the work waits for its engine's connection
+        ack = threading.Thread(target=write, args=(urgent, "ack"))
+        ack.start()
+        deadline = time.monotonic() + 5
+        while not turn._urgent_waiting:
+            assert time.monotonic() < deadline, "the urgent write never waited"
+            time.sleep(0.001)
+    queued.join(5)
+    ack.join(5)
+    with work.connect() as connection:
+        assert connection.scalars(text("SELECT name FROM t ORDER BY rowid")).all() == [
+            "ack",
+            "work",
+        ]
+    work.dispose()
+    urgent.dispose()
 
 
 def test_ping(engine: Engine, tmp_path: Path) -> None:

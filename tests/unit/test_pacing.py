@@ -292,7 +292,7 @@ def test_the_lane_comes_from_the_context() -> None:
     assert CURRENT_LANE.get() is Lane.INTERACTIVE
     with lane(Lane.BULK):
         assert CURRENT_LANE.get() is Lane.BULK
-        with Pacer.lane(Lane.INTERACTIVE):
+        with lane(Lane.INTERACTIVE):
             assert CURRENT_LANE.get() is Lane.INTERACTIVE
         assert CURRENT_LANE.get() is Lane.BULK
         other: list[Lane] = []
