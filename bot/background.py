@@ -28,6 +28,8 @@ from bot.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
+WORKER_POLL_S = 0.05  # a worker looks for deferred commands this often while idle
+
 
 def follow_through(container: Container, client: WebClient | None) -> FollowThrough:
     """On ``client`` with one workspace; on each installation's token in the multi-workspace
@@ -77,9 +79,12 @@ def _left(deadline: float) -> float:
     return max(deadline - time.monotonic(), 0.0)
 
 
-def start_background(container: Container, client: WebClient, *, schedule: bool) -> Background:
+def start_background(
+    container: Container, client: WebClient, *, schedule: bool, worker: bool = False
+) -> Background:
     """Start the senders (always: they drain what any replica queued) and, with ``schedule``,
-    the scheduler that queues the weekly messages."""
+    the scheduler that queues the weekly messages; ``worker``: also the commands ``serve``
+    deferred (``bot.commands``), looked for often: a person waits for each."""
     follow = follow_through(container, client)
     # Each message with its own workspace's token in the multi-workspace install.
     sender = outbox_sender(container.db_engine, client, container.clock, follow.clients)
@@ -87,7 +92,8 @@ def start_background(container: Container, client: WebClient, *, schedule: bool)
     runner = Runner(
         container.db_engine,
         container.clock,
-        queue_kinds(container, follow.clients),
+        queue_kinds(container, follow.clients, worker=worker),
+        poll_s=WORKER_POLL_S if worker else 1.0,
         in_flight=container.in_flight,
     )
     runner.start()

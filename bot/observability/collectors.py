@@ -16,9 +16,8 @@ from sqlalchemy import Engine, case, func, literal_column, select
 from bot.observability.labels import safe_label
 from intake.clock import Clock
 from intake.ticket import Status
-from storage import jobs as slack_jobs
 from storage import outbox as webhook_outbox
-from storage import slack_outbox
+from storage import queue, slack_outbox
 from storage.models import AskRow, JobRunRow, SlackOutboxRow
 
 log = logging.getLogger(__name__)
@@ -108,11 +107,11 @@ class DatabaseCollector:
         events_age = webhook_outbox.oldest_pending_age(self.engine, now) if events else None
         depth.add_metric(["webhook"], events)
         age.add_metric(["webhook"], max(events_age or 0.0, 0.0))
-        queued, queued_since = slack_jobs.depth(self.engine)
+        queued, queued_since = queue.pending(self.engine).get("command", (0, None))
         jobs_queued = GaugeMetricFamily(
             "intake_jobs_queued",
-            "Slack requests acked by serve whose work waits for or runs in a worker "
-            "(INTAKE_DEFER_WORK).",
+            "Commands acked by serve whose work waits for or runs in a worker "
+            "(INTAKE_DEFER_WORK, bot.commands).",
         )
         jobs_queued.add_metric([], queued)
         jobs_age = GaugeMetricFamily(

@@ -35,7 +35,6 @@ from storage.models.background import (
     PersonRow,
     ProcessedKeyRow,
     QueueItemRow,
-    SlackJobRow,
     SlackOutboxRow,
 )
 from storage.models.columns import (
@@ -73,7 +72,6 @@ __all__ = [
     "PersonRow",
     "ProcessedKeyRow",
     "QueueItemRow",
-    "SlackJobRow",
     "SlackOutboxRow",
     "TranscriptRow",
     "UTCDateTime",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -96,11 +98,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0009_answer_notes.py",
         "versions/0010_plan_warning.py",
         "versions/0011_queue.py",
+        "versions/0012_drop_slack_jobs.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0011"]  # one line of history
+    assert scripts.get_heads() == ["0012"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0012",
         "0011",
         "0010",
         "0009",
@@ -228,5 +232,35 @@ def test_followthrough_migration_keeps_asks_both_ways(empty_database_url: str) -
         for milestone in expected.ticket.milestones:
             milestone.reason, milestone.log = "", []
         assert loaded == expected
+    finally:
+        engine.dispose()
+
+
+def test_deferred_work_moves_to_commands_and_old_requests_are_dropped_with_a_count(
+    empty_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """0012 drops ``slack_jobs``: a stored raw Slack request cannot become a typed command, so
+    a request still there is dropped, and the log says how many (the upgrade note says to
+    drain the workers first). Going down recreates the table, empty."""
+    engine = storage.make_engine(empty_database_url)
+    try:
+        storage.upgrade(engine, "0011")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO slack_jobs (body, content_type, created_at, attempts) "
+                    "VALUES ('payload=1', 'application/x-www-form-urlencoded', :at, 0)"
+                ),
+                {"at": T0},
+            )
+        with caplog.at_level(logging.WARNING):
+            storage.upgrade(engine)
+        assert "dropping 1 deferred Slack request(s)" in caplog.text
+        assert "slack_jobs" not in _tables(engine)
+        storage.downgrade(engine, "0011")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM slack_jobs")) == 0
+        storage.upgrade(engine)
+        assert storage.current_revision(engine) == "0012"
     finally:
         engine.dispose()
