@@ -1,14 +1,15 @@
 """Deferred work as typed commands: what a listener leaves to run after its ack.
 
-A listener acks, reads the request into a command (a frozen dataclass: the use case's
-arguments and a ``Where``, bot.where) and hands it to ``later(context, command)``. Each
+A listener reads the request into a command (a frozen dataclass: the use case's arguments and
+a ``Where``, bot.where) and hands it, with its ``ack``, to ``later(context, command, ack)``. Each
 listener module lists its commands with their handlers (``LATER``: command type → handler
 ``(command, scope, client) -> None``); ``bot.listeners.command_table()`` gathers them by name.
 
 * Deferral off (the default): the handler runs at once, in the listener's thread, after the
   ack (with the person's fair turn taken at the ack, bot.admission).
 * ``INTAKE_DEFER_WORK=true``: the command is queued (kind ``command`` of ``storage.queue``)
-  and an ``intake-bot worker`` runs it (``bot.commands_worker``). Messages and mentions are
+  before the ack goes out, so a crash after the ack loses nothing, and an ``intake-bot
+  worker`` runs it (``bot.commands_worker``). Messages and mentions are
   queued by a middleware before Slack hears back (``defer_events``): when the queue fails,
   Slack delivers the event again instead of it being acked and lost. A listener that opens a
   modal never defers: a trigger_id expires 3 s after the click.
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol, get_args, get_type_hints
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -88,10 +89,15 @@ class Later:
     clock: Clock
     defer: bool = False
 
-    def __call__(self, command: Command, scope: Scope, client: WebClient) -> None:
+    def after(
+        self, ack: Ack | None, command: Command, scope: Scope, client: WebClient, **answer: Any
+    ) -> None:
+        """``bot.commands.later``: queue and ack, or ack and run."""
         if self.defer:
             self.enqueue(command)
-        else:
+        if ack is not None:
+            ack(**answer)
+        if not self.defer:
             self.run(command, scope, client)
 
     def run(self, command: Command, scope: Scope, client: WebClient) -> None:
@@ -116,12 +122,14 @@ class Later:
             )
 
 
-def later(context: BoltContext, command: Command) -> None:
-    """Run ``command`` after the ack: now, or in a worker (see above)."""
+def later(context: BoltContext, command: Command, ack: Ack | None, **answer: Any) -> None:
+    """Ack the request (with ``answer``, if any) and run ``command`` after the ack: at once in
+    this thread, or in a worker, queued before the ack goes out (a crash after the ack loses
+    nothing). ``ack`` None: the request was acked already (an event)."""
     from bot.scope import scope_of
 
     scope = scope_of(context)
-    scope.later(command, scope, context.client)
+    scope.later.after(ack, command, scope, context.client, **answer)
 
 
 def defer_events(app: App, later: Later, readers: Mapping[str, EventReader]) -> None:

@@ -30,8 +30,16 @@ from bot.where import Where
 from storage import queue
 from storage.db import transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import REQUESTER, SIGNING_SECRET, BotServer, MovableClock, unhurried_pacer
+from tests.e2e.conftest import (
+    OWNER,
+    REQUESTER,
+    SIGNING_SECRET,
+    BotServer,
+    MovableClock,
+    unhurried_pacer,
+)
 from tests.e2e.helpers import ASK, text_of
+from tests.e2e.test_milestones import Ask
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -74,6 +82,20 @@ def wait_done(engine: Engine, timeout: float = 20) -> list[QueueItemRow]:
         assert time.monotonic() < deadline, [(r.payload, r.attempts, r.done_at) for r in rows]
         time.sleep(0.02)
     return rows
+
+
+def commands_done(engine: Engine) -> Callable[[float], bool]:
+    """For ``FakeSlack.watch``: the bot is idle once every queued command is done."""
+
+    def idle(timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while any(row.done_at is None for row in items(engine)):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    return idle
 
 
 def said_to(slack: FakeSlack, user: str) -> str:
@@ -134,3 +156,29 @@ def test_a_command_without_a_handler_is_refused_before_the_ack(serve: BotServer)
     later = Later({}, serve.container.db_engine, serve.container.clock, defer=True)
     with pytest.raises(LookupError):
         later.enqueue(Decide(Where("T0001", REQUESTER), 1, "intake_submit", None))
+
+
+def test_forms_decide_in_serve_and_the_worker_tells_everyone(
+    serve: BotServer, slack: FakeSlack, start_worker: Callable[[], Runner]
+) -> None:
+    """A form's decision is made before its ack (a refusal shows under the input) and its
+    announcements run in the worker: the owner's DM after an approval, the DM's line and the
+    requester's thread after a milestone's reason form."""
+    assert serve.container is not None
+    engine = serve.container.db_engine
+    unwatch = slack.watch(commands_done(engine))
+    try:
+        start_worker()
+        ask = Ask(SlackDriver(serve.events_url, SIGNING_SECRET, slack), slack, serve)
+        assert "You own" in text_of(ask.dm), "the approval was announced to the owner"
+        ask.status(OWNER, 1, "blocked")
+        assert ask.submit(OWNER, reason="   ").json["errors"] == {
+            "reason": "Say what it is waiting for."
+        }
+        assert ask.submit(OWNER, reason="waiting for the network team").json is None
+        assert "blocked" in ask.line(1) and "waiting for the network team" in ask.line(1)
+        assert "is now *blocked*" in ask.notes()
+    finally:
+        unwatch()
+    ran = {row.payload["command"] for row in items(engine)}
+    assert {"Start", "Reply", "Choose", "Decide", "Announce", "MilestoneChanged"} <= ran, ran

@@ -16,6 +16,7 @@ from bot.listeners.actions import Choose, Decide, ShowMore
 from bot.listeners.events import Mentioned, Reply, Start
 from bot.listeners.followup import Snooze
 from bot.listeners.milestones.answers import Confirm
+from bot.listeners.milestones.changed import MilestoneChanged
 from bot.listeners.milestones.places import Place
 from bot.listeners.milestones.plan import RemoveMilestone
 from bot.listeners.milestones.status import SetStatus
@@ -30,6 +31,8 @@ from intake.conversation import Source, Thread
 WHERE = Where("T1", "U1", "D1", "1700000000.000100", "https://hooks.example/1")
 THREAD = Thread("D1", "1700000000.000100")
 PLACE = Place("C1", "1700000000.000200", "Your plan", [{"type": "section", "block_id": "b"}])
+CHANGE = {"at": "2026-11-23T09:00:00+00:00", "actor": "U1", "what": "due", "old": "", "new": "x"}
+CHANGE["reason"] = "waiting on the vendor"
 MESSAGE: dict[str, Any] = {"ts": "1.2", "text": "hi", "blocks": [{"type": "divider"}]}
 
 SAMPLES: list[Command] = [
@@ -55,6 +58,8 @@ SAMPLES: list[Command] = [
     Confirm(WHERE, 7, None),
     SetStatus(WHERE, Ref(7, 1, "ab12"), PLACE, "on_track"),
     RemoveMilestone(WHERE, Ref(7, 0), None),
+    MilestoneChanged(WHERE, 7, "Replica", "2026-12-01", CHANGE, 4, True, {"ask": 7, "i": 0}),
+    MilestoneChanged(WHERE, 7, "Gone", None, CHANGE, None, False, {}),
 ]
 
 

@@ -50,18 +50,24 @@ def choose(command: Choose, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def answer_button(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
     choice = json.loads(action["value"])
     answer = int(choice["a"]), str(choice["f"]), str(choice["v"])
-    later(context, Choose(Where.of(body), *answer, click_key(body, action), thread_of_click(body)))
+    later(
+        context,
+        Choose(Where.of(body), *answer, click_key(body, action), thread_of_click(body)),
+        ack,
+    )
 
 
 @after_ack
 def answer_user(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
     _, ask_id, field = action["block_id"].split(":", 2)
     answer = int(ask_id), field, str(action["selected_user"])
-    later(context, Choose(Where.of(body), *answer, click_key(body, action), thread_of_click(body)))
+    later(
+        context,
+        Choose(Where.of(body), *answer, click_key(body, action), thread_of_click(body)),
+        ack,
+    )
 
 
 # The draft's buttons that act at once: the use case each runs.
@@ -93,9 +99,8 @@ def decide_now(command: Decide, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def decide(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
     ask_id, decision = int(action["value"]), action["action_id"]
-    later(context, Decide(Where.of(body), ask_id, decision, thread_of_click(body)))
+    later(context, Decide(Where.of(body), ask_id, decision, thread_of_click(body)), ack)
 
 
 @after_ack
@@ -138,8 +143,7 @@ def show_more_now(command: ShowMore, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def show_more(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
-    later(context, ShowMore(Where.of(body), *read_more(action.get("value", ""))))
+    later(context, ShowMore(Where.of(body), *read_more(action.get("value", ""))), ack)
 
 
 @after_ack

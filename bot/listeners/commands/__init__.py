@@ -45,8 +45,8 @@ def intake_command(ack: Ack, body: Body, command: Body, context: BoltContext) ->
         found = show(scope, words[1])
         ack(response_type="ephemeral", **found)
         return
-    ack(response_type="ephemeral", text=OPENING)
-    later(context, StartInDm(Where.of(body), text, Source.SLASH_COMMAND))
+    opening = StartInDm(Where.of(body), text, Source.SLASH_COMMAND)
+    later(context, opening, ack, response_type="ephemeral", text=OPENING)
 
 
 def show(scope: Scope, key: str) -> dict[str, Any]:

@@ -126,7 +126,7 @@ def on_event(event: Body, body: Body, context: BoltContext) -> None:
     """A message or mention without deferral: its command runs now."""
     command = EVENT_COMMANDS[event["type"]](event, Where.of(body), context.bot_user_id)
     if command is not None:
-        later(context, command)
+        later(context, command, None)  # Bolt acked the event already
 
 
 def on_home_opened(event: Body, client: WebClient, context: BoltContext) -> None:

@@ -40,10 +40,9 @@ def snooze_now(command: Snooze, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def snooze(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
     channel = (body.get("container") or {}).get("channel_id") or body["channel"]["id"]
     message = body.get("message") or {}
-    later(context, Snooze(Where.of(body), action["value"], channel, message))
+    later(context, Snooze(Where.of(body), action["value"], channel, message), ack)
 
 
 # -- registration ------------------------------------------------------------------------

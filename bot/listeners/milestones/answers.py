@@ -50,8 +50,7 @@ def confirm_now(command: Confirm, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def confirm(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
-    later(context, Confirm(Where.of(body), int(action["value"]), clicked(body)))
+    later(context, Confirm(Where.of(body), int(action["value"]), clicked(body)), ack)
 
 
 @after_ack

@@ -14,6 +14,7 @@ from bot.blocks import milestones as render
 from bot.commands import Handler, later
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
+from bot.listeners.milestones.changed import announce_later
 from bot.listeners.milestones.places import (
     ClickedMilestone,
     clicked,
@@ -21,7 +22,6 @@ from bot.listeners.milestones.places import (
     ref_of,
     refusals_told,
     short,
-    stored_place,
     today_of,
     told,
 )
@@ -72,8 +72,7 @@ def save_add(ack: Ack, body: Body, view: Body, client: WebClient, context: BoltC
     except MilestoneRefusal as refusal:
         ack(response_action="errors", errors={"title": short(scope, refusal)})
         return
-    ack()
-    after_change(scope, client, update, scope.user, stored_place(client, meta))
+    announce_later(context, Where.of(body), update, meta, ack)
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,7 @@ def remove_now(command: RemoveMilestone, scope: Scope, client: WebClient) -> Non
 
 @after_ack
 def remove(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
-    later(context, RemoveMilestone(Where.of(body), ref_of(action), clicked(body)))
+    later(context, RemoveMilestone(Where.of(body), ref_of(action), clicked(body)), ack)
 
 
 LATER: dict[type, Handler] = {RemoveMilestone: remove_now}

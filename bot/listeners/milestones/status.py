@@ -14,6 +14,7 @@ from bot.blocks import milestones as render
 from bot.commands import Handler, later
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
+from bot.listeners.milestones.changed import announce_later
 from bot.listeners.milestones.places import (
     ClickedMilestone,
     clicked,
@@ -21,7 +22,6 @@ from bot.listeners.milestones.places import (
     ref_of,
     refusals_told,
     short,
-    stored_place,
     today_of,
     told,
 )
@@ -57,15 +57,14 @@ def set_status(command: SetStatus, scope: Scope, client: WebClient) -> None:
 @told
 def status(ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext) -> None:
     """A status that needs a reason opens its form here (the trigger_id expires in 3 s)."""
-    scope = scope_of(context)
-    ack()
     match = render.STATUS_ACTION.match(action["action_id"])
     assert match is not None
     new, ref = MilestoneStatus(match[1]), ref_of(action)
     if new not in NEEDS_FORM:
-        later(context, SetStatus(Where.of(body), ref, clicked(body), new.value))
+        later(context, SetStatus(Where.of(body), ref, clicked(body), new.value), ack)
         return
-    tag = ref.tag or None
+    ack()
+    scope, tag = scope_of(context), ref.tag or None
     conversation = scope.milestones.check(ask_id=ref.ask, index=ref.index, tag=tag, **scope.actor)
     form = milestone_forms.reason_form(conversation.ticket, ref.index, new, meta_of(body, ref))
     client.views_open(trigger_id=body["trigger_id"], view=form)
@@ -92,8 +91,7 @@ def reason(ack: Ack, body: Body, view: Body, client: WebClient, context: BoltCon
     except MilestoneRefusal as refusal:
         ack(response_action="errors", errors={"reason": short(scope, refusal)})
         return
-    ack()
-    after_change(scope, client, update, scope.user, stored_place(client, meta))
+    announce_later(context, Where.of(body), update, meta, ack)
 
 
 @after_ack
@@ -138,8 +136,7 @@ def save_due(ack: Ack, body: Body, view: Body, client: WebClient, context: BoltC
         field = "due" if isinstance(refusal, MilestoneUnchanged) else "reason"
         ack(response_action="errors", errors={field: short(scope, refusal)})
         return
-    ack()
-    after_change(scope, client, update, scope.user, stored_place(client, meta))
+    announce_later(context, Where.of(body), update, meta, ack)
 
 
 LATER: dict[type, Handler] = {SetStatus: set_status}

@@ -68,8 +68,7 @@ def move_now(command: Move, scope: Scope, client: WebClient) -> None:
 
 @after_ack
 def move(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-    ack()
-    later(context, Move(Where.of(body), int(action["value"]), action["action_id"]))
+    later(context, Move(Where.of(body), int(action["value"]), action["action_id"]), ack)
 
 
 @after_ack  # the open form is updated here: the person is looking at it
@@ -104,11 +103,11 @@ def announce(command: Announce, scope: Scope, client: WebClient) -> None:
     scope.announcer.decided(client, Decision(conversation, action, entry, owner))
 
 
-def announce_later(context: BoltContext, where: Where, decision: Decision) -> None:
+def announce_later(context: BoltContext, where: Where, decision: Decision, ack: Ack) -> None:
     entry = decision.ticket.history.index(decision.entry)
     ask_id = decision.ticket.id or 0
     action, owner = decision.action.value, decision.previous_owner
-    later(context, Announce(where, ask_id, action, entry, owner))
+    later(context, Announce(where, ask_id, action, entry, owner), ack)
 
 
 @after_ack
@@ -160,8 +159,7 @@ def decide(
     except Refusal as refusal:
         ack(response_action="errors", errors={field: refused(scope, refusal)})
         return
-    ack()
-    announce_later(context, Where.of(body), decision)
+    announce_later(context, Where.of(body), decision, ack)
 
 
 def refused(scope: Scope, refusal: Refusal) -> str:

@@ -49,9 +49,8 @@ def from_message_now(command: FromMessage, scope: Scope, client: WebClient) -> N
 
 @after_ack
 def from_message(ack: Ack, body: Body, shortcut: Body, context: BoltContext) -> None:
-    ack()
     channel = (shortcut.get("channel") or {}).get("id", "")
-    later(context, FromMessage(Where.of(body), channel, shortcut.get("message") or {}))
+    later(context, FromMessage(Where.of(body), channel, shortcut.get("message") or {}), ack)
 
 
 THREAD_LIMIT = 50  # messages of a thread read for its summary

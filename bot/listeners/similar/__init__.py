@@ -68,12 +68,11 @@ def answered(kind: type[Answered]) -> Callable[..., None]:
 
     @after_ack
     def listener(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
-        ack()
         choice = json.loads(action["value"])
         container = body.get("container") or {}
         channel, ts = container.get("channel_id"), container.get("message_ts")
         answer = int(choice["a"]), str(choice["k"]), channel, ts, body.get("message") or {}
-        later(context, kind(Where.of(body), *answer))
+        later(context, kind(Where.of(body), *answer), ack)
 
     return listener
 

@@ -59,8 +59,7 @@ def save_edit(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()  # before the edit: redrafting may consult the (slow) assistant
-    later(context, command)
+    later(context, command, ack)  # the edit after the ack: redrafting may consult the model
 
 
 @after_ack
@@ -69,8 +68,7 @@ def new_request(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
-    later(context, StartInDm(Where.of(body), text, Source.HOME))
+    later(context, StartInDm(Where.of(body), text, Source.HOME), ack)
 
 
 # -- registration ------------------------------------------------------------------------
