@@ -66,6 +66,21 @@ def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebCli
     )
 
 
+def worker_client(container: Container) -> PacedWebClient:
+    """``intake-bot worker``'s client (it has no Bolt app), its token checked with auth.test
+    as the app checks it at start: a wrong token is one clear line, not failed replies."""
+    client = make_client(container)
+    if client.token:
+        try:
+            client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, "
+                "if set, SLACK_API_URL"
+            ) from None
+    return client
+
+
 def make_pacer(container: Container) -> Pacer:
     # Each Web API call takes its token in a short transaction: on connections of its own, so
     # a reply never queues for the database behind the work (storage.db.make_engine).

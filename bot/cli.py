@@ -279,14 +279,14 @@ def digest_run() -> None:
 )
 @friendly_errors
 def worker(metrics_host: str, metrics_port: int | None) -> None:
-    from bot.app import make_client
+    from bot.app import worker_client
     from bot.background import start_background
     from bot.serving import make_metrics, start_ops_server
     from bot.shutdown import Shutdown, close_databases, drain_worker, exit_process
 
     container = _container("json")
     container.settings.require_slack(socket_mode=True)  # no requests: no signing secret
-    client = make_client(container)
+    client = worker_client(container)
     metrics = make_metrics(container)
     metrics.watch_slack(client)
     background = start_background(container, client, schedule=True, worker=True)
