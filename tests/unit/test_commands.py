@@ -15,7 +15,7 @@ from bot.listeners import command_table
 from bot.listeners.actions import Choose, Decide, ShowMore
 from bot.listeners.events import Mentioned, Reply, Start
 from bot.listeners.followup import Snooze
-from bot.listeners.milestones.answers import Confirm
+from bot.listeners.milestones.answers import Confirm, NotDoneTold
 from bot.listeners.milestones.changed import MilestoneChanged
 from bot.listeners.milestones.places import Place
 from bot.listeners.milestones.plan import RemoveMilestone
@@ -58,6 +58,8 @@ SAMPLES: list[Command] = [
     Confirm(WHERE, 7, None),
     SetStatus(WHERE, Ref(7, 1, "ab12"), PLACE, "on_track"),
     RemoveMilestone(WHERE, Ref(7, 0), None),
+    NotDoneTold(WHERE, 7, 5, 1, {"ask": 7, "ch": "D1", "ts": "1.2"}),
+    NotDoneTold(WHERE, 7, 5, None, {}),
     MilestoneChanged(WHERE, 7, "Replica", "2026-12-01", CHANGE, 4, True, {"ask": 7, "i": 0}),
     MilestoneChanged(WHERE, 7, "Gone", None, CHANGE, None, False, {}),
 ]

@@ -66,9 +66,7 @@ def not_yet(ack: Ack, body: Body, action: Body, client: WebClient, context: Bolt
 
 
 @after_ack
-def save_not_done(
-    ack: Ack, body: Body, view: Body, client: WebClient, context: BoltContext
-) -> None:
+def save_not_done(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     scope = scope_of(context)
     meta = milestone_forms.metadata(view)
     text = normalize_incoming(forms.state_value(view["state"], "reason") or "").strip()
@@ -83,11 +81,30 @@ def save_not_done(
     except MilestoneRefusal as refusal:
         ack(response_action="errors", errors={"reason": short(scope, refusal)})
         return
-    ack()
-    ticket, place = answer.ticket, stored_place(client, meta)
-    answered(scope, client, place, render.answered_not_done(ticket, answer.entry))
-    changed(scope, client, answer.conversation, place)
-    tell_owner(client, ticket, render.owner_not_done(ticket, answer.entry, answer.reopened))
+    entry = answer.ticket.history.index(answer.entry)
+    told = NotDoneTold(Where.of(body), answer.ticket.id or 0, entry, answer.reopened, meta)
+    later(context, told, ack)
+
+
+@dataclass(frozen=True)
+class NotDoneTold:
+    """The requester said what is missing (history ``entry``): show it where they were
+    asked, everywhere the ask shows, and tell the owner."""
+
+    where: Where
+    ask_id: int
+    entry: int
+    reopened: int | None
+    meta: Body  # the form's: where it was opened from
+
+
+def not_done_told(command: NotDoneTold, scope: Scope, client: WebClient) -> None:
+    conversation = scope.service.get(command.ask_id)
+    ticket, place = conversation.ticket, stored_place(client, command.meta)
+    entry = ticket.history[command.entry]
+    answered(scope, client, place, render.answered_not_done(ticket, entry))
+    changed(scope, client, conversation, place)
+    tell_owner(client, ticket, render.owner_not_done(ticket, entry, command.reopened))
 
 
 def answered(scope: Scope, client: WebClient, place: Place | None, message: Body) -> None:
@@ -112,4 +129,4 @@ def tell_owner(client: WebClient, ticket: Ticket, message: Body) -> None:
         client.chat_postMessage(channel=ticket.owner, **message)
 
 
-LATER: dict[type, Handler] = {Confirm: confirm_now}
+LATER: dict[type, Handler] = {Confirm: confirm_now, NotDoneTold: not_done_told}
