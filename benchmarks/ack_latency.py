@@ -922,7 +922,7 @@ def run(args: argparse.Namespace) -> int:
             "INTAKE_LLM_TOKENS_PER_DAY": str(10**12),
             "INTAKE_LLM_TOKENS_PER_ASK": str(10**9),
         }
-        if args.workers:  # serve acks and queues; the workers do the work (bot.deferral)
+        if args.workers:  # serve acks and queues; the workers run the commands (bot.commands)
             replica_env["INTAKE_DEFER_WORK"] = "true"
             replica_env["INTAKE_RUN_SCHEDULER"] = "false"
         replica = Replica(replica_env, workdir).start()

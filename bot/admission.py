@@ -21,8 +21,8 @@ gave up after 3 s. So, in ``serve``:
   the listener starts) takes its turn before the listener runs. The slot is lent while
   the work waits on the model or for a pacing token, and given back when the run ends.
 
-With ``INTAKE_DEFER_WORK`` the listeners in ``serve`` stop at their ack (``bot.deferral``):
-the limits and the bound apply, and there is no work to take turns for.
+With ``INTAKE_DEFER_WORK`` the listeners in ``serve`` queue their commands at the ack
+(``bot.commands``): the limits and the bound apply, and there is no work to take turns for.
 """
 
 from __future__ import annotations

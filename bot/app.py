@@ -21,11 +21,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot import deferral, errors, listeners, scope
+from bot import errors, listeners, scope
 from bot.admission import Admission
 from bot.announcer import Announcer
 from bot.bootstrap import Container
 from bot.busy import Notices
+from bot.commands import Later, defer_events
 from bot.followthrough import follow_through_for
 from bot.home import HomeTabs
 from bot.in_flight import TrackedExecutor
@@ -45,11 +46,6 @@ log = logging.getLogger(__name__)
 
 SLACK_API = "https://slack.com/api/"
 
-# A worker's app runs each listener inside dispatch (process_before_response): its pool only
-# serves what Bolt itself submits. serve's pool is sized by bot.admission (a thread for each
-# admitted request, so that no ack waits for a thread).
-WORKER_LISTENER_THREADS = 8
-
 
 def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebClient:
     """The Web API client: every call goes through the process's pacer (``container.pacer``,
@@ -68,36 +64,44 @@ def make_client(container: Container, pacer: Pacer | None = None) -> PacedWebCli
     )
 
 
+def worker_client(container: Container) -> PacedWebClient:
+    """``intake-bot worker``'s client (it has no Bolt app), its token checked with auth.test
+    as the app checks it at start: a wrong token is one clear line, not failed replies."""
+    client = make_client(container)
+    if client.token:
+        try:
+            client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, "
+                "if set, SLACK_API_URL"
+            ) from None
+    return client
+
+
 def create_app(
     container: Container,
     *,
     socket_mode: bool = False,
     pacer: Pacer | None = None,
-    worker: bool = False,
 ) -> App:
-    """The bot's Bolt app. ``worker``: the app of ``intake-bot worker``, which runs the work
-    that ``serve`` queued (``bot.deferral``, ``bot.jobs``) rather than Slack's requests: no
-    signature check (the requests come from the jobs table, written after ``serve`` checked
-    them) and each listener runs to its end inside ``dispatch``."""
+    """The bot's Bolt app. Its pool is sized by bot.admission (a thread for each admitted
+    request, so that no ack waits for a thread)."""
     settings = container.settings
-    settings.require_slack(socket_mode=socket_mode or worker)
+    settings.require_slack(socket_mode=socket_mode)
     pacer = pacer or container.pacer
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
     oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
-    admission = None if worker else _admission(container)
-    if admission is None:
-        threads: Executor = ThreadPoolExecutor(WORKER_LISTENER_THREADS, "bolt-listener")
-    else:
-        pool = ThreadPoolExecutor(admission.threads, thread_name_prefix="bolt-listener")
-        threads = admission.executor(pool)
+    admission = _admission(container)
+    pool = ThreadPoolExecutor(admission.threads, thread_name_prefix="bolt-listener")
+    threads = admission.executor(pool)
     try:
         app = _bolt_app(
             client,
             signing_secret,
-            socket_mode or worker,
+            socket_mode,
             oauth,
-            worker=worker,
             # Each listener run counts as work in flight until it ends (bot.in_flight).
             executor=TrackedExecutor(threads, container.in_flight),
         )
@@ -106,25 +110,27 @@ def create_app(
             f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
             "SLACK_API_URL"
         ) from None
-    deps = deps_for(container, client)
+    deps = deps_for(container, client, defer=settings.intake_defer_work)
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
-    if admission is not None:  # first: a refused request costs no database work
-        admission.install(app)
-        if admission.notices is not None:
-            admission.notices.client = app.client
-    ack_engine = container.ack_db_engine or container.db_engine
-    if not socket_mode and not worker:
-        refuse_replays(app, SqlUnitOfWorkFactory(ack_engine))
-    if settings.intake_defer_work and not worker:
-        deferral.install(app, ack_engine, container.clock)
+    admission.install(app)  # first: a refused request costs no database work
+    if admission.notices is not None:
+        admission.notices.client = app.client
+    if not socket_mode:
+        refuse_replays(app, SqlUnitOfWorkFactory(container.ack_db_engine or container.db_engine))
+    if deps.later.defer:
+        defer_events(app, deps.later, listeners.EVENT_COMMANDS)
     errors.register(app)
     scope.install(app, deps)  # each request's workspace, actor and scoped services
     listeners.register(app)
     return app
 
 
-def deps_for(container: Container, client: WebClient) -> Deps:
-    """The app-wide services the scope middleware scopes for each request (``bot.scope``)."""
+def deps_for(container: Container, client: WebClient | None, *, defer: bool = False) -> Deps:
+    """The app-wide services the scope middleware scopes for each request (``bot.scope``);
+    ``client``: the app's (None in a worker, which runs commands on each workspace's);
+    ``defer``: commands go to the queue for a worker instead of running after the ack."""
+    engine = container.ack_db_engine or container.db_engine  # queuing is part of the ack
+    later = Later(listeners.command_table(), engine, container.clock, defer=defer)
     settings = container.settings
     leads = Leads(settings.intake_leads)
     people = People(container.db_engine, settings.intake_timezone)
@@ -142,6 +148,7 @@ def deps_for(container: Container, client: WebClient) -> Deps:
         templates=container.templates,
         milestones=container.milestones,
         followthrough=follow_through_for(container, client),
+        later=later,
     )
 
 
@@ -177,7 +184,6 @@ def _bolt_app(
     socket_mode: bool,
     oauth: OAuthSettings | None = None,
     *,
-    worker: bool = False,
     executor: Executor,
 ) -> App:
     """The Bolt app; with a token it checks it with auth.test as it starts. With ``oauth``
@@ -196,8 +202,6 @@ def _bolt_app(
         signing_secret=signing_secret.get_secret_value() if signing_secret else None,
         # Socket Mode has no HTTP requests to sign; HTTP mode always verifies signatures.
         request_verification_enabled=not socket_mode,
-        # A worker runs each queued request to its end inside dispatch (bot.jobs).
-        process_before_response=worker,
         raise_error_for_unhandled_request=False,
         oauth_flow=flow,
         logger=logging.getLogger("slack_bolt"),
@@ -208,7 +212,7 @@ def _bolt_app(
 def _admission(container: Container) -> Admission:
     """serve's admission (bot.admission): limits per person and workspace, a bound on the
     work admitted, and fair turns for the work after each ack (unless deferral takes the
-    work elsewhere)."""
+    work to a worker)."""
     settings = container.settings
     limits = Limits(
         LimitSettings(

@@ -28,6 +28,8 @@ from storage import slack_outbox
 
 log = logging.getLogger(__name__)
 
+WORKER_POLL_S = 0.05  # a worker looks for deferred commands this often while idle
+
 
 def follow_through(container: Container, client: WebClient | None) -> FollowThrough:
     """On ``client`` with one workspace; on each installation's token in the multi-workspace
@@ -75,14 +77,18 @@ def _left(deadline: float) -> float:
     return max(deadline - time.monotonic(), 0.0)
 
 
-def start_background(container: Container, client: WebClient, *, schedule: bool) -> Background:
-    """Start the runner and the webhook sender (always: they drain what any replica queued)
-    and, with ``schedule``, the scheduler that queues the weekly messages."""
+def start_background(
+    container: Container, client: WebClient, *, schedule: bool, worker: bool = False
+) -> Background:
+    """Start the runner (always: it drains what any replica queued) and, with ``schedule``,
+    the scheduler that queues the weekly messages; ``worker``: the runner also takes the
+    commands ``serve`` deferred (``bot.commands``), looked for often: a person waits for each."""
     follow = follow_through(container, client)
     runner = Runner(
         container.db_engine,
         container.clock,
-        queue_kinds(container, follow.clients),
+        queue_kinds(container, follow.clients, worker=worker),
+        poll_s=WORKER_POLL_S if worker else 1.0,
         in_flight=container.in_flight,
     )
     runner.start()

@@ -31,6 +31,7 @@ from bot.errors import tell
 from bot.in_flight import InFlight
 from bot.limits import Kind
 from bot.slack_text import safe
+from bot.where import Where
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class Notices:
             body, text = self._queue.get()
             try:
                 if self.client is not None:
-                    tell(self.client, body, text)
+                    tell(self.client, Where.of(body), text)
             finally:
                 if self.in_flight is not None:
                     self.in_flight.end()

@@ -279,21 +279,18 @@ def digest_run() -> None:
 )
 @friendly_errors
 def worker(metrics_host: str, metrics_port: int | None) -> None:
-    from bot.app import create_app
+    from bot.app import worker_client
     from bot.background import start_background
-    from bot.jobs import JobRunner
     from bot.serving import make_metrics, start_ops_server
     from bot.shutdown import Shutdown, close_databases, drain_worker, exit_process
 
     container = _container("json")
-    app = create_app(container, worker=True)
-    client = app.client
+    container.settings.require_slack(socket_mode=True)  # no requests: no signing secret
+    client = worker_client(container)
     metrics = make_metrics(container)
     metrics.watch_slack(client)
-    background = start_background(container, client, schedule=True)
+    background = start_background(container, client, schedule=True, worker=True)
     metrics.watch_background(background)
-    runner = JobRunner(app, container.db_engine, container.clock, slots=container.work_slots)
-    runner.start()
     ops = None
     if metrics_port is not None:
         ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
@@ -301,7 +298,7 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
     shutdown = Shutdown(container.settings.intake_shutdown_grace).install()
     click.echo("worker running: queued work, follow-through scheduler, outbox sender")
     shutdown.wait()
-    clean = drain_worker(shutdown, runner, background)
+    clean = drain_worker(shutdown, background)
     if ops is not None:
         ops.close()
     close_databases(container)

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypedDict
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.announcer import Announcer
+from bot.commands import Later
 from bot.followthrough import FollowThrough
 from bot.home import HomeTabs
 from bot.leads import Leads
@@ -46,6 +48,12 @@ class Deps:
     templates: TemplateSet
     milestones: MilestoneService
     followthrough: FollowThrough
+    later: Later
+
+
+class Actor(TypedDict):
+    actor: str
+    is_lead: bool
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ class Scope:
     homes: HomeTabs
     templates: TemplateSet
     followthrough: FollowThrough
+    later: Later  # runs a listener's command after its ack (bot.commands)
     # The role check, asked only when a listener needs it (a user group costs a Slack call).
     lead_check: Callable[[], bool] = field(repr=False, default=lambda: False)
 
@@ -70,6 +79,12 @@ class Scope:
     def is_lead(self) -> bool:
         """Whether the actor is a platform lead (INTAKE_LEADS, ``bot.leads``)."""
         return self.lead_check()
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts and whether they lead: the two arguments every permission-checked use case
+        takes (``scope.review.start(ask_id=7, **scope.actor)``)."""
+        return Actor(actor=self.user, is_lead=self.is_lead)
 
 
 def scope_for(deps: Deps, team_id: str, user: str, client: WebClient) -> Scope:
@@ -86,13 +101,14 @@ def scope_for(deps: Deps, team_id: str, user: str, client: WebClient) -> Scope:
         homes=deps.homes,
         templates=deps.templates,
         followthrough=deps.followthrough,
+        later=deps.later,
         lead_check=lambda: deps.leads.is_lead(client, user),
     )
 
 
 def install(app: App, deps: Deps) -> None:
-    """Build every request's scope once, before its listener runs (also when a worker replays
-    a deferred request: it goes through the same app)."""
+    """Build every request's scope once, before its listener runs (a worker builds the scope
+    of a deferred command with ``scope_for``)."""
 
     def scoped(context: BoltContext, next: Callable[[], None]) -> None:
         # "" when Slack says none: nothing matches it (request_shape refuses such requests).

@@ -26,9 +26,9 @@ SERVICE_MODULES = (
     "bot.app",
     "bot.oauth",
     "bot.serving",
-    "bot.jobs",
+    "bot.commands_worker",
     "bot.background",
-    "bot.deferral",
+    "bot.commands",
     "storage.db",
 )
 

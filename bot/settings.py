@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     intake_id_prefix: str = Field("PLAT", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
     intake_digest_schedule: str = "0 9 * * 1"  # cron, in INTAKE_TIMEZONE: Mondays 09:00
     intake_run_scheduler: bool = True  # false when a separate `intake-bot worker` runs it
-    # serve acks and queues each request's work for `intake-bot worker` processes (bot.deferral)
+    # serve acks and queues each request's work for `intake-bot worker` processes (bot.commands)
     intake_defer_work: bool = False
     # seconds `serve` and `worker` take after SIGTERM to finish or hand back their work
     # (bot.shutdown); keep it under the pods' terminationGracePeriodSeconds

@@ -5,12 +5,12 @@ On the signal the process takes no new work and, until the deadline, finishes wh
 or hands it back, so that another replica (or the next start) picks it up at once rather than
 after a lease runs out:
 
-* `worker`: claims no more queued Slack requests (``bot.jobs``); a claimed one whose listener
-  has not started is handed back, the running ones are waited for, and those still running
-  at the deadline are handed back. The scheduler starts no more ticks (a running tick is
-  waited for). The queue's runner takes up no more messages and finishes the one it is
-  posting and records it; a send waiting for the pacer (a Retry-After) wakes up and is
-  handed back, since it never went out (``bot.sender``).
+* `worker`: claims no more queued commands (``bot.commands``, run by ``bot.runner``); a
+  claimed one that has not started is handed back, the running ones are waited for, and
+  those still running at the deadline are handed back in doubt. The scheduler starts no
+  more ticks (a running tick is waited for). The runner takes up no more messages and
+  finishes the one it is posting and records it; a send waiting for the pacer (a
+  Retry-After) wakes up and is handed back, since it never went out (``bot.sender``).
 * `serve` (HTTP): every request but GET /metrics is answered 503 from then on (Slack retries
   events; the readiness probe fails, so no traffic is routed here), the requests being
   handled get their answer, the listeners' work after the ack runs to its end, and the
@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.background import Background
-    from bot.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
+COMMAND = "command"  # bot.commands.KIND: counted apart in the last line
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 EXIT_MARGIN_S = 1.0  # of the grace, kept for the last log line, closing the database, exiting
 
@@ -162,35 +162,27 @@ def close_databases(container: Any) -> None:
 # -- worker -----------------------------------------------------------------------------------
 
 
-def drain_worker(shutdown: Shutdown, runner: JobRunner, background: Background) -> bool:
+def drain_worker(shutdown: Shutdown, background: Background) -> bool:
     """Stop the worker's loops and finish or hand back their work by the deadline; whether
     everything ended in time."""
-    sender = background.messages
-    jobs0 = (runner.finished_total, runner.handed_back_total)
+    sender, runner = background.messages, background.runner
+    commands0 = runner.finished.get(COMMAND, 0)
     sends0 = (sender.sent_total, sender.handed_back_total)
     shutdown.begin(
         {
-            "running Slack requests": runner.holding(),
+            "running queue items": runner.holding(),
             "claimed outbox messages": sender.holding(),
             "follow-through ticks": background.ticking.count,
         }
     )
-    background.request_stop()
-    runner.stop(shutdown.left())
-    clean = runner.wait_idle(shutdown.left())
-    if not clean:
-        runner.hand_back_running()
-    clean = background.stop_by(shutdown.deadline) and clean
+    clean = background.stop_by(shutdown.deadline)
     shutdown.end(
         Tally(
             finished={
-                "Slack requests": runner.finished_total - jobs0[0],
+                "commands": runner.finished.get(COMMAND, 0) - commands0,
                 "outbox messages": sender.sent_total - sends0[0],
             },
-            handed_back={
-                "Slack requests": runner.handed_back_total - jobs0[1],
-                "outbox messages": sender.handed_back_total - sends0[1],
-            },
+            handed_back={"outbox messages": sender.handed_back_total - sends0[1]},
         )
     )
     return clean

@@ -1,7 +1,7 @@
 """How much work runs Python at once, and whose turn it is next.
 
-A worker runs hundreds of queued requests at a time (``bot.jobs.THREADS``), nearly all of
-them waiting: on the model (seconds), on Slack. When many come back at the same moment and
+A worker runs many queued commands at a time (``bot.commands_worker.THREADS``), nearly all
+of them waiting: on the model (seconds), on Slack. When many come back at the same moment and
 the worker is short of CPU, hundreds of threads want the interpreter's lock. Then a thread
 that holds a pooled connection waits its turn for the lock again after every round trip,
 and a statement of a few milliseconds holds its connection for seconds: the pacer's takes

@@ -57,6 +57,7 @@ SECRETS: Final[dict[str, str]] = {
     "sk-test-0123456789abcdef": "OpenAI API key: tests/llm/conftest.py API_KEY",
     "sk-scenarios-0000": "OpenAI API key: tests/scenarios/engines.py",
     "ghp-revoked": "GitHub token the fake refuses: tests/trackers/test_github_tracker.py",
+    "ghp-very-secret-token-value": "GitHub token: tests/trackers/test_setup.py",
     "ghp-test-token": "GitHub token: the fake GitHub's default (bot/sandbox/github_api.py)",
     "fake-verification-token": (
         "Slack's verification token, in the body of every request: SlackDriver.verification_token"

@@ -5,12 +5,19 @@ the request's scope (``bot.scope``) from its context; each kind lists its listen
 (``ACTIONS``, ``VIEWS``...) and ``register(app)`` below adds them all. The app installs the scope
 middleware (``bot.scope.install``) first, so every listener runs with its request's scope,
 built once; no listener sees the app-wide services.
+
+A listener acks, then reads the request into a command that runs after the ack, now or in a
+worker (``bot.commands``): each kind lists its commands' handlers in ``LATER``, and
+``command_table()`` gathers them by name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
+from bot.commands import Table
 from bot.listeners import (
     actions,
     commands,
@@ -20,8 +27,10 @@ from bot.listeners import (
     review,
     shortcuts,
     similar,
+    start,
     views,
 )
+from bot.listeners.events import EVENT_COMMANDS
 
 GROUPS = (commands, events, actions, review, milestones, followup, shortcuts, similar, views)
 
@@ -38,3 +47,16 @@ def register(app: App) -> None:
         ):
             for matcher, listener in getattr(group, table, {}).items():
                 add(matcher)(listener)
+
+
+def command_table() -> Table:
+    """Every command a listener leaves for later, by name, with its handler."""
+    table: dict[str, tuple[type, Callable[..., None]]] = {}
+    for group in (*GROUPS, start):
+        for kind, handler in getattr(group, "LATER", {}).items():
+            assert kind.__name__ not in table, f"two commands named {kind.__name__}"
+            table[kind.__name__] = (kind, handler)
+    return table
+
+
+__all__ = ["EVENT_COMMANDS", "GROUPS", "command_table", "register"]

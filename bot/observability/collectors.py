@@ -16,7 +16,6 @@ from sqlalchemy import Engine, case, func, literal_column, select
 from bot.observability.labels import safe_label
 from intake.clock import Clock
 from intake.ticket import Status
-from storage import jobs as slack_jobs
 from storage import queue, slack_outbox
 from storage.models import AskRow, JobRunRow
 
@@ -107,11 +106,11 @@ class DatabaseCollector:
         since = _aware(events_since)
         depth.add_metric(["webhook"], events)
         age.add_metric(["webhook"], max((now - since).total_seconds(), 0.0) if since else 0.0)
-        queued, queued_since = slack_jobs.depth(self.engine)
+        queued, queued_since = queue.pending(self.engine).get("command", (0, None))
         jobs_queued = GaugeMetricFamily(
             "intake_jobs_queued",
-            "Slack requests acked by serve whose work waits for or runs in a worker "
-            "(INTAKE_DEFER_WORK).",
+            "Commands acked by serve whose work waits for or runs in a worker "
+            "(INTAKE_DEFER_WORK, bot.commands).",
         )
         jobs_queued.add_metric([], queued)
         jobs_age = GaugeMetricFamily(

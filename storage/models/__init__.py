@@ -33,7 +33,6 @@ from storage.models.background import (
     PersonRow,
     ProcessedKeyRow,
     QueueItemRow,
-    SlackJobRow,
 )
 from storage.models.columns import (
     NAMING_CONVENTION,
@@ -69,7 +68,6 @@ __all__ = [
     "PersonRow",
     "ProcessedKeyRow",
     "QueueItemRow",
-    "SlackJobRow",
     "TrackerLinkRow",
     "TranscriptRow",
     "UTCDateTime",

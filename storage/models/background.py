@@ -71,22 +71,6 @@ class ProcessedKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SlackJobRow(Base):
-    """A Slack request acknowledged by ``serve`` whose work waits for a worker
-    (``INTAKE_DEFER_WORK``; see ``storage.jobs``). Deleted once done. ``claimed_at`` is NULL
-    while queued; a claim older than the lease may be taken again."""
-
-    __tablename__ = "slack_jobs"
-    __table_args__ = (Index(None, "claimed_at"), {"sqlite_autoincrement": True})
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    body: Mapped[str] = mapped_column(Text)
-    content_type: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-
-
 class LlmDayRow(Base):
     """LLM tokens spent per UTC day, shared by every replica (the per-day budget)."""
 

@@ -13,10 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-
+from storage import queue
 from storage.db import make_engine
-from storage.models import SlackJobRow
 from tests.observability.conftest import scrape, value
 
 INTAKE_BOT = str(Path(sys.executable).parent / "intake-bot")
@@ -160,11 +158,10 @@ class Replica:
 
 
 def queued_jobs(database_url: str) -> int:
-    """How many jobs serve has queued (INTAKE_DEFER_WORK) that no worker has finished."""
+    """How many commands serve has queued (INTAKE_DEFER_WORK) that no worker has finished."""
     engine = make_engine(database_url)
     try:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(SlackJobRow)) or 0)
+        return queue.pending(engine).get("command", (0, None))[0]
     finally:
         engine.dispose()
 

@@ -1,6 +1,6 @@
 """Deferred work (``INTAKE_DEFER_WORK=true``): a real `intake-bot serve` that only acks and
-queues, and a real `intake-bot worker` that does the work, on one SQLite file (the embedded
-default; the queue itself is tested on PostgreSQL too, in tests/storage/test_jobs.py).
+queues commands (bot.commands), and a real `intake-bot worker` that runs them, on SQLite and on
+PostgreSQL.
 
 * A whole intake goes through: every ack comes from serve, every reply from the worker.
 * Work queued while no worker runs is done when one starts (nothing is lost after an ack).
@@ -98,11 +98,6 @@ class Deployment:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'intake.db'}"
-
-
-@pytest.fixture
 def deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Iterator[Deployment]:
     env = clean_env(
         DATABASE_URL=database_url,
@@ -189,7 +184,8 @@ def test_work_queued_while_no_worker_runs_is_done_when_one_starts(
     assert response.status == 200 and "opening your intake" in str(response.json)
     assert_serve_did_no_work(deployment, slack)
     # The operator is told at start that SQLite is the wrong store for this (it works, slowly).
-    assert "INTAKE_DEFER_WORK is on with a SQLite database" in deployment.serve.log_text()
+    warned = "INTAKE_DEFER_WORK is on with a SQLite database" in deployment.serve.log_text()
+    assert warned == database_url.startswith("sqlite")
     assert queued_jobs(database_url) == 1
     deployment.start_worker()
     assert_worker_asked_first_question(slack, database_url)

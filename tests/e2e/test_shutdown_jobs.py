@@ -1,6 +1,7 @@
-"""A worker running deferred Slack work (``INTAKE_DEFER_WORK``) stopped with SIGTERM while a
-person's request is being worked on: it finishes that request (the person gets their reply),
-takes no new one (it stays queued for the next worker, which answers it), and exits 0.
+"""A worker running deferred commands (``INTAKE_DEFER_WORK``, bot.commands) stopped with
+SIGTERM while a person's request is being worked on: it finishes that request (the person gets
+their reply), takes no new one (it stays queued for the next worker, which answers it), and
+exits 0.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.db import make_engine
-from storage.models import SlackJobRow
+from storage.models import QueueItemRow
 from tests.e2e.conftest import BOT_TOKEN, LEAD, REVIEW_CHANNEL, SIGNING_SECRET
 from tests.e2e.processes import clean_env, queued_jobs
 from tests.e2e.test_deferred_work import Deployment
@@ -49,11 +50,13 @@ def deployment(sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterat
 
 
 def claimed_jobs(database_url: str) -> int:
+    """Commands a worker has started and not finished."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(SlackJobRow.claimed_at)).all()
-        return sum(1 for row in rows if row.claimed_at is not None)
+            started = QueueItemRow.started_at.is_not(None) & QueueItemRow.done_at.is_(None)
+            query = select(func.count()).select_from(QueueItemRow).where(started)
+            return int(connection.scalar(query) or 0)
     finally:
         engine.dispose()
 
@@ -87,7 +90,7 @@ def test_a_stopping_worker_finishes_the_request_it_runs_and_leaves_new_ones_queu
     # Bob's waits, unclaimed, for the next worker (not for a lease to run out).
     assert queued_jobs(sqlite_url) == 1 and claimed_jobs(sqlite_url) == 0
     assert not replies_to(fake_slack, BOB)
-    assert "finished 1 (1 Slack requests)" in first.log_text()
+    assert "finished 1 (1 commands)" in first.log_text()
 
     fake_slack.delay("chat.postMessage", 0)
     deployment.start_worker()

@@ -18,8 +18,7 @@ from intake.conversation import Source, Thread
 from llm import LlmConfig, LlmGateway, LlmUnavailable
 from llm.prompts import Prompt
 from llm.schemas import ClassifyReply
-from storage import job_runs, slack_outbox
-from storage import jobs as slack_jobs
+from storage import job_runs, queue, slack_outbox
 from storage.db import make_engine, transaction
 from tests.e2e.conftest import REQUESTER
 from tests.e2e.helpers import ASK, answered
@@ -161,8 +160,9 @@ def test_outbox_depth_and_asks_by_status_come_from_the_database(
         assert job_runs.claim_run(session, "digest", "2026-W48", "test", now)
         assert job_runs.claim_run(session, "nudge:T0001:U0OWEN", "2026-W48", "test", now)
         assert job_runs.claim_run(session, "nudge:T0001:U0KIM", "2026-W48", "test", now)
-    for n in range(2):  # Slack requests acked by serve, their work waiting for a worker
-        slack_jobs.enqueue(container.db_engine, f"payload {n}", "application/json", now)
+    with transaction(container.db_engine) as session:  # acked by serve, waiting for a worker
+        for n in range(2):
+            queue.enqueue(session, "command", {"command": "Start", "args": {"n": n}}, at=now)
     clock.advance(minutes=11)  # type: ignore[attr-defined]
 
     samples = bot.scrape()

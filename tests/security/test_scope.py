@@ -33,7 +33,6 @@ def run_command(scope: Scope, client: WebClient, text: str) -> str:
         ack=ack,
         body=command,
         command=command,
-        client=client,
         context=BoltContext({SCOPE_KEY: scope}),
     )
     assert ack.response is not None

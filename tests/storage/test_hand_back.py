@@ -1,6 +1,6 @@
-"""Handing claimed work back when a process shuts down (storage.jobs.hand_back, and
-storage.queue.release for queued Slack messages), on SQLite and PostgreSQL: claimable again at once,
-no attempt counted, and nothing already done is touched."""
+"""Handing claimed Slack messages back when a process shuts down (storage.queue.release), on
+SQLite and PostgreSQL: claimable again at once, no attempt counted, and nothing already done
+is touched. (Deferred commands are handed back the same way: tests/storage/test_queue.py.)"""
 
 from __future__ import annotations
 
@@ -8,25 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage import jobs, slack_outbox
 from storage import queue as work
+from storage import slack_outbox
 from storage.db import transaction
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-FORM = "application/x-www-form-urlencoded"
-
-
-def test_a_handed_back_job_is_claimable_at_once_without_counting_the_attempt(
-    engine: Engine,
-) -> None:
-    first = jobs.enqueue(engine, "one", FORM, NOW)
-    second = jobs.enqueue(engine, "two", FORM, NOW)
-    assert [j.id for j in jobs.claim(engine, NOW, 10)] == [first, second]
-    jobs.done(engine, second)
-    assert jobs.hand_back(engine, [first, second]) == 1  # the finished one is gone
-    (again,) = jobs.claim(engine, NOW + timedelta(seconds=1), 10)  # not after the lease
-    assert (again.id, again.attempts) == (first, 1)
-    assert jobs.hand_back(engine, []) == 0
 
 
 def queue(engine: Engine, keys: list[str]) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from datetime import timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -103,11 +105,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0012_webhooks_on_queue.py",
         "versions/0013_slack_messages_on_queue.py",
         "versions/0014_tracker_links.py",
+        "versions/0015_drop_slack_jobs.py",
     ):
         assert (MIGRATIONS_DIR / name).is_file(), name
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0014"]  # one line of history
+    assert scripts.get_heads() == ["0015"]  # one line of history
     assert [script.revision for script in scripts.walk_revisions()] == [
+        "0015",
         "0014",
         "0013",
         "0012",
@@ -331,5 +335,35 @@ def test_webhook_migration_moves_the_outbox_into_the_queue_and_back(
         assert left == 0
         storage.upgrade(engine)
         assert queue.pending(engine)["webhook"][0] == 3
+    finally:
+        engine.dispose()
+
+
+def test_deferred_work_moves_to_commands_and_old_requests_are_dropped_with_a_count(
+    empty_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """0015 drops ``slack_jobs``: a stored raw Slack request cannot become a typed command, so
+    a request still there is dropped, and the log says how many (the upgrade note says to
+    drain the workers first). Going down recreates the table, empty."""
+    engine = storage.make_engine(empty_database_url)
+    try:
+        storage.upgrade(engine, "0014")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO slack_jobs (body, content_type, created_at, attempts) "
+                    "VALUES ('payload=1', 'application/x-www-form-urlencoded', :at, 0)"
+                ),
+                {"at": T0},
+            )
+        with caplog.at_level(logging.WARNING):
+            storage.upgrade(engine)
+        assert "dropping 1 deferred Slack request(s)" in caplog.text
+        assert "slack_jobs" not in _tables(engine)
+        storage.downgrade(engine, "0014")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM slack_jobs")) == 0
+        storage.upgrade(engine)
+        assert storage.current_revision(engine) == "0015"
     finally:
         engine.dispose()

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from bot.blocks import review
+from bot.commands import later
 from bot.errors import after_ack
-from bot.listeners.start import start_in_dm
+from bot.listeners.start import StartInDm
 from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming, safe
+from bot.where import Body, Where
 from intake import readiness
 from intake.conversation import Source
 
@@ -29,13 +30,7 @@ OPENING = "Got it. I'm opening your intake in a DM with me (Apps → Platform In
 
 
 @after_ack
-def intake_command(
-    ack: Ack,
-    body: dict[str, Any],
-    command: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
+def intake_command(ack: Ack, body: Body, command: Body, context: BoltContext) -> None:
     scope = scope_of(context)
     text = normalize_incoming(command.get("text") or "").strip()
     words = text.split()
@@ -50,15 +45,8 @@ def intake_command(
         found = show(scope, words[1])
         ack(response_type="ephemeral", **found)
         return
-    ack(response_type="ephemeral", text=OPENING)
-    start_in_dm(
-        scope,
-        client,
-        team_id=scope.team_id,
-        user=command["user_id"],
-        text=text,
-        source=Source.SLASH_COMMAND,
-    )
+    opening = StartInDm(Where.of(body), text, Source.SLASH_COMMAND)
+    later(context, opening, ack, response_type="ephemeral", text=OPENING)
 
 
 def show(scope: Scope, key: str) -> dict[str, Any]:

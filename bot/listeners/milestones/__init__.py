@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable
 
 from bot.blocks import milestones as render
+from bot.commands import Handler
+from bot.listeners.milestones import answers, changed, plan
+from bot.listeners.milestones import status as statuses
 from bot.listeners.milestones.answers import confirm, not_yet, save_not_done
 from bot.listeners.milestones.plan import add, remove, save_add
 from bot.listeners.milestones.status import due, reason, save_due, status
@@ -33,3 +36,5 @@ VIEWS: dict[str | re.Pattern[str], Callable[..., None]] = {
     render.ADD_MODAL: save_add,
     render.NOT_DONE_MODAL: save_not_done,
 }
+
+LATER: dict[type, Handler] = {**answers.LATER, **changed.LATER, **plan.LATER, **statuses.LATER}

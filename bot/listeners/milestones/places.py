@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from bot.errors import tell
 from bot.refresh import read_message
 from bot.scope import Scope, scope_of
 from bot.slack_text import user as mention
+from bot.where import Where
 from intake.clock import local_today
 from intake.milestones import MilestoneRefusal, StalePlan
 
@@ -40,6 +42,15 @@ class Place:
 
     def is_plan(self, ask_id: int) -> bool:
         return self.plan or render.is_plan_message(self.blocks, ask_id)
+
+
+@dataclass(frozen=True)
+class ClickedMilestone:
+    """A click on milestone ``ref``'s line, in the message ``place`` (None: no message)."""
+
+    where: Where
+    ref: render.Ref
+    place: Place | None
 
 
 def ref_of(action: dict[str, Any]) -> render.Ref:
@@ -103,42 +114,57 @@ def stored_place(client: WebClient, meta: dict[str, Any]) -> Place | None:
     return Place(channel, ts, str(message.get("text", "")), list(message.get("blocks", [])))
 
 
-def refresh_clicked(scope: Scope, client: WebClient, body: dict[str, Any]) -> None:
+def refresh_place(scope: Scope, client: WebClient, place: Place | None, ask_id: int) -> None:
     """Show the current plan on an out-of-date message (after a click on a removed line)."""
-    place = clicked(body)
-    action = (body.get("actions") or [{}])[0]
-    if place is None or not action.get("value"):
+    if place is None:
         return
-    conversation = scope.service.get(render.parse_value(action["value"]).ask)
-    ticket = conversation.ticket
+    ticket = scope.service.get(ask_id).ticket
     if place.is_plan(ticket.id or 0):
-        today = today_of(scope, client, ticket.team_id, body["user"]["id"])  # the reader
+        today = today_of(scope, client, ticket.team_id, scope.user)  # the reader
         message = owner_message(ticket, scope.templates.get(ticket.category), today)
     else:
         message = {"text": place.text, "blocks": render.refresh(place.blocks, ticket)}
     update_in_place(client, place, message)
 
 
-def told(listener: Listener) -> Listener:
+@contextmanager
+def refusals_told(
+    scope: Scope, client: WebClient, where: Where, place: Place | None, ask_id: int | None
+) -> Iterator[None]:
     """A refusal (not allowed, not possible, already so) is told to whoever clicked, with
-    names and times filled in; a click on an out-of-date line refreshes it first. The
-    listener must take ``body``, ``client`` and ``context``."""
+    names and times filled in; a click on an out-of-date line refreshes it first."""
+    try:
+        yield
+    except MilestoneRefusal as refusal:
+        if isinstance(refusal, StalePlan) and ask_id is not None:
+            refresh_place(scope, client, place, ask_id)
+        tell(client, where, refusal.message(mention, scope.milestones.clock.now()))
+
+
+def told(listener: Listener) -> Listener:
+    """``refusals_told`` for a listener (which takes ``body`` and ``context``)."""
 
     @functools.wraps(listener)
     def run(*args: Any, **kwargs: Any) -> None:
-        try:
-            listener(*args, **kwargs)
-        except MilestoneRefusal as refusal:
-            ack = kwargs.get("ack")
-            if ack is not None and ack.response is None:
-                ack()
-            body, client = kwargs["body"], kwargs["client"]
-            scope = scope_of(kwargs["context"])
-            if isinstance(refusal, StalePlan):
-                refresh_clicked(scope, client, body)
-            tell(client, body, refusal.message(mention, scope.milestones.clock.now()))
+        body, context = kwargs["body"], kwargs["context"]
+        where, place, ask_id = Where.of(body), clicked(body), _ask_of(body)
+        with refusals_told(scope_of(context), context.client, where, place, ask_id):
+            try:
+                listener(*args, **kwargs)
+            finally:
+                ack = kwargs.get("ack")
+                if ack is not None and ack.response is None:
+                    ack()
 
     return run  # type: ignore[return-value]
+
+
+def _ask_of(body: dict[str, Any]) -> int | None:
+    """The ask a milestone button is about ("{ask}:{index}"; None for other buttons)."""
+    try:
+        return render.parse_value((body.get("actions") or [{}])[0].get("value") or "").ask
+    except ValueError:
+        return None
 
 
 def short(scope: Scope, refusal: MilestoneRefusal) -> str:

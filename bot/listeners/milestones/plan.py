@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
@@ -11,63 +11,51 @@ from slack_sdk import WebClient
 from bot import forms
 from bot.blocks import milestone_forms
 from bot.blocks import milestones as render
+from bot.commands import Handler, later
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
+from bot.listeners.milestones.changed import announce_later
 from bot.listeners.milestones.places import (
+    ClickedMilestone,
     clicked,
     meta_of,
     ref_of,
+    refusals_told,
     short,
-    stored_place,
     today_of,
     told,
 )
-from bot.scope import scope_of
+from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming
+from bot.where import Body, Where
 from intake.milestones import MilestoneRefusal
 from intake.ticket import Milestone
 
 
-@after_ack(inline=True)
+@after_ack
 @told
-def add(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
+def add(ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext) -> None:
+    """Opens the form here, never later: the trigger_id expires 3 s after the click."""
     scope = scope_of(context)
     ack()
-    user = body["user"]["id"]
     ask_id = int(action["value"])
-    conversation = scope.milestones.check(ask_id=ask_id, actor=user, is_lead=scope.is_lead)
+    conversation = scope.milestones.check(ask_id=ask_id, **scope.actor)
     meta = meta_of(body, render.Ref(ask_id, -1))
-    client.views_open(
-        trigger_id=body["trigger_id"], view=milestone_forms.add_form(conversation.ticket, meta)
-    )
+    form = milestone_forms.add_form(conversation.ticket, meta)
+    client.views_open(trigger_id=body["trigger_id"], view=form)
 
 
 @after_ack
-def save_add(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
+def save_add(ack: Ack, body: Body, view: Body, client: WebClient, context: BoltContext) -> None:
     scope = scope_of(context)
     meta = milestone_forms.metadata(view)
-    user = body["user"]["id"]
     state = view["state"]
     title = normalize_incoming(forms.state_value(state, "title") or "").strip()
     picked = forms.state_value(state, "due")
     errors = {}
     if not title:
         errors["title"] = "Give the milestone a title."
-    if picked and date.fromisoformat(picked) < today_of(
-        scope, client, body["user"]["team_id"], user
-    ):
+    if picked and date.fromisoformat(picked) < today_of(scope, client, scope.team_id, scope.user):
         errors["due"] = "That date is in the past; pick today or a later date."
     if errors:
         ack(response_action="errors", errors=errors)
@@ -79,37 +67,30 @@ def save_add(
         owner=forms.state_value(state, "owner") or None,
     )
     try:
-        update = scope.milestones.add(
-            ask_id=int(meta["ask"]),
-            milestone=milestone,
-            actor=user,
-            is_lead=scope.is_lead,
-        )
+        ask_id = int(meta["ask"])
+        update = scope.milestones.add(ask_id=ask_id, milestone=milestone, **scope.actor)
     except MilestoneRefusal as refusal:
         ack(response_action="errors", errors={"title": short(scope, refusal)})
         return
-    ack()
-    after_change(scope, client, update, user, stored_place(client, meta))
+    announce_later(context, Where.of(body), update, meta, ack)
+
+
+@dataclass(frozen=True)
+class RemoveMilestone(ClickedMilestone):
+    pass
+
+
+def remove_now(command: RemoveMilestone, scope: Scope, client: WebClient) -> None:
+    ref, place = command.ref, command.place
+    with refusals_told(scope, client, command.where, place, ref.ask):
+        tag = ref.tag or None
+        update = scope.milestones.remove(ask_id=ref.ask, index=ref.index, tag=tag, **scope.actor)
+        after_change(scope, client, update, scope.user, place)
 
 
 @after_ack
-@told
-def remove(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    ack()
-    ref = ref_of(action)
-    user = body["user"]["id"]
-    update = scope.milestones.remove(
-        ask_id=ref.ask,
-        index=ref.index,
-        actor=user,
-        is_lead=scope.is_lead,
-        tag=ref.tag or None,
-    )
-    after_change(scope, client, update, user, clicked(body))
+def remove(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
+    later(context, RemoveMilestone(Where.of(body), ref_of(action), clicked(body)), ack)
+
+
+LATER: dict[type, Handler] = {RemoveMilestone: remove_now}

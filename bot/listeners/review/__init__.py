@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -15,11 +16,13 @@ from slack_sdk import WebClient
 from bot import forms
 from bot.blocks import review as card
 from bot.blocks import review_modals as modals
+from bot.commands import Handler, later
 from bot.errors import after_ack
 from bot.scope import Scope, scope_of
 from bot.slack_text import user as mention
+from bot.where import Body, Where
 from intake.lifecycle import Action, Refusal
-from intake.review import Decision, ReviewService
+from intake.review import Decision
 from intake.ticket import Milestone
 
 # Buttons that open a form first, and the form each opens.
@@ -31,197 +34,132 @@ FORMS = {
 }
 
 
-@after_ack(inline=True)
-def open_form(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
+@after_ack
+def open_form(ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext) -> None:
+    """Opens its form here, never later: the trigger_id expires 3 s after the click."""
     scope = scope_of(context)
     ack()
-    user = body["user"]["id"]
     kind, build = FORMS[action["action_id"]]
-    conversation = scope.review.check(
-        ask_id=int(action["value"]),
-        actor=user,
-        is_lead=scope.is_lead,
-        action=kind,
-    )
+    conversation = scope.review.check(ask_id=int(action["value"]), action=kind, **scope.actor)
     client.views_open(trigger_id=body["trigger_id"], view=build(conversation.ticket))
 
 
 # Buttons that act at once, no form: the use case each runs.
-Move = Callable[..., Decision]
-MOVES: dict[str, Callable[[ReviewService], Move]] = {
-    card.START: lambda reviews: reviews.start,
-    card.COMPLETE: lambda reviews: reviews.complete,
-    card.REOPEN: lambda reviews: reviews.reopen,
+MOVES: dict[str, Callable[[Scope, int], Decision]] = {
+    card.START: lambda scope, ask: scope.review.start(ask_id=ask, **scope.actor),
+    card.COMPLETE: lambda scope, ask: scope.review.complete(ask_id=ask, **scope.actor),
+    card.REOPEN: lambda scope, ask: scope.review.reopen(ask_id=ask, **scope.actor),
+    card.CANCEL_ASK: lambda scope, ask: scope.review.cancel(ask_id=ask, actor=scope.user),
 }
 
 
-@after_ack
-def move(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    ack()
-    user = body["user"]["id"]
-    use_case = MOVES[action["action_id"]](scope.review)
-    decision = use_case(ask_id=int(action["value"]), actor=user, is_lead=scope.is_lead)
-    scope.announcer.decided(client, decision)
+@dataclass(frozen=True)
+class Move:
+    """A button on the card that acts at once: start, complete, reopen, or cancel the ask."""
+
+    where: Where
+    ask_id: int
+    move: str  # a key of MOVES
+
+
+def move_now(command: Move, scope: Scope, client: WebClient) -> None:
+    scope.announcer.decided(client, MOVES[command.move](scope, command.ask_id))
 
 
 @after_ack
-def cancel(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
+def move(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
+    later(context, Move(Where.of(body), int(action["value"]), action["action_id"]), ack)
+
+
+@after_ack  # the open form is updated here: the person is looking at it
+def add_milestone(ack: Ack, body: Body, client: WebClient, context: BoltContext) -> None:
     ack()
-    decision = scope.review.cancel(ask_id=int(action["value"]), actor=body["user"]["id"])
-    scope.announcer.decided(client, decision)
+    _replan(scope_of(context), client, body["view"], add=True)
 
 
-@after_ack(inline=True)  # the open form is updated: the person is looking at it
-def add_milestone(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    scope = scope_of(context)
-    ack()
-    _replan(scope, client, body["view"], add=True)
-
-
-@after_ack(inline=True)
+@after_ack
 def remove_milestone(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
+    ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext
 ) -> None:
-    scope = scope_of(context)
     ack()
-    _replan(scope, client, body["view"], remove=action["value"])
+    _replan(scope_of(context), client, body["view"], remove=action["value"])
+
+
+@dataclass(frozen=True)
+class Announce:
+    """Tell everyone concerned about a decision made before the ack (a form's)."""
+
+    where: Where
+    ask_id: int
+    action: str  # an Action
+    entry: int  # the decision's entry in the ask's history
+    previous_owner: str | None
+
+
+def announce(command: Announce, scope: Scope, client: WebClient) -> None:
+    conversation = scope.service.get(command.ask_id)
+    entry = conversation.ticket.history[command.entry]
+    action, owner = Action(command.action), command.previous_owner
+    scope.announcer.decided(client, Decision(conversation, action, entry, owner))
+
+
+def announce_later(context: BoltContext, where: Where, decision: Decision, ack: Ack) -> None:
+    entry = decision.ticket.history.index(decision.entry)
+    ask_id = decision.ticket.id or 0
+    action, owner = decision.action.value, decision.previous_owner
+    later(context, Announce(where, ask_id, action, entry, owner), ack)
 
 
 @after_ack
-def approve(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    meta = modals.metadata(view)
-    values, errors = forms.read_approve(view["state"], meta["rows"])
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    user = body["user"]["id"]
-    try:
-        decision = scope.review.approve(
-            ask_id=int(meta["ask"]),
-            actor=user,
-            is_lead=scope.is_lead,
-            **values,
-        )
-    except Refusal as refusal:
-        ack(response_action="errors", errors={"owner": refused(scope, refusal)})
-        return
-    ack()
-    scope.announcer.decided(client, decision)
+def approve(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
+    rows = modals.metadata(view)["rows"]
+    values, errors = forms.read_approve(view["state"], rows)
+    decide(ack, body, view, context, errors, "owner", "approve", **values)
 
 
 @after_ack
-def request_changes(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    questions, errors = forms.read_required_text(
-        view["state"], "questions", "Ask at least one question."
-    )
-    decide(
-        scope,
-        ack,
-        body,
-        view,
-        client,
-        errors,
-        "questions",
-        scope.review.request_changes,
-        questions=questions,
-    )
+def request_changes(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
+    state, problem = view["state"], "Ask at least one question."
+    questions, errors = forms.read_required_text(state, "questions", problem)
+    decide(ack, body, view, context, errors, "questions", "request_changes", questions=questions)
 
 
 @after_ack
-def decline(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
+def decline(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     reason, errors = forms.read_required_text(view["state"], "reason", "A reason is required.")
-    use_case = scope.review.decline
-    decide(scope, ack, body, view, client, errors, "reason", use_case, reason=reason)
+    decide(ack, body, view, context, errors, "reason", "decline", reason=reason)
 
 
 @after_ack
-def assign(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
+def assign(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     owner = forms.state_value(view["state"], "owner")
     errors = {} if owner else {"owner": "Choose who owns this work."}
-    use_case = scope.review.assign
-    decide(scope, ack, body, view, client, errors, "owner", use_case, owner=owner)
+    decide(ack, body, view, context, errors, "owner", "assign", owner=owner)
 
 
 def decide(
-    scope: Scope,
     ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
+    body: Body,
+    view: Body,
+    context: BoltContext,
     errors: dict[str, str],
     field: str,
-    use_case: Any,
+    use_case: str,
     **values: Any,
 ) -> None:
-    """Submit a form: errors next to the input, or the decision and its announcements."""
+    """Submit a form: errors next to the input; else the decision now (a refusal goes next to
+    the input too) and its announcements later."""
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    user = body["user"]["id"]
+    scope = scope_of(context)
+    act = getattr(scope.review, use_case)
     try:
-        decision = use_case(
-            ask_id=int(modals.metadata(view)["ask"]),
-            actor=user,
-            is_lead=scope.is_lead,
-            **values,
-        )
+        decision = act(ask_id=int(modals.metadata(view)["ask"]), **scope.actor, **values)
     except Refusal as refusal:
         ack(response_action="errors", errors={field: refused(scope, refusal)})
         return
-    ack()
-    scope.announcer.decided(client, decision)
+    announce_later(context, Where.of(body), decision, ack)
 
 
 def refused(scope: Scope, refusal: Refusal) -> str:
@@ -232,7 +170,7 @@ def refused(scope: Scope, refusal: Refusal) -> str:
 def _replan(
     scope: Scope,
     client: WebClient,
-    view: dict[str, Any],
+    view: Body,
     *,
     add: bool = False,
     remove: str = "",
@@ -256,7 +194,6 @@ def _replan(
 ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
     re.compile(f"^({'|'.join(FORMS)})$"): open_form,
     re.compile(f"^({'|'.join(MOVES)})$"): move,
-    card.CANCEL_ASK: cancel,
     modals.ADD_MILESTONE: add_milestone,
     re.compile(f"^{modals.REMOVE_MILESTONE}:"): remove_milestone,
 }
@@ -267,3 +204,5 @@ VIEWS: dict[str | re.Pattern[str], Callable[..., None]] = {
     modals.DECLINE_MODAL: decline,
     modals.ASSIGN_MODAL: assign,
 }
+
+LATER: dict[type, Handler] = {Move: move_now, Announce: announce}

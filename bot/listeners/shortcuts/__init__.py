@@ -5,54 +5,52 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.commands import Handler, later
 from bot.errors import after_ack, tell
-from bot.listeners.start import start_in_dm
-from bot.scope import Scope, scope_of
+from bot.listeners.start import StartInDm, start_in_dm
+from bot.scope import Scope
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
+from bot.where import Body, Where
 from intake.conversation import Source
 
 log = logging.getLogger(__name__)
 
 CALLBACK_ID = "intake_from_message"
+NO_TEXT = "That message has no text I can scope. Try `/intake` and describe what you need."
+
+
+@dataclass(frozen=True)
+class FromMessage:
+    """Scope a message (and its thread, when it has one) as an ask."""
+
+    where: Where
+    channel: str
+    message: Body  # the message as the shortcut showed it: text, ts, thread, author
+
+
+def from_message_now(command: FromMessage, scope: Scope, client: WebClient) -> None:
+    message, channel = command.message, command.channel
+    text = normalize_incoming(message.get("text") or "").strip()
+    if not text:
+        tell(client, command.where, NO_TEXT)
+        return
+    text = thread_ask(scope, client, channel, message) or text
+    note = source_note(client, channel, message)
+    start_in_dm(StartInDm(command.where, text, Source.SHORTCUT, note), scope, client)
 
 
 @after_ack
-def from_message(
-    ack: Ack,
-    body: dict[str, Any],
-    shortcut: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    ack()
-    message = shortcut.get("message") or {}
-    text = normalize_incoming(message.get("text") or "").strip()
-    if not text:
-        tell(
-            client,
-            shortcut,
-            "That message has no text I can scope. Try `/intake` and describe what you need.",
-        )
-        return
+def from_message(ack: Ack, body: Body, shortcut: Body, context: BoltContext) -> None:
     channel = (shortcut.get("channel") or {}).get("id", "")
-    text = thread_ask(scope, client, channel, message) or text
-    start_in_dm(
-        scope,
-        client,
-        team_id=scope.team_id,
-        user=shortcut["user"]["id"],
-        text=text,
-        source=Source.SHORTCUT,
-        source_note=source_note(client, channel, message),
-    )
+    later(context, FromMessage(Where.of(body), channel, shortcut.get("message") or {}), ack)
 
 
 THREAD_LIMIT = 50  # messages of a thread read for its summary
@@ -96,3 +94,5 @@ def source_note(client: WebClient, channel: str, message: dict[str, Any]) -> str
 SHORTCUTS: dict[str | re.Pattern[str], Callable[..., None]] = {
     CALLBACK_ID: from_message,
 }
+
+LATER: dict[type, Handler] = {FromMessage: from_message_now}

@@ -5,55 +5,76 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import similar as render
+from bot.commands import Handler, later
 from bot.errors import after_ack
-from bot.scope import Scope, scope_of
+from bot.scope import Scope
+from bot.where import Body, Where
 from intake.conversation import Conversation
 from intake.service import NotAllowed
 
 
-@after_ack
-def join(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    ack()
-    choice = json.loads(action["value"])
-    user = body["user"]["id"]
-    ask_id, key = int(choice["a"]), str(choice["k"])
-    service = scope.service
-    if not offered(scope, service.get(ask_id), key):
+@dataclass(frozen=True)
+class Answered:
+    """An answer to the suggestion of ask ``key`` for intake ``ask_id``, clicked in the
+    message at ``channel``/``ts`` (as it was then: ``message``)."""
+
+    where: Where
+    ask_id: int
+    key: str
+    channel: str | None
+    ts: str | None
+    message: Body
+
+    def replace(self, client: WebClient, message: dict[str, Any]) -> None:
+        if self.channel and self.ts:
+            client.chat_update(channel=self.channel, ts=self.ts, **message)
+
+
+@dataclass(frozen=True)
+class Join(Answered):
+    pass
+
+
+@dataclass(frozen=True)
+class NotSame(Answered):
+    pass
+
+
+def join_now(command: Join, scope: Scope, client: WebClient) -> None:
+    service, key, user = scope.service, command.key, command.where.user_id
+    if not offered(scope, service.get(command.ask_id), key):
         raise NotAllowed(f"{key} is not one of the open asks like this one.")
-    outcome = service.join(ask_id=ask_id, user=user, key=key)
-    _settle(client, body)
+    outcome = service.join(ask_id=command.ask_id, user=user, key=key)
+    command.replace(client, render.answered(command.message.get("text", "Similar asks")))
     scope.replier.deliver(client, outcome, user)
 
 
-@after_ack
-def not_same(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    scope = scope_of(context)
-    ack()
-    choice = json.loads(action["value"])
-    key = str(choice["k"])
-    scope.service.not_same(ask_id=int(choice["a"]), user=body["user"]["id"], key=key)
-    message = body.get("message") or {}
-    rest = render.without(message, key)
-    _replace(client, body, rest if rest is not None else render.dismissed(key))
+def not_same_now(command: NotSame, scope: Scope, client: WebClient) -> None:
+    key = command.key
+    scope.service.not_same(ask_id=command.ask_id, user=command.where.user_id, key=key)
+    rest = render.without(command.message, key)
+    command.replace(client, rest if rest is not None else render.dismissed(key))
+
+
+def answered(kind: type[Answered]) -> Callable[..., None]:
+    """The listener of a suggestion's button: its answer runs later."""
+
+    @after_ack
+    def listener(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
+        choice = json.loads(action["value"])
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        answer = int(choice["a"]), str(choice["k"]), channel, ts, body.get("message") or {}
+        later(context, kind(Where.of(body), *answer), ack)
+
+    return listener
 
 
 def offered(scope: Scope, conversation: Conversation, key: str) -> bool:
@@ -66,23 +87,11 @@ def offered(scope: Scope, conversation: Conversation, key: str) -> bool:
     return any(match.ticket.key == key for match in matches)
 
 
-def _settle(client: WebClient, body: dict[str, Any]) -> None:
-    """The suggestion has been answered: its buttons go."""
-    message = body.get("message") or {}
-    text = message.get("text", "Similar asks")
-    _replace(client, body, render.answered(text))
-
-
-def _replace(client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
-    container = body.get("container") or {}
-    channel, ts = container.get("channel_id"), container.get("message_ts")
-    if channel and ts:
-        client.chat_update(channel=channel, ts=ts, **message)
-
-
 # -- registration ------------------------------------------------------------------------
 
 ACTIONS: dict[str | re.Pattern[str], Callable[..., None]] = {
-    re.compile(rf"^{render.JOIN_ACTION}:"): join,
-    re.compile(rf"^{render.NOT_SAME_ACTION}:"): not_same,
+    re.compile(rf"^{render.JOIN_ACTION}:"): answered(Join),
+    re.compile(rf"^{render.NOT_SAME_ACTION}:"): answered(NotSame),
 }
+
+LATER: dict[type, Handler] = {Join: join_now, NotSame: not_same_now}

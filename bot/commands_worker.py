@@ -1,0 +1,64 @@
+"""``intake-bot worker``'s side of deferred work (``bot.commands``): the queue kind
+``command``, listed in ``bot.queue_kinds``. Each item is rebuilt into its command and run as
+its listener would have run it: on the workspace's client, in a scope built for the person
+who asked (``bot.scope.scope_for``), holding one of the process's work slots
+(``bot.work_slots``) while it runs Python.
+
+A handler's error is told to the person and the command is done (``Later.run``). An item
+whose worker died mid-command is handed out again, in doubt, once (``MAX_ATTEMPTS``): the use
+cases de-duplicate by Slack's IDs, so running it again is safe. Shutting down, a claimed
+command that has not started is handed back at once (``bot.runner``); a started one runs to
+its end (its calls are not interrupted), or is handed back in doubt at the deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import KIND, from_json
+from bot.pacing import interruptible
+from bot.runner import GiveUp, Kind
+from storage import queue
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
+    from bot.oauth import TeamClients
+
+log = logging.getLogger(__name__)
+
+__all__ = ["KIND", "command_kind"]
+
+THREADS = 500  # commands mostly wait (the model, Slack): many at once, few running Python
+NEVER = threading.Event()  # never set: a started command is not interrupted
+
+
+def command_kind(container: Container, clients: TeamClients) -> Kind:
+    """The ``command`` kind: runs the commands ``serve`` queued."""
+    from bot.app import deps_for
+    from bot.scope import scope_for
+
+    deps = deps_for(container, None)
+    table = deps.later.table
+
+    def run(item: queue.Item) -> dict[str, Any] | None:
+        try:
+            command = from_json(table, item.payload)
+        except (KeyError, TypeError) as error:
+            raise GiveUp(f"not a command this version runs: {error!r}") from None
+        where = command.where
+        client = clients.for_team(where.team_id)
+        if client is None:
+            raise GiveUp(f"workspace {where.team_id} is not installed")
+        if item.in_doubt:
+            log.info("command %s ran before in a worker that died; again", item.id)
+        scope = scope_for(deps, where.team_id, where.user_id, client)
+        # Started, it runs to its end even when the worker is stopping (its Web API calls are
+        # not interrupted): half a reply is worse than a late one. Past the deadline it is
+        # handed back in doubt, as after a crash.
+        with container.work_slots.hold(f"{where.team_id}:{where.user_id}"), interruptible(NEVER):
+            deps.later.run(command, scope, client)
+        return None
+
+    return Kind(run, threads=THREADS)
