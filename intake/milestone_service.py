@@ -27,7 +27,7 @@ from intake.conversation import Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
-from intake.review import Decision, load_ask, record_attempt
+from intake.review import Decision, load_ask, record_attempt, refusals_recorded
 from intake.scoping import for_team
 from intake.service import BOT
 from intake.ticket import (
@@ -55,6 +55,8 @@ NOT_DONE = "not_done"
 # The requester completes the ask by answering the owner's question: on their behalf the move
 # is the owner's (lifecycle COMPLETE is for owners and leads).
 _ON_THE_OWNERS_REQUEST = frozenset({Role.OWNER})
+# What a change refuses with: the lifecycle's refusals and the milestones' own.
+_BOTH = (Refusal, MilestoneRefusal)
 
 
 @dataclass
@@ -121,11 +123,9 @@ class MilestoneService:
         def may(ticket: Ticket) -> None:
             if index is None:
                 milestones.check_may_replan(ticket, actor, is_lead=is_lead)
+                milestones.check_editable(ticket)
             else:
-                milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            if index is not None:
-                milestones.find(ticket, index, tag)
+                _check_may_update(ticket, index, actor, is_lead, tag)
 
         return self._check(ask_id, actor, ADD if index is None else what, may)
 
@@ -147,9 +147,7 @@ class MilestoneService:
         tag: str | None = None,
     ) -> MilestoneUpdate:
         def change(ticket: Ticket, now: datetime) -> tuple[Milestone, MilestoneChange, int]:
-            milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            milestones.find(ticket, index, tag)
+            _check_may_update(ticket, index, actor, is_lead, tag)
             made = milestones.update_status(ticket, index, status, actor, now, reason)
             return ticket.milestones[index], made, index
 
@@ -167,9 +165,7 @@ class MilestoneService:
         tag: str | None = None,
     ) -> MilestoneUpdate:
         def change(ticket: Ticket, now: datetime) -> tuple[Milestone, MilestoneChange, int]:
-            milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            milestones.find(ticket, index, tag)
+            _check_may_update(ticket, index, actor, is_lead, tag)
             made = milestones.change_due(ticket, index, due, reason, actor, now)
             return ticket.milestones[index], made, index
 
@@ -213,7 +209,7 @@ class MilestoneService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, CONFIRM, _BOTH):
                 if ticket.requester != actor:
                     raise milestones.MilestoneDenied(
                         "Only the requester can confirm that this ask is done."
@@ -223,10 +219,6 @@ class MilestoneService:
                 entry = lifecycle.apply(
                     ticket, Action.COMPLETE, actor, _ON_THE_OWNERS_REQUEST, now, CONFIRMED_NOTE
                 )
-            except (Refusal, MilestoneRefusal) as refusal:
-                record_attempt(uow, ask_id, now, actor, CONFIRM, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             record_attempt(uow, ask_id, now, actor, CONFIRM, "ok", "")
             record_attempt(uow, ask_id, now, actor, Action.COMPLETE.value, "ok", CONFIRMED_NOTE)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
@@ -245,7 +237,7 @@ class MilestoneService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, NOT_DONE, (MilestoneRefusal,)):
                 _check_answer(ticket, actor)
                 if not reason:
                     raise MilestoneRefusal("Say what is still missing, so the owner knows.")
@@ -254,10 +246,6 @@ class MilestoneService:
                     milestones.update_status(
                         ticket, milestone, MilestoneStatus.ON_TRACK, actor, now, why
                     )
-            except MilestoneRefusal as refusal:
-                record_attempt(uow, ask_id, now, actor, NOT_DONE, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             ticket.done_requested_at = None
             reopened = ticket.milestones[milestone].title if milestone is not None else ""
             note = f"Not done yet: {reason}" + (f" (reopened: {reopened})" if reopened else "")
@@ -309,12 +297,8 @@ class MilestoneService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action, (MilestoneRefusal,)):
                 may(conversation.ticket)
-            except MilestoneRefusal as refusal:
-                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
         return conversation
 
     @retry_on_conflict
@@ -334,16 +318,12 @@ class MilestoneService:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             seen = len(ticket.history)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action, _BOTH):
                 milestone, made, index = change(ticket, now)
                 started = None
                 if start_as_lead is not None and ticket.status is Status.ACCEPTED:
                     roles = lifecycle.roles_of(ticket, actor, is_lead=start_as_lead)
                     started = lifecycle.apply(ticket, Action.START, actor, roles, now, STARTED_NOTE)
-            except (MilestoneRefusal, Refusal) as refusal:
-                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             ask_requester = withdrawn = False
             if milestones.all_done(ticket):
                 if ticket.done_requested_at is None:
@@ -374,6 +354,16 @@ def pending_confirmation(ticket: Ticket) -> bool:
         return False
     last = lifecycle.last_change(ticket)
     return milestones.all_done(ticket) and (last is None or last.at <= asked)
+
+
+def _check_may_update(
+    ticket: Ticket, index: int, actor: str, is_lead: bool, tag: str | None
+) -> None:
+    """``actor`` may update milestone ``index`` of ``ticket``, which is still the one ``tag``
+    names (else MilestoneRefusal)."""
+    milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
+    milestones.check_editable(ticket)
+    milestones.find(ticket, index, tag)
 
 
 def _check_answer(ticket: Ticket, actor: str) -> None:

@@ -9,7 +9,8 @@ again on fresh data, and is refused with the decision that won.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Self
@@ -20,6 +21,7 @@ from intake.conflicts import retry_on_conflict
 from intake.conversation import Conversation, Thread
 from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
+from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.scoping import for_team
 from intake.service import NotFound
@@ -74,15 +76,8 @@ class ReviewService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             roles = lifecycle.roles_of(conversation.ticket, actor, is_lead=is_lead)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
                 lifecycle.check(conversation.ticket, action, roles)
-            except Refusal as refusal:
-                refusal.at = now
-                record_attempt(
-                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
-                )
-                uow.commit()
-                raise
         return conversation
 
     def approve(
@@ -177,15 +172,8 @@ class ReviewService:
             roles = lifecycle.roles_of(ticket, actor, is_lead=is_lead)
             if remember:  # what the lead saw when asking: to show what changed when it returns
                 conversation.seen = snapshot(ticket)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
                 entry = lifecycle.apply(ticket, action, actor, roles, now, note)
-            except Refusal as refusal:
-                refusal.at = now
-                record_attempt(
-                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
-                )
-                uow.commit()
-                raise
             if change is not None:
                 change(ticket)
             record_attempt(uow, ask_id, now, actor, action.value, "ok", note)
@@ -253,3 +241,26 @@ def record_attempt(
 ) -> None:
     """One line of the ask's audit trail."""
     uow.record_audit(ask_id, AuditEntry(now, actor, action, outcome, note[:500]))
+
+
+@contextmanager
+def refusals_recorded(
+    uow: UnitOfWork,
+    ask_id: int,
+    now: datetime,
+    actor: str,
+    action: str,
+    kinds: tuple[type[Refusal | MilestoneRefusal], ...] = (Refusal,),
+    *,
+    stamp: bool = False,
+) -> Iterator[None]:
+    """A refusal (one of ``kinds``) raised inside lands in the audit trail, committed, and goes
+    on up to the caller; with ``stamp``, a lifecycle Refusal is told when it was refused."""
+    try:
+        yield
+    except kinds as refusal:
+        if stamp and isinstance(refusal, Refusal):
+            refusal.at = now
+        record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+        uow.commit()
+        raise
