@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any, Self
 
@@ -57,19 +57,13 @@ class NotAllowed(Exception):
     """The person may not do this to this intake; the message says so, for them to read."""
 
 
+@dataclass(eq=False)
 class IntakeService:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        engine: IntakeEngine,
-        clock: Clock,
-        *,
-        id_prefix: str = "PLAT",
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.engine = engine
-        self.clock = clock
-        self.id_prefix = id_prefix
+    uow_factory: UnitOfWorkFactory
+    engine: IntakeEngine
+    clock: Clock
+    _: KW_ONLY
+    id_prefix: str = "PLAT"
 
     def for_team(self, team_id: str) -> Self:
         """These use cases on ``team_id``'s asks only: another workspace's ask is not found
