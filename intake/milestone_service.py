@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Self
 
 from intake import events, lifecycle, milestones
 from intake.clock import Clock
@@ -28,7 +27,7 @@ from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
 from intake.review import Decision, load_ask, record_attempt, refusals_recorded
-from intake.scoping import for_team
+from intake.scoping import TeamScoped
 from intake.service import BOT
 from intake.ticket import (
     HistoryEntry,
@@ -96,14 +95,10 @@ class NotDone:
 Change = Callable[[Ticket, datetime], tuple[Milestone, MilestoneChange, int | None]]
 
 
-class MilestoneService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
-        return for_team(self, team_id)
+@dataclass(eq=False)
+class MilestoneService(TeamScoped):
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
 
     # -- before opening a form ---------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any
 
 from intake import events, lifecycle
 from intake.clock import Clock
@@ -23,7 +23,7 @@ from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWork, UnitOfWorkFactory
-from intake.scoping import for_team
+from intake.scoping import TeamScoped
 from intake.service import NotFound
 from intake.ticket import AuditEntry, HistoryEntry, Milestone, Priority, Size, Status, Ticket
 
@@ -60,14 +60,10 @@ class Decision:
         return self.conversation.ticket
 
 
-class ReviewService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
-        return for_team(self, team_id)
+@dataclass(eq=False)
+class ReviewService(TeamScoped):
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
 
     def check(self, *, ask_id: int, actor: str, is_lead: bool, action: Action) -> Conversation:
         """Before opening a form for ``action``: the ask, or the Refusal the action would get

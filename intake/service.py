@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 from intake import events
 from intake.assistant import RuleAssistant
@@ -23,7 +23,7 @@ from intake.engine import IntakeEngine
 from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
 from intake.replies import Joined, Reply, Submitted
-from intake.scoping import for_team
+from intake.scoping import TeamScoped
 from intake.stored_text import clean
 from intake.ticket import AuditEntry, LlmUsage, Status, Ticket
 
@@ -58,17 +58,12 @@ class NotAllowed(Exception):
 
 
 @dataclass(eq=False)
-class IntakeService:
+class IntakeService(TeamScoped):
     uow_factory: UnitOfWorkFactory
     engine: IntakeEngine
     clock: Clock
     _: KW_ONLY
     id_prefix: str = "PLAT"
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only: another workspace's ask is not found
-        (``intake.scoping``). What a Slack request runs in multi-workspace mode."""
-        return for_team(self, team_id)
 
     # -- entry ------------------------------------------------------------------------------
 
