@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from intake import events, lifecycle, milestones
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation
+from intake.conversation import AboutAsk, Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
@@ -59,7 +59,7 @@ _BOTH = (Refusal, MilestoneRefusal)
 
 
 @dataclass
-class MilestoneUpdate:
+class MilestoneUpdate(AboutAsk):
     """What a milestone change did. ``index`` is where the milestone is now (None: removed);
     ``started`` is set when it moved the ask to in progress; ``ask_requester`` when every
     milestone is now done and the requester must be asked to confirm; ``withdrawn`` when a
@@ -73,23 +73,15 @@ class MilestoneUpdate:
     ask_requester: bool = False
     withdrawn: bool = False
 
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
-
 
 @dataclass
-class NotDone:
+class NotDone(AboutAsk):
     """The requester says it is not done: the note in the history, and the reopened milestone
     (None when they did not name one)."""
 
     conversation: Conversation
     entry: HistoryEntry
     reopened: int | None = None
-
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
 
 
 Change = Callable[[Ticket, datetime], tuple[Milestone, MilestoneChange, int | None]]

@@ -18,7 +18,7 @@ from typing import Any
 from intake import events, lifecycle
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation, Thread
+from intake.conversation import AboutAsk, Conversation, Thread
 from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
 from intake.milestones import MilestoneRefusal
@@ -47,17 +47,13 @@ COMPARED = (
 
 
 @dataclass
-class Decision:
+class Decision(AboutAsk):
     """What an action changed: the ask after it, and the history entry it added."""
 
     conversation: Conversation
     action: Action
     entry: HistoryEntry
     previous_owner: str | None = None
-
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
 
 
 @dataclass(eq=False)

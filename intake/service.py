@@ -18,7 +18,7 @@ from intake import events
 from intake.assistant import RuleAssistant
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation, Source, Thread
+from intake.conversation import AboutAsk, Conversation, Source, Thread
 from intake.engine import IntakeEngine
 from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
@@ -36,17 +36,13 @@ Decide = Callable[[IntakeEngine, Conversation], list[Reply]]
 
 
 @dataclass
-class Outcome:
+class Outcome(AboutAsk):
     """What happened to an intake. ``answered`` is the (field, question number) that the
     person's message or click closed, so the adapter can show the answer under it."""
 
     conversation: Conversation
     replies: list[Reply] = field(default_factory=list)
     answered: tuple[str, int] | None = None
-
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
 
 
 class NotFound(Exception):
