@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -18,18 +19,12 @@ from intake.ticket import MilestoneStatus, Status
 DUE_SOON = timedelta(days=14)
 
 
+@dataclass(eq=False)
 class HomeTabs:
-    def __init__(
-        self,
-        service: IntakeService,
-        leads: Leads,
-        default_tz: str,
-        people: People | None = None,
-    ) -> None:
-        self.service = service
-        self.leads = leads
-        self.default_tz = default_tz
-        self.people = people  # whose time zone each tab is in (None: everyone's is the default)
+    service: IntakeService
+    leads: Leads
+    default_tz: str
+    people: People | None = None  # whose time zone each tab is in (None: everyone's is the default)
 
     def publish(
         self, client: WebClient, team_id: str, user: str, focus: str | None = None, pages: int = 1

@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -74,28 +75,17 @@ RECENT_NUDGES = timedelta(days=28)
 GONE = frozenset({"message_not_found", "cant_update_message", "channel_not_found"})
 
 
+@dataclass(eq=False)
 class AskViews:
-    def __init__(
-        self,
-        engine: Engine,
-        intake: IntakeService,
-        review: ReviewService,
-        templates: TemplateSet,
-        clock: Clock,
-        people: People,
-        review_channel: str | None,
-        refresh_home: HomeRefresher,
-        similar_asks: SimilarAsks | None = None,
-    ) -> None:
-        self.engine = engine
-        self.intake = intake
-        self.review = review
-        self.templates = templates
-        self.clock = clock
-        self.people = people
-        self.review_channel = review_channel
-        self.refresh_home = refresh_home
-        self.similar_asks = similar_asks
+    engine: Engine
+    intake: IntakeService
+    review: ReviewService
+    templates: TemplateSet
+    clock: Clock
+    people: People
+    review_channel: str | None
+    refresh_home: HomeRefresher
+    similar_asks: SimilarAsks | None = None
 
     # -- recording ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 import uuid
+from dataclasses import KW_ONLY, dataclass
 from datetime import date
 from typing import Any, TextIO
 
@@ -40,24 +41,16 @@ DRAFT_HELP = (
 )
 
 
+@dataclass(eq=False)
 class TerminalChat:
-    def __init__(
-        self,
-        service: IntakeService,
-        user: str,
-        tz: str,
-        out: TextIO,
-        inp: TextIO,
-        *,
-        resume_command: str = "intake-bot chat",
-    ) -> None:
-        self.service = service
-        self.user = user
-        self.tz = tz
-        self.out = out
-        self.inp = inp
-        # What the person types to come back (Ctrl-D's hint): the way they started this chat.
-        self.resume_command = resume_command
+    service: IntakeService
+    user: str
+    tz: str
+    out: TextIO
+    inp: TextIO
+    _: KW_ONLY
+    # What the person types to come back (Ctrl-D's hint): the way they started this chat.
+    resume_command: str = "intake-bot chat"
 
     def run(self) -> int:
         self.say("Platform Intake: tell me what you need from the platform team.")

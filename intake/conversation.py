@@ -58,3 +58,13 @@ class Conversation:
     @property
     def questions_asked(self) -> int:
         return len(self.asked)
+
+
+class AboutAsk:
+    """A use case's outcome about one ask: its conversation, and the ticket in it."""
+
+    conversation: Conversation
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.conversation.ticket

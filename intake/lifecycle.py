@@ -47,69 +47,32 @@ class Rule:
 
 
 S = Status
+
+
+def _from(*statuses: Status) -> frozenset[Status]:
+    return frozenset(statuses)
+
+
+_IN_REVIEW = _from(S.SUBMITTED, S.NEEDS_INFO)
+_WORKING = _from(S.ACCEPTED, S.IN_PROGRESS)
+_OPEN = _IN_REVIEW | _WORKING  # submitted and not closed yet
+_REQUESTER = frozenset({Role.REQUESTER})
+_LEAD = frozenset({Role.LEAD})
+_LEAD_OR_OWNER = frozenset({Role.LEAD, Role.OWNER})
+
 RULES: dict[Action, Rule] = {
-    Action.SUBMIT: Rule(
-        frozenset({S.DRAFT}), S.SUBMITTED, frozenset({Role.REQUESTER}), "Submitted", "submit"
-    ),
+    Action.SUBMIT: Rule(_from(S.DRAFT), S.SUBMITTED, _REQUESTER, "Submitted", "submit"),
     Action.REQUEST_CHANGES: Rule(
-        frozenset({S.SUBMITTED}),
-        S.NEEDS_INFO,
-        frozenset({Role.LEAD}),
-        "Changes requested",
-        "request changes to",
+        _from(S.SUBMITTED), S.NEEDS_INFO, _LEAD, "Changes requested", "request changes to"
     ),
-    Action.RESUBMIT: Rule(
-        frozenset({S.NEEDS_INFO}),
-        S.SUBMITTED,
-        frozenset({Role.REQUESTER}),
-        "Resubmitted",
-        "resubmit",
-    ),
-    Action.APPROVE: Rule(
-        frozenset({S.SUBMITTED, S.NEEDS_INFO}),
-        S.ACCEPTED,
-        frozenset({Role.LEAD}),
-        "Approved",
-        "approve",
-    ),
-    Action.DECLINE: Rule(
-        frozenset({S.SUBMITTED, S.NEEDS_INFO}),
-        S.DECLINED,
-        frozenset({Role.LEAD}),
-        "Declined",
-        "decline",
-    ),
-    Action.ASSIGN: Rule(
-        frozenset({S.SUBMITTED, S.NEEDS_INFO, S.ACCEPTED, S.IN_PROGRESS}),
-        None,
-        frozenset({Role.LEAD}),
-        "Assigned",
-        "assign",
-    ),
-    Action.START: Rule(
-        frozenset({S.ACCEPTED}),
-        S.IN_PROGRESS,
-        frozenset({Role.LEAD, Role.OWNER}),
-        "Started",
-        "start",
-    ),
-    Action.COMPLETE: Rule(
-        frozenset({S.ACCEPTED, S.IN_PROGRESS}),
-        S.DONE,
-        frozenset({Role.LEAD, Role.OWNER}),
-        "Marked done",
-        "mark done",
-    ),
-    Action.REOPEN: Rule(
-        frozenset({S.DECLINED, S.DONE}), None, frozenset({Role.LEAD}), "Reopened", "reopen"
-    ),
-    Action.CANCEL: Rule(
-        frozenset({S.DRAFT, S.SUBMITTED, S.NEEDS_INFO}),
-        S.CANCELLED,
-        frozenset({Role.REQUESTER}),
-        "Cancelled",
-        "cancel",
-    ),
+    Action.RESUBMIT: Rule(_from(S.NEEDS_INFO), S.SUBMITTED, _REQUESTER, "Resubmitted", "resubmit"),
+    Action.APPROVE: Rule(_IN_REVIEW, S.ACCEPTED, _LEAD, "Approved", "approve"),
+    Action.DECLINE: Rule(_IN_REVIEW, S.DECLINED, _LEAD, "Declined", "decline"),
+    Action.ASSIGN: Rule(_OPEN, None, _LEAD, "Assigned", "assign"),
+    Action.START: Rule(_from(S.ACCEPTED), S.IN_PROGRESS, _LEAD_OR_OWNER, "Started", "start"),
+    Action.COMPLETE: Rule(_WORKING, S.DONE, _LEAD_OR_OWNER, "Marked done", "mark done"),
+    Action.REOPEN: Rule(_from(S.DECLINED, S.DONE), None, _LEAD, "Reopened", "reopen"),
+    Action.CANCEL: Rule(_IN_REVIEW | {S.DRAFT}, S.CANCELLED, _REQUESTER, "Cancelled", "cancel"),
 }
 REOPENED_TO = {S.DECLINED: S.SUBMITTED, S.DONE: S.IN_PROGRESS}
 ROLE_NAMES = {

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from intake.short_text import cut_at_word
 from intake.ticket import Milestone, Size
 
 # Calendar weeks a request of each size takes when there is no deadline.
 WEEKS_BY_SIZE: dict[Size, int] = {Size.S: 1, Size.M: 3, Size.L: 6, Size.XL: 10}
 TITLE_LIMIT = 80  # characters of a milestone title
 DONE_LIMIT = 500  # characters of a done criterion (what the approve form holds)
-_ELLIPSIS = "…"
 
 
 class Kind:
@@ -99,14 +99,7 @@ def working_days(first: date, last: date) -> list[date]:
 
 def cut(text: str, limit: int) -> str:
     """``text`` on one line, cut at a word to at most ``limit`` characters (with "…")."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    space = head.rfind(" ")
-    if space > limit // 2:
-        head = head[:space]
-    return head.rstrip(" ,;:-–—(") + _ELLIPSIS
+    return cut_at_word(text, limit, trim=" ,;:-–—(")
 
 
 def step_title(step: Step, total_checks: int = 0) -> str:

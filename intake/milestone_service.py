@@ -18,17 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Self
 
 from intake import events, lifecycle, milestones
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation
+from intake.conversation import AboutAsk, Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWorkFactory
-from intake.review import Decision, load_ask, record_attempt
-from intake.scoping import for_team
+from intake.review import Decision, load_ask, record_attempt, refusals_recorded
+from intake.scoping import TeamScoped
 from intake.service import BOT
 from intake.ticket import (
     HistoryEntry,
@@ -55,10 +54,12 @@ NOT_DONE = "not_done"
 # The requester completes the ask by answering the owner's question: on their behalf the move
 # is the owner's (lifecycle COMPLETE is for owners and leads).
 _ON_THE_OWNERS_REQUEST = frozenset({Role.OWNER})
+# What a change refuses with: the lifecycle's refusals and the milestones' own.
+_BOTH = (Refusal, MilestoneRefusal)
 
 
 @dataclass
-class MilestoneUpdate:
+class MilestoneUpdate(AboutAsk):
     """What a milestone change did. ``index`` is where the milestone is now (None: removed);
     ``started`` is set when it moved the ask to in progress; ``ask_requester`` when every
     milestone is now done and the requester must be asked to confirm; ``withdrawn`` when a
@@ -72,13 +73,9 @@ class MilestoneUpdate:
     ask_requester: bool = False
     withdrawn: bool = False
 
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
-
 
 @dataclass
-class NotDone:
+class NotDone(AboutAsk):
     """The requester says it is not done: the note in the history, and the reopened milestone
     (None when they did not name one)."""
 
@@ -86,22 +83,14 @@ class NotDone:
     entry: HistoryEntry
     reopened: int | None = None
 
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
-
 
 Change = Callable[[Ticket, datetime], tuple[Milestone, MilestoneChange, int | None]]
 
 
-class MilestoneService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
-        return for_team(self, team_id)
+@dataclass(eq=False)
+class MilestoneService(TeamScoped):
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
 
     # -- before opening a form ---------------------------------------------------------------
 
@@ -121,11 +110,9 @@ class MilestoneService:
         def may(ticket: Ticket) -> None:
             if index is None:
                 milestones.check_may_replan(ticket, actor, is_lead=is_lead)
+                milestones.check_editable(ticket)
             else:
-                milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            if index is not None:
-                milestones.find(ticket, index, tag)
+                _check_may_update(ticket, index, actor, is_lead, tag)
 
         return self._check(ask_id, actor, ADD if index is None else what, may)
 
@@ -147,9 +134,7 @@ class MilestoneService:
         tag: str | None = None,
     ) -> MilestoneUpdate:
         def change(ticket: Ticket, now: datetime) -> tuple[Milestone, MilestoneChange, int]:
-            milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            milestones.find(ticket, index, tag)
+            _check_may_update(ticket, index, actor, is_lead, tag)
             made = milestones.update_status(ticket, index, status, actor, now, reason)
             return ticket.milestones[index], made, index
 
@@ -167,9 +152,7 @@ class MilestoneService:
         tag: str | None = None,
     ) -> MilestoneUpdate:
         def change(ticket: Ticket, now: datetime) -> tuple[Milestone, MilestoneChange, int]:
-            milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
-            milestones.check_editable(ticket)
-            milestones.find(ticket, index, tag)
+            _check_may_update(ticket, index, actor, is_lead, tag)
             made = milestones.change_due(ticket, index, due, reason, actor, now)
             return ticket.milestones[index], made, index
 
@@ -213,7 +196,7 @@ class MilestoneService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, CONFIRM, _BOTH):
                 if ticket.requester != actor:
                     raise milestones.MilestoneDenied(
                         "Only the requester can confirm that this ask is done."
@@ -223,10 +206,6 @@ class MilestoneService:
                 entry = lifecycle.apply(
                     ticket, Action.COMPLETE, actor, _ON_THE_OWNERS_REQUEST, now, CONFIRMED_NOTE
                 )
-            except (Refusal, MilestoneRefusal) as refusal:
-                record_attempt(uow, ask_id, now, actor, CONFIRM, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             record_attempt(uow, ask_id, now, actor, CONFIRM, "ok", "")
             record_attempt(uow, ask_id, now, actor, Action.COMPLETE.value, "ok", CONFIRMED_NOTE)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
@@ -245,7 +224,7 @@ class MilestoneService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, NOT_DONE, (MilestoneRefusal,)):
                 _check_answer(ticket, actor)
                 if not reason:
                     raise MilestoneRefusal("Say what is still missing, so the owner knows.")
@@ -254,10 +233,6 @@ class MilestoneService:
                     milestones.update_status(
                         ticket, milestone, MilestoneStatus.ON_TRACK, actor, now, why
                     )
-            except MilestoneRefusal as refusal:
-                record_attempt(uow, ask_id, now, actor, NOT_DONE, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             ticket.done_requested_at = None
             reopened = ticket.milestones[milestone].title if milestone is not None else ""
             note = f"Not done yet: {reason}" + (f" (reopened: {reopened})" if reopened else "")
@@ -309,12 +284,8 @@ class MilestoneService:
         now = self.clock.now()
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action, (MilestoneRefusal,)):
                 may(conversation.ticket)
-            except MilestoneRefusal as refusal:
-                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
         return conversation
 
     @retry_on_conflict
@@ -334,16 +305,12 @@ class MilestoneService:
             conversation = load_ask(uow, ask_id)
             ticket = conversation.ticket
             seen = len(ticket.history)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action, _BOTH):
                 milestone, made, index = change(ticket, now)
                 started = None
                 if start_as_lead is not None and ticket.status is Status.ACCEPTED:
                     roles = lifecycle.roles_of(ticket, actor, is_lead=start_as_lead)
                     started = lifecycle.apply(ticket, Action.START, actor, roles, now, STARTED_NOTE)
-            except (MilestoneRefusal, Refusal) as refusal:
-                record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
-                uow.commit()
-                raise
             ask_requester = withdrawn = False
             if milestones.all_done(ticket):
                 if ticket.done_requested_at is None:
@@ -374,6 +341,16 @@ def pending_confirmation(ticket: Ticket) -> bool:
         return False
     last = lifecycle.last_change(ticket)
     return milestones.all_done(ticket) and (last is None or last.at <= asked)
+
+
+def _check_may_update(
+    ticket: Ticket, index: int, actor: str, is_lead: bool, tag: str | None
+) -> None:
+    """``actor`` may update milestone ``index`` of ``ticket``, which is still the one ``tag``
+    names (else MilestoneRefusal)."""
+    milestones.check_may_update(ticket, index, actor, is_lead=is_lead)
+    milestones.check_editable(ticket)
+    milestones.find(ticket, index, tag)
 
 
 def _check_answer(ticket: Ticket, actor: str) -> None:

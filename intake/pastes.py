@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from intake.short_text import cut_at_word
+
 PASTE_CHARS = 500  # longer than this is a paste
 SUMMARY_CHARS = 200  # a field holds at most this much of a paste
 
@@ -63,18 +65,8 @@ def summary(text: str, limit: int = SUMMARY_CHARS) -> str:
         if not line or _GREETING.match(line) or len(line.split()) < 2:
             continue
         first = _SENTENCE_END.split(line, maxsplit=1)[0]
-        return _cap(first, limit)
-    return _cap(" ".join(own.split()), limit)
-
-
-def _cap(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
+        return cut_at_word(first, limit, trim=" ,;:")
+    return cut_at_word(own, limit, trim=" ,;:")
 
 
 def looks_like_list(text: str) -> bool:

@@ -10,11 +10,11 @@ from typing import Any
 
 from intake.extraction import Urgency
 from intake.request_sentence import find_request
+from intake.short_text import cut_at_word
 from intake.templates.model import RequestTemplate
 from intake.ticket import Priority, Size, Ticket
 
 TITLE_LIMIT = 80
-ELLIPSIS = "…"
 
 _SIZES = (Size.S, Size.M, Size.L, Size.XL)
 
@@ -76,14 +76,7 @@ def _first_sentence(text: str) -> str:
 
 
 def _cut(text: str, limit: int = TITLE_LIMIT) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ELLIPSIS
+    return cut_at_word(text, limit)
 
 
 def _capitalize(text: str) -> str:

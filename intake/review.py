@@ -9,19 +9,21 @@ again on fresh data, and is refused with the decision that won.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any
 
 from intake import events, lifecycle
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation, Thread
+from intake.conversation import AboutAsk, Conversation, Thread
 from intake.export import to_dict
 from intake.lifecycle import Action, Refusal
+from intake.milestones import MilestoneRefusal
 from intake.ports import UnitOfWork, UnitOfWorkFactory
-from intake.scoping import for_team
+from intake.scoping import TeamScoped
 from intake.service import NotFound
 from intake.ticket import AuditEntry, HistoryEntry, Milestone, Priority, Size, Status, Ticket
 
@@ -45,7 +47,7 @@ COMPARED = (
 
 
 @dataclass
-class Decision:
+class Decision(AboutAsk):
     """What an action changed: the ask after it, and the history entry it added."""
 
     conversation: Conversation
@@ -53,19 +55,11 @@ class Decision:
     entry: HistoryEntry
     previous_owner: str | None = None
 
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
 
-
-class ReviewService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self.uow_factory = uow_factory
-        self.clock = clock
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only (``intake.scoping``)."""
-        return for_team(self, team_id)
+@dataclass(eq=False)
+class ReviewService(TeamScoped):
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
 
     def check(self, *, ask_id: int, actor: str, is_lead: bool, action: Action) -> Conversation:
         """Before opening a form for ``action``: the ask, or the Refusal the action would get
@@ -74,15 +68,8 @@ class ReviewService:
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             roles = lifecycle.roles_of(conversation.ticket, actor, is_lead=is_lead)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
                 lifecycle.check(conversation.ticket, action, roles)
-            except Refusal as refusal:
-                refusal.at = now
-                record_attempt(
-                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
-                )
-                uow.commit()
-                raise
         return conversation
 
     def approve(
@@ -177,15 +164,8 @@ class ReviewService:
             roles = lifecycle.roles_of(ticket, actor, is_lead=is_lead)
             if remember:  # what the lead saw when asking: to show what changed when it returns
                 conversation.seen = snapshot(ticket)
-            try:
+            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
                 entry = lifecycle.apply(ticket, action, actor, roles, now, note)
-            except Refusal as refusal:
-                refusal.at = now
-                record_attempt(
-                    uow, ask_id, now, actor, action.value, refusal.outcome, refusal.reason
-                )
-                uow.commit()
-                raise
             if change is not None:
                 change(ticket)
             record_attempt(uow, ask_id, now, actor, action.value, "ok", note)
@@ -253,3 +233,26 @@ def record_attempt(
 ) -> None:
     """One line of the ask's audit trail."""
     uow.record_audit(ask_id, AuditEntry(now, actor, action, outcome, note[:500]))
+
+
+@contextmanager
+def refusals_recorded(
+    uow: UnitOfWork,
+    ask_id: int,
+    now: datetime,
+    actor: str,
+    action: str,
+    kinds: tuple[type[Refusal | MilestoneRefusal], ...] = (Refusal,),
+    *,
+    stamp: bool = False,
+) -> Iterator[None]:
+    """A refusal (one of ``kinds``) raised inside lands in the audit trail, committed, and goes
+    on up to the caller; with ``stamp``, a lifecycle Refusal is told when it was refused."""
+    try:
+        yield
+    except kinds as refusal:
+        if stamp and isinstance(refusal, Refusal):
+            refusal.at = now
+        record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
+        uow.commit()
+        raise

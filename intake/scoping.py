@@ -160,3 +160,14 @@ def for_team(service: Service, team_id: str) -> Service:
     # Scoping a scoped service nests (T1's asks that are T2's: none): it never widens.
     scoped.uow_factory = TeamUnitOfWorkFactory(service.uow_factory, team_id)
     return scoped
+
+
+class TeamScoped:
+    """A service of use cases that ``for_team`` narrows to one workspace's asks."""
+
+    uow_factory: UnitOfWorkFactory
+
+    def for_team(self, team_id: str) -> Self:
+        """These use cases on ``team_id``'s asks only: another workspace's ask is not found.
+        What a Slack request runs in multi-workspace mode."""
+        return for_team(self, team_id)

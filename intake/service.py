@@ -10,20 +10,20 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 from intake import events
 from intake.assistant import RuleAssistant
 from intake.clock import Clock
 from intake.conflicts import retry_on_conflict
-from intake.conversation import Conversation, Source, Thread
+from intake.conversation import AboutAsk, Conversation, Source, Thread
 from intake.engine import IntakeEngine
 from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.prepared import Recorder, Replayer
 from intake.replies import Joined, Reply, Submitted
-from intake.scoping import for_team
+from intake.scoping import TeamScoped
 from intake.stored_text import clean
 from intake.ticket import AuditEntry, LlmUsage, Status, Ticket
 
@@ -36,17 +36,13 @@ Decide = Callable[[IntakeEngine, Conversation], list[Reply]]
 
 
 @dataclass
-class Outcome:
+class Outcome(AboutAsk):
     """What happened to an intake. ``answered`` is the (field, question number) that the
     person's message or click closed, so the adapter can show the answer under it."""
 
     conversation: Conversation
     replies: list[Reply] = field(default_factory=list)
     answered: tuple[str, int] | None = None
-
-    @property
-    def ticket(self) -> Ticket:
-        return self.conversation.ticket
 
 
 class NotFound(Exception):
@@ -57,24 +53,13 @@ class NotAllowed(Exception):
     """The person may not do this to this intake; the message says so, for them to read."""
 
 
-class IntakeService:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        engine: IntakeEngine,
-        clock: Clock,
-        *,
-        id_prefix: str = "PLAT",
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.engine = engine
-        self.clock = clock
-        self.id_prefix = id_prefix
-
-    def for_team(self, team_id: str) -> Self:
-        """These use cases on ``team_id``'s asks only: another workspace's ask is not found
-        (``intake.scoping``). What a Slack request runs in multi-workspace mode."""
-        return for_team(self, team_id)
+@dataclass(eq=False)
+class IntakeService(TeamScoped):
+    uow_factory: UnitOfWorkFactory
+    engine: IntakeEngine
+    clock: Clock
+    _: KW_ONLY
+    id_prefix: str = "PLAT"
 
     # -- entry ------------------------------------------------------------------------------
 

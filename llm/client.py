@@ -118,26 +118,23 @@ class _Meters(threading.local):
 # -- the gateway --------------------------------------------------------------------------------
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(error, openai.APIConnectionError):
-        return "connection error"
-    if isinstance(error, openai.RateLimitError):
-        return "rate limited (HTTP 429)"
+# Why a call got no answer, most specific class first (a timeout is a connection error): in
+# words for LlmUnavailable, and as the outcome label of the calls metric.
+_FAILURES: tuple[tuple[type[openai.OpenAIError], str, str], ...] = (
+    (openai.APITimeoutError, "timeout", "timeout"),
+    (openai.APIConnectionError, "connection error", "connection_error"),
+    (openai.RateLimitError, "rate limited (HTTP 429)", "rate_limited"),
+)
+
+
+def _failure(error: openai.OpenAIError) -> tuple[str, str]:
+    """Why ``error`` failed a call: the reason in words, and the metric's outcome."""
+    for kind, reason, outcome in _FAILURES:
+        if isinstance(error, kind):
+            return reason, outcome
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code}"
-    return type(error).__name__
-
-
-def _outcome(error: Exception) -> str:
-    if isinstance(error, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(error, openai.APIConnectionError):
-        return "connection_error"
-    if isinstance(error, openai.RateLimitError):
-        return "rate_limited"
-    return "http_error"
+        return f"HTTP {error.status_code}", "http_error"
+    return type(error).__name__, "http_error"
 
 
 @functools.cache
@@ -248,6 +245,15 @@ class LlmGateway:
             latency_ms,
         )
 
+    def _unanswered(
+        self, purpose: str, started: float | None, error: openai.OpenAIError
+    ) -> LlmUnavailable:
+        """A call the service did not answer: the breaker counts it, the metrics say why."""
+        self.breaker.failure()
+        reason, outcome = _failure(error)
+        self._observe(purpose, started, 0, 0, outcome)
+        return LlmUnavailable(reason)
+
     def _observe(
         self,
         purpose: str,
@@ -310,9 +316,7 @@ class LlmGateway:
             with self.waiting():
                 raw = self.client.post("/chat/completions", body=body, cast_to=bytes)
         except openai.OpenAIError as error:
-            self.breaker.failure()
-            self._observe(prompt.purpose, started, 0, 0, _outcome(error))
-            raise LlmUnavailable(_reason(error)) from error
+            raise self._unanswered(prompt.purpose, started, error) from error
         except BaseException:
             self.breaker.release()
             raise
@@ -375,9 +379,7 @@ class LlmGateway:
                     model=self.config.embedding_model, input=list(texts)
                 )
         except openai.OpenAIError as error:
-            self.breaker.failure()
-            self._observe(purpose, started, 0, 0, _outcome(error))
-            raise LlmUnavailable(_reason(error)) from error
+            raise self._unanswered(purpose, started, error) from error
         except Exception as error:  # an answer the client could not decode
             self.breaker.success()
             self._observe(purpose, started, 0, 0, "malformed")

@@ -87,22 +87,22 @@ def next_field(name: str, candidates: Sequence[FieldSpec]) -> FieldSpec:
 
 
 def question(text: str) -> str:
-    cleaned = strip_controls(text)
-    if not cleaned:
-        raise Rejected("empty question")
-    if len(cleaned) > QUESTION_LIMIT:
-        raise Rejected(f"question longer than {QUESTION_LIMIT} characters")
+    cleaned = _within(strip_controls(text), "question", QUESTION_LIMIT)
     if not cleaned.endswith("?"):
         raise Rejected("not a question")
     return cleaned
 
 
 def summary(text: str) -> str:
-    cleaned = _clean_block(text)
+    return _within(_clean_block(text), "summary", SUMMARY_LIMIT)
+
+
+def _within(cleaned: str, what: str, limit: int) -> str:
+    """``cleaned`` if it is not empty and at most ``limit`` characters; else Rejected."""
     if not cleaned:
-        raise Rejected("empty summary")
-    if len(cleaned) > SUMMARY_LIMIT:
-        raise Rejected(f"summary longer than {SUMMARY_LIMIT} characters")
+        raise Rejected(f"empty {what}")
+    if len(cleaned) > limit:
+        raise Rejected(f"{what} longer than {limit} characters")
     return cleaned
 
 

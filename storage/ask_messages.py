@@ -19,10 +19,10 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import CursorResult, Engine, Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import session_factory
 from storage.models import AskMessageRow
+from storage.statements import dialect_insert, from_row, inserted, require_aware
 
 # The kinds of view (what the message is to its reader); bot.refresh renders each.
 REVIEW_CARD: Final = "review_card"  # the card in the review channel
@@ -64,8 +64,7 @@ def record(
     digest of what it shows); False when it was recorded already."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of ask message {kind!r}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive time {at!r}: storage needs timezone-aware times")
+    require_aware(at)
     values = {
         "team_id": team_id,
         "ask_id": ask_id,
@@ -78,13 +77,11 @@ def record(
     }
     with session_factory(engine)() as session, session.begin():
         statement = (
-            _insert(session.get_bind().dialect.name)
+            dialect_insert(session, _TABLE)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["ask_id", "channel", "ts"])
-            .execution_options(preserve_rowcount=True)
         )
-        result = cast(CursorResult[Any], session.execute(statement))
-        return result.rowcount == 1
+        return inserted(session, statement)
 
 
 def of_ask(engine: Engine, ask_id: int) -> list[AskMessage]:
@@ -95,7 +92,7 @@ def of_ask(engine: Engine, ask_id: int) -> list[AskMessage]:
         .order_by(AskMessageRow.created_at, AskMessageRow.id)
     )
     with session_factory(engine)() as session:
-        return [_message(row) for row in session.scalars(query)]
+        return [from_row(AskMessage, row) for row in session.scalars(query)]
 
 
 def asks_in(engine: Engine, channel: str, ts: str) -> list[int]:
@@ -151,24 +148,3 @@ def forget(engine: Engine, channel: str, ts: str) -> int:
             ),
         )
         return int(result.rowcount)
-
-
-def _message(row: AskMessageRow) -> AskMessage:
-    return AskMessage(
-        team_id=row.team_id,
-        ask_id=row.ask_id,
-        channel=row.channel,
-        ts=row.ts,
-        kind=row.kind,
-        viewer=row.viewer,
-        created_at=row.created_at,
-        shown=row.shown,
-    )
-
-
-def _insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(_TABLE)
-    if dialect == "sqlite":
-        return sqlite.insert(_TABLE)
-    raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")

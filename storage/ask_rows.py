@@ -41,6 +41,7 @@ from intake.ticket import (
     TrackerLink,
 )
 from storage.models import AskRow, ConversationRow, HistoryRow, MilestoneRow
+from storage.statements import from_row
 
 _NUMBER = re.compile(r"(\d+)$")
 
@@ -137,70 +138,41 @@ def decode_milestone_log(log: Sequence[dict[str, Any]] | None) -> list[Milestone
 
 def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
     """The row's ticket; ``brief``: without milestones and history (left empty, not read)."""
-    return Ticket(
-        id=row.id,
-        team_id=row.team_id,
-        key=row.key,
+    return from_row(
+        Ticket,
+        row,
         status=Status(row.status),
-        requester=row.requester,
-        category=row.category,
-        title=row.title,
-        problem=row.problem,
-        impact=row.impact,
-        desired_outcome=row.desired_outcome,
         acceptance_criteria=list(row.acceptance_criteria),
         out_of_scope=list(row.out_of_scope),
         environment=list(row.environment),
         services=list(row.services),
         links=list(row.links),
         fields=decode_json(row.fields),
-        deadline=row.deadline,
-        no_deadline=row.no_deadline,
         priority=Priority(row.priority) if row.priority is not None else None,
         size=Size(row.size) if row.size is not None else None,
-        created_at=row.created_at,
-        submitted_at=row.submitted_at,
-        owner=row.owner,
-        decided_at=row.decided_at,
-        done_requested_at=row.done_requested_at,
         risks=list(row.risks or []),
         rationale=row.rationale or "",
         plan_warning=row.plan_warning or "",
         watchers=list(row.watchers or []),
-        answer_notes=dict(row.answer_notes or {}),
-        usage=LlmUsage(**(row.usage or {})),
         tracker=(
             TrackerLink(row.tracker_issue.label or "", row.tracker_issue.url or "")
             if row.tracker_issue is not None
             else None
         ),
-        milestones=[]
-        if brief
-        else [
-            Milestone(
-                title=m.title,
-                due=m.due,
-                done_criterion=m.done_criterion,
-                status=MilestoneStatus(m.status),
-                owner=m.owner,
-                reason=m.reason,
-                log=decode_milestone_log(m.log),
-            )
-            for m in row.milestones
-        ],
-        history=[]
-        if brief
-        else [
-            HistoryEntry(
-                at=h.at,
-                actor=h.actor,
-                from_status=Status(h.from_status) if h.from_status is not None else None,
-                to_status=Status(h.to_status),
-                note=h.note,
-            )
-            for h in row.history
-        ],
+        answer_notes=dict(row.answer_notes or {}),
+        usage=LlmUsage(**(row.usage or {})),
+        milestones=[] if brief else [_milestone(m) for m in row.milestones],
+        history=[] if brief else [_history_entry(h) for h in row.history],
     )
+
+
+def _milestone(m: MilestoneRow) -> Milestone:
+    return from_row(Milestone, m, status=MilestoneStatus(m.status), log=decode_milestone_log(m.log))
+
+
+def _history_entry(h: HistoryRow) -> HistoryEntry:
+    from_status = Status(h.from_status) if h.from_status is not None else None
+    return from_row(HistoryEntry, h, from_status=from_status, to_status=Status(h.to_status))
 
 
 def to_conversation(row: AskRow) -> Conversation:

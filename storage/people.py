@@ -12,7 +12,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from storage.models import PersonRow
-from storage.statements import dialect_insert, require_aware
+from storage.statements import dialect_insert, from_row, require_aware
 
 _PEOPLE = cast(Table, PersonRow.__table__)
 
@@ -35,13 +35,7 @@ def get_person(session: Session, team_id: str, user_id: str) -> Person | None:
     ).one_or_none()
     if row is None:
         return None
-    return Person(
-        team_id=row.team_id,
-        user_id=row.user_id,
-        tz=row.tz,
-        tz_fetched_at=row.tz_fetched_at,
-        snoozed_until=row.snoozed_until,
-    )
+    return from_row(Person, row)
 
 
 def save_person(session: Session, person: Person, at: datetime | None = None) -> None:

@@ -1,14 +1,20 @@
 """Small SQL helpers the storage modules share: the time check, the dialect's
-``INSERT ... ON CONFLICT`` and whether it inserted."""
+``INSERT ... ON CONFLICT`` and whether it inserted, and a row read into its dataclass."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
 
 
 def require_aware(at: datetime, name: str = "time") -> None:
@@ -34,3 +40,14 @@ def inserted(session: Session, statement: Any) -> bool:
         session.execute(statement.execution_options(preserve_rowcount=True)),
     )
     return result.rowcount == 1
+
+
+def from_row(cls: type[D], row: object, **converted: Any) -> D:
+    """A ``cls`` (a dataclass) read from ``row``: each field is the row's attribute of the same
+    name, but for those in ``converted`` (the values the caller turned into domain types)."""
+    copied = {
+        field.name: getattr(row, field.name)
+        for field in dataclasses.fields(cls)
+        if field.init and field.name not in converted
+    }
+    return cls(**copied, **converted)

@@ -10,9 +10,10 @@ MAX_FOCUSED items) while the others shrink to a few, so the tab stays inside 100
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.blocks import kit
 from bot.blocks.tracker import link_markup
@@ -21,6 +22,8 @@ from bot.slack_text import safe, user
 from intake.lifecycle import ago, last_change
 from intake.review import next_milestone, waiting_since
 from intake.ticket import Milestone, Status, Ticket
+
+T = TypeVar("T")
 
 NEW_REQUEST_ACTION = "home_new_request"
 MORE_ACTION = "home_more"
@@ -88,38 +91,34 @@ def _queue(data: HomeData, now: datetime) -> list[kit.Block]:
     blocks: list[kit.Block] = [kit.divider(), kit.section(f"*Review queue* — {summary}")]
     if counts:
         blocks.append(kit.context(counts))
-    shown = _page(queue, data, "queue")
-    for ticket in shown:
+
+    def line(ticket: Ticket) -> str:
         since = waiting_since(ticket)
         waited = ago(since, now).replace(" ago", "") if since else "—"
         status = " · :question: waiting for answers" if ticket.status is Status.NEEDS_INFO else ""
-        blocks.append(
-            kit.section(
-                f"*{safe(ticket.key or '', 20)}* {safe(ticket.title, 120)}\n"
-                f"from {user(ticket.requester)} · waiting {waited} · "
-                f"{ticket.priority or '—'}{status}"
-            )
+        return (
+            f"*{safe(ticket.key or '', 20)}* {safe(ticket.title, 120)}\n"
+            f"from {user(ticket.requester)} · waiting {waited} · "
+            f"{ticket.priority or '—'}{status}"
         )
+
     if not queue:
-        blocks.append(kit.context("Nothing waiting for review."))
-    blocks += _more(len(queue), len(shown), "queue", data)
-    return blocks
+        return [*blocks, kit.context("Nothing waiting for review.")]
+    return blocks + _listed(queue, data, "queue", line)
 
 
 def _milestones(data: HomeData, today: date) -> list[kit.Block]:
-    blocks: list[kit.Block] = [kit.divider(), kit.section("*Your milestones due soon*")]
-    shown = _page(data.due, data, "milestones")
-    for ticket, milestone in shown:
+    def line(entry: tuple[Ticket, Milestone]) -> str:
+        ticket, milestone = entry
         late = " — *overdue*" if milestone.due and milestone.due < today else ""
         due = f"due {day(milestone.due, today)}" if milestone.due else "no due date"
-        blocks.append(
-            kit.section(
-                f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 120)}\n{due}{late} · "
-                f"{milestone.status.value.replace('_', ' ')}"
-            )
+        return (
+            f"*{safe(ticket.key or '', 20)}* · {safe(milestone.title, 120)}\n{due}{late} · "
+            f"{milestone.status.value.replace('_', ' ')}"
         )
-    blocks += _more(len(data.due), len(shown), "milestones", data)
-    return blocks
+
+    header = [kit.divider(), kit.section("*Your milestones due soon*")]
+    return header + _listed(data.due, data, "milestones", line)
 
 
 def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
@@ -127,8 +126,8 @@ def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
     if not data.mine:
         blocks.append(kit.context("Nothing yet. Your asks and their status will show here."))
         return blocks
-    shown = _page(data.mine, data, "mine")
-    for ticket in shown:
+
+    def line(ticket: Ticket) -> str:
         label = ticket.key or "draft"
         nxt = (
             next_milestone(ticket, today)
@@ -145,17 +144,26 @@ def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
         since = f" ({local(last.at, data.tz, now)})" if last else ""
         status = STATUS_LABEL.get(ticket.status.value, ticket.status.value)
         link = f" · :link: {link_markup(ticket.tracker)}" if ticket.tracker else ""
-        blocks.append(
-            kit.section(
-                f"*{safe(label, 20)}* {safe(ticket.title or ticket.problem, 150)}\n"
-                f"{status}{since}{detail}{deadline}{link}"
-            )
+        return (
+            f"*{safe(label, 20)}* {safe(ticket.title or ticket.problem, 150)}\n"
+            f"{status}{since}{detail}{deadline}{link}"
         )
-    blocks += _more(len(data.mine), len(shown), "mine", data)
-    return blocks
+
+    return blocks + _listed(data.mine, data, "mine", line)
 
 
-def _page(items: list[Any], data: HomeData, section: str) -> list[Any]:
+def _listed(
+    items: list[T], data: HomeData, section: str, line: Callable[[T], str]
+) -> list[kit.Block]:
+    """One section per item shown of ``section`` (a page, as ``data.focus`` asks), and its
+    "Show more" button when some are not shown."""
+    shown = _page(items, data, section)
+    return [kit.section(line(item)) for item in shown] + _more(
+        len(items), len(shown), section, data
+    )
+
+
+def _page(items: list[T], data: HomeData, section: str) -> list[T]:
     if data.focus is None:
         return items[:PAGE]
     if data.focus == section:

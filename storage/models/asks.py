@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from storage.models.columns import Base, JSONType, NullableJSONType, UTCDateTime
 from storage.models.trackers import TrackerLinkRow
@@ -164,15 +164,25 @@ class MilestoneRow(Base):
     ask: Mapped[AskRow] = relationship(back_populates="milestones")
 
 
-class HistoryRow(Base):
+class _AskLog:
+    """The first columns of an ask's append-only logs (history, transcript, audit): the line,
+    its ask (indexed) and when it happened."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index]:
+        return (Index(None, "ask_id"),)
+
+    # Mixin columns would come last; sort_order keeps them first, as the migrations made them.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-3)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"), sort_order=-2)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, sort_order=-1)
+
+
+class HistoryRow(_AskLog, Base):
     """Status changes; append-only."""
 
     __tablename__ = "history"
-    __table_args__ = (Index(None, "ask_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(255))
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
@@ -181,28 +191,20 @@ class HistoryRow(Base):
     ask: Mapped[AskRow] = relationship(back_populates="history")
 
 
-class TranscriptRow(Base):
+class TranscriptRow(_AskLog, Base):
     """Every line said in an intake, verbatim and whole."""
 
     __tablename__ = "transcript"
-    __table_args__ = (Index(None, "ask_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
     author: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
 
 
-class AuditRow(Base):
+class AuditRow(_AskLog, Base):
     """Every action someone tried on an ask, allowed or not; append-only."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index(None, "ask_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32))

@@ -16,20 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from intake.templates.field_specs import ASKABLE_CORE_FIELDS
 from tests.scenarios.cast import Scenario
 from tests.scenarios.slack_run import Run
 
-CORE_FIELDS = frozenset(
-    {
-        "services",
-        "environment",
-        "deadline",
-        "impact",
-        "desired_outcome",
-        "acceptance_criteria",
-        "out_of_scope",
-    }
-)
 # Ticket parts that hold the requester's data (not the engine's prose: problem, risks, rationale).
 DATA_PARTS: tuple[str, ...] = ("title", "impact", "desired_outcome", "acceptance_criteria")
 DATA_PARTS += ("out_of_scope", "services", "environment", "fields", "links")
@@ -39,7 +29,7 @@ _QUESTION_NUMBER = re.compile(r"Question (\d+)")
 
 
 def field_value(ticket: dict[str, Any], name: str) -> Any:
-    if name in CORE_FIELDS:
+    if name in ASKABLE_CORE_FIELDS:  # a ticket part of its own; the others are in "fields"
         if name == "deadline" and ticket.get("no_deadline") and not ticket.get("deadline"):
             return "none"
         return ticket.get(name)
