@@ -42,9 +42,10 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import select, text  # noqa: E402
 
 from storage import slack_outbox  # noqa: E402
-from storage.db import make_engine, transaction, upgrade  # noqa: E402
+from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import QueueItemRow  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.storage.slack_messages import queue_nudges  # noqa: E402
 
 TOKEN = "xoxb-benchmark"
 EMPTIED = ("queue_items", "pace", "slack_jobs", "job_runs")
@@ -65,19 +66,7 @@ def prepare(url: str, fake: FakeSlack, nudges: int) -> list[str]:
             for table in EMPTIED:
                 connection.execute(text(f"DELETE FROM {table}"))
         owners = [f"U{n:07d}" for n in range(nudges)]
-        zone, now = awake_zone(), datetime.now(UTC)
-        with transaction(engine) as session:
-            for owner in owners:
-                fake.add_user(owner, owner.lower(), tz=zone)
-                slack_outbox.enqueue_message(
-                    session,
-                    key=f"nudge:T0001:{owner}:bench",
-                    kind="nudge",
-                    team_id="T0001",
-                    channel=owner,
-                    payload={"text": f"Your milestones this week, {owner}", "tz": zone},
-                    at=now,
-                )
+        queue_nudges(engine, fake, owners, zone=awake_zone(), at=datetime.now(UTC), period="bench")
         return owners
     finally:
         engine.dispose()

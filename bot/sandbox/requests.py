@@ -33,7 +33,8 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -153,29 +154,22 @@ def _initial(element: dict[str, Any]) -> Any:
     return None
 
 
+@dataclass(eq=False)
 class SlackDriver:
     """Signed Slack-shaped requests to a Bolt app at ``events_url``."""
 
-    def __init__(
-        self,
-        events_url: str,
-        signing_secret: str,
-        fake: FakeSlack,
-        team_id: str = "T0001",
-        api_app_id: str = "A0001",
-        *,
-        timeout: float = 10.0,
-        ack_timeout: float = ACK_TIMEOUT_SECONDS,
-    ) -> None:
-        self.events_url = events_url
-        self.signing_secret = signing_secret
-        self.fake = fake
-        self.team_id = team_id
-        self.api_app_id = api_app_id
-        self.timeout = timeout
-        self.ack_timeout = ack_timeout
-        self.verification_token = "fake-verification-token"
-        self._event_seq = itertools.count(1)
+    events_url: str
+    signing_secret: str = field(repr=False)
+    fake: FakeSlack
+    team_id: str = "T0001"
+    api_app_id: str = "A0001"
+    _: KW_ONLY
+    timeout: float = 10.0
+    ack_timeout: float = ACK_TIMEOUT_SECONDS
+    verification_token: str = field(default="fake-verification-token", init=False)
+    _event_seq: Iterator[int] = field(
+        default_factory=lambda: itertools.count(1), init=False, repr=False
+    )
 
     # ------------------------------------------------------------------ transport
 

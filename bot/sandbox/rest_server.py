@@ -11,8 +11,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from bot.sandbox.startable import Startable
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Limit:
 Handler = Callable[[Call, re.Match[str]], Answer]
 
 
-class FakeRestServer:
+class FakeRestServer(Startable):
     """Subclasses add routes with ``route`` and decide who is authorized in ``authorized``."""
 
     def __init__(self) -> None:
@@ -82,7 +84,7 @@ class FakeRestServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> FakeRestServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 

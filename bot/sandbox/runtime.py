@@ -29,13 +29,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bot.sandbox import cast
 from bot.sandbox.clock import SandboxClock, monday_nine, stops
 from bot.sandbox.github_panel import Delivery, LocalGitHub
 from bot.sandbox.requests import DriverResponse, SlackDriver
 from bot.sandbox.slack_api import ApiCall, FakeSlack
+from bot.sandbox.startable import Startable
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class JumpReport:
         }
 
 
-class Sandbox:
+class Sandbox(Startable):
     """One sandbox: the emulated Slack, the bot, its scheduler and senders. ``start()`` then
     ``stop()``; every method is safe to call from the page server's threads."""
 
@@ -158,7 +159,7 @@ class Sandbox:
             overrides["intake_templates_dir"] = self.templates_dir
         return overrides
 
-    def start(self) -> Sandbox:
+    def start(self) -> Self:
         from bot.app import create_app
         from bot.background import start_background
         from bot.bootstrap import build
@@ -207,12 +208,6 @@ class Sandbox:
             with contextlib.suppress(OSError):
                 self._tmp.cleanup()
             self._tmp = None
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def _driver(self) -> SlackDriver:

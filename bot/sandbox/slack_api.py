@@ -45,6 +45,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.blockkit import check_message, check_view
+from bot.sandbox.startable import Startable
 
 TRIGGER_TTL_SECONDS = 3.0
 RESPONSE_URL_MAX_POSTS = 5
@@ -216,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST
 
 
-class FakeSlack:
+class FakeSlack(Startable):
     """Fake Slack Web API. See the module docstring; every public method is thread-safe."""
 
     def __init__(
@@ -336,12 +337,6 @@ class FakeSlack:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

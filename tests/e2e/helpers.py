@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tests.e2e.conftest import LEAD, OWNER, REVIEW_CHANNEL
@@ -43,17 +44,15 @@ def buttons(message: dict[str, Any]) -> list[str]:
     return found
 
 
+@dataclass(eq=False)
 class Conversation:
     """A requester talking to the bot in one intake thread."""
 
-    def __init__(
-        self, driver: SlackDriver, slack: FakeSlack, user: str, channel: str, thread_ts: str
-    ) -> None:
-        self.driver = driver
-        self.slack = slack
-        self.user = user
-        self.channel = channel
-        self.thread_ts = thread_ts
+    driver: SlackDriver
+    slack: FakeSlack
+    user: str
+    channel: str
+    thread_ts: str
 
     @property
     def bot_messages(self) -> list[dict[str, Any]]:

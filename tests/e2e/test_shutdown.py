@@ -40,6 +40,7 @@ from tests.e2e.processes import (
 from tests.e2e.test_followthrough_processes import awake_zone
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
+from tests.storage import slack_messages
 
 OWNERS = [f"U0OWN{n:03d}" for n in range(30)]
 GRACE = 25.0  # INTAKE_SHUTDOWN_GRACE's default, which the manifests allow for
@@ -95,22 +96,11 @@ def start_worker(
 
 def queue_nudges(database_url: str, fake_slack: FakeSlack) -> None:
     """One weekly nudge DM queued for each owner, as the follow-through queues them."""
-    zone = awake_zone()
-    now = datetime.now(UTC)
     engine = make_engine(database_url)
     try:
-        with transaction(engine) as session:
-            for owner in OWNERS:
-                fake_slack.add_user(owner, owner.lower(), tz=zone)
-                slack_outbox.enqueue_message(
-                    session,
-                    key=f"nudge:T0001:{owner}:2026-W50",
-                    kind="nudge",
-                    team_id="T0001",
-                    channel=owner,
-                    payload={"text": f"Your milestones this week, {owner}", "tz": zone},
-                    at=now,
-                )
+        slack_messages.queue_nudges(
+            engine, fake_slack, OWNERS, zone=awake_zone(), at=datetime.now(UTC), period="2026-W50"
+        )
     finally:
         engine.dispose()
 

@@ -41,8 +41,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
+from bot.sandbox.startable import Startable
 from tests.fakes.embeddings import DIMENSIONS, fake_embedding
 
 FAKE_MODEL = "fake-gpt"
@@ -130,7 +131,7 @@ def _tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
-class FakeOpenAI:
+class FakeOpenAI(Startable):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._script: deque[Scripted] = deque()
@@ -145,8 +146,8 @@ class FakeOpenAI:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> FakeOpenAI:
-        fake = self
+    def start(self) -> Self:
+        fake: FakeOpenAI = self
 
         class Handler(_Handler):
             owner = fake
@@ -168,12 +169,6 @@ class FakeOpenAI:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

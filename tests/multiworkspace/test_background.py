@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from bot.background import start_background
 from bot.oauth import InstalledWorkspaces
-from storage import slack_outbox
-from storage.db import transaction
 from tests.multiworkspace.conftest import T1, MultiBot, MultiWorkspaceSlack, bearer
+from tests.storage.slack_messages import enqueue
 
 
 def test_start_background_sends_with_each_workspaces_token(
@@ -15,16 +14,14 @@ def test_start_background_sends_with_each_workspaces_token(
 ) -> None:
     multi_bot.install(multi_slack, T1)
     container = multi_bot.container
-    with transaction(container.db_engine) as session:
-        slack_outbox.enqueue_message(
-            session,
-            key=f"progress:{T1.id}:1:2026-W48",
-            kind="progress",
-            team_id=T1.id,
-            channel="C0REVIEW",
-            payload={"text": "queued"},
-            at=container.clock.now(),
-        )
+    enqueue(
+        container.db_engine,
+        f"progress:{T1.id}:1:2026-W48",
+        team_id=T1.id,
+        channel="C0REVIEW",
+        payload={"text": "queued"},
+        at=container.clock.now(),
+    )
     background = start_background(container, multi_bot.app.client, schedule=False)
     try:
         assert isinstance(background.follow.clients, InstalledWorkspaces)

@@ -12,8 +12,6 @@ from sqlalchemy import func, select
 from bot.followthrough import follow_through_for
 from bot.oauth import BOT_SCOPES
 from bot.sender import send_due
-from storage import slack_outbox
-from storage.db import transaction
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, QueueItemRow
 from tests.e2e.helpers import wait_for_bot
 from tests.fakes.slack_requests import SlackDriver
@@ -28,6 +26,7 @@ from tests.multiworkspace.conftest import (
     authorize_url,
     bearer,
 )
+from tests.storage.slack_messages import enqueue
 
 
 def count(bot: MultiBot, table: object) -> int:
@@ -141,17 +140,15 @@ def test_queued_messages_go_out_with_their_workspaces_token(
     multi_bot.install(multi_slack, T2)
     container = multi_bot.container
     now = container.clock.now()
-    with transaction(container.db_engine) as session:
-        for team in (T1.id, T2.id, "T9NOWHERE"):
-            slack_outbox.enqueue_message(
-                session,
-                key=f"progress:{team}:1:2026-W48",
-                kind="progress",
-                team_id=team,
-                channel="C0REVIEW",
-                payload={"text": f"hello {team}"},
-                at=now,
-            )
+    for team in (T1.id, T2.id, "T9NOWHERE"):
+        enqueue(
+            container.db_engine,
+            f"progress:{team}:1:2026-W48",
+            team_id=team,
+            channel="C0REVIEW",
+            payload={"text": f"hello {team}"},
+            at=now,
+        )
     follow = follow_through_for(container, multi_bot.app.client)
     assert send_due(container.db_engine, container.clock, follow.clients) == 2
     posted = {call.args["text"]: bearer(call) for call in multi_slack.calls_to("chat.postMessage")}

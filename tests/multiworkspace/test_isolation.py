@@ -13,7 +13,6 @@ from bot.followthrough import follow_through_for
 from bot.sender import send_due
 from intake.ticket import Status
 from storage import queue, slack_outbox
-from storage.db import transaction
 from tests.e2e.helpers import (
     Conversation,
     review_card,
@@ -35,6 +34,7 @@ from tests.multiworkspace.conftest import (
     Team,
     bearer,
 )
+from tests.storage.slack_messages import enqueue
 
 # Two alike asks (so similar-ask lookups would find each other), told apart by their service.
 ONE, TWO = "zebrabill", "yakroster"
@@ -182,16 +182,14 @@ def test_each_workspace_gets_its_own_weekly_digest_with_its_own_token(
     container = multi_bot.container
     now = container.clock.now()
     # A message to T1 that Slack kept refusing: listed in T1's digest only.
-    with transaction(container.db_engine) as session:
-        slack_outbox.enqueue_message(
-            session,
-            key=f"nudge:{T1.id}:{OWNER}:lost",
-            kind="nudge",
-            team_id=T1.id,
-            channel=OWNER,
-            payload={"text": "lost"},
-            at=now - timedelta(days=1),
-        )
+    enqueue(
+        container.db_engine,
+        f"nudge:{T1.id}:{OWNER}:lost",
+        team_id=T1.id,
+        channel=OWNER,
+        payload={"text": "lost"},
+        at=now - timedelta(days=1),
+    )
     (lost,) = queue.claim(container.db_engine, now, 10, kinds=[slack_outbox.KIND])
     queue.failed(container.db_engine, lost.id, "channel_not_found", now, give_up=True)
 

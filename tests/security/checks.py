@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.parse
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +22,7 @@ from tests.e2e.helpers import (
     review_card,
     start_dm,
 )
+from tests.fakes.fake_rest import Answer, Call, FakeRestServer
 from tests.fakes.slack_api import ApiCall, FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
 
@@ -242,40 +241,22 @@ def visible_text(args: dict[str, Any]) -> str:
     return "\n".join(r.text for r in rendered_texts("chat.postMessage", args))
 
 
-class Canary:
+class Canary(FakeRestServer):
     """An HTTP server on loopback that records every request: a URL no one should call."""
 
     def __init__(self) -> None:
-        self.requests: list[tuple[str, str, bytes]] = []
-        canary = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                canary.requests.append((self.command, self.path, self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_PUT = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
+        for method in ("GET", "POST", "PUT"):
+            self.route(method, r"/.*", lambda call, found: Answer(200))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return f"{super().url}/hook"
 
-    def __enter__(self) -> Canary:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    @property
+    def requests(self) -> list[Call]:
+        """Every request it was sent (method, path, query, body)."""
+        return self.calls
 
 
 def submitted_ask(

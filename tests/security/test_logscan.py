@@ -40,16 +40,21 @@ def run_pytest(tmp_path: Path, source: str, *options: str) -> subprocess.Complet
     )
 
 
-def test_a_session_that_logs_a_test_secret_fails_and_says_where(tmp_path: Path) -> None:
-    result = run_pytest(
-        tmp_path,
-        f"""
+def logs_the_token(level: str) -> str:
+    """A test module whose one test logs a test Slack token at ``level``."""
+    return f"""
         import logging
 
         def test_logs_the_token():
             token = {TOKEN_PARTS[0]!r} + {TOKEN_PARTS[1]!r}
-            logging.getLogger("bot.somewhere").debug("calling Slack with %s", token)
-        """,
+            logging.getLogger("bot.somewhere").{level}("calling Slack with %s", token)
+        """
+
+
+def test_a_session_that_logs_a_test_secret_fails_and_says_where(tmp_path: Path) -> None:
+    result = run_pytest(
+        tmp_path,
+        logs_the_token("debug"),
     )
     secret = "".join(TOKEN_PARTS)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -68,13 +73,8 @@ def test_a_secret_logged_in_a_parallel_worker_fails_the_whole_session(tmp_path: 
     session's report and exit status."""
     result = run_pytest(
         tmp_path,
-        f"""
-        import logging
-
-        def test_logs_the_token():
-            token = {TOKEN_PARTS[0]!r} + {TOKEN_PARTS[1]!r}
-            logging.getLogger("bot.somewhere").warning("calling Slack with %s", token)
-
+        logs_the_token("warning")
+        + """
         def test_logs_nothing():
             logging.getLogger("bot.somewhere").warning("nothing to see")
         """,

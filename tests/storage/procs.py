@@ -6,6 +6,8 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from storage.db import make_engine, transaction
 from storage.job_runs import claim_run
 from storage.pace import SqlPaceStore
@@ -31,6 +33,19 @@ def claim_and_number(url: str, key: str, team_id: str, barrier: Any, results: An
 PACE_BURST = 5
 
 
+def queue_week_48_digest(session: Session, at: datetime) -> bool:
+    """The message the digest run of 2026-W48 queues for team T1 (False: queued already)."""
+    return enqueue_message(
+        session,
+        key="digest:T1:C0DIGEST:2026-W48",
+        kind="digest",
+        team_id="T1",
+        channel="C0DIGEST",
+        payload={"text": "This week"},
+        at=at,
+    )
+
+
 def run_digest_and_take(url: str, barrier: Any, results: Any) -> None:
     """A replica's scheduler and sender at once: claim this week's digest run and queue its
     message, then take as many tokens of a shared pace bucket as it can (the clock stands
@@ -43,15 +58,7 @@ def run_digest_and_take(url: str, barrier: Any, results: Any) -> None:
         with transaction(engine) as session:
             won = claim_run(session, "digest", "2026-W48", f"replica-{os.getpid()}", at)
             if won:
-                queued = enqueue_message(
-                    session,
-                    key="digest:T1:C0DIGEST:2026-W48",
-                    kind="digest",
-                    team_id="T1",
-                    channel="C0DIGEST",
-                    payload={"text": "This week"},
-                    at=at,
-                )
+                queued = queue_week_48_digest(session, at)
         pace = SqlPaceStore(engine)
         taken = sum(pace.take("chat.postMessage", at, 60.0, PACE_BURST) == 0.0 for _ in range(10))
         results.put((won, queued, taken))

@@ -11,6 +11,7 @@ from storage import queue
 from storage.db import transaction
 from storage.models import JobRunRow, QueueItemRow
 from storage.slack_outbox import KIND, enqueue_message
+from tests.fakes.slack_api import FakeSlack
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -29,6 +30,25 @@ def enqueue(engine: Engine, key: str, *, at: datetime = T0, **options: Any) -> b
     arguments.update(options)
     with transaction(engine) as session:
         return enqueue_message(session, key=key, at=at, **arguments)
+
+
+def queue_nudges(
+    engine: Engine, fake: FakeSlack, owners: list[str], *, zone: str, at: datetime, period: str
+) -> None:
+    """One weekly nudge DM queued for each owner (a Slack user in ``zone``), as the
+    follow-through queues them."""
+    with transaction(engine) as session:
+        for owner in owners:
+            fake.add_user(owner, owner.lower(), tz=zone)
+            enqueue_message(
+                session,
+                key=f"nudge:T0001:{owner}:{period}",
+                kind="nudge",
+                team_id="T0001",
+                channel=owner,
+                payload={"text": f"Your milestones this week, {owner}", "tz": zone},
+                at=at,
+            )
 
 
 def claim(

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, select
 from storage.db import transaction
 from storage.job_runs import claim_run, finish_run
 from storage.models import JobRunRow, QueueItemRow
-from storage.slack_outbox import enqueue_message
 from tests.storage import procs
 from tests.storage.slack_messages import T0, Boom, claim, count_rows, keys
 from tests.storage.threads import in_numbered_threads
@@ -92,15 +91,7 @@ def test_claim_and_enqueue_roll_back_together(engine: Engine) -> None:
         with transaction(engine) as session:
             if not claim_run(session, "digest", "2026-W48", "r1", T0):
                 return False
-            enqueue_message(
-                session,
-                key="digest:T1:C0DIGEST:2026-W48",
-                kind="digest",
-                team_id="T1",
-                channel="C0DIGEST",
-                payload={"text": "This week"},
-                at=T0,
-            )
+            procs.queue_week_48_digest(session, T0)
             if fail:
                 raise Boom("crashed before the run was complete")
         return True

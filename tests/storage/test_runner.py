@@ -15,6 +15,7 @@ from bot.runner import GiveUp, Kind, Retry, Runner
 from intake.clock import FixedClock
 from storage import queue
 from storage.db import transaction
+from tests.storage.threads import Overlap
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -73,18 +74,11 @@ def test_a_kind_never_runs_more_than_its_threads_at_once(engine: Engine) -> None
     for n in range(12):
         put(engine, "slow", n)
     put(engine, "quick", 99)
-    running, most = 0, 0
-    lock = threading.Lock()
+    overlap = Overlap()
     quick_done = threading.Event()
 
     def slow(item: queue.Item) -> None:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
+        overlap.busy()
 
     def quick(item: queue.Item) -> None:
         quick_done.set()
@@ -102,7 +96,7 @@ def test_a_kind_never_runs_more_than_its_threads_at_once(engine: Engine) -> None
         time.sleep(0.05)
     runner.stop(time.monotonic() + 5)
     assert queue.pending(engine) == {}
-    assert most == 3
+    assert overlap.most == 3
 
 
 def test_stopping_hands_back_what_has_not_started_and_abandons_what_overruns(

@@ -1,8 +1,9 @@
-"""Running a piece of work in several real threads at once, for the storage tests."""
+"""Running a piece of work in several real threads at once, and counting how many overlap."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,3 +40,21 @@ def in_numbered_threads(count: int, work: Callable[[int], R]) -> list[R]:
     assert not errors, errors
     assert len(results) == count
     return results
+
+
+class Overlap:
+    """Counts how many threads are inside ``busy()`` at once; ``most`` is the peak seen."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self.most = 0
+
+    def busy(self, seconds: float = 0.05) -> None:
+        """Be one of the running threads for ``seconds``."""
+        with self._lock:
+            self._running += 1
+            self.most = max(self.most, self._running)
+        time.sleep(seconds)
+        with self._lock:
+            self._running -= 1

@@ -43,6 +43,13 @@ def start(
     return engine.start(text, "U1", Source.DM, tz, NOW)
 
 
+def asked_about(engine: IntakeEngine, text: str, field: str) -> Conversation:
+    """An intake opened with ``text`` (as ``start``) whose first question is about ``field``."""
+    conversation, _ = start(engine, text)
+    assert conversation.pending == field
+    return conversation
+
+
 def skip_to(engine: IntakeEngine, conversation: Conversation, field: str) -> None:
     """Skip the questions until the engine asks for ``field``."""
     while conversation.pending != field:

@@ -14,7 +14,7 @@ from intake.readiness import VERIFIABLE_LABEL
 from intake.replies import Corrected, Draft, Question, Reply
 from intake.templates import TemplateSet
 from intake.ticket import Priority
-from tests.unit.conftest import NOW, skip_to, start
+from tests.unit.conftest import NOW, asked_about, skip_to, start
 
 TODAY = date(2026, 11, 23)
 
@@ -84,8 +84,7 @@ def test_a_rename_says_which_value_it_replaces(templates: TemplateSet) -> None:
 def test_a_correction_during_the_questions_changes_the_field_and_asks_again(
     engine: IntakeEngine,
 ) -> None:
-    conversation, _ = start(engine, "we need a postgres db for billing asap")
-    assert conversation.pending == "environment"
+    conversation = asked_about(engine, "we need a postgres db for billing asap", "environment")
     replies = engine.answer(conversation, "actually the deadline is next Friday", NOW)
     assert said(replies) == [("Deadline", date(2026, 11, 25), date(2026, 12, 4))]
     assert conversation.ticket.deadline == date(2026, 12, 4)
@@ -211,8 +210,7 @@ def test_a_value_that_cannot_be_read_is_explained_and_nothing_changes(
 def test_an_answer_given_by_its_name_is_the_answer_without_the_name(
     engine: IntakeEngine,
 ) -> None:
-    conversation, _ = start(engine, "our checkout-web pipeline is slow")
-    assert conversation.pending == "pipeline_url"
+    conversation = asked_about(engine, "our checkout-web pipeline is slow", "pipeline_url")
     replies = engine.answer(conversation, "pipeline link: https://ci.example.com/runs/1", NOW)
     assert conversation.ticket.fields["pipeline_url"] == "https://ci.example.com/runs/1"
     assert not any(isinstance(r, Corrected) for r in replies), "an answer, not a correction"
@@ -228,8 +226,7 @@ def test_an_answer_given_by_its_name_is_the_answer_without_the_name(
 
 
 def test_the_question_a_criteria_follow_up_interrupted_comes_back(engine: IntakeEngine) -> None:
-    conversation, _ = start(engine, "our checkout-web pipeline is slow")
-    assert conversation.pending == "pipeline_url"
+    conversation = asked_about(engine, "our checkout-web pipeline is slow", "pipeline_url")
     replies = engine.answer(conversation, "criteria: it works well", NOW)
     assert isinstance(replies[-1], Question) and replies[-1].spec.name == "acceptance_criteria"
     replies = engine.answer(conversation, "main builds in under 10 minutes", NOW)
@@ -269,8 +266,7 @@ def test_a_long_paste_is_never_read_as_a_correction(templates: TemplateSet) -> N
 
 
 def test_a_list_answered_by_name_is_no_criterion_to_follow_up(engine: IntakeEngine) -> None:
-    conversation, _ = start(engine, "we need a postgres db in production")
-    assert conversation.pending == "services"
+    conversation = asked_about(engine, "we need a postgres db in production", "services")
     replies = engine.answer(conversation, "services: billing-api, ledger", NOW)
     assert conversation.ticket.services == ["billing-api", "ledger"]
     assert isinstance(replies[-1], Question) and replies[-1].spec.name == "storage_gb"

@@ -19,7 +19,7 @@ from intake.replies import (
     Understood,
 )
 from intake.ticket import Status
-from tests.unit.conftest import NOW, skip_to, start
+from tests.unit.conftest import NOW, asked_about, skip_to, start
 
 
 def question(replies: list[Reply]) -> Question:
@@ -57,8 +57,7 @@ def test_never_asks_for_what_was_already_said(engine: IntakeEngine) -> None:
 
 
 def test_an_answer_that_says_more_fills_those_fields_too(engine: IntakeEngine) -> None:
-    conversation, _ = start(engine, "we need a postgres db for billing")
-    assert conversation.pending == "environment"
+    conversation = asked_about(engine, "we need a postgres db for billing", "environment")
     replies = engine.answer(conversation, "prod and staging, and we need it by 2026-12-18", NOW)
     assert conversation.ticket.environment == ["production", "staging"]
     assert conversation.ticket.deadline == date(2026, 12, 18)

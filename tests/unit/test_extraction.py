@@ -7,12 +7,17 @@ from datetime import date
 
 import pytest
 
-from intake.extraction import Urgency, classify, extract
+from intake.extraction import Extraction, Urgency, classify, extract
 from intake.service_names import find_services
 from intake.slack_markup import find_links
 from intake.templates import TemplateSet
 
 TODAY = date(2026, 11, 22)  # a Sunday
+
+
+def extracted(templates: TemplateSet, template_id: str, text: str) -> Extraction:
+    """What ``extract`` reads from ``text`` for the template ``template_id``, today."""
+    return extract(text, templates.get(template_id), TODAY)
 
 
 # -- classify -----------------------------------------------------------------------------------
@@ -67,11 +72,11 @@ def test_more_evidence_scores_higher(templates: TemplateSet) -> None:
 
 
 def test_extract_a_database_ask(templates: TemplateSet) -> None:
-    found = extract(
+    found = extracted(
+        templates,
+        "database",
         "we need a postgres 15 db for billing in prod and staging by next friday, 100GB "
         "because the ledger launch is blocked",
-        templates.get("database"),
-        TODAY,
     )
     assert found.values["engine"] == "PostgreSQL"
     assert found.values["services"] == ["billing"]
@@ -83,21 +88,19 @@ def test_extract_a_database_ask(templates: TemplateSet) -> None:
 
 
 def test_asap_gives_a_date_and_high_urgency(templates: TemplateSet) -> None:
-    found = extract("we need a postgres db for billing asap", templates.get("database"), TODAY)
+    found = extracted(templates, "database", "we need a postgres db for billing asap")
     assert found.values["deadline"] == date(2026, 11, 24)
     assert found.urgency is Urgency.HIGH
 
 
 def test_no_deadline_is_recorded(templates: TemplateSet) -> None:
-    found = extract("new redis for checkout, no deadline", templates.get("database"), TODAY)
+    found = extracted(templates, "database", "new redis for checkout, no deadline")
     assert found.no_deadline
     assert "deadline" not in found.values
 
 
 def test_extract_an_access_request(templates: TemplateSet) -> None:
-    found = extract(
-        "give <@U123ABC> read access to the prod db", templates.get("access_request"), TODAY
-    )
+    found = extracted(templates, "access_request", "give <@U123ABC> read access to the prod db")
     assert found.values["who_needs_access"] == "U123ABC"
     assert found.values["access_level"] == "read-only"
     assert found.values["environment"] == ["production"]
@@ -106,24 +109,21 @@ def test_extract_an_access_request(templates: TemplateSet) -> None:
 
 
 def test_a_leading_bot_mention_is_not_the_person(templates: TemplateSet) -> None:
-    found = extract(
-        "<@UBOT1234> please give <@U0LEE9999|lee> admin on grafana",
-        templates.get("access_request"),
-        TODAY,
+    found = extracted(
+        templates, "access_request", "<@UBOT1234> please give <@U0LEE9999|lee> admin on grafana"
     )
     assert found.values["who_needs_access"] == "U0LEE9999"
     assert found.values["access_level"] == "admin"
 
 
 def test_extract_networking_hostnames(templates: TemplateSet) -> None:
-    found = extract("cert expired on api.example.com", templates.get("networking"), TODAY)
+    found = extracted(templates, "networking", "cert expired on api.example.com")
     assert found.values["domains"] == ["api.example.com"]
     assert found.values["network_change"] == "TLS certificate"
     # Slack turns hostnames into links; the host is still read.
-    linked = extract(
-        "cert expired on <http://api.example.com|api.example.com>", templates.get("networking"),
-        TODAY,
-    )  # fmt: skip
+    linked = extracted(
+        templates, "networking", "cert expired on <http://api.example.com|api.example.com>"
+    )
     assert linked.values["domains"] == ["api.example.com"]
     assert linked.links == ["http://api.example.com"]
 
@@ -140,25 +140,23 @@ def test_extract_numbers_with_units(templates: TemplateSet) -> None:
 
 
 def test_extract_multiple_choice(templates: TemplateSet) -> None:
-    found = extract("need more nodes/cpu/memory", templates.get("compute_capacity"), TODAY)
+    found = extracted(templates, "compute_capacity", "need more nodes/cpu/memory")
     assert found.values["resource_kind"] == ["CPU", "Memory", "Nodes"]
-    signals = extract(
-        "add dashboards and alerts for checkout", templates.get("observability"), TODAY
-    )
+    signals = extracted(templates, "observability", "add dashboards and alerts for checkout")
     assert signals.values["signals"] == ["Dashboards", "Alerts"]
     assert signals.values["services"] == ["checkout"]
 
 
 def test_other_choice_is_not_read_from_free_text(templates: TemplateSet) -> None:
-    found = extract("some other team needs a db", templates.get("database"), TODAY)
+    found = extracted(templates, "database", "some other team needs a db")
     assert "engine" not in found.values
 
 
 def test_text_fields_are_not_filled_from_the_opening_ask(templates: TemplateSet) -> None:
-    found = extract(
+    found = extracted(
+        templates,
+        "incident_follow_up",
         "follow-up from last week's outage: add failover for the billing db",
-        templates.get("incident_follow_up"),
-        TODAY,
     )
     assert "action_item" not in found.values
     assert "incident_link" not in found.values
@@ -167,21 +165,21 @@ def test_text_fields_are_not_filled_from_the_opening_ask(templates: TemplateSet)
 
 
 def test_a_link_fills_a_link_field(templates: TemplateSet) -> None:
-    found = extract(
+    found = extracted(
+        templates,
+        "incident_follow_up",
         "follow-up from <https://incidents.example.com/INC-42|INC-42>: add failover",
-        templates.get("incident_follow_up"),
-        TODAY,
     )
     assert found.values["incident_link"] == "https://incidents.example.com/INC-42"
     assert found.links == ["https://incidents.example.com/INC-42"]
 
 
 def test_labelled_lines_fill_text_and_list_fields(templates: TemplateSet) -> None:
-    found = extract(
+    found = extracted(
+        templates,
+        "access_request",
         "Resource: the billing prod database\n"
         "Acceptance criteria:\n- lee can run read queries\n- access expires in 30 days",
-        templates.get("access_request"),
-        TODAY,
     )
     assert found.values["resource"] == "the billing prod database"
     assert found.values["acceptance_criteria"] == [
@@ -233,7 +231,7 @@ def test_find_services(text: str, expected: list[str]) -> None:
     ],
 )
 def test_urgency(templates: TemplateSet, text: str, urgency: Urgency) -> None:
-    assert extract(text, templates.get("other"), TODAY).urgency is urgency
+    assert extracted(templates, "other", text).urgency is urgency
 
 
 def test_impact_is_the_why_clause(templates: TemplateSet) -> None:
@@ -257,9 +255,9 @@ def test_impact_is_the_why_clause(templates: TemplateSet) -> None:
 def test_links(templates: TemplateSet) -> None:
     text = "see <https://ci.example.com/run/1|run 1> and https://grafana.example.com/d/abc."
     assert find_links(text) == ["https://ci.example.com/run/1", "https://grafana.example.com/d/abc"]
-    assert extract(text, templates.get("ci_cd"), TODAY).links == find_links(text)
+    assert extracted(templates, "ci_cd", text).links == find_links(text)
     # A URL is not a date, a service or an environment.
-    found = extract("https://ci.example.com/prod/2026-12-01", templates.get("ci_cd"), TODAY)
+    found = extracted(templates, "ci_cd", "https://ci.example.com/prod/2026-12-01")
     assert set(found.values) == {"pipeline_url"}
 
 

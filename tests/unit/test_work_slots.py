@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bot.work_slots import WorkSlots
+from tests.storage.threads import Overlap
 
 TIMEOUT = 5.0
 
@@ -20,23 +21,16 @@ def _start(target: object) -> threading.Thread:
 
 def test_no_more_jobs_run_at_once_than_there_are_slots() -> None:
     slots = WorkSlots(3)
-    lock = threading.Lock()
-    running, most = 0, 0
+    overlap = Overlap()
 
     def job() -> None:
-        nonlocal running, most
         with slots.hold():
-            with lock:
-                running += 1
-                most = max(most, running)
-            time.sleep(0.05)
-            with lock:
-                running -= 1
+            overlap.busy()
 
     threads = [_start(job) for _ in range(10)]
     for thread in threads:
         thread.join(TIMEOUT)
-    assert most == 3
+    assert overlap.most == 3
 
 
 def test_a_job_that_waits_lets_another_run_meanwhile() -> None:

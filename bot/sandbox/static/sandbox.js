@@ -847,14 +847,9 @@
         control = chips(e, current || [], set);
         break;
       case "datepicker":
-        control = el("input", "bk-date");
-        control.type = "date";
-        control.value = current || "";
-        control.addEventListener("change", function () { set(control.value || null); });
-        break;
       case "timepicker":
         control = el("input", "bk-date");
-        control.type = "time";
+        control.type = e.type === "datepicker" ? "date" : "time";
         control.value = current || "";
         control.addEventListener("change", function () { set(control.value || null); });
         break;
