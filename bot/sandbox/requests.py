@@ -41,6 +41,8 @@ from urllib.parse import urlencode
 from bot.sandbox.slack_api import FakeSlack
 
 ACK_TIMEOUT_SECONDS = 3.0
+# Slack's legacy verification token, in the body of every request (Bolt ignores it).
+VERIFICATION_TOKEN = "fake-verification-token"
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _TEXT_INPUTS = {
@@ -166,7 +168,7 @@ class SlackDriver:
     _: KW_ONLY
     timeout: float = 10.0
     ack_timeout: float = ACK_TIMEOUT_SECONDS
-    verification_token: str = field(default="fake-verification-token", init=False)
+    verification_token: str = field(default=VERIFICATION_TOKEN, init=False)
     _event_seq: Iterator[int] = field(
         default_factory=lambda: itertools.count(1), init=False, repr=False
     )
