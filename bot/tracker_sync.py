@@ -42,7 +42,7 @@ from bot.runner import GiveUp, Retry
 from intake import events
 from intake.conversation import Conversation
 from intake.service import BOT
-from intake.ticket import Status
+from intake.ticket import MilestoneStatus, Status
 from intake.tracker import (
     Tracker,
     TrackerError,
@@ -82,6 +82,8 @@ class TrackerSync:
 
     def on_event(self, item: queue.Item) -> dict[str, Any] | None:
         payload = item.payload
+        if payload.get("type") == events.MILESTONE_CHANGED:
+            return self._milestone_changed(payload)
         if payload.get("type") != events.STATUS_CHANGED:
             return None
         team_id = str(payload.get("team_id") or "")
@@ -216,6 +218,32 @@ class TrackerSync:
         except TrackerError as error:
             self.failed(conversation, links, error, "close" if closed else "reopen")
         return {"closed" if closed else "reopened": links.issue.ref.url}
+
+    def _milestone_changed(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """A milestone became done, or stopped being done, in Slack: its sub-item follows
+        (changes the tracker made come back with the bot as actor and go no further)."""
+        change = payload.get("milestone") or {}
+        done = MilestoneStatus.DONE.value
+        if change.get("actor") == BOT or (change.get("from") == done) == (change.get("to") == done):
+            return None
+        team_id = str(payload.get("team_id") or "")
+        with self.container.intake.uow_factory() as uow:
+            conversation = uow.asks.by_key(str(payload.get("ask_id", "")), team_id)
+        if conversation is None or conversation.ticket.id is None:
+            return {"skipped": "no such ask"}
+        links = tracker_links.read_links(self.engine, conversation.ticket.id)
+        if links is None or links.issue.ref is None:
+            return None
+        titles = [m.title for m in conversation.ticket.milestones]
+        sub = tracker_links.match(titles, links.subs).get(int(change.get("index", -1)))
+        if sub is None or sub.ref is None:
+            return None
+        closed = change.get("to") == done
+        try:
+            self.adapter(links).set_closed(sub.ref, closed)
+        except TrackerError as error:
+            self.failed(conversation, links, error, "close" if closed else "reopen")
+        return {"closed" if closed else "reopened": sub.ref.url}
 
     # -- shared -------------------------------------------------------------------------------
 

@@ -10,9 +10,10 @@ import uuid
 from typing import Any
 
 from intake.export import to_dict
-from intake.ticket import HistoryEntry, Ticket
+from intake.ticket import HistoryEntry, MilestoneChange, Ticket
 
 STATUS_CHANGED = "ask.status_changed"
+MILESTONE_CHANGED = "ask.milestone_changed"
 SIGNATURE_HEADER = "X-Intake-Signature"
 TIMESTAMP_HEADER = "X-Intake-Timestamp"
 EVENT_ID_HEADER = "X-Intake-Event-Id"
@@ -32,6 +33,26 @@ def status_changed(ticket: Ticket, entry: HistoryEntry) -> dict[str, Any]:
             "to": entry.to_status.value,
             "actor": entry.actor,
             "note": entry.note,
+        },
+        "ask": to_dict(ticket),
+    }
+
+
+def milestone_changed(ticket: Ticket, index: int, made: MilestoneChange) -> dict[str, Any]:
+    """The event for one milestone's status change (``made.what == "status"``), carrying the
+    whole ticket as it is now: a tracker closes or reopens the milestone's sub-issue."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": MILESTONE_CHANGED,
+        "occurred_at": made.at.isoformat(),
+        "ask_id": ticket.key or f"draft-{ticket.id}",
+        "team_id": ticket.team_id,
+        "milestone": {
+            "index": index,
+            "title": ticket.milestones[index].title,
+            "from": made.old,
+            "to": made.new,
+            "actor": made.actor,
         },
         "ask": to_dict(ticket),
     }

@@ -324,6 +324,8 @@ class MilestoneService(TeamScoped):
             )
             if started is not None:
                 record_attempt(uow, ask_id, now, actor, Action.START.value, "ok", STARTED_NOTE)
+            if index is not None and made.what == "status" and made.old != made.new:
+                uow.enqueue_event(ask_id, events.milestone_changed(ticket, index, made), now)
             for entry in ticket.history[seen:]:
                 uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)

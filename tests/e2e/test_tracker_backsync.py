@@ -244,3 +244,32 @@ def test_done_in_slack_closes_the_issue_and_github_reopens_and_reassigns_the_ask
     wait_until(lambda: bot.container.intake.get(1).ticket.owner == LEAD, what="owner Lee")  # type: ignore[union-attr]
     wait_until(lambda: f"Assigned in GitHub by lee: <@{LEAD}> owns PLAT-1 now"
                in thread_texts(conversation))  # fmt: skip
+
+
+def test_a_milestone_done_in_slack_closes_its_sub_issue_and_undone_reopens_it(
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
+) -> None:
+    bot, _conversation = linked
+    assert bot.container is not None
+    first, second = sub_issues(github)[:2]
+    owner = bot.container.intake.get(1).ticket.owner
+    assert owner is not None
+    update = bot.container.milestones.update_status  # what Owen's click in Slack runs
+    update(ask_id=1, index=0, status=MilestoneStatus.DONE, actor=owner, is_lead=False)
+    issues = github.repos[REPO].issues
+    wait_until(lambda: issues[first]["state"] == "closed", what="sub-issue 1 closed")
+    update(ask_id=1, index=1, status=MilestoneStatus.AT_RISK, actor=owner, is_lead=False,
+           reason="quota")  # fmt: skip
+    update(ask_id=1, index=0, status=MilestoneStatus.ON_TRACK, actor=owner, is_lead=False)
+    wait_until(lambda: issues[first]["state"] == "open", what="sub-issue 1 reopened")
+    assert bot.container.in_flight.wait_idle(10)
+    assert issues[second]["state"] == "open", "at risk is still open work"
+    closes = github.calls_to("PATCH", rf"/repos/acme/platform/issues/{first}")
+    assert len(closes) == 2, "closed once, reopened once"
+    # GitHub's own close comes back as the bot's change and is not sent to GitHub again.
+    headers, body = github.close(REPO, second, by="owen")
+    assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
+    wait_until(lambda: bot.container.intake.get(1).ticket.milestones[1].status  # type: ignore[union-attr]
+               is MilestoneStatus.DONE, what="milestone 2 done")  # fmt: skip
+    assert bot.container.in_flight.wait_idle(10)
+    assert github.calls_to("PATCH", rf"/repos/acme/platform/issues/{second}") == []

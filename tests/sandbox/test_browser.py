@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.sandbox.runtime import Sandbox
-from tests.sandbox.conftest import SHOTS, filed
+from tests.sandbox.conftest import SHOTS
 
 # The story shares one sandbox and one browser (module fixtures) and runs in order: one worker.
 pytestmark = pytest.mark.xdist_group("sandbox-browser")
@@ -431,47 +431,52 @@ def test_8_calls_slack_would_reject_are_shown_with_the_reason(page: Any, sandbox
     shot(page, "16-rejected-calls-highlighted")
 
 
-def test_9_the_github_page_closes_a_milestone_and_tells_the_bot(
+def test_9_closing_a_milestone_on_the_github_page_moves_the_ask_in_slack(
     page: Any, sandbox: Sandbox, page_url: str
 ) -> None:
-    """The sandbox's GitHub in a browser: an ask filed there (by the real GitHub adapter, with
-    the configuration the bot gets) shows with its milestones as sub-issues and a link back to
-    the Slack thread; Close on a milestone sends the bot GitHub's signed webhook, listed under
-    Recent deliveries with the bot's answer."""
+    """The sandbox's GitHub in a browser: PLAT-1, approved by Lee in step 2, was filed there by
+    the bot (its milestones as sub-issues, a link back to the Slack thread). Owen closes the
+    second milestone there (the first he marked done in Slack in step 4, and the bot closed
+    it in GitHub): GitHub's signed webhook reaches the bot, which marks the milestone done and
+    says so in Alice's thread."""
     expect(page.get_by_test_id("github-link")).to_have_attribute("href", "/github")
-    client = WebClient(token=sandbox.bot_token, base_url=sandbox.fake.api_url)
-    root = next(m for m in sandbox.fake.messages("DU0ALICE") if "New platform ask" in str(m))
-    permalink = client.chat_getPermalink(channel="DU0ALICE", message_ts=root["ts"])["permalink"]
-    ensured = filed(sandbox, 90, slack_url=permalink)
-    step = int(ensured.sub_items["m1"].key)
+    ticket = sandbox.container.intake.get(1).ticket
+    assert ticket.tracker is not None, "the bot filed the approved ask in the sandbox's GitHub"
+    number = int(ticket.tracker.label.rsplit("#", 1)[1])
+    everything = sandbox.github.api.issues("platform/asks")
+    parent = next(i for i in everything if i["number"] == number)
+    subs = [i for i in everything if sandbox.github.api.parents.get(i["id"]) == parent["id"]]
+    assert len(subs) == len(ticket.milestones)
+    assert [i["state"] for i in subs] == ["closed", "open", "open"], "milestone 1: done in Slack"
+    step = subs[1]["number"]
     github = page.context.new_page()
     errors: list[str] = []
     github.on("pageerror", lambda exc: errors.append(str(exc)))
-    github.goto(f"{page_url}/github#/platform/asks/issues/{ensured.ref.key}")
+    github.goto(f"{page_url}/github#/platform/asks/issues/{number}")
     issues = github.get_by_test_id("gh-issues")
-    issue = issues.get_by_test_id(f"gh-issue-{ensured.ref.key}")
-    expect(issue).to_contain_text("Postgres database for billing", timeout=WAIT)
-    expect(issue).to_contain_text("0 of 2 sub-issues done")
-    expect(issue).to_contain_text("assigned to owen")
-    expect(issues.get_by_test_id(f"gh-issue-{step}")).to_contain_text("PLAT-12 · Step 1")
-    back = issues.get_by_test_id(f"gh-slack-{ensured.ref.key}")
+    issue = issues.get_by_test_id(f"gh-issue-{number}")
+    expect(issue).to_contain_text(ticket.title, timeout=WAIT)
+    expect(issue).to_contain_text(f"1 of {len(subs)} sub-issues done")
+    expect(issues.get_by_test_id(f"gh-issue-{step}")).to_contain_text(ticket.milestones[1].title)
+    back = issues.get_by_test_id(f"gh-slack-{number}")
     expect(back).to_have_attribute("href", re.compile(r"^/\?as=U0ALICE&channel=DU0ALICE&thread="))
     github.get_by_test_id("gh-as").select_option("U0OWEN")
     github.get_by_test_id(f"gh-close-{step}").click()
-    expect(issue).to_contain_text("1 of 2 sub-issues done", timeout=WAIT)
+    expect(issue).to_contain_text(f"2 of {len(subs)} sub-issues done", timeout=WAIT)
     expect(issues.get_by_test_id(f"gh-reopen-{step}")).to_be_visible()
     delivery = github.get_by_test_id("gh-deliveries").locator("tr").first
     expect(delivery).to_contain_text("issues.closed")
-    expect(delivery).to_contain_text("HTTP ")  # the bot's answer, whatever it is
+    expect(delivery).to_contain_text("HTTP 200")
     github.screenshot(path=str(SHOTS / "17-github-page-after-closing-a-milestone.png"))
-    [received] = [d for d in sandbox.github.deliveries if d.number == step]
-    assert received.action == "closed" and received.status != 0
-    # The way back: Alice's intake thread, opened as Alice.
+    # The way back: Alice's intake thread, opened as Alice, says what happened in GitHub.
     with github.context.expect_page() as opened:
         back.click()
     slack = opened.value
     expect(slack.get_by_test_id("person-switcher")).to_contain_text("Alice Berger", timeout=WAIT)
-    expect(slack.get_by_test_id("thread-messages")).to_contain_text("Submitted as PLAT-1")
+    thread = slack.get_by_test_id("thread-messages")
+    expect(thread).to_contain_text("Submitted as PLAT-1")
+    expect(thread).to_contain_text("Closed in GitHub by owen: milestone 2", timeout=WAIT)
+    slack.screenshot(path=str(SHOTS / "18-slack-thread-after-the-github-close.png"))
     slack.close()
     github.close()
     assert errors == [], f"JavaScript errors on the GitHub page: {errors}"
