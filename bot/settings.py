@@ -18,6 +18,16 @@ _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
+def _http_url(value: str | None, example: str) -> str | None:
+    """None for an empty value, else ``value`` if it is an http(s) URL; the error ends with
+    ``example`` (what such a URL is or looks like)."""
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"must be an http(s) URL {example}")
+    return value
+
+
 class ConfigError(Exception):
     """Configuration that cannot work; the message names the variable and what to set."""
 
@@ -130,19 +140,15 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("intake_trackers_file", mode="before")
+    @field_validator("intake_trackers_file", "slack_client_secret", mode="before")
     @classmethod
-    def _trackers_file(cls, value: object) -> object:
-        return None if value == "" else value  # INTAKE_TRACKERS_FILE= is "not set"
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # VARIABLE= is "not set"
 
     @field_validator("intake_webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL that receives the status-change events")
-        return value
+        return _http_url(value, "that receives the status-change events")
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
@@ -152,11 +158,6 @@ class Settings(BaseSettings):
                 "signature with it)"
             )
         return self
-
-    @field_validator("slack_client_secret", mode="before")
-    @classmethod
-    def _empty_secret(cls, value: object) -> object:
-        return None if value == "" else value  # SLACK_CLIENT_SECRET= is "not set"
 
     @field_validator("slack_client_id")
     @classmethod
@@ -206,11 +207,7 @@ class Settings(BaseSettings):
     @field_validator("openai_base_url")
     @classmethod
     def _openai_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as http://localhost:11434/v1")
-        return value
+        return _http_url(value, "such as http://localhost:11434/v1")
 
     @property
     def llm_enabled(self) -> bool:
@@ -220,11 +217,8 @@ class Settings(BaseSettings):
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
-        return value if value.endswith("/") else value + "/"
+        url = _http_url(value, "such as https://slack.com/api/")
+        return url if url is None or url.endswith("/") else url + "/"
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Raise ConfigError naming every Slack variable the chosen mode needs but lacks."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
+from typing import TypeVar
 
 from intake.assistant import DraftProposal, RuleAssistant
 from intake.clock import Clock
@@ -34,6 +35,8 @@ from llm.schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class OpenAIAssistant:
@@ -63,15 +66,22 @@ class OpenAIAssistant:
             "llm %s: %s; answering from rules", purpose, reason or f"error {type(error).__name__}"
         )
 
+    def _or_rules(self, purpose: str, ask: Callable[[], T], rules: Callable[[], T]) -> T:
+        """What ``ask`` gets from the model and checks; on any failure, what ``rules`` says."""
+        try:
+            return ask()
+        except Exception as error:
+            self._fallback(purpose, error)
+            return rules()
+
     # -- the protocol ---------------------------------------------------------------------------
 
     def classify(self, text: str, templates: TemplateSet) -> str:
-        try:
+        def ask() -> str:
             reply = self.gateway.parse(prompts.classify(text, templates), ClassifyReply)
             return validate.request_type(reply.request_type, templates)
-        except Exception as error:
-            self._fallback("classify", error)
-            return self.rules.classify(text, templates)
+
+        return self._or_rules("classify", ask, lambda: self.rules.classify(text, templates))
 
     def extract(self, text: str, template: RequestTemplate, today: date) -> Extraction:
         rules = self.rules.extract(text, template, today)
@@ -89,22 +99,25 @@ class OpenAIAssistant:
         return merged
 
     def next_field(self, conversation: Conversation, candidates: Sequence[FieldSpec]) -> FieldSpec:
-        if len(candidates) <= 1:
-            return self.rules.next_field(conversation, candidates)  # nothing to choose
-        try:
-            reply = self.gateway.parse(prompts.next_field(conversation, candidates), NextFieldReply)
-            return validate.next_field(reply.name, candidates)
-        except Exception as error:
-            self._fallback("next_field", error)
+        def rules() -> FieldSpec:
             return self.rules.next_field(conversation, candidates)
 
+        def ask() -> FieldSpec:
+            reply = self.gateway.parse(prompts.next_field(conversation, candidates), NextFieldReply)
+            return validate.next_field(reply.name, candidates)
+
+        if len(candidates) <= 1:
+            return rules()  # nothing to choose
+        return self._or_rules("next_field", ask, rules)
+
     def word_question(self, conversation: Conversation, spec: FieldSpec) -> str:
-        try:
+        def ask() -> str:
             reply = self.gateway.parse(prompts.word_question(conversation, spec), QuestionReply)
             return validate.question(reply.question)
-        except Exception as error:
-            self._fallback("word_question", error)
-            return self.rules.word_question(conversation, spec)
+
+        return self._or_rules(
+            "word_question", ask, lambda: self.rules.word_question(conversation, spec)
+        )
 
     def propose_draft(
         self, conversation: Conversation, template: RequestTemplate, today: date
@@ -131,14 +144,16 @@ class OpenAIAssistant:
         return proposal
 
     def summarise_thread(self, messages: Sequence[str]) -> str:
-        if not any(message.strip() for message in messages):
+        def rules() -> str:
             return self.rules.summarise_thread(messages)
-        try:
+
+        def ask() -> str:
             reply = self.gateway.parse(prompts.summarise_thread(messages), SummaryReply)
             return validate.summary(reply.summary)
-        except Exception as error:
-            self._fallback("summarise_thread", error)
-            return self.rules.summarise_thread(messages)
+
+        if not any(message.strip() for message in messages):
+            return rules()
+        return self._or_rules("summarise_thread", ask, rules)
 
     def metering(self, spent_tokens: int) -> AbstractContextManager[LlmUsage]:
         return self.gateway.metering(spent_tokens)

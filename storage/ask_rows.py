@@ -208,38 +208,58 @@ def to_conversation(row: AskRow) -> Conversation:
 # -- domain -> rows ---------------------------------------------------------------------------
 
 
+# Written as they are, and as a fresh list (the row never shares a mutable list with the
+# domain object); ``write_ask`` converts the rest.
+_TICKET_AS_IS = (
+    "team_id",
+    "key",
+    "requester",
+    "category",
+    "title",
+    "problem",
+    "impact",
+    "desired_outcome",
+    "deadline",
+    "no_deadline",
+    "submitted_at",
+    "owner",
+    "decided_at",
+    "done_requested_at",
+    "rationale",
+    "plan_warning",
+)
+_TICKET_LISTS = (
+    "acceptance_criteria",
+    "out_of_scope",
+    "environment",
+    "services",
+    "links",
+    "risks",
+    "watchers",
+)
+_CONVERSATION_AS_IS = ("tz", "pending", "question_ts", "draft_ts")
+_CONVERSATION_LISTS = ("asked", "skipped", "dismissed")
+_MILESTONE_AS_IS = ("title", "due", "done_criterion", "owner", "reason")
+
+
+def _copy(row: object, source: object, as_is: Sequence[str], lists: Sequence[str] = ()) -> None:
+    """The attributes named in ``as_is`` and ``lists`` from ``source`` onto ``row``."""
+    for name in as_is:
+        setattr(row, name, getattr(source, name))
+    for name in lists:
+        setattr(row, name, list(getattr(source, name)))
+
+
 def write_ask(row: AskRow, conversation: Conversation, now: datetime) -> None:
     t = conversation.ticket
-    row.team_id = t.team_id
-    row.key = t.key
+    _copy(row, t, _TICKET_AS_IS, _TICKET_LISTS)
     row.number = key_number(t.key)
     row.status = Status(t.status).value
-    row.requester = t.requester
-    row.category = t.category
-    row.title = t.title
-    row.problem = t.problem
-    row.impact = t.impact
-    row.desired_outcome = t.desired_outcome
-    row.acceptance_criteria = list(t.acceptance_criteria)
-    row.out_of_scope = list(t.out_of_scope)
-    row.environment = list(t.environment)
-    row.services = list(t.services)
-    row.links = list(t.links)
     row.fields = encode_json(t.fields)
-    row.deadline = t.deadline
-    row.no_deadline = t.no_deadline
     row.priority = Priority(t.priority).value if t.priority is not None else None
     row.size = Size(t.size).value if t.size is not None else None
     if t.created_at is not None:
         row.created_at = t.created_at
-    row.submitted_at = t.submitted_at
-    row.owner = t.owner
-    row.decided_at = t.decided_at
-    row.done_requested_at = t.done_requested_at
-    row.risks = list(t.risks)
-    row.rationale = t.rationale
-    row.plan_warning = t.plan_warning
-    row.watchers = list(t.watchers)
     row.answer_notes = dict(t.answer_notes)
     row.usage = dataclasses.asdict(t.usage)
     row.updated_at = now
@@ -249,23 +269,17 @@ def write_ask(row: AskRow, conversation: Conversation, now: datetime) -> None:
     c = row.conversation
     if c is None:
         c = row.conversation = ConversationRow()
+    _copy(c, conversation, _CONVERSATION_AS_IS, _CONVERSATION_LISTS)
     c.team_id = t.team_id
     c.source = Source(conversation.source).value
-    c.tz = conversation.tz
     c.channel = conversation.thread.channel if conversation.thread else None
     c.thread_ts = conversation.thread.ts if conversation.thread else None
     c.phase = Phase(conversation.phase).value
-    c.pending = conversation.pending
-    c.asked = list(conversation.asked)
-    c.skipped = list(conversation.skipped)
     c.urgency = Urgency(conversation.urgency).value
-    c.question_ts = conversation.question_ts
-    c.draft_ts = conversation.draft_ts
     c.card_channel = conversation.card.channel if conversation.card else None
     c.card_ts = conversation.card.ts if conversation.card else None
     # A new object every time: the row never shares (mutable) state with the domain object.
     c.seen = encode_json(conversation.seen) if conversation.seen is not None else None
-    c.dismissed = list(conversation.dismissed)
 
     _write_milestones(row, t.milestones)
     _write_history(row, t.history)
@@ -280,12 +294,8 @@ def _write_milestones(row: AskRow, milestones: Sequence[Milestone]) -> None:
             m = MilestoneRow(position=position)
             rows.append(m)
         m.position = position
-        m.title = milestone.title
-        m.due = milestone.due
-        m.done_criterion = milestone.done_criterion
+        _copy(m, milestone, _MILESTONE_AS_IS)
         m.status = MilestoneStatus(milestone.status).value
-        m.owner = milestone.owner
-        m.reason = milestone.reason
         m.log = encode_milestone_log(milestone.log)  # a new list: never shared with the domain
     row.milestones = rows[: len(milestones)]
 

@@ -41,7 +41,7 @@ from sqlalchemy import Engine, Table, and_, case, delete, exists, func, or_, sel
 from sqlalchemy.orm import Session
 
 from storage.models import QUEUE_KEY_MAX, QueueItemRow
-from storage.statements import dialect_insert, inserted, require_aware
+from storage.statements import dialect_insert, from_row, inserted, require_aware
 
 LEASE: Final = timedelta(minutes=2)  # longer than any one attempt (model and API calls time out)
 MAX_BACKOFF: Final = timedelta(minutes=10)
@@ -51,9 +51,8 @@ _ITEMS = cast(Table, QueueItemRow.__table__)
 
 
 @dataclass(frozen=True)
-class Item:
-    """One claimed item. ``attempts`` counts this one; ``in_doubt``: an earlier attempt
-    started and its outcome was never recorded (its runner died), so it may have acted."""
+class _Queued:
+    """What every read of an item has: the columns of that name."""
 
     id: int
     kind: str
@@ -61,20 +60,21 @@ class Item:
     team_id: str | None
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class Item(_Queued):
+    """One claimed item. ``attempts`` counts this one; ``in_doubt``: an earlier attempt
+    started and its outcome was never recorded (its runner died), so it may have acted."""
+
     in_doubt: bool
     created_at: datetime
 
 
 @dataclass(frozen=True)
-class GivenUp:
+class GivenUp(_Queued):
     """An item past its last attempt, kept for reports."""
 
-    id: int
-    kind: str
-    key: str | None
-    team_id: str | None
-    payload: dict[str, Any]
-    attempts: int
     last_error: str | None
     gave_up_at: datetime
 
@@ -178,16 +178,7 @@ def claim(
                 .values(run_at=now + lease, started_at=now, attempts=_ITEMS.c.attempts + 1)
             )
     return [
-        Item(
-            id=row.id,
-            kind=row.kind,
-            key=row.key,
-            team_id=row.team_id,
-            payload=row.payload,
-            attempts=row.attempts + 1,
-            in_doubt=row.started_at is not None,
-            created_at=row.created_at,
-        )
+        from_row(Item, row, attempts=row.attempts + 1, in_doubt=row.started_at is not None)
         for row in rows
     ]
 
@@ -311,19 +302,7 @@ def given_up(engine: Engine, kinds: Collection[str], since: datetime) -> list[Gi
             .where(_ITEMS.c.kind.in_(list(kinds)), _ITEMS.c.gave_up_at >= since)
             .order_by(_ITEMS.c.gave_up_at, _ITEMS.c.id)
         ).all()
-    return [
-        GivenUp(
-            row.id,
-            row.kind,
-            row.key,
-            row.team_id,
-            row.payload,
-            row.attempts,
-            row.last_error,
-            row.gave_up_at,
-        )
-        for row in rows
-    ]
+    return [from_row(GivenUp, row) for row in rows]
 
 
 def result_of(session: Session, key: str) -> dict[str, Any] | None:

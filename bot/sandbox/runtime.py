@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
@@ -67,17 +67,12 @@ class JumpReport:
     stops: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """Every field, the times as ISO strings and the seconds rounded (for the page)."""
         return {
+            **asdict(self),
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
-            "ticks": self.ticks,
-            "nudges": self.nudges,
-            "progress": self.progress,
-            "digests": self.digests,
-            "completed": self.completed,
-            "sent": self.sent,
             "seconds": round(self.seconds, 2),
-            "stops": self.stops,
         }
 
 

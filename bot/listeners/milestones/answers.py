@@ -15,7 +15,7 @@ from bot.errors import after_ack
 from bot.listeners.milestones.places import (
     Place,
     clicked,
-    meta_of,
+    open_ask_form,
     refusals_told,
     short,
     stored_place,
@@ -56,13 +56,10 @@ def confirm(ack: Ack, body: Body, action: Body, context: BoltContext) -> None:
 @after_ack
 @told
 def not_yet(ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext) -> None:
-    """Opens the form here, never later: the trigger_id expires 3 s after the click."""
-    scope = scope_of(context)
-    ack()
-    ask_id = int(action["value"])
-    conversation = scope.milestones.check_answer(ask_id=ask_id, actor=scope.user)
-    form = milestone_forms.not_done_form(conversation.ticket, meta_of(body, render.Ref(ask_id, -1)))
-    client.views_open(trigger_id=body["trigger_id"], view=form)
+    def check(scope: Scope, ask_id: int) -> Conversation:
+        return scope.milestones.check_answer(ask_id=ask_id, actor=scope.user)
+
+    open_ask_form(ack, body, action, client, context, check, milestone_forms.not_done_form)
 
 
 @after_ack

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,7 +23,9 @@ from bot.scope import Scope, scope_of
 from bot.slack_text import user as mention
 from bot.where import Where
 from intake.clock import local_today
+from intake.conversation import Conversation
 from intake.milestones import MilestoneRefusal, StalePlan
+from intake.ticket import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,25 @@ def meta_of(body: dict[str, Any], ref: render.Ref) -> dict[str, Any]:
         if place.is_plan(ref.ask):
             meta["plan"] = 1
     return meta
+
+
+def open_ask_form(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    check: Callable[[Scope, int], Conversation],
+    form: Callable[[Ticket, dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Opens ``form`` about the ask the button names if ``check`` lets the clicker (else its
+    refusal is raised): here, never later, as the trigger_id expires 3 s after the click."""
+    scope = scope_of(context)
+    ack()
+    ask_id = int(action["value"])
+    conversation = check(scope, ask_id)
+    view = form(conversation.ticket, meta_of(body, render.Ref(ask_id, -1)))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def update_in_place(client: WebClient, place: Place, message: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 
 from bot import forms
 from bot.blocks import milestone_forms
-from bot.blocks import milestones as render
 from bot.commands import Handler, later
 from bot.errors import after_ack
 from bot.listeners.milestones.announce import after_change
@@ -18,7 +17,7 @@ from bot.listeners.milestones.changed import announce_later
 from bot.listeners.milestones.places import (
     ClickedMilestone,
     clicked,
-    meta_of,
+    open_ask_form,
     ref_of,
     refusals_told,
     short,
@@ -28,6 +27,7 @@ from bot.listeners.milestones.places import (
 from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming
 from bot.where import Body, Where
+from intake.conversation import Conversation
 from intake.milestones import MilestoneRefusal
 from intake.ticket import Milestone
 
@@ -35,14 +35,10 @@ from intake.ticket import Milestone
 @after_ack
 @told
 def add(ack: Ack, body: Body, action: Body, client: WebClient, context: BoltContext) -> None:
-    """Opens the form here, never later: the trigger_id expires 3 s after the click."""
-    scope = scope_of(context)
-    ack()
-    ask_id = int(action["value"])
-    conversation = scope.milestones.check(ask_id=ask_id, **scope.actor)
-    meta = meta_of(body, render.Ref(ask_id, -1))
-    form = milestone_forms.add_form(conversation.ticket, meta)
-    client.views_open(trigger_id=body["trigger_id"], view=form)
+    def check(scope: Scope, ask_id: int) -> Conversation:
+        return scope.milestones.check(ask_id=ask_id, **scope.actor)
+
+    open_ask_form(ack, body, action, client, context, check, milestone_forms.add_form)
 
 
 @after_ack
