@@ -86,10 +86,8 @@ class TrackerSync:
             return self._milestone_changed(payload)
         if payload.get("type") != events.STATUS_CHANGED:
             return None
-        team_id = str(payload.get("team_id") or "")
-        with self.container.intake.uow_factory() as uow:
-            conversation = uow.asks.by_key(str(payload.get("ask_id", "")), team_id)
-        if conversation is None or conversation.ticket.id is None:
+        conversation = self._ask_of(payload)
+        if conversation is None:
             return {"skipped": "no such ask"}
         change = payload.get("change") or {}
         from_slack = change.get("actor") != BOT  # not a change the tracker made (back-sync)
@@ -226,9 +224,7 @@ class TrackerSync:
         done = MilestoneStatus.DONE.value
         if change.get("actor") == BOT or (change.get("from") == done) == (change.get("to") == done):
             return None
-        team_id = str(payload.get("team_id") or "")
-        with self.container.intake.uow_factory() as uow:
-            conversation = uow.asks.by_key(str(payload.get("ask_id", "")), team_id)
+        conversation = self._ask_of(payload)
         if conversation is None or conversation.ticket.id is None:
             return {"skipped": "no such ask"}
         links = tracker_links.read_links(self.engine, conversation.ticket.id)
@@ -246,6 +242,13 @@ class TrackerSync:
         return {"closed" if closed else "reopened": sub.ref.url}
 
     # -- shared -------------------------------------------------------------------------------
+
+    def _ask_of(self, payload: dict[str, Any]) -> Conversation | None:
+        """The ask an event is about (None: gone, or never saved)."""
+        team_id = str(payload.get("team_id") or "")
+        with self.container.intake.uow_factory() as uow:
+            conversation = uow.asks.by_key(str(payload.get("ask_id", "")), team_id)
+        return conversation if conversation and conversation.ticket.id is not None else None
 
     def adapter(self, links: Links) -> Tracker:
         adapter = self.setup.adapters.get(links.tracker)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from datetime import datetime
 from typing import Any
 
 from intake.export import to_dict
@@ -19,43 +20,44 @@ TIMESTAMP_HEADER = "X-Intake-Timestamp"
 EVENT_ID_HEADER = "X-Intake-Event-Id"
 
 
-def status_changed(ticket: Ticket, entry: HistoryEntry) -> dict[str, Any]:
-    """The event for one history entry, carrying the whole ticket as it is now."""
+def _event(
+    kind: str, ticket: Ticket, at: datetime, what: str, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """An event about ``ticket`` (carrying the whole ticket as it is now)."""
     return {
         "id": str(uuid.uuid4()),
-        "type": STATUS_CHANGED,
-        "occurred_at": entry.at.isoformat(),
+        "type": kind,
+        "occurred_at": at.isoformat(),
         "ask_id": ticket.key or f"draft-{ticket.id}",
         # The Slack workspace: ask IDs repeat per workspace (the multi-workspace install).
         "team_id": ticket.team_id,
-        "change": {
-            "from": entry.from_status.value if entry.from_status else None,
-            "to": entry.to_status.value,
-            "actor": entry.actor,
-            "note": entry.note,
-        },
+        what: detail,
         "ask": to_dict(ticket),
     }
+
+
+def status_changed(ticket: Ticket, entry: HistoryEntry) -> dict[str, Any]:
+    """The event for one history entry."""
+    change = {
+        "from": entry.from_status.value if entry.from_status else None,
+        "to": entry.to_status.value,
+        "actor": entry.actor,
+        "note": entry.note,
+    }
+    return _event(STATUS_CHANGED, ticket, entry.at, "change", change)
 
 
 def milestone_changed(ticket: Ticket, index: int, made: MilestoneChange) -> dict[str, Any]:
-    """The event for one milestone's status change (``made.what == "status"``), carrying the
-    whole ticket as it is now: a tracker closes or reopens the milestone's sub-issue."""
-    return {
-        "id": str(uuid.uuid4()),
-        "type": MILESTONE_CHANGED,
-        "occurred_at": made.at.isoformat(),
-        "ask_id": ticket.key or f"draft-{ticket.id}",
-        "team_id": ticket.team_id,
-        "milestone": {
-            "index": index,
-            "title": ticket.milestones[index].title,
-            "from": made.old,
-            "to": made.new,
-            "actor": made.actor,
-        },
-        "ask": to_dict(ticket),
+    """The event for one milestone's status change (``made.what == "status"``): a tracker
+    closes or reopens the milestone's sub-issue."""
+    milestone = {
+        "index": index,
+        "title": ticket.milestones[index].title,
+        "from": made.old,
+        "to": made.new,
+        "actor": made.actor,
     }
+    return _event(MILESTONE_CHANGED, ticket, made.at, "milestone", milestone)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
