@@ -431,14 +431,27 @@ def test_8_calls_slack_would_reject_are_shown_with_the_reason(page: Any, sandbox
     shot(page, "16-rejected-calls-highlighted")
 
 
-def test_9_closing_a_milestone_on_the_github_page_moves_the_ask_in_slack(
+def close_on_github(github: Any, number: int) -> None:
+    """Click Close on issue ``number`` until its Reopen shows: the page redraws its list every
+    second, and a click can land on a row that is being replaced."""
+    for _ in range(3):
+        github.get_by_test_id(f"gh-close-{number}").click()
+        try:
+            expect(github.get_by_test_id(f"gh-reopen-{number}")).to_be_visible(timeout=5000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"#{number} did not close")
+
+
+def test_9_closing_the_milestones_on_the_github_page_completes_the_ask_in_slack(
     page: Any, sandbox: Sandbox, page_url: str
 ) -> None:
     """The sandbox's GitHub in a browser: PLAT-1, approved by Lee in step 2, was filed there by
     the bot (its milestones as sub-issues, a link back to the Slack thread). Owen closes the
     second milestone there (the first he marked done in Slack in step 4, and the bot closed
     it in GitHub): GitHub's signed webhook reaches the bot, which marks the milestone done and
-    says so in Alice's thread."""
+    says so in Alice's thread. He closes the last milestone and the issue: the ask is done."""
     expect(page.get_by_test_id("github-link")).to_have_attribute("href", "/github")
     ticket = sandbox.container.intake.get(1).ticket
     assert ticket.tracker is not None, "the bot filed the approved ask in the sandbox's GitHub"
@@ -468,6 +481,11 @@ def test_9_closing_a_milestone_on_the_github_page_moves_the_ask_in_slack(
     expect(delivery).to_contain_text("issues.closed")
     expect(delivery).to_contain_text("HTTP 200")
     github.screenshot(path=str(SHOTS / "17-github-page-after-closing-a-milestone.png"))
+    # The last milestone, then the issue itself: the ask is done in Slack.
+    close_on_github(github, subs[2]["number"])
+    expect(issue).to_contain_text(f"{len(subs)} of {len(subs)} sub-issues done", timeout=WAIT)
+    close_on_github(github, number)
+    expect(delivery).to_contain_text("HTTP 200")
     # The way back: Alice's intake thread, opened as Alice, says what happened in GitHub.
     with github.context.expect_page() as opened:
         back.click()
@@ -476,6 +494,8 @@ def test_9_closing_a_milestone_on_the_github_page_moves_the_ask_in_slack(
     thread = slack.get_by_test_id("thread-messages")
     expect(thread).to_contain_text("Submitted as PLAT-1")
     expect(thread).to_contain_text("Closed in GitHub by owen: milestone 2", timeout=WAIT)
+    expect(thread).to_contain_text("Closed in GitHub by owen: PLAT-1 is done", timeout=WAIT)
+    assert sandbox.container.intake.get(1).ticket.status.value == "done"
     slack.screenshot(path=str(SHOTS / "18-slack-thread-after-the-github-close.png"))
     slack.close()
     github.close()
