@@ -16,7 +16,7 @@ import yaml
 from storage import tracker_links
 from storage.db import make_engine
 from storage.tracker_links import Links
-from tests.e2e.conftest import LEAD, OWNER, REQUESTER
+from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
 from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
 from tests.e2e.test_replica_processes import eventually
 from tests.fakes.fake_github import FakeGitHub
@@ -25,6 +25,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
 REPO = "acme/platform"
+GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
 OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
 
 
@@ -78,6 +79,33 @@ def tracker_file(
     path = where / "trackers.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
+
+
+@pytest.fixture(name="tracked_bot")
+def tracked_bot_fixture(
+    make_bot: Callable[..., BotServer], tmp_path: Path
+) -> Callable[..., BotServer]:
+    """Starts a bot on a database of the test's choosing whose INTAKE_TRACKERS_FILE points at
+    the fake trackers given, with the routes given (everything to GitHub's REPO by default)."""
+
+    def start(
+        database_url: str,
+        *,
+        github: FakeGitHub | None = None,
+        jira: FakeJira | None = None,
+        routes: list[dict[str, str]] | None = None,
+    ) -> BotServer:
+        config = tracker_file(tmp_path, github=github, jira=jira, routes=routes or GITHUB_ROUTE)
+        bot = make_bot(database_url, intake_trackers_file=str(config))
+        assert bot.container is not None
+        return bot
+
+    return start
+
+
+def approve_on(bot: BotServer, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
+    """``approve_ask`` through the Slack endpoint of ``bot``."""
+    return approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
 
 
 def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
