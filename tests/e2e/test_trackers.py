@@ -8,15 +8,15 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.tracker_sync import BATCH
-from intake.conversation import Source, Thread
 from intake.milestones import MAX_MILESTONES
-from intake.ticket import Milestone, MilestoneStatus
+from intake.ticket import MilestoneStatus
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import LEAD, OWNER, REQUESTER, BotServer
+from tests.e2e.conftest import BotServer
 from tests.e2e.tracker_harness import (
     REPO,
     approve_on,
+    approve_plan,
     github_fixture,  # noqa: F401 (the github fixture)
     jira_fixture,  # noqa: F401 (the jira fixture)
     links,
@@ -110,16 +110,7 @@ def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
     assert bot.container is not None
     plan = [f"Step {n}" for n in range(1, MAX_MILESTONES + 1)]
     container = bot.container
-    started = container.intake.start(
-        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
-        source=Source.DM, tz="UTC", thread=Thread("D0ALICE", "1796634000.000100"),
-    )  # fmt: skip
-    assert started is not None and started.ticket.id == 1
-    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
-    container.review.approve(
-        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
-        milestones=[Milestone(title) for title in plan],
-    )  # fmt: skip
+    approve_plan(container, plan)
     found = wait_until(
         lambda: (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f,
         what="every sub-issue recorded",

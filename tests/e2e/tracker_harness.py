@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.bootstrap import Container
+from intake.conversation import Source, Thread
+from intake.ticket import Milestone
 from storage import tracker_links
 from storage.db import make_engine
 from storage.tracker_links import Links
@@ -118,6 +121,21 @@ def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, di
     driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
     slack.wait_idle(timeout=10)
     return conversation, card
+
+
+def approve_plan(container: Container, plan: Sequence[str]) -> None:
+    """Ask 1, a database ask the requester starts in a DM and submits as it is, approved by
+    the lead with Owen as owner and ``plan`` as its milestones, straight through the services."""
+    started = container.intake.start(
+        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
+        source=Source.DM, tz="UTC", thread=Thread("D0ALICE", "1796634000.000100"),
+    )  # fmt: skip
+    assert started is not None and started.ticket.id == 1
+    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
+    container.review.approve(
+        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
+        milestones=[Milestone(title) for title in plan],
+    )  # fmt: skip
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
