@@ -16,12 +16,14 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from sqlalchemy import text
 
 from intake.export import to_dict
 from tests.e2e.conftest import LEAD, OTHER, OWNER, REQUESTER, REVIEW_CHANNEL, BotServer
 from tests.e2e.helpers import (
     ASK,
+    Conversation,
     answer_database_questions,
     buttons,
     review_card,
@@ -92,6 +94,14 @@ def opened_forms(slack: FakeSlack, since: int) -> list[Any]:
 
 
 # -- the review card's decisions ------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(capturing: CapturingDriver, slack: FakeSlack) -> Conversation:
+    """The requester's database intake in a DM, every question answered: its draft is shown."""
+    c = start_dm(capturing, slack, REQUESTER, ASK)
+    answer_database_questions(c)
+    return c
 
 
 def test_only_a_lead_may_open_a_decision_on_the_review_card(
@@ -281,11 +291,9 @@ def test_only_the_requester_answers_their_intake(
 
 
 def test_only_the_requester_submits_edits_or_cancels_their_draft(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer, answered: Conversation
 ) -> None:
-    c = start_dm(capturing, slack, REQUESTER, ASK)
-    answer_database_questions(c)
-    draft = c.draft()
+    draft = answered.draft()
     ask = Ask(bot)
     before, calls = ask.state(), len(slack.calls)
     draft_buttons = {
@@ -306,11 +314,9 @@ def test_only_the_requester_submits_edits_or_cancels_their_draft(
 
 
 def test_the_requesters_edit_form_submitted_by_someone_else_changes_nothing(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer, answered: Conversation
 ) -> None:
-    c = start_dm(capturing, slack, REQUESTER, ASK)
-    answer_database_questions(c)
-    act(capturing, slack, lambda: capturing.click(REQUESTER, c.draft(), "intake_edit"))
+    act(capturing, slack, lambda: capturing.click(REQUESTER, answered.draft(), "intake_edit"))
     form = slack.current_view(REQUESTER)
     assert form is not None and form["callback_id"] == "intake_edit_modal"
     ask = Ask(bot)
