@@ -97,6 +97,14 @@ def opened_forms(slack: FakeSlack, since: int) -> list[Any]:
 
 
 @pytest.fixture
+def accepted(capturing: CapturingDriver, slack: FakeSlack, bot: BotServer) -> Ask:
+    """The requester's ask, submitted and approved by a lead with OWNER as its owner."""
+    _, card = submitted_ask(capturing, slack, REQUESTER)
+    approve(capturing, slack, card)
+    return Ask(bot)
+
+
+@pytest.fixture
 def answered(capturing: CapturingDriver, slack: FakeSlack) -> Conversation:
     """The requester's database intake in a DM, every question answered: its draft is shown."""
     c = start_dm(capturing, slack, REQUESTER, ASK)
@@ -220,49 +228,45 @@ def test_a_lead_s_form_submitted_by_someone_else_is_denied(
 
 
 def test_only_a_lead_or_the_owner_moves_accepted_work_and_only_a_lead_reopens(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, accepted: Ask
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
-    ask = Ask(bot)
-    approve(capturing, slack, card)
     for action_id, verb in (("ask_start", "start"), ("ask_done", "complete")):
         for who in (OTHER, REQUESTER):
-            before = ask.state()
+            before = accepted.state()
             act(
                 capturing,
                 slack,
                 lambda a=action_id, w=who: capturing.block_action(
-                    w, a, value=str(ask.id), channel=REVIEW_CHANNEL
+                    w, a, value=str(accepted.id), channel=REVIEW_CHANNEL
                 ),
             )
             assert "Only a platform lead or the owner" in told(slack, who)
-            assert ask.state() == before
-            assert ask.audit()[-1] == (who, verb, "denied")
+            assert accepted.state() == before
+            assert accepted.audit()[-1] == (who, verb, "denied")
     act(capturing, slack, lambda: capturing.click(OWNER, review_card(slack), "ask_done"))
-    before = ask.state()
+    before = accepted.state()
     for who in (OTHER, REQUESTER, OWNER):
         act(capturing, slack, lambda w=who: capturing.click(w, review_card(slack), "ask_reopen"))
         assert told(slack, who).startswith(LEAD_ONLY)
-        assert ask.state() == before
-        assert ask.audit()[-1] == (who, "reopen", "denied")
+        assert accepted.state() == before
+        assert accepted.audit()[-1] == (who, "reopen", "denied")
 
 
 def test_only_owners_and_leads_update_milestones(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, accepted: Ask
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
-    ask = Ask(bot)
-    approve(capturing, slack, card)
     dm = [m for m in slack.messages(slack.dm_channel(OWNER)) if m.get("bot_id")][-1]
-    before = ask.state()
+    before = accepted.state()
     for status in ("done", "on_track", "at_risk"):
         act(
             capturing,
             slack,
-            lambda s=status: capturing.click(OTHER, dm, f"milestone_status_{s}", f"{ask.id}:0"),
+            lambda s=status: capturing.click(
+                OTHER, dm, f"milestone_status_{s}", f"{accepted.id}:0"
+            ),
         )
-        assert ask.state() == before
-        assert (OTHER, "milestone_status", "denied") in ask.audit()
+        assert accepted.state() == before
+        assert (OTHER, "milestone_status", "denied") in accepted.audit()
     assert slack.current_view(OTHER) is None, "no reason form for someone who may not"
 
 
