@@ -23,8 +23,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -45,6 +47,9 @@ DATABASES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
+# For a port with an in-memory fake as well: the fake, then each database (see memory_or_sql).
+MEMORY_AND_DATABASES = [pytest.param("memory", id="memory"), *DATABASES]
+Store = TypeVar("Store")
 
 
 def _url_string(url: URL) -> str:
@@ -158,6 +163,25 @@ def provide_database_url(request: pytest.FixtureRequest, kind: str, tmp_path: Pa
         database.empty()
         return _url_string(database.url)
     raise ValueError(f"unknown database kind {kind!r}")
+
+
+@contextmanager
+def memory_or_sql(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    memory: Callable[[], Store],
+    sql: Callable[[Engine], Store],
+) -> Iterator[Store]:
+    """For fixtures parametrised over ``MEMORY_AND_DATABASES``: ``memory()`` for "memory",
+    else ``sql(engine)`` on a fresh database of that kind, the engine disposed afterwards."""
+    if request.param == "memory":
+        yield memory()
+        return
+    engine = make_engine(provide_database_url(request, request.param, tmp_path))
+    try:
+        yield sql(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=DATABASES)

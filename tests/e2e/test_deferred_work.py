@@ -97,8 +97,8 @@ class Deployment:
         return self.serve.log_text() + "".join(w.log_text() for w in self.workers)
 
 
-@pytest.fixture
-def deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Iterator[Deployment]:
+def deferred_deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Deployment:
+    """A `serve` that defers its work to queue workers and runs no scheduler."""
     env = clean_env(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -110,13 +110,22 @@ def deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Iterator[
         INTAKE_DEFER_WORK="true",
         INTAKE_TIMEZONE="UTC",
     )
-    started = Deployment(env, tmp_path)
+    return Deployment(env, tmp_path)
+
+
+def stop_without_traceback(started: Deployment) -> None:
+    started.stop()
+    assert "Traceback" not in started.logs(), started.logs()[-3000:]
+
+
+@pytest.fixture
+def deployment(database_url: str, slack: FakeSlack, tmp_path: Path) -> Iterator[Deployment]:
+    started = deferred_deployment(database_url, slack, tmp_path)
     started.watch_with(slack)
     try:
         yield started
     finally:
-        started.stop()
-    assert "Traceback" not in started.logs(), started.logs()[-3000:]
+        stop_without_traceback(started)
 
 
 @pytest.fixture

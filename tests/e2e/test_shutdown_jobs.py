@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from storage.db import make_engine
 from storage.models import QueueItemRow
-from tests.e2e.conftest import BOT_TOKEN, LEAD, REVIEW_CHANNEL, SIGNING_SECRET
-from tests.e2e.processes import clean_env, queued_jobs
-from tests.e2e.test_deferred_work import Deployment
+from tests.e2e.conftest import SIGNING_SECRET
+from tests.e2e.processes import queued_jobs
+from tests.e2e.test_deferred_work import Deployment, deferred_deployment, stop_without_traceback
 from tests.e2e.test_shutdown import wait_until
 from tests.fakes.slack_api import ApiCall, FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -30,23 +30,11 @@ ALICE, BOB = "U0ALICE", "U0BOB"
 def deployment(sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Deployment]:
     for user, name in ((ALICE, "alice"), (BOB, "bob")):
         fake_slack.add_user(user, name, tz="Europe/Berlin")
-    env = clean_env(
-        DATABASE_URL=sqlite_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.api_url,
-        INTAKE_REVIEW_CHANNEL=REVIEW_CHANNEL,
-        INTAKE_LEADS=LEAD,
-        INTAKE_RUN_SCHEDULER="false",
-        INTAKE_DEFER_WORK="true",
-        INTAKE_TIMEZONE="UTC",
-    )
-    started = Deployment(env, tmp_path)
+    started = deferred_deployment(sqlite_url, fake_slack, tmp_path)
     try:
         yield started
     finally:
-        started.stop()
-    assert "Traceback" not in started.logs(), started.logs()[-3000:]
+        stop_without_traceback(started)
 
 
 def claimed_jobs(database_url: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,39 +14,31 @@ from bot.tracker_back import queue_reconcile
 from intake.ticket import MilestoneStatus, Status
 from storage.db import transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import LEAD, REVIEW_CHANNEL, SIGNING_SECRET, BotServer, MovableClock
+from tests.e2e.conftest import LEAD, REVIEW_CHANNEL, BotServer, MovableClock
 from tests.e2e.helpers import Conversation, buttons, text_of
 from tests.e2e.tracker_harness import (
     REPO,
-    approve_ask,
+    approve_on,
     deliver,
     github_fixture,  # noqa: F401 (the github fixture)
     jira_fixture,  # noqa: F401 (the jira fixture)
     links,
     thread_texts,
-    tracker_file,
+    tracked_bot_fixture,  # noqa: F401 (the tracked_bot fixture)
     wait_until,
 )
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackDriver
-
-GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
 
 
 @pytest.fixture
 def linked(
-    database_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    database_url: str, tracked_bot: Callable[..., BotServer], slack: FakeSlack, github: FakeGitHub
 ) -> tuple[BotServer, Conversation]:
     """A bot with GitHub configured and one approved ask, its issue created and linked."""
-    config = tracker_file(tmp_path, github=github, routes=GITHUB_ROUTE)
-    bot = make_bot(database_url, intake_trackers_file=str(config))
-    conversation, _card = approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
+    bot = tracked_bot(database_url, github=github)
+    conversation, _card = approve_on(bot, slack)
     wait_until(lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)))
     return bot, conversation
 
@@ -132,17 +123,15 @@ def test_the_reconcile_applies_a_close_the_webhook_never_delivered(
 
 def test_a_rate_limited_create_waits_for_retry_after_then_succeeds(
     sqlite_url: str,
-    make_bot: Callable[..., BotServer],
+    tracked_bot: Callable[..., BotServer],
     slack: FakeSlack,
     github: FakeGitHub,
-    tmp_path: Path,
     clock: MovableClock,
 ) -> None:
-    config = tracker_file(tmp_path, github=github, routes=GITHUB_ROUTE)
-    bot = make_bot(sqlite_url, intake_trackers_file=str(config))
+    bot = tracked_bot(sqlite_url, github=github)
     assert bot.container is not None and bot.runner is not None
     github.rate_limit_next(1, secondary=True, retry_after=90)
-    conversation, _card = approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
+    conversation, _card = approve_on(bot, slack)
     assert bot.container.in_flight.wait_idle(10)
     with transaction(bot.container.db_engine) as session:
         pending = session.scalars(
@@ -167,17 +156,12 @@ def test_a_rate_limited_create_waits_for_retry_after_then_succeeds(
 
 
 def test_a_refused_create_is_given_up_and_told_to_the_leads_under_the_card(
-    sqlite_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    sqlite_url: str, tracked_bot: Callable[..., BotServer], slack: FakeSlack, github: FakeGitHub
 ) -> None:
     routes = [{"tracker": "github", "project": "acme/no-such-repo"}]
-    config = tracker_file(tmp_path, github=github, routes=routes)
-    bot = make_bot(sqlite_url, intake_trackers_file=str(config))
+    bot = tracked_bot(sqlite_url, github=github, routes=routes)
     assert bot.container is not None
-    _conversation, card = approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
+    _conversation, card = approve_on(bot, slack)
     assert bot.container.in_flight.wait_idle(10)
     note = wait_until(
         lambda: next(
@@ -196,16 +180,11 @@ def test_a_refused_create_is_given_up_and_told_to_the_leads_under_the_card(
 
 
 def test_closing_a_sub_task_in_jira_marks_its_milestone_done(
-    sqlite_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    jira: FakeJira,
-    tmp_path: Path,
+    sqlite_url: str, tracked_bot: Callable[..., BotServer], slack: FakeSlack, jira: FakeJira
 ) -> None:
-    config = tracker_file(tmp_path, jira=jira, routes=[{"tracker": "jira", "project": "DBA"}])
-    bot = make_bot(sqlite_url, intake_trackers_file=str(config))
+    bot = tracked_bot(sqlite_url, jira=jira, routes=[{"tracker": "jira", "project": "DBA"}])
     assert bot.container is not None
-    conversation, _card = approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
+    conversation, _card = approve_on(bot, slack)
     wait_until(lambda: any("Tracked in Jira" in t for t in thread_texts(conversation)))
     sub = next(key for key, i in jira.issues.items() if i["fields"].get("parent"))
     headers, body = jira.close(sub)

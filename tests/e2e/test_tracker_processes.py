@@ -20,13 +20,13 @@ from bot.oauth import OneWorkspace
 from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.settings import load_settings
-from intake.conversation import Source, Thread
-from intake.ticket import Milestone
+from intake.conversation import Thread
 from storage.queue import LEASE
 from tests.e2e.conftest import BOT_TOKEN, LEAD, OWNER, REQUESTER, MovableClock
 from tests.e2e.processes import INTAKE_BOT, clean_env
 from tests.e2e.tracker_harness import (
     REPO,
+    approve_plan,
     github_fixture,  # noqa: F401 (the github fixture)
     links,
     tracker_file,
@@ -83,16 +83,7 @@ def test_a_worker_killed_after_github_created_the_issue_leaves_no_duplicate(
     }
     settings = load_settings(database_url=database_url, _env_file=None, **slack_settings)
     container = build(settings, migrate=True)
-    started = container.intake.start(
-        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
-        source=Source.DM, tz="UTC", thread=THREAD,
-    )  # fmt: skip
-    assert started is not None and started.ticket.id == 1
-    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
-    container.review.approve(
-        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
-        milestones=[Milestone(title) for title in PLAN],
-    )  # fmt: skip
+    approve_plan(container, PLAN)
     container.db_engine.dispose()  # the approval queued the tracker's item; nobody ran it
 
     hold = HoldAfterCreates(github, creates=2)  # the issue and the first sub-issue

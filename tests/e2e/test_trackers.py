@@ -4,44 +4,36 @@ and the real tracker clients against fake GitHub and Jira servers on loopback (i
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.tracker_sync import BATCH
-from intake.conversation import Source, Thread
 from intake.milestones import MAX_MILESTONES
-from intake.ticket import Milestone, MilestoneStatus
+from intake.ticket import MilestoneStatus
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
+from tests.e2e.conftest import BotServer
 from tests.e2e.tracker_harness import (
     REPO,
-    approve_ask,
+    approve_on,
+    approve_plan,
     github_fixture,  # noqa: F401 (the github fixture)
     jira_fixture,  # noqa: F401 (the jira fixture)
     links,
     thread_texts,
-    tracker_file,
+    tracked_bot_fixture,  # noqa: F401 (the tracked_bot fixture)
     wait_until,
 )
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackDriver
 
 
 def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone(
-    database_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    database_url: str, tracked_bot: Callable[..., BotServer], slack: FakeSlack, github: FakeGitHub
 ) -> None:
-    config = tracker_file(tmp_path, github=github, routes=[{"tracker": "github", "project": REPO}])
-    bot = make_bot(database_url, intake_trackers_file=str(config))
-    driver = SlackDriver(bot.events_url, SIGNING_SECRET, slack)
-    conversation, _card = approve_ask(driver, slack)
+    bot = tracked_bot(database_url, github=github)
+    conversation, _card = approve_on(bot, slack)
     assert bot.container is not None
     ticket = bot.container.intake.get(1).ticket
     assert ticket.milestones, "the draft's plan has milestones"
@@ -77,20 +69,17 @@ def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone
 
 def test_an_ask_routed_to_jira_becomes_an_issue_with_sub_tasks(
     database_url: str,
-    make_bot: Callable[..., BotServer],
+    tracked_bot: Callable[..., BotServer],
     slack: FakeSlack,
     github: FakeGitHub,
     jira: FakeJira,
-    tmp_path: Path,
 ) -> None:
     routes = [
         {"tracker": "github", "project": REPO},
         {"type": "database", "tracker": "jira", "project": "DBA"},
     ]
-    config = tracker_file(tmp_path, github=github, jira=jira, routes=routes)
-    bot = make_bot(database_url, intake_trackers_file=str(config))
-    driver = SlackDriver(bot.events_url, SIGNING_SECRET, slack)
-    conversation, _card = approve_ask(driver, slack)
+    bot = tracked_bot(database_url, github=github, jira=jira, routes=routes)
+    conversation, _card = approve_on(bot, slack)
     assert bot.container is not None
     ticket = bot.container.intake.get(1).ticket
     wait_until(lambda: (found := links(database_url)) and found.issue.ref, what="the issue")
@@ -115,27 +104,13 @@ def _idle(database_url: str) -> bool:
 
 
 def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
-    sqlite_url: str,
-    make_bot: Callable[..., BotServer],
-    slack: FakeSlack,
-    github: FakeGitHub,
-    tmp_path: Path,
+    sqlite_url: str, tracked_bot: Callable[..., BotServer], github: FakeGitHub
 ) -> None:
-    config = tracker_file(tmp_path, github=github, routes=[{"tracker": "github", "project": REPO}])
-    bot = make_bot(sqlite_url, intake_trackers_file=str(config))
+    bot = tracked_bot(sqlite_url, github=github)
     assert bot.container is not None
     plan = [f"Step {n}" for n in range(1, MAX_MILESTONES + 1)]
     container = bot.container
-    started = container.intake.start(
-        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
-        source=Source.DM, tz="UTC", thread=Thread("D0ALICE", "1796634000.000100"),
-    )  # fmt: skip
-    assert started is not None and started.ticket.id == 1
-    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
-    container.review.approve(
-        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
-        milestones=[Milestone(title) for title in plan],
-    )  # fmt: skip
+    approve_plan(container, plan)
     found = wait_until(
         lambda: (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f,
         what="every sub-issue recorded",

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.bootstrap import Container
+from intake.conversation import Source, Thread
+from intake.ticket import Milestone
 from storage import tracker_links
 from storage.db import make_engine
 from storage.tracker_links import Links
-from tests.e2e.conftest import LEAD, OWNER, REQUESTER
+from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
 from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
 from tests.e2e.test_replica_processes import eventually
 from tests.fakes.fake_github import FakeGitHub
@@ -25,6 +28,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
 REPO = "acme/platform"
+GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
 OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
 
 
@@ -80,6 +84,33 @@ def tracker_file(
     return path
 
 
+@pytest.fixture(name="tracked_bot")
+def tracked_bot_fixture(
+    make_bot: Callable[..., BotServer], tmp_path: Path
+) -> Callable[..., BotServer]:
+    """Starts a bot on a database of the test's choosing whose INTAKE_TRACKERS_FILE points at
+    the fake trackers given, with the routes given (everything to GitHub's REPO by default)."""
+
+    def start(
+        database_url: str,
+        *,
+        github: FakeGitHub | None = None,
+        jira: FakeJira | None = None,
+        routes: list[dict[str, str]] | None = None,
+    ) -> BotServer:
+        config = tracker_file(tmp_path, github=github, jira=jira, routes=routes or GITHUB_ROUTE)
+        bot = make_bot(database_url, intake_trackers_file=str(config))
+        assert bot.container is not None
+        return bot
+
+    return start
+
+
+def approve_on(bot: BotServer, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
+    """``approve_ask`` through the Slack endpoint of ``bot``."""
+    return approve_ask(SlackDriver(bot.events_url, SIGNING_SECRET, slack), slack)
+
+
 def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:
     """A database ask submitted by the requester and approved by the lead with Owen as owner
     (the draft's milestone plan kept); its thread and review card."""
@@ -90,6 +121,21 @@ def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, di
     driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
     slack.wait_idle(timeout=10)
     return conversation, card
+
+
+def approve_plan(container: Container, plan: Sequence[str]) -> None:
+    """Ask 1, a database ask the requester starts in a DM and submits as it is, approved by
+    the lead with Owen as owner and ``plan`` as its milestones, straight through the services."""
+    started = container.intake.start(
+        team_id="T0001", requester=REQUESTER, text="we need a postgres db for billing",
+        source=Source.DM, tz="UTC", thread=Thread("D0ALICE", "1796634000.000100"),
+    )  # fmt: skip
+    assert started is not None and started.ticket.id == 1
+    container.intake.submit(ask_id=1, user=REQUESTER, force=True)
+    container.review.approve(
+        ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
+        milestones=[Milestone(title) for title in plan],
+    )  # fmt: skip
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 
 import pytest
 from slack_sdk import WebClient, WebhookClient
@@ -238,18 +239,25 @@ def test_429_retry_after_is_honoured_by_slack_sdk(fake_slack: FakeSlack) -> None
     assert e.value.response.status_code == 429 and e.value.response.headers["Retry-After"] == "1"
 
 
+def post_each(client: WebClient, channels: Sequence[str]) -> list[tuple[int, str | None]]:
+    """One chat.postMessage a channel, in order: each answer's status, and the Retry-After
+    Slack gave with a refusal (None for a message that was posted)."""
+    answers: list[tuple[int, str | None]] = []
+    for channel in channels:
+        try:
+            answers.append((client.chat_postMessage(channel=channel, text="x").status_code, None))
+        except SlackApiError as e:
+            answers.append((e.response.status_code, e.response.headers["Retry-After"]))
+    return answers
+
+
 def test_token_bucket_and_ignoring_retry_after_is_a_violation(
     fake_slack: FakeSlack, client: WebClient
 ) -> None:
     fake_slack.expect_violations()
     fake_slack.set_rate("chat.postMessage", per_minute=60, burst=2, per_channel=True)
-    statuses = []
-    for channel in ("C1", "C1", "C1", "C2"):
-        try:
-            statuses.append(client.chat_postMessage(channel=channel, text="x").status_code)
-        except SlackApiError as e:
-            statuses.append(e.response.status_code)
-    assert statuses == [200, 200, 429, 200]
+    answers = post_each(client, ("C1", "C1", "C1", "C2"))
+    assert [status for status, _ in answers] == [200, 200, 429, 200]
     with pytest.raises(SlackApiError):
         client.chat_postMessage(channel="C1", text="again, right away")
     assert fake_slack.violations[0][1].startswith("called while rate limited")

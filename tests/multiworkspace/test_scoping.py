@@ -21,25 +21,19 @@ from intake.review import ReviewService
 from intake.scoping import OtherWorkspace, TeamUnitOfWork
 from intake.service import IntakeService, NotFound
 from intake.templates import load_templates
-from storage.db import make_engine
 from storage.uow import SqlUnitOfWorkFactory
-from tests.dbfixtures import DATABASES, provide_database_url
+from tests.dbfixtures import MEMORY_AND_DATABASES, memory_or_sql
 from tests.fakes.memory_store import InMemoryStore
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
+@pytest.fixture(params=MEMORY_AND_DATABASES)
 def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
     """The in-memory fake, and the SQL unit of work on SQLite and PostgreSQL."""
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    engine = make_engine(provide_database_url(request, request.param, tmp_path))
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        engine.dispose()
+    uow: UnitOfWorkFactory
+    with memory_or_sql(request, tmp_path, InMemoryStore, SqlUnitOfWorkFactory) as uow:
+        yield uow
 
 
 def service_on(factory: UnitOfWorkFactory) -> IntakeService:

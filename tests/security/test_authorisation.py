@@ -16,12 +16,14 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from sqlalchemy import text
 
 from intake.export import to_dict
 from tests.e2e.conftest import LEAD, OTHER, OWNER, REQUESTER, REVIEW_CHANNEL, BotServer
 from tests.e2e.helpers import (
     ASK,
+    Conversation,
     answer_database_questions,
     buttons,
     review_card,
@@ -92,6 +94,22 @@ def opened_forms(slack: FakeSlack, since: int) -> list[Any]:
 
 
 # -- the review card's decisions ------------------------------------------------------------
+
+
+@pytest.fixture
+def accepted(capturing: CapturingDriver, slack: FakeSlack, bot: BotServer) -> Ask:
+    """The requester's ask, submitted and approved by a lead with OWNER as its owner."""
+    _, card = submitted_ask(capturing, slack, REQUESTER)
+    approve(capturing, slack, card)
+    return Ask(bot)
+
+
+@pytest.fixture
+def answered(capturing: CapturingDriver, slack: FakeSlack) -> Conversation:
+    """The requester's database intake in a DM, every question answered: its draft is shown."""
+    c = start_dm(capturing, slack, REQUESTER, ASK)
+    answer_database_questions(c)
+    return c
 
 
 def test_only_a_lead_may_open_a_decision_on_the_review_card(
@@ -210,49 +228,45 @@ def test_a_lead_s_form_submitted_by_someone_else_is_denied(
 
 
 def test_only_a_lead_or_the_owner_moves_accepted_work_and_only_a_lead_reopens(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, accepted: Ask
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
-    ask = Ask(bot)
-    approve(capturing, slack, card)
     for action_id, verb in (("ask_start", "start"), ("ask_done", "complete")):
         for who in (OTHER, REQUESTER):
-            before = ask.state()
+            before = accepted.state()
             act(
                 capturing,
                 slack,
                 lambda a=action_id, w=who: capturing.block_action(
-                    w, a, value=str(ask.id), channel=REVIEW_CHANNEL
+                    w, a, value=str(accepted.id), channel=REVIEW_CHANNEL
                 ),
             )
             assert "Only a platform lead or the owner" in told(slack, who)
-            assert ask.state() == before
-            assert ask.audit()[-1] == (who, verb, "denied")
+            assert accepted.state() == before
+            assert accepted.audit()[-1] == (who, verb, "denied")
     act(capturing, slack, lambda: capturing.click(OWNER, review_card(slack), "ask_done"))
-    before = ask.state()
+    before = accepted.state()
     for who in (OTHER, REQUESTER, OWNER):
         act(capturing, slack, lambda w=who: capturing.click(w, review_card(slack), "ask_reopen"))
         assert told(slack, who).startswith(LEAD_ONLY)
-        assert ask.state() == before
-        assert ask.audit()[-1] == (who, "reopen", "denied")
+        assert accepted.state() == before
+        assert accepted.audit()[-1] == (who, "reopen", "denied")
 
 
 def test_only_owners_and_leads_update_milestones(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, accepted: Ask
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
-    ask = Ask(bot)
-    approve(capturing, slack, card)
     dm = [m for m in slack.messages(slack.dm_channel(OWNER)) if m.get("bot_id")][-1]
-    before = ask.state()
+    before = accepted.state()
     for status in ("done", "on_track", "at_risk"):
         act(
             capturing,
             slack,
-            lambda s=status: capturing.click(OTHER, dm, f"milestone_status_{s}", f"{ask.id}:0"),
+            lambda s=status: capturing.click(
+                OTHER, dm, f"milestone_status_{s}", f"{accepted.id}:0"
+            ),
         )
-        assert ask.state() == before
-        assert (OTHER, "milestone_status", "denied") in ask.audit()
+        assert accepted.state() == before
+        assert (OTHER, "milestone_status", "denied") in accepted.audit()
     assert slack.current_view(OTHER) is None, "no reason form for someone who may not"
 
 
@@ -281,11 +295,9 @@ def test_only_the_requester_answers_their_intake(
 
 
 def test_only_the_requester_submits_edits_or_cancels_their_draft(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer, answered: Conversation
 ) -> None:
-    c = start_dm(capturing, slack, REQUESTER, ASK)
-    answer_database_questions(c)
-    draft = c.draft()
+    draft = answered.draft()
     ask = Ask(bot)
     before, calls = ask.state(), len(slack.calls)
     draft_buttons = {
@@ -306,11 +318,9 @@ def test_only_the_requester_submits_edits_or_cancels_their_draft(
 
 
 def test_the_requesters_edit_form_submitted_by_someone_else_changes_nothing(
-    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer
+    capturing: CapturingDriver, slack: FakeSlack, bot: BotServer, answered: Conversation
 ) -> None:
-    c = start_dm(capturing, slack, REQUESTER, ASK)
-    answer_database_questions(c)
-    act(capturing, slack, lambda: capturing.click(REQUESTER, c.draft(), "intake_edit"))
+    act(capturing, slack, lambda: capturing.click(REQUESTER, answered.draft(), "intake_edit"))
     form = slack.current_view(REQUESTER)
     assert form is not None and form["callback_id"] == "intake_edit_modal"
     ask = Ask(bot)

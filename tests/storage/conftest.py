@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 import storage
 from intake.ports import ConcurrentUpdate, UnitOfWork, UnitOfWorkFactory
-from storage.db import make_engine
 from storage.models import QueueItemRow
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
-from tests.dbfixtures import DATABASES, provide_database_url
+from tests.dbfixtures import MEMORY_AND_DATABASES, memory_or_sql
 from tests.fakes import memory_asks, memory_store
 
 
@@ -61,27 +60,28 @@ class Backend:
             factory.events_enabled = enabled
 
 
-@pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
+@pytest.fixture(params=MEMORY_AND_DATABASES)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """The ports' implementation under test: ``memory`` (tests.fakes.memory_store), ``sqlite`` and
     ``postgresql`` (storage)."""
-    if request.param == "memory":
-        yield Backend(
+
+    def memory() -> Backend:
+        return Backend(
             "memory",
             memory_store.InMemoryStore(),
             ConcurrentUpdate,
             ValueError,
             memory_asks.AskNotFound,
         )
-        return
-    engine = make_engine(provide_database_url(request, request.param, tmp_path))
-    try:
-        yield Backend(
+
+    def sql(engine: Engine) -> Backend:
+        return Backend(
             request.param,
             SqlUnitOfWorkFactory(engine, event_kinds=["webhook"]),
             storage.ConcurrentUpdate,
             IntegrityError,
             IntegrityError,
         )
-    finally:
-        engine.dispose()
+
+    with memory_or_sql(request, tmp_path, memory, sql) as backend:
+        yield backend

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,3 +66,20 @@ def run_digest_and_take(url: str, barrier: Any, results: Any) -> None:
         results.put((won, queued, taken))
     finally:
         engine.dispose()
+
+
+def run_together(target: Callable[..., None], *args: Any, count: int = 4) -> list[Any]:
+    """``count`` spawned processes each run ``target(*args, barrier, results)``, meeting at the
+    barrier first; each must exit cleanly. What they put on ``results``, one item a process."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(count)
+    results = context.Queue()
+    processes = [
+        context.Process(target=target, args=(*args, barrier, results)) for _ in range(count)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=90)
+    assert [process.exitcode for process in processes] == [0] * count
+    return [results.get(timeout=10) for _ in processes]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import threading
 import time
@@ -213,23 +212,10 @@ def test_fresh_databases_are_at_the_newest_revision(engine: Engine) -> None:
 
 def test_claim_and_number_across_processes(database_url: str) -> None:
     """Replicas are processes: exactly one wins a key, and numbers stay unique."""
-    context = multiprocessing.get_context("spawn")
     count = 4
-    barrier = context.Barrier(count)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=procs.claim_and_number,
-            args=(database_url, "Ev-x", "T-proc", barrier, results),
-        )
-        for _ in range(count)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=90)
-    assert [process.exitcode for process in processes] == [0] * count
-    outcomes = [results.get(timeout=10) for _ in processes]
+    outcomes = procs.run_together(
+        procs.claim_and_number, database_url, "Ev-x", "T-proc", count=count
+    )
     assert sorted(won for won, _ in outcomes) == [False] * (count - 1) + [True]
     assert sorted(number for _, number in outcomes) == list(range(1, count + 1))
 

@@ -3,7 +3,6 @@ in the same transaction, across threads and processes, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -110,20 +109,8 @@ def test_claim_and_enqueue_roll_back_together(engine: Engine) -> None:
 def test_runs_and_messages_across_processes(database_url: str) -> None:
     """Replicas are processes: one claims the run and queues its message; the others queue
     nothing. They share one pace bucket: together they take no more than its burst."""
-    context = multiprocessing.get_context("spawn")
     count = 4
-    barrier = context.Barrier(count)
-    results = context.Queue()
-    processes = [
-        context.Process(target=procs.run_digest_and_take, args=(database_url, barrier, results))
-        for _ in range(count)
-    ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=90)
-    assert [process.exitcode for process in processes] == [0] * count
-    outcomes = [results.get(timeout=10) for _ in processes]
+    outcomes = procs.run_together(procs.run_digest_and_take, database_url, count=count)
     assert sorted(won for won, _, _ in outcomes) == [False] * (count - 1) + [True]
     assert sorted(queued for _, queued, _ in outcomes) == [False] * (count - 1) + [True]
     assert sum(taken for _, _, taken in outcomes) == procs.PACE_BURST

@@ -13,7 +13,7 @@ import pytest
 
 from storage.db import make_engine
 from storage.pace import REWARD_EVERY, MemoryPaceStore, PaceStore, SqlPaceStore
-from tests.dbfixtures import DATABASES, provide_database_url
+from tests.dbfixtures import MEMORY_AND_DATABASES, memory_or_sql, provide_database_url
 from tests.storage.threads import in_threads
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -24,18 +24,13 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=[pytest.param("memory", id="memory"), *DATABASES])
+@pytest.fixture(params=MEMORY_AND_DATABASES)
 def pace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PaceStore]:
     """A ``PaceStore``: ``memory`` (MemoryPaceStore), ``sqlite`` and ``postgresql``
     (SqlPaceStore)."""
-    if request.param == "memory":
-        yield MemoryPaceStore()
-        return
-    engine = make_engine(provide_database_url(request, request.param, tmp_path))
-    try:
-        yield SqlPaceStore(engine)
-    finally:
-        engine.dispose()
+    store: PaceStore
+    with memory_or_sql(request, tmp_path, MemoryPaceStore, SqlPaceStore) as store:
+        yield store
 
 
 def takes(

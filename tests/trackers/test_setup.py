@@ -4,6 +4,7 @@ shown, and the tracker subscriber queued only when it is configured."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,18 +17,23 @@ from intake.tracker import TrackerKind
 TOKEN = "ghp-very-secret-token-value"
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "trackers.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+@pytest.fixture
+def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Writes a trackers file; the GitHub token it names is set in the environment."""
+    monkeypatch.setenv("GH_TOKEN_FOR_TEST", TOKEN)
+
+    def write(text: str) -> Path:
+        path = tmp_path / "trackers.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
 
 
 def test_a_bad_file_stops_the_start_naming_each_entry_and_no_secret(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, write_config: Callable[[str], Path]
 ) -> None:
-    monkeypatch.setenv("GH_TOKEN_FOR_TEST", TOKEN)
-    config = write(
-        tmp_path,
+    config = write_config(
         "github: {token_env: GH_TOKEN_FOR_TEST}\n"
         "jira: {url: ftp://jira.example}\n"
         "routes:\n"
@@ -62,11 +68,9 @@ def start_error(tmp_path: Path, config: Path) -> str:
 
 
 def test_a_good_file_builds_the_adapters_and_subscribes_the_tracker_kind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, write_config: Callable[[str], Path]
 ) -> None:
-    monkeypatch.setenv("GH_TOKEN_FOR_TEST", TOKEN)
-    config = write(
-        tmp_path,
+    config = write_config(
         "github: {token_env: GH_TOKEN_FOR_TEST}\nroutes:\n"
         "  - {type: database, tracker: github, project: acme/dba}\n",
     )

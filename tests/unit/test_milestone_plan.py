@@ -30,6 +30,11 @@ def ask(**values: object) -> Ticket:
     return Ticket(requester="U1", **values)  # type: ignore[arg-type]
 
 
+def staged(criteria: list[str], **values: object) -> Ticket:
+    """An ask for staging and production with these acceptance criteria."""
+    return ask(acceptance_criteria=criteria, environment=["staging", "production"], **values)
+
+
 def titles(milestones: list[Milestone]) -> list[str]:
     return [m.title for m in milestones]
 
@@ -98,7 +103,7 @@ def test_each_criterion_is_proved_in_staging_then_in_production(templates: Templ
 def test_criteria_staged_in_staging_then_production(
     templates: TemplateSet, template_id: str, criteria: list[str], titles: list[str]
 ) -> None:
-    ticket = ask(acceptance_criteria=criteria, environment=["staging", "production"])
+    ticket = staged(criteria)
     steps = steps_for(ticket, templates.get(template_id), Size.M)
     assert [s.title for s in steps] == titles
 
@@ -184,7 +189,7 @@ def test_long_criteria_make_short_titles(templates: TemplateSet) -> None:
 
 
 def test_dates_are_working_days_from_tomorrow_up_to_the_deadline(templates: TemplateSet) -> None:
-    ticket = ask(acceptance_criteria=[BACKUPS], environment=["staging", "production"])
+    ticket = staged([BACKUPS])
     ticket.deadline = date(2026, 12, 24)
     made = plan(ticket, templates.get("database"), MONDAY, Size.M)
     assert dues(made.milestones) == [date(2026, 12, 14), date(2026, 12, 18), date(2026, 12, 24)]
@@ -193,11 +198,7 @@ def test_dates_are_working_days_from_tomorrow_up_to_the_deadline(templates: Temp
 def test_a_weekend_today_starts_on_monday_and_a_weekend_deadline_ends_on_friday(
     templates: TemplateSet,
 ) -> None:
-    ticket = ask(
-        acceptance_criteria=[BACKUPS, CONNECTS],
-        environment=["staging", "production"],
-        deadline=date(2026, 12, 20),  # a Sunday
-    )
+    ticket = staged([BACKUPS, CONNECTS], deadline=date(2026, 12, 20))  # a Sunday
     made = plan(ticket, templates.get("database"), SATURDAY, Size.M)  # five milestones
     assert dues(made.milestones) == [date(2026, 12, day) for day in (14, 15, 16, 17, 18)]
     assert made.warning == ""
@@ -212,12 +213,7 @@ def test_no_milestone_today_or_earlier_after_the_deadline_or_two_on_one_day(
     criteria = [CONNECTS, BACKUPS, "the runbook is documented"]
     for template in templates:
         for size in (Size.S, Size.XL):
-            ticket = ask(
-                acceptance_criteria=criteria,
-                environment=["staging", "production"],
-                deadline=deadline,
-                no_deadline=deadline is None,
-            )
+            ticket = staged(criteria, deadline=deadline, no_deadline=deadline is None)
             made = plan(ticket, template, today, size)
             days = dues(made.milestones)
             assert len(days) == len(made.milestones) >= 1
@@ -232,11 +228,8 @@ def test_no_milestone_today_or_earlier_after_the_deadline_or_two_on_one_day(
 def test_a_deadline_too_tight_merges_the_plan_and_says_when_it_could_be_done(
     templates: TemplateSet,
 ) -> None:
-    ticket = ask(
-        acceptance_criteria=[CONNECTS, BACKUPS],
-        environment=["staging", "production"],
-        deadline=WEDNESDAY,  # two working days after Monday, for five milestones
-    )
+    # two working days after Monday, for five milestones
+    ticket = staged([CONNECTS, BACKUPS], deadline=WEDNESDAY)
     made = plan(ticket, templates.get("database"), MONDAY, Size.M)
     assert dues(made.milestones) == [date(2026, 12, 8), WEDNESDAY]
     assert titles(made.milestones) == [
