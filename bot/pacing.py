@@ -1,61 +1,39 @@
 """Over 400 lines: one mechanism, measured as a whole (benchmarks/fanout.py): Slack's limits,
-the rules that learn them, the lanes, and the client that applies them to every call; a
-third of it is the table of limits and this account of the rules.
+the rules that learn them, the lanes, and the client that applies them to every call.
 
 Pacing of every Slack Web API call: fast things stay fast under load.
 
-Every call takes a token from shared token buckets (``storage.pace.PaceStore``: in the
-database, so every replica keeps the same pace) before it goes out:
+Every call takes a token from token buckets shared through the database
+(``storage.pace.PaceStore``: every replica keeps the same pace) before it goes out: the
+**method's bucket** (``"chat.postMessage"``) and, for chat.postMessage, the **channel's**
+(``"chat.postMessage:C123"``, Slack's "about 1 a second per channel").
 
-* the **method's bucket** (key ``"chat.postMessage"``): the app's limit for the method in
-  the workspace. Documented tiers start at their published rate; chat.postMessage's
-  workspace-wide limit is not published, so it starts from a guess and is *learned*;
-* for chat.postMessage also the **channel's bucket** (``"chat.postMessage:C123"``): Slack's
-  "about 1 message per second per channel, short bursts allowed";
-* **lanes**: calls are INTERACTIVE (the default: someone clicked and waits) or BULK (nudges,
-  progress replies, digests: ``with lane(Lane.BULK): ...``). A bulk call waits for the
-  method's bucket, and while an interactive call of this process waits, bulk calls of the
-  method hold back. An interactive call that finds the method's bucket empty (a fan-out is
-  using all of it) takes a token from the method's **interactive reserve** instead
-  (``"chat.postMessage:reserve"``), so it never queues behind the bulk backlog, in this
-  replica or any other. What the reserve sends on top of the method's rate shows up as
-  429s when it pushes the total over Slack's limit, and the learning below then lowers the
-  method's rate: bulk ends up with what Slack allows minus what people are using.
+**Lanes**: a call is INTERACTIVE (the default: someone clicked and waits) or BULK (nudges,
+digests: ``with lane(Lane.BULK): ...``). Bulk calls of a method hold back while an interactive
+one of this process waits; an interactive call that finds the method's bucket empty takes a
+token from the method's **reserve** (``"chat.postMessage:reserve"``) instead, so it never
+queues behind a fan-out in any replica. What the reserve adds shows up as 429s, and the
+learning below lowers the method's rate: bulk gets what Slack allows minus what people use.
 
-Learning, per method: a 429 blocks the method (and its reserve) for Retry-After, in every
-replica, and lowers its rate; successes while the bucket is what holds callers back raise it
-again. Until the first 429 of a method whose limit is unknown the rate doubles about every
-second (a fresh workspace finds its limit within seconds); the first 429 halves it. After
-that the rate creeps up by ``PROBE_GROWTH_PER_S`` (0.5 % a second) and a 429 takes
-``PROBE_PENALTY`` (20 %) off, or half when the previous one was less than
-``RECENT_PENALTY_S`` ago. Slack's own burst allowance absorbs the overshoot of each probe, so
-the rate hovers just under the limit with a 429 every ten to thirty seconds of saturation.
+**Learning**, per method: a 429 blocks the method and its reserve for Retry-After in every
+replica and lowers the rate; successes while the bucket holds callers back raise it. A
+method whose limit is unpublished (chat.postMessage: Slack gives no workspace-wide number)
+starts from a guess and doubles about every second until its first 429, which halves it;
+after that the rate creeps up 0.5 % a second and a 429 takes 20 % off (half if the last one
+was under ``RECENT_PENALTY_S`` ago). Slack's burst allowance absorbs each probe's overshoot.
+What is learned stays in the store. Measured: benchmarks/README.md (``fanout.py``).
 
-Why chat.postMessage starts at 300 a minute: Slack publishes "1 per second per channel" and
-that there is a workspace-wide limit, but no number for it. 300 is a guess above every
-published tier (Tier 4 is "100+"): a guess above the real limit costs a short burst of 429s
-that the first halving corrects; one below it only makes the first fan-out ramp up (600 a
-minute after about two seconds of saturation, 2,400 after four). What is learned stays in the
-store for the next fan-out and the other replicas.
+``PacedWebClient`` sends every call through a ``Pacer`` (one per process: ``bot.bootstrap``);
+``pace_bolt_app`` gives Bolt's listeners such clients. When the store fails, calls go out
+unpaced rather than not at all, and a Retry-After this process saw is still honoured.
 
-``PacedWebClient`` is a drop-in ``WebClient`` whose every call goes through a ``Pacer`` (page
-with ``cursor=``, one call a page: the pages of ``for page in client.x(...)`` are not paced),
-and which retries a 429 after Retry-After up to ``MAX_RATE_LIMIT_RETRIES`` times, telling the
-pacer. When the pace store fails (the database is down) calls go out unpaced rather than not
-at all, and a Retry-After seen by this process is still honoured from memory. Bolt gives each
-request a plain ``WebClient`` of its own: ``pace_bolt_app(app, pacer)`` makes listeners'
-clients paced ones. The process has one pacer, built in ``bot.bootstrap`` (``Container.pacer``).
+**Shutting down**: inside ``interruptible(stopping)``, once ``stopping`` is set a call that
+would wait for a token or has not started raises ``PaceInterrupted``: nothing went out, so the
+caller hands its message back (``bot.sender``) instead of sleeping past the grace period.
 
-Shutting down: a background loop runs its calls inside ``interruptible(stopping)``. Once
-``stopping`` is set, a call of that context that has to wait for a token (a Retry-After, an
-empty bucket) or has not started yet raises ``PaceInterrupted`` instead of waiting: nothing
-went out, so the caller hands its message back (``bot.sender``) rather than sleeping past
-the process's grace period. A call already on the wire is not affected.
-
-Since every call passes the pacer, the pacer is also where calls are counted: its optional
-``observer(method, status)`` (``Pacer(..., observer=...)`` or set later, e.g. by
-``bot.observability.Metrics.watch_slack``) is told the outcome of every attempt: ``"ok"``,
-``"ratelimited"`` (429), Slack's error code, ``"http_<code>"``, or ``"no_response"``.
+The pacer's ``observer(method, status)`` (e.g. ``bot.observability.Metrics.watch_slack``) is
+told every attempt's outcome: ``"ok"``, ``"ratelimited"``, Slack's error code,
+``"http_<code>"`` or ``"no_response"``.
 """
 
 from __future__ import annotations
@@ -73,7 +51,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -98,6 +76,7 @@ CURRENT_LANE: Final[ContextVar[Lane]] = ContextVar("slack_pacing_lane", default=
 # Set while the calls of the current context give up waiting on shutdown; see ``interruptible``.
 STOPPING: Final[ContextVar[threading.Event | None]] = ContextVar("slack_pacing_stop", default=None)
 INTERRUPT_CHECK_S: Final = 0.05  # how soon a waiting call notices ``stopping``
+_T = TypeVar("_T")
 
 
 class PaceInterrupted(Exception):
@@ -106,24 +85,23 @@ class PaceInterrupted(Exception):
 
 
 @contextlib.contextmanager
-def lane(which: Lane) -> Iterator[None]:
-    """Make the Web API calls inside the block ``which`` lane's (default: INTERACTIVE)."""
-    token = CURRENT_LANE.set(which)
+def _setting(var: ContextVar[_T], value: _T) -> Iterator[None]:
+    token = var.set(value)
     try:
         yield
     finally:
-        CURRENT_LANE.reset(token)
+        var.reset(token)
 
 
-@contextlib.contextmanager
-def interruptible(stopping: threading.Event) -> Iterator[None]:
+def lane(which: Lane) -> contextlib.AbstractContextManager[None]:
+    """Make the Web API calls inside the block ``which`` lane's (default: INTERACTIVE)."""
+    return _setting(CURRENT_LANE, which)
+
+
+def interruptible(stopping: threading.Event) -> contextlib.AbstractContextManager[None]:
     """Inside the block, a Web API call that would start, or wait for the pacer, after
     ``stopping`` is set raises ``PaceInterrupted`` instead (see the module docstring)."""
-    token = STOPPING.set(stopping)
-    try:
-        yield
-    finally:
-        STOPPING.reset(token)
+    return _setting(STOPPING, stopping)
 
 
 def _check_stopping() -> None:
@@ -134,14 +112,9 @@ def _check_stopping() -> None:
 
 @dataclass(frozen=True)
 class Limits:
-    """How a method is paced before anything is learned about it.
-
-    ``per_minute``/``burst``: the start rate and the burst of the method's shared bucket.
-    ``documented``: the rate is a published tier (start there and probe up slowly); False:
-    nobody knows, ramp up fast until the first 429. ``reserve_per_minute``/``reserve_burst``:
-    what interactive calls may send when bulk has emptied the bucket. ``channel_per_minute``/
-    ``channel_burst``: a per-channel bucket (chat.postMessage), None for none.
-    """
+    """How a method is paced before anything is learned: its shared bucket's start rate and
+    burst; whether that rate is published (``documented``; False: ramp up fast until the first
+    429); the interactive reserve's; and a per-channel bucket's (None: none)."""
 
     per_minute: float
     burst: float
@@ -152,13 +125,13 @@ class Limits:
     channel_burst: float = 1.0
 
 
-# Slack's tiers (per method, per app, per workspace): 1+, 20+, 50+ and 100+ a minute.
-TIER_1: Final = Limits(per_minute=1, burst=1, reserve_per_minute=1, reserve_burst=1)
+# Slack's tiers (per method, per app, per workspace): 20+, 50+ and 100+ a minute.
 TIER_2: Final = Limits(per_minute=20, burst=5, reserve_per_minute=5, reserve_burst=2)
 TIER_3: Final = Limits(per_minute=50, burst=10, reserve_per_minute=12, reserve_burst=3)
 TIER_4: Final = Limits(per_minute=100, burst=20, reserve_per_minute=25, reserve_burst=5)
 # chat.postMessage: ~1/s per channel with short bursts, and an unpublished workspace-wide
-# limit (see the module docstring for the guess). The reserve lets people's replies through
+# limit. 300 is a guess above every published tier: too high costs a few 429s that the first
+# halving corrects, too low a few seconds of ramp. The reserve lets people's replies through
 # at up to 4 a second while a fan-out saturates the method.
 POST_MESSAGE: Final = Limits(
     per_minute=300,
@@ -240,10 +213,10 @@ class _KeyState:
 class Pacer:
     """Paces Web API calls with shared token buckets (see the module docstring).
 
-    ``clock`` gives the wall-clock time (timezone-aware): buckets are shared between
-    processes and hosts, so a monotonic clock, which each host starts anywhere, would not do.
-    ``sleep`` waits; tests pass a fake pair. Every wait for a token is made inside
-    ``waiting()``: a worker's job lends its slot meanwhile (``bot.work_slots``).
+    ``clock``: wall-clock time, timezone-aware (buckets are shared between hosts, whose
+    monotonic clocks start anywhere); ``sleep`` waits (tests pass a fake pair). Every wait for
+    a token is made inside ``waiting()``: a worker's job lends its slot meanwhile
+    (``bot.work_slots``).
     """
 
     def __init__(
@@ -267,6 +240,7 @@ class Pacer:
         self._lock = threading.Lock()
         self._keys: dict[str, _KeyState] = {}
         self._interactive_waiting: Counter[str] = Counter()
+        # The times of the last two posts to each channel, to tell whose a 429 is.
         self._channel_posts: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._store_error_logged = -math.inf
 
@@ -276,8 +250,6 @@ class Pacer:
     def __deepcopy__(self, memo: dict[int, Any]) -> Pacer:
         return self
 
-    # -- public API ------------------------------------------------------------------------
-
     def limits_for(self, method: str) -> Limits:
         return self.limits.get(method, self.default_limits)
 
@@ -285,16 +257,46 @@ class Pacer:
         """Block until a call of ``method`` (to ``channel``) may go out in ``lane`` (default:
         the context's, see ``lane``)."""
         _check_stopping()
-        which = lane or CURRENT_LANE.get()
         limits = self.limits_for(method)
         key = self._channel_key(method, channel, limits)
         if key is not None and limits.channel_per_minute is not None:
-            self._wait(key, limits.channel_per_minute, limits.channel_burst)
-            self._note_channel_post(key)
-        if which is Lane.INTERACTIVE:
-            self._acquire_interactive(method, limits)
-        else:
-            self._acquire_bulk(method, limits)
+            while (wait := self._take(key, limits.channel_per_minute, limits.channel_burst)) > 0:
+                self._sleep(wait)
+            now = self.clock().timestamp()
+            with self._lock:
+                _, last = self._channel_posts.pop(key, (-math.inf, -math.inf))
+                self._channel_posts[key] = (last, now)
+                if len(self._channel_posts) > CHANNELS_REMEMBERED:
+                    self._channel_posts.popitem(last=False)
+        if (lane or CURRENT_LANE.get()) is Lane.BULK:
+            while True:
+                with self._lock:
+                    held_back = self._interactive_waiting[method] > 0
+                wait = (
+                    INTERACTIVE_YIELD_S
+                    if held_back
+                    else self._take(method, limits.per_minute, limits.burst)
+                )
+                if wait <= 0:
+                    return
+                self._sleep(wait)
+        registered = False
+        try:
+            while (wait := self._take(method, limits.per_minute, limits.burst)) > 0:
+                reserve_wait = self._take(
+                    method + RESERVE_SUFFIX, limits.reserve_per_minute, limits.reserve_burst
+                )
+                if reserve_wait <= 0:
+                    return
+                if not registered:
+                    registered = True
+                    with self._lock:
+                        self._interactive_waiting[method] += 1
+                self._sleep(min(wait, reserve_wait))
+        finally:
+            if registered:
+                with self._lock:
+                    self._interactive_waiting[method] -= 1
 
     def on_success(self, method: str, channel: str | None = None) -> None:
         """The call went through Slack's rate limiter (answered, not with 429)."""
@@ -311,10 +313,11 @@ class Pacer:
         limits = self.limits_for(method)
         now_dt = self.clock()
         now = now_dt.timestamp()
+        until = now + retry_after
         channel_key = self._channel_key(method, channel, limits)
-        blame_channel = channel_key is not None and self._channel_is_hot(channel_key)
-        floor = max(limits.per_minute * FLOOR_FRACTION, 0.1)
         with self._lock:
+            previous, last = self._channel_posts.get(channel_key or "", (-math.inf, -math.inf))
+            blame_channel = last - previous < CHANNEL_HOT_S
             state = self._state(method, limits)
             if blame_channel:
                 factor = 1.0  # only blocked: Retry-After is honoured for the whole method
@@ -324,21 +327,21 @@ class Pacer:
                 factor = PROBE_PENALTY
             state.ramping = False
             before = state.rate
-            state.penalty_end = max(state.penalty_end, now + retry_after)
-            state.blocked_until = max(state.blocked_until, now + retry_after)
+            state.penalty_end = max(state.penalty_end, until)
             state.rate_at = -math.inf  # read the new rate next time
-            reserve = self._state(method + RESERVE_SUFFIX, limits)
-            reserve.blocked_until = max(reserve.blocked_until, now + retry_after)
-            if channel_key is not None:
-                channel_state = self._state(channel_key, limits)
-                channel_state.blocked_until = max(channel_state.blocked_until, now + retry_after)
-        self._store_call(self.store.penalize, method, now_dt, retry_after, factor, floor)
-        self._store_call(self.store.penalize, method + RESERVE_SUFFIX, now_dt, retry_after, 1.0)
+            for key in (method, method + RESERVE_SUFFIX, channel_key):
+                if key is not None:
+                    blocked = self._state(key, limits)
+                    blocked.blocked_until = max(blocked.blocked_until, until)
+        penalties = [
+            (method, factor, limits.per_minute),
+            (method + RESERVE_SUFFIX, 1.0, limits.reserve_per_minute),
+        ]
         if channel_key is not None and blame_channel:
-            channel_floor = max((limits.channel_per_minute or 1.0) * FLOOR_FRACTION, 0.1)
-            self._store_call(
-                self.store.penalize, channel_key, now_dt, retry_after, RAMP_PENALTY, channel_floor
-            )
+            penalties.append((channel_key, RAMP_PENALTY, limits.channel_per_minute or 1.0))
+        for key, key_factor, start in penalties:
+            floor = max(start * FLOOR_FRACTION, 0.1)
+            self._store_call(self.store.penalize, key, now_dt, retry_after, key_factor, floor)
         log.info(
             "Slack answered 429 to %s%s (Retry-After %.0f s): slowing the %s (was %.0f/min)",
             method,
@@ -350,62 +353,18 @@ class Pacer:
 
     def observe(self, method: str, status: str) -> None:
         """Tell the observer (if any) how a call of ``method`` ended; it never fails a call."""
-        observer = self.observer
-        if observer is None:
-            return
-        try:
-            observer(method, status)
-        except Exception:
-            log.debug("the Slack call observer failed", exc_info=True)
-
-    # -- acquiring -------------------------------------------------------------------------
-
-    def _acquire_interactive(self, method: str, limits: Limits) -> None:
-        reserve = method + RESERVE_SUFFIX
-        registered = False
-        try:
-            while True:
-                wait = self._take(method, limits.per_minute, limits.burst)
-                if wait <= 0:
-                    return
-                reserve_wait = self._take(reserve, limits.reserve_per_minute, limits.reserve_burst)
-                if reserve_wait <= 0:
-                    return
-                if not registered:
-                    registered = True
-                    with self._lock:
-                        self._interactive_waiting[method] += 1
-                self._sleep(min(wait, reserve_wait))
-        finally:
-            if registered:
-                with self._lock:
-                    self._interactive_waiting[method] -= 1
-
-    def _acquire_bulk(self, method: str, limits: Limits) -> None:
-        while True:
-            with self._lock:
-                held_back = self._interactive_waiting[method] > 0
-            if held_back:
-                self._sleep(INTERACTIVE_YIELD_S)
-                continue
-            wait = self._take(method, limits.per_minute, limits.burst)
-            if wait <= 0:
-                return
-            self._sleep(wait)
-
-    def _wait(self, key: str, per_minute: float, burst: float) -> None:
-        while (wait := self._take(key, per_minute, burst)) > 0:
-            self._sleep(wait)
+        if self.observer is not None:
+            try:
+                self.observer(method, status)
+            except Exception:
+                log.debug("the Slack call observer failed", exc_info=True)
 
     def _sleep(self, seconds: float) -> None:
         seconds = max(seconds, MIN_SLEEP_S)  # a wait rounded to nothing must pass time
         with self.waiting():
-            if STOPPING.get() is None:
-                self.sleep(seconds)
-                return
-            while seconds > 0:  # in short steps, to notice a shutdown
+            while seconds > 0:  # in short steps when stopping may come, to notice it
                 _check_stopping()
-                step = min(seconds, INTERRUPT_CHECK_S)
+                step = seconds if STOPPING.get() is None else min(seconds, INTERRUPT_CHECK_S)
                 self.sleep(step)
                 seconds -= step
             _check_stopping()
@@ -424,8 +383,6 @@ class Pacer:
                 self._state(key, self.limits_for(key.split(":", 1)[0])).waited_at = now
         return wait
 
-    # -- learning --------------------------------------------------------------------------
-
     def _reward(self, key: str, limits: Limits, ceiling: float | None) -> None:
         now_dt = self.clock()
         now = now_dt.timestamp()
@@ -433,32 +390,23 @@ class Pacer:
             state = self._keys.get(key)
             if state is None or now - state.waited_at > SATURATED_S:
                 return  # the bucket held nobody back: its rate says nothing
-        rate = self._cached_rate(key, limits, now)
-        if rate <= 0:
+            fresh = now - state.rate_at <= RATE_REFRESH_S
+        if not fresh:
+            rate = float(self._store_call(self.store.rate, key, default=0.0))
+            with self._lock:
+                if 0 < rate < state.rate * 0.999:
+                    # Another replica (or an in-flight call) was answered 429: learn from it.
+                    state.ramping = False
+                    state.penalty_end = max(state.penalty_end, now)
+                state.rate, state.rate_at = rate, now
+        if state.rate <= 0:
             return
-        span = REWARD_EVERY * 60.0 / rate  # seconds the next round of successes takes
+        span = REWARD_EVERY * 60.0 / state.rate  # seconds the next round of successes takes
         if state.ramping:
             step = min(RAMP_MAX_STEP, 2.0 ** (span / RAMP_DOUBLING_S) - 1.0)
         else:
             step = (1.0 + PROBE_GROWTH_PER_S) ** span - 1.0
         self._store_call(self.store.reward, key, now_dt, step, ceiling)
-
-    def _cached_rate(self, key: str, limits: Limits, now: float) -> float:
-        with self._lock:
-            state = self._state(key, limits)
-            if now - state.rate_at <= RATE_REFRESH_S:
-                return state.rate
-        rate = self._read_rate(key)
-        with self._lock:
-            if 0 < rate < state.rate * 0.999:
-                # Another replica (or an in-flight call) was answered 429: learn from it too.
-                state.ramping = False
-                state.penalty_end = max(state.penalty_end, now)
-            state.rate, state.rate_at = rate, now
-        return rate
-
-    def _read_rate(self, key: str) -> float:
-        return float(self._store_call(self.store.rate, key, default=0.0))
 
     def _state(self, key: str, limits: Limits) -> _KeyState:
         """The key's local state (caller holds the lock)."""
@@ -472,28 +420,11 @@ class Pacer:
             state = self._keys[key] = _KeyState(ramping=ramping)
         return state
 
-    # -- channels --------------------------------------------------------------------------
-
     @staticmethod
     def _channel_key(method: str, channel: str | None, limits: Limits) -> str | None:
         if not channel or limits.channel_per_minute is None:
             return None
         return f"{method}:{channel}"
-
-    def _note_channel_post(self, key: str) -> None:
-        now = self.clock().timestamp()
-        with self._lock:
-            _, last = self._channel_posts.pop(key, (-math.inf, -math.inf))
-            self._channel_posts[key] = (last, now)
-            while len(self._channel_posts) > CHANNELS_REMEMBERED:
-                self._channel_posts.popitem(last=False)
-
-    def _channel_is_hot(self, key: str) -> bool:
-        with self._lock:
-            previous, last = self._channel_posts.get(key, (-math.inf, -math.inf))
-        return last - previous < CHANNEL_HOT_S
-
-    # -- the store -------------------------------------------------------------------------
 
     def _store_call(self, fn: Callable[..., Any], *args: Any, default: Any = None) -> Any:
         """Call the store; if it fails, log (now and then) and carry on unpaced."""
@@ -509,10 +440,9 @@ class Pacer:
 
 def _channel_of(*sources: Mapping[str, Any] | None) -> str | None:
     for source in sources:
-        if source:
-            channel = source.get("channel")
-            if isinstance(channel, str) and channel:
-                return channel
+        channel = (source or {}).get("channel")
+        if isinstance(channel, str) and channel:
+            return channel
     return None
 
 
@@ -541,13 +471,11 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 
 class PacedWebClient(WebClient):
-    """A ``WebClient`` whose every call goes through ``pacer`` first (see the module
-    docstring). The lane comes from the context (``with lane(Lane.BULK): ...``), INTERACTIVE
-    by default. A 429 is reported to the pacer and the call retried once the pacer lets it
-    (after Retry-After), at most ``max_rate_limit_retries`` times; then the 429 is raised as
-    ``SlackApiError`` as usual. slack_sdk's ``RateLimitErrorRetryHandler`` is dropped from
-    ``retry_handlers`` (it would sleep and retry unseen by the pacer); the other handlers
-    (connection errors) stay."""
+    """A ``WebClient`` whose every call goes through ``pacer`` first, in the context's lane.
+    A 429 is reported to the pacer and the call retried once the pacer lets it (after
+    Retry-After), at most ``max_rate_limit_retries`` times; then it is raised as usual.
+    slack_sdk's ``RateLimitErrorRetryHandler`` is dropped (it would sleep and retry unseen by
+    the pacer); the other retry handlers (connection errors) stay."""
 
     def __init__(
         self,
@@ -565,36 +493,20 @@ class PacedWebClient(WebClient):
             if not isinstance(handler, RateLimitErrorRetryHandler)
         ]
 
-    def api_call(
-        self,
-        api_method: str,
-        *,
-        http_verb: str = "POST",
-        files: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        json: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        auth: dict[str, Any] | None = None,
-    ) -> SlackResponse:
-        channel = _channel_of(json, data, params)
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        channel = _channel_of(kwargs.get("json"), kwargs.get("data"), kwargs.get("params"))
+        headers = kwargs.pop("headers", None)
         retries = 0
         while True:
             self.pacer.acquire(api_method, channel)
             try:
-                response = super().api_call(
-                    api_method,
-                    http_verb=http_verb,
-                    files=files,
-                    data=data,
-                    params=params,
-                    json=json,
-                    headers=dict(headers) if headers is not None else None,  # it is updated
-                    auth=auth,
-                )
+                # A copy of the headers each time: WebClient adds to them.
+                copied = dict(headers) if headers is not None else None
+                response = super().api_call(api_method, headers=copied, **kwargs)
             except SlackApiError as error:
-                status = _status(error.response.status_code, error.response.data)
-                self.pacer.observe(api_method, status)
+                self.pacer.observe(
+                    api_method, _status(error.response.status_code, error.response.data)
+                )
                 if error.response.status_code != 429:
                     self.pacer.on_success(api_method, channel)  # it passed the rate limiter
                     raise
@@ -602,7 +514,7 @@ class PacedWebClient(WebClient):
                     api_method, channel, _retry_after(error.response.headers)
                 )
                 # A file already read cannot be sent again.
-                if retries >= self.max_rate_limit_retries or files:
+                if retries >= self.max_rate_limit_retries or kwargs.get("files"):
                     raise
                 retries += 1
                 continue
@@ -632,14 +544,10 @@ def paced_copy(client: WebClient, pacer: Pacer) -> PacedWebClient:
 
 
 def pace_bolt_app(app: App, pacer: Pacer) -> None:
-    """Pace the ``client`` (and ``say``) that ``app``'s listeners get.
-
-    ``App(client=PacedWebClient(...))`` is not enough: since slack_bolt 1.15 every request
-    gets a new plain ``WebClient`` built from the app client's settings, not its class. This
-    registers a global middleware that swaps it for a ``PacedWebClient`` with the same
-    settings. Listeners then pick their lane with ``with lane(Lane.BULK): ...``; the default,
-    INTERACTIVE, is right for a reply to a click.
-    """
+    """Pace the ``client`` (and ``say``) that ``app``'s listeners get: since slack_bolt 1.15
+    every request gets a new plain ``WebClient`` built from the app client's settings (not
+    its class), so ``App(client=PacedWebClient(...))`` is not enough. A global middleware
+    swaps it for a ``PacedWebClient`` with the same settings."""
 
     def use_paced_client(context: BoltContext, next: Callable[[], None]) -> None:
         if not isinstance(context.client, PacedWebClient):

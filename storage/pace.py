@@ -1,36 +1,24 @@
-"""Pacing of Slack Web API calls: token buckets that every replica shares.
+"""Pacing of Slack Web API calls: token buckets that every replica shares (``bot.pacing``).
 
-Each key (a method, ``"chat.postMessage"``, or a method and channel,
-``"chat.postMessage:C123"``) has a bucket of at most ``burst`` tokens that refills at
-``rate_per_minute``. Before a call the pacer takes a token::
+Each key (``"chat.postMessage"``, ``"chat.postMessage:C123"``) has a bucket of at most
+``burst`` tokens that refills at ``rate_per_minute``. ``Bucket`` holds the rules, the same for
+``MemoryPaceStore`` and ``SqlPaceStore``:
 
-    wait = pace.take("chat.postMessage", now, default_rate_per_minute=50, burst=5)
-    if wait > 0: sleep(wait) and ask again           # nothing was taken
-    ... call ...
-    on HTTP 429: pace.penalize(key, now, retry_after)  # block, and slow down
-    on success:  pace.reward(key, now, ceiling=50)     # speed up again, gradually
-
-Semantics (the same for ``MemoryPaceStore`` and ``SqlPaceStore``; ``Bucket`` holds them):
-
-* ``take``: a new key starts with a full bucket at ``default_rate_per_minute``; later calls use
-  the key's current rate (penalties and rewards change it). The bucket is refilled for the time
-  since its last use (not counting time it was blocked). With a token available it is taken
-  and the answer is 0.0; otherwise nothing is taken and the answer is the seconds until one is.
-  While the key is blocked the answer is the rest of the block;
-* ``penalize`` (a 429 with ``Retry-After``): the key is blocked until ``now + retry_after``,
-  its rate multiplied by ``factor`` (not below ``floor`` per minute) and its success count
-  reset. After the block one call may go at once, the next ones at the new rate. The 429s of
-  calls that were in flight together count once: while a penalty's block lasts, a further
-  penalty only extends the block. A key never taken is only blocked; its rate is set by its
-  first ``take``;
-* ``reward`` (a call went through): every ``REWARD_EVERY`` (10) successes since the last penalty
-  the rate grows by ``step`` (10 %), up to ``ceiling`` (pass the method's documented rate;
-  None: no limit). Never lowers the rate. Nothing for a key never taken;
+* ``take``: a new key starts with a full bucket at ``default_rate_per_minute``, later takes use
+  its current rate. The bucket refills for the time since its last use, not counting time it
+  was blocked. 0.0: a token was taken; else nothing was taken and the answer is the seconds
+  until one is (while blocked: the rest of the block);
+* ``penalize`` (a 429): block the key until ``now + retry_after``, multiply its rate by
+  ``factor`` (not below ``floor``), reset its success count. After the block one call may go
+  at once. 429s of calls in flight together count once: during a block a further penalty only
+  extends it. A key never taken is only blocked;
+* ``reward`` (a success): every ``REWARD_EVERY`` successes since the last penalty the rate
+  grows by ``step``, up to ``ceiling`` (None: no limit). Never lowers it; nothing for a key
+  never taken;
 * ``rate``: the key's current rate per minute; 0.0 when it has none yet.
 
-Times come from the caller (tests control them) and must be timezone-aware. Clocks of
-replicas may disagree a little: a bucket's time never moves backwards, so a replica whose
-clock is behind refills nothing until it catches up.
+Times come from the caller and must be timezone-aware. A bucket's time never moves
+backwards, so a replica whose clock is behind refills nothing until it catches up.
 """
 
 from __future__ import annotations
