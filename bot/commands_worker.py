@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import KIND, from_json
@@ -61,4 +62,6 @@ def command_kind(container: Container, clients: TeamClients) -> Kind:
             deps.later.run(command, scope, client)
         return None
 
-    return Kind(run, threads=THREADS)
+    # A command's effects are de-duplicated by Slack's IDs, not by its queue row: a day is
+    # plenty (at 50 clicks a second the table would otherwise grow by millions a week).
+    return Kind(run, threads=THREADS, keep_done=timedelta(days=1))

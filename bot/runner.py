@@ -62,12 +62,14 @@ class GiveUp(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of item runs: its handler, how many at once in this process, and when
-    an item abandoned at shutdown is due again (after its calls can no longer be answered)."""
+    """How one kind of item runs: its handler, how many at once in this process, when an
+    item abandoned at shutdown is due again (after its calls can no longer be answered), and
+    how long a done item is kept (its key refuses a second enqueue until then)."""
 
     handler: Handler
     threads: int = 4
     abandoned_due_after: timedelta = timedelta(seconds=30)
+    keep_done: timedelta = timedelta(days=7)
 
 
 class Runner:
@@ -114,6 +116,7 @@ class Runner:
                 if time.monotonic() >= next_give_up:
                     next_give_up = time.monotonic() + GIVE_UP_EVERY_S
                     self._give_up_dead()
+                    self._purge_done()
                 try:
                     while not self.stopping.is_set() and self.run_due():
                         pass
@@ -224,6 +227,15 @@ class Runner:
             return
         if count:
             log.error("gave up on %d queue item(s): their runner died on every attempt", count)
+
+    def _purge_done(self) -> None:
+        """Delete the done items each kind no longer keeps: the queue does not grow for ever."""
+        now = self.clock.now()
+        try:
+            for name, kind in self.kinds.items():
+                queue.purge(self.engine, now - kind.keep_done, kinds=[name])
+        except Exception:
+            log.warning("could not delete old done queue items", exc_info=True)
 
     # -- stopping ------------------------------------------------------------------------------
 

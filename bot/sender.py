@@ -207,6 +207,9 @@ def message_kind(engine: Engine, clock: Clock, clients: TeamClients) -> Kind:
         MessageSender(engine, clock, clients),
         threads=1,
         abandoned_due_after=timedelta(seconds=timeout),
+        # A sent message's key stays taken well past its week (a digest run twice, a late
+        # tick); the week's run claim (storage.job_runs) guards it after that.
+        keep_done=timedelta(days=35),
     )
 
 

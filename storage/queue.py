@@ -12,7 +12,8 @@ One runner per process (``bot.runner``) then repeats::
 Guarantees, with any number of runners in any number of processes:
 
 * **once per key**: an item's ``key`` is unique; queuing a key that exists queues nothing
-  (``enqueue`` returns False), even after the first one is done;
+  (``enqueue`` returns False), even after the first one is done, for as long as its kind
+  keeps done items (``bot.runner.Kind.keep_done``: then ``purge`` deletes them);
 * **one runner at a time**: ``claim`` takes rows in a short transaction (PostgreSQL:
   ``FOR UPDATE SKIP LOCKED``; SQLite, one process: the engine's ``BEGIN IMMEDIATE``) and
   pushes ``run_at`` forward by a lease, so nobody else takes them until it ends;

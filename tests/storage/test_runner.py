@@ -125,3 +125,27 @@ def test_stopping_hands_back_what_has_not_started_and_abandons_what_overruns(
     later = queue.claim(engine, NOW + timedelta(seconds=30), 5)
     assert [(i.payload["n"], i.in_doubt) for i in later] == [(1, True)]
     release.set()
+
+
+def test_done_items_are_deleted_once_their_kind_no_longer_keeps_them(engine: Engine) -> None:
+    def ok(item: queue.Item) -> None:
+        return None
+
+    for n, (kind, age) in enumerate([("short", 2), ("short", 0), ("long", 2)]):
+        put(engine, kind, n, key=f"{kind}-{n}")
+        (item,) = queue.claim(engine, NOW, 1, kinds=[kind])
+        queue.done(engine, item.id, NOW - timedelta(days=age), {"n": n})
+    runner = Runner(
+        engine,
+        FixedClock(NOW),
+        {"short": Kind(ok, keep_done=timedelta(days=1)), "long": Kind(ok)},
+        poll_s=0.05,
+    )
+    runner.start()
+    assert runner.rounds.wait_for(1, 10)
+    runner.stop(time.monotonic() + 5)
+    with transaction(engine) as session:
+        kept = {key: queue.result_of(session, key) for key in ("short-0", "short-1", "long-2")}
+    # Two days old: gone for a kind that keeps a day (its key may be queued again), kept
+    # for one that keeps a week; a fresh one is kept.
+    assert kept == {"short-0": None, "short-1": {"n": 1}, "long-2": {"n": 2}}
