@@ -94,13 +94,23 @@ class Wakeups:
         self.in_flight = in_flight
         self._lock = threading.Lock()
         self._owed = False
+        self._closed = False
         self.event = threading.Event()
 
     def notify(self) -> None:
         with self._lock:
-            if not self._owed and self.in_flight is not None:
+            if not self._owed and not self._closed and self.in_flight is not None:
                 self.in_flight.begin()
-            self._owed = True
+                self._owed = True
+        self.event.set()
+
+    def close(self) -> None:
+        """No more rounds will run (the loop is stopping): settle the round owed, if any, and
+        count no later notify, so nothing waits for a round that never comes."""
+        with self._lock:
+            owed, self._owed, self._closed = self._owed, False, True
+        if owed and self.in_flight is not None:
+            self.in_flight.end()
         self.event.set()
 
     @contextmanager

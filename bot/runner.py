@@ -3,9 +3,10 @@ queue (``serve``, ``intake-bot worker``) runs one, with a handler for each kind 
 
 A handler takes the claimed ``Item`` and does its work; it returns what to keep with the done
 item (a message's ts, an issue's URL) or None. It says how it failed by what it raises:
-``Retry`` (try again, after ``after`` seconds when the service said so), ``GiveUp`` (never
-again: kept and reported), ``PaceInterrupted`` (stopping before anything went out: handed
-back, the attempt not counted); any other exception is logged and retried with backoff.
+``Retry`` (try again, after ``after`` seconds when the service said so), ``Defer`` (not now:
+at ``until``, the attempt not counted), ``GiveUp`` (never again: kept and reported),
+``PaceInterrupted`` (stopping before anything went out: handed back, the attempt not
+counted); any other exception is logged and retried with backoff.
 
 Each kind runs at most ``Kind.threads`` items at once in this process, so a backlog of one
 kind (a weekly fan-out) never takes the threads another kind needs (a click's work). The
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -53,6 +54,15 @@ class Retry(Exception):
     def __init__(self, reason: str, after: float | None = None) -> None:
         super().__init__(reason)
         self.after = after
+
+
+class Defer(Exception):
+    """Not now, and nothing went out (a DM during the recipient's night): due again at
+    ``until``, the attempt not counted."""
+
+    def __init__(self, reason: str, until: datetime) -> None:
+        super().__init__(reason)
+        self.until = until
 
 
 class GiveUp(Exception):
@@ -129,7 +139,10 @@ class Runner:
         """Claim what is due, as many of each kind as it has free threads, and start them.
         How many were claimed."""
         claimed: list[queue.Item] = []
+        due = queue.due_kinds(self.engine, self.clock.now(), self.kinds)  # one read when idle
         for name, kind in self.kinds.items():
+            if name not in due:
+                continue
             with self._lock:
                 free = kind.threads - self._running[name]
             if free <= 0:
@@ -182,6 +195,8 @@ class Runner:
                 result = handler(item)
         except PaceInterrupted:
             queue.release(self.engine, [item.id], self.clock.now())
+        except Defer as later:
+            queue.release(self.engine, [item.id], later.until)
         except Retry as retry:
             self._failed(item, str(retry), retry_after=retry.after)
         except GiveUp as reason:
@@ -247,7 +262,7 @@ class Runner:
     def request_stop(self) -> None:
         """Claim nothing more; claimed items not started yet are handed back."""
         self.stopping.set()
-        self._wakeups.event.set()
+        self._wakeups.close()  # no round answers a notify from now on
 
     def stop(self, deadline: float) -> bool:
         """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the running

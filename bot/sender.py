@@ -38,7 +38,7 @@ from sqlalchemy import Engine
 
 from bot.pacing import Lane, PaceInterrupted, interruptible, lane
 from bot.refresh import record_nudge
-from bot.runner import GiveUp, Kind, Retry, Runner
+from bot.runner import Defer, GiveUp, Kind, Retry, Runner
 from intake.clock import Clock
 from intake.followup import QUIET_BEFORE, in_waking_hours
 from storage import queue, slack_outbox
@@ -121,8 +121,7 @@ class MessageSender:
                 return self._sent(item, key, found[1], found[0])
         now = self.clock.now()
         if tz and not in_waking_hours(now, tz):  # never a DM at night, even when sends run late
-            wait = (_next_morning(now, tz) - now).total_seconds()
-            raise Retry(f"quiet hours in {tz}", after=wait)
+            raise Defer(f"quiet hours in {tz}", _next_morning(now, tz))
         args: dict[str, Any] = {
             "channel": payload["channel"],
             "text": message.get("text", ""),

@@ -102,11 +102,12 @@ class DatabaseCollector:
         pending, oldest = slack_outbox.outbox_depth(self.engine, now)
         depth.add_metric(["slack"], pending)
         age.add_metric(["slack"], oldest or 0.0)
-        events, events_since = queue.pending(self.engine).get("webhook", (0, None))
+        kinds = queue.pending(self.engine)
+        events, events_since = kinds.get("webhook", (0, None))
         since = _aware(events_since)
         depth.add_metric(["webhook"], events)
         age.add_metric(["webhook"], max((now - since).total_seconds(), 0.0) if since else 0.0)
-        queued, queued_since = queue.pending(self.engine).get("command", (0, None))
+        queued, queued_since = kinds.get("command", (0, None))
         jobs_queued = GaugeMetricFamily(
             "intake_jobs_queued",
             "Commands acked by serve whose work waits for or runs in a worker "

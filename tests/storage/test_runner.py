@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.in_flight import InFlight
-from bot.runner import GiveUp, Kind, Retry, Runner
+from bot.runner import Defer, GiveUp, Kind, Retry, Runner
 from intake.clock import FixedClock
 from storage import queue
 from storage.db import transaction
@@ -149,3 +149,31 @@ def test_done_items_are_deleted_once_their_kind_no_longer_keeps_them(engine: Eng
     # Two days old: gone for a kind that keeps a day (its key may be queued again), kept
     # for one that keeps a week; a fresh one is kept.
     assert kept == {"short-0": None, "short-1": {"n": 1}, "long-2": {"n": 2}}
+
+
+def test_a_notify_after_stop_leaves_nothing_in_flight(engine: Engine) -> None:
+    """A change committed while the process shuts down wakes a runner that will not run
+    again: the shutdown must not wait for that round (it would wait the whole grace)."""
+    in_flight = InFlight()
+    runner = Runner(engine, FixedClock(NOW), {"k": Kind(lambda item: None)}, in_flight=in_flight)
+    runner.start()
+    runner.request_stop()
+    runner.notify()
+    assert in_flight.wait_idle(1)
+    runner.stop(time.monotonic() + 5)
+
+
+def test_a_deferred_item_is_due_at_its_time_without_using_an_attempt(engine: Engine) -> None:
+    morning = NOW + timedelta(hours=9)
+
+    def night(item: queue.Item) -> None:
+        raise Defer("quiet hours", morning)
+
+    put(engine, "dm", 1, max_attempts=1)
+    runner = Runner(engine, FixedClock(NOW), {"dm": Kind(night)}, poll_s=0.02)
+    runner.start()
+    assert runner.rounds.wait_for(2, 10)
+    runner.stop(time.monotonic() + 5)
+    assert queue.claim(engine, morning - timedelta(seconds=1), 5) == []
+    (item,) = queue.claim(engine, morning, 5)  # its only attempt is still there
+    assert (item.attempts, item.in_doubt) == (1, False)
