@@ -47,13 +47,19 @@ class Announcer:
         self.views.refresh(client, conversation, actor=actor, skip=skip)
 
     def decided(
-        self, client: WebClient, decision: Decision, *, skip: Collection[Place] = ()
+        self,
+        client: WebClient,
+        decision: Decision,
+        *,
+        skip: Collection[Place] = (),
+        tell_requester: bool = True,
     ) -> None:
-        """After a lead's (or owner's, or requester's) action."""
+        """After a lead's (or owner's, or requester's) action; ``tell_requester=False``: the
+        caller says it in the thread in words of its own (a change made in the tracker)."""
         conversation = decision.conversation
         ticket = conversation.ticket
         self.views.refresh_messages(client, conversation, skip=skip)
-        if conversation.thread is not None:
+        if conversation.thread is not None and tell_requester:
             note = render.requester_update(ticket, decision.entry, decision.action)
             thread = conversation.thread
             posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **note)

@@ -49,6 +49,7 @@ from bot.blocks import review as render
 from bot.home import HomeTabs
 from bot.leads import Leads
 from bot.people import People
+from bot.slack_text import is_user_id
 from intake import readiness
 from intake.clock import Clock, local_today
 from intake.conversation import Conversation, Thread
@@ -189,7 +190,7 @@ class AskViews:
         owners and whoever acted."""
         people = {ticket.requester, ticket.owner, previous_owner, actor}
         people |= {m.owner for m in ticket.milestones}
-        for person in sorted(p for p in people if p):
+        for person in sorted(p for p in people if p and is_user_id(p)):
             self.refresh_home(client, ticket.team_id, person)
 
     def _latest(self, conversation: Conversation) -> Conversation:

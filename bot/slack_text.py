@@ -78,8 +78,13 @@ def safe(text: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
+def is_user_id(text: str) -> bool:
+    """Whether ``text`` is a Slack user ID (not the bot's or a tracker's name for itself)."""
+    return re.fullmatch(r"[UW][A-Z0-9]+", text) is not None
+
+
 def user(user_id: str) -> str:
     """A mention of a validated Slack user ID (never of free text)."""
-    if re.fullmatch(r"[UW][A-Z0-9]+", user_id):
+    if is_user_id(user_id):
         return f"<@{user_id}>"
     return escape(user_id)

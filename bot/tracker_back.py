@@ -10,7 +10,7 @@ Two ways in, one way to apply:
   of milestones added since).
 
 Each is ordered with the ask's other tracker work (order key ``tracker:ask:<id>``) and
-applied through the domain services as the bot (``BOT``, a lead's rights):
+applied through the domain services as the tracker ("GitHub", "Jira": a lead's rights):
 
 * a sub-item closed -> its milestone done (all done: the requester is asked to confirm);
   reopened -> the milestone back on track;
@@ -42,7 +42,7 @@ from intake.lifecycle import Action, Refusal
 from intake.milestone_service import MilestoneUpdate
 from intake.milestones import MilestoneRefusal
 from intake.review import Decision
-from intake.service import BOT, NotFound
+from intake.service import NotFound
 from intake.ticket import MilestoneStatus, Status
 from intake.tracker import (
     ChangeKind,
@@ -226,7 +226,7 @@ class BackSync:
             ask_id=ticket.id,
             index=index,
             status=status,
-            actor=BOT,
+            actor=where,  # the tracker: bot.tracker_sync.TRACKER_ACTORS (not sent back)
             is_lead=True,
             reason=f"{verb.lower()} in {where}{by}",
         )
@@ -269,25 +269,25 @@ class BackSync:
         if change.kind is ChangeKind.CLOSED:
             if ticket.status not in WORKING:
                 return {"ignored": "already so"}
-            decision = review.complete(ask_id=ticket.id, actor=BOT, is_lead=True)
+            decision = review.complete(ask_id=ticket.id, actor=where, is_lead=True)
             note = f"Closed in {where}{by}: {ticket.key} is done"
         elif change.kind is ChangeKind.REOPENED:
             if ticket.status is not Status.DONE:
                 return {"ignored": "already so"}
             decision = review.reopen(
-                ask_id=ticket.id, actor=BOT, is_lead=True, reason=f"reopened in {where}{by}"
+                ask_id=ticket.id, actor=where, is_lead=True, reason=f"reopened in {where}{by}"
             )
             note = f"Reopened in {where}{by}: {ticket.key} is back in progress"
         elif change.kind is ChangeKind.ASSIGNED:
             owner = user_by_email(client, self._email(change))
             if owner is None or owner == ticket.owner:
                 return {"ignored": "no Slack user for the assignee, or the owner already"}
-            decision = review.assign(ask_id=ticket.id, actor=BOT, is_lead=True, owner=owner)
+            decision = review.assign(ask_id=ticket.id, actor=where, is_lead=True, owner=owner)
             note = f"Assigned in {where}{by}: <@{owner}> owns {ticket.key} now"
         else:
             return {"ignored": "unassigned"}
-        if client is not None:
-            self.sync.announcer.decided(client, decision)
+        if client is not None:  # the note says it in the thread, naming who did it there
+            self.sync.announcer.decided(client, decision, tell_requester=False)
             post_to_requester(client, decision.conversation, note)
         return {"ask": decision.ticket.status.value}
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from bot.tracker_back import queue_changes
 from intake.clock import Clock
-from intake.tracker import TrackerKind, WebhookRejected
+from intake.tracker import TrackerKind, WebhookMalformed, WebhookRejected
 from trackers import webhook_changes
 from trackers.config import TrackerConfig
 from trackers.github_webhook import header
@@ -63,6 +63,9 @@ class TrackerWebhooks:
         }
         try:
             changes = webhook_changes(self.config, kind, headers, body)
+        except WebhookMalformed as refused:  # signed, but not what the tracker sends
+            log.warning("unreadable delivery to /trackers/%s: %s", kind.value, refused.reason)
+            return _plain(start_response, "400 Bad Request", refused.reason)
         except WebhookRejected as refused:
             log.info("refused a delivery to /trackers/%s: %s", kind.value, refused.reason)
             return _plain(start_response, "401 Unauthorized", "signature check failed")

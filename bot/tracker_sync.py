@@ -14,7 +14,7 @@ While the ask is accepted or in progress, each event *ensures* the issue:
 A worker killed between 2 and 3 leaves the keys of 1: the next attempt (the queue hands the
 item out again, ``in_doubt``) passes the same keys and gets the same issue back. One attempt
 creates at most ``BATCH`` sub-items, so it stays well inside the queue's lease; the rest come
-in the next attempt, at once (``Retry(after=0)``).
+in the next attempt, 5 s later (``Retry(after=5)``: Jira's search may lag that much).
 
 Errors: rate limited -> ``Retry`` after the tracker's wait; unreachable -> ``Retry`` with
 backoff; refused (bad token, no such project) -> ``GiveUp``, a note for the leads under the
@@ -22,7 +22,7 @@ review card, a log line and ``intake_tracker_failures_total``. Each is counted t
 tracker and reason.
 
 An ask completed (or reopened) in Slack closes (reopens) its issue, unless the change came
-from the tracker itself (``bot.tracker_back`` acts as ``BOT``).
+from the tracker itself (``bot.tracker_back`` acts as the tracker: ``TRACKER_ACTORS``).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.announcer import Announcer
+from bot.blocks.tracker import link_markup
 from bot.oauth import TeamClients
 from bot.observability.metrics import count_tracker_failure
 from bot.refresh import views_for
 from bot.runner import GiveUp, Retry
 from intake import events
 from intake.conversation import Conversation
-from intake.service import BOT
 from intake.ticket import MilestoneStatus, Status
 from intake.tracker import (
     Tracker,
@@ -63,6 +63,10 @@ log = logging.getLogger(__name__)
 BATCH: Final = 6  # sub-items created per attempt: ~13 tracker calls, far inside the lease
 WORKING: Final = (Status.ACCEPTED, Status.IN_PROGRESS)
 NAMES: Final = {"github": "GitHub", "jira": "Jira"}
+# Back-sync acts as the tracker ("GitHub", "Jira": bot.tracker_back): a change by one of these
+# came from the tracker and is not sent back to it. (The bot's own changes, such as an ask
+# completed after the requester never answered, are sent like a person's.)
+TRACKER_ACTORS: Final = frozenset(NAMES.values())
 
 
 class TrackerSync:
@@ -90,7 +94,7 @@ class TrackerSync:
         if conversation is None:
             return {"skipped": "no such ask"}
         change = payload.get("change") or {}
-        from_slack = change.get("actor") != BOT  # not a change the tracker made (back-sync)
+        from_slack = change.get("actor") not in TRACKER_ACTORS  # not made by back-sync
         if from_slack and change.get("to") == Status.DONE.value:
             return self._set_closed(conversation, True)
         if from_slack and change.get("from") == Status.DONE.value:
@@ -113,7 +117,8 @@ class TrackerSync:
         if links.issue.ref is None or missing:
             self._create(conversation, links, missing[:BATCH])
         if len(missing) > BATCH:
-            raise Retry(f"{len(missing) - BATCH} more milestones to create", after=0)
+            # A few seconds on: a tracker's search (Jira's) may not list what was just made.
+            raise Retry(f"{len(missing) - BATCH} more milestones to create", after=5)
         self._announce(conversation)
         found = tracker_links.read_links(self.engine, ticket.id)
         assert found is not None and found.issue.ref is not None
@@ -153,12 +158,13 @@ class TrackerSync:
         assert ticket.id is not None
         client = self.clients.for_team(ticket.team_id)
         owner = ticket.owner
-        people = {m.owner for m in ticket.milestones} | {owner}
-        emails = {p: e for p in people if p and (e := email_of(client, p))}
+        people = {m.owner for m in ticket.milestones} | {owner, ticket.requester}
+        profiles = {p: profile_of(client, p) for p in people if p}  # one users.info each
+        emails = {p: email for p, (email, _name) in profiles.items() if email}
         whole = issue_from_ticket(
             ticket,
             slack_url=thread_url(client, conversation),
-            requester=name_of(client, ticket.requester),
+            requester=profiles[ticket.requester][1],
             owner_email=emails.get(owner or ""),
             milestone_emails=emails,
         )
@@ -198,7 +204,7 @@ class TrackerSync:
         link = fresh.ticket.tracker
         if client is not None and link is not None:
             where = NAMES.get(links.tracker.value, links.tracker.value)
-            post_to_requester(client, fresh, f"Tracked in {where}: <{link.url}|{link.label}>")
+            post_to_requester(client, fresh, f"Tracked in {where}: {link_markup(link)}")
             self.announcer.changed(client, fresh)
         with transaction(self.engine) as session:
             tracker_links.announce(session, ticket.id, self.clock.now())
@@ -222,7 +228,8 @@ class TrackerSync:
         (changes the tracker made come back with the bot as actor and go no further)."""
         change = payload.get("milestone") or {}
         done = MilestoneStatus.DONE.value
-        if change.get("actor") == BOT or (change.get("from") == done) == (change.get("to") == done):
+        from_tracker = change.get("actor") in TRACKER_ACTORS
+        if from_tracker or (change.get("from") == done) == (change.get("to") == done):
             return None
         conversation = self._ask_of(payload)
         if conversation is None or conversation.ticket.id is None:
@@ -273,10 +280,10 @@ class TrackerSync:
             raise Retry(str(error), after=error.retry_after_s)
         if error.retry:
             raise Retry(str(error))
-        self._tell_leads(conversation, links, str(error))
+        self._tell_leads(conversation, links, str(error), what)
         raise GiveUp(str(error))
 
-    def _tell_leads(self, conversation: Conversation, links: Links, reason: str) -> None:
+    def _tell_leads(self, conversation: Conversation, links: Links, reason: str, what: str) -> None:
         """A note under the review card (once per reason): the leads see why it is not in
         the tracker and that it needs a person."""
         ticket = conversation.ticket
@@ -291,11 +298,17 @@ class TrackerSync:
         if client is None or card is None:
             return
         name = NAMES.get(links.tracker.value, links.tracker.value)
-        text = (
-            f":warning: {ticket.key} could not be created in {name} ({links.project}): "
-            f"{reason[:300]}. Fix the tracker configuration; the next change of the ask (or "
-            "the hourly reconcile) tries again."
-        )
+        if what == "create":
+            text = (
+                f":warning: {ticket.key} could not be created in {name} ({links.project}): "
+                f"{reason[:300]}. Fix the tracker configuration; the next change of the ask "
+                "(or the hourly reconcile) tries again."
+            )
+        else:  # closing or reopening it after a change in Slack: nothing retries that
+            text = (
+                f":warning: {ticket.key} could not be {what}d in {name} ({links.project}): "
+                f"{reason[:300]}. Please {what} it there by hand."
+            )
         try:
             client.chat_postMessage(channel=card.channel, thread_ts=card.ts, text=text)
         except SlackApiError as exc:
@@ -305,26 +318,18 @@ class TrackerSync:
 # -- Slack helpers ---------------------------------------------------------------------------
 
 
-def email_of(client: WebClient | None, user: str) -> str | None:
-    """The e-mail of a Slack user's profile (users.info; needs users:read.email)."""
+def profile_of(client: WebClient | None, user: str) -> tuple[str | None, str]:
+    """A Slack user's e-mail (needs users:read.email) and name, from one users.info; the
+    user ID as the name when Slack does not say."""
     if client is None:
-        return None
+        return None, user
     try:
-        profile = client.users_info(user=user)["user"].get("profile") or {}
+        found = client.users_info(user=user)["user"]
     except SlackApiError:
-        return None
-    email = profile.get("email")
-    return str(email) if email else None
-
-
-def name_of(client: WebClient | None, user: str) -> str:
-    if client is not None:
-        try:
-            found = client.users_info(user=user)["user"]
-            return str(found.get("real_name") or found.get("name") or user)
-        except SlackApiError:
-            pass
-    return user
+        return None, user
+    email = (found.get("profile") or {}).get("email")
+    name = found.get("real_name") or found.get("name") or user
+    return (str(email) if email else None), str(name)
 
 
 def thread_url(client: WebClient | None, conversation: Conversation) -> str:

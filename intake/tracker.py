@@ -176,6 +176,10 @@ class WebhookRejected(Exception):
         super().__init__(reason)
 
 
+class WebhookMalformed(WebhookRejected):
+    """A signed delivery whose body cannot be read (not a JSON object)."""
+
+
 class Tracker(Protocol):
     """One tracker account (a GitHub token, a Jira site). ``project`` is a repository
     ("acme/ci") or a Jira project key ("DBA")."""

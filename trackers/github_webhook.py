@@ -18,7 +18,7 @@ from intake.tracker import (
     TrackerChange,
     TrackerKind,
     TrackerRef,
-    WebhookRejected,
+    WebhookMalformed,
     split_key,
 )
 from intake.tracker_render import key_in_body
@@ -42,9 +42,9 @@ def read_body(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise WebhookRejected("body is not JSON") from None
+        raise WebhookMalformed("body is not JSON") from None
     if not isinstance(payload, dict):
-        raise WebhookRejected("body is not a JSON object")
+        raise WebhookMalformed("body is not a JSON object")
     return payload
 
 

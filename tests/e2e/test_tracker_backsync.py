@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.observability.metrics import Metrics
 from bot.tracker_back import queue_reconcile
+from intake.service import BOT
 from intake.ticket import MilestoneStatus, Status
 from storage.db import transaction
 from storage.models import QueueItemRow
@@ -252,3 +253,14 @@ def test_a_milestone_done_in_slack_closes_its_sub_issue_and_undone_reopens_it(
                is MilestoneStatus.DONE, what="milestone 2 done")  # fmt: skip
     assert bot.container.in_flight.wait_idle(10)
     assert github.calls_to("PATCH", rf"/repos/acme/platform/issues/{second}") == []
+
+
+def test_an_ask_the_bot_completes_closes_its_issue_too(
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
+) -> None:
+    """The bot's own changes (an ask completed when its requester never answered) are not
+    the tracker's, and go to the tracker like a person's."""
+    bot, _conversation = linked
+    assert bot.container is not None
+    bot.container.review.complete(ask_id=1, actor=BOT, is_lead=True)
+    wait_until(lambda: github.repos[REPO].issues[1]["state"] == "closed", what="issue closed")

@@ -4,6 +4,7 @@ and the real tracker clients against fake GitHub and Jira servers on loopback (i
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -111,10 +112,13 @@ def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
     plan = [f"Step {n}" for n in range(1, MAX_MILESTONES + 1)]
     container = bot.container
     approve_plan(container, plan)
-    found = wait_until(
-        lambda: (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f,
-        what="every sub-issue recorded",
-    )
+    clock = bot.clock
+
+    def recorded() -> Any:
+        clock.advance(seconds=5)  # each next batch is due 5 s after the one before
+        return (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f
+
+    found = wait_until(recorded, what="every sub-issue recorded")
     assert [s.suffix for s in found.subs] == [f"m{n}" for n in range(1, len(plan) + 1)]
     subs = [i for i in github.issues(REPO) if i["id"] in github.parents]
     assert sorted(i["title"] for i in subs) == sorted(f"PLAT-1 · {t}" for t in plan)
