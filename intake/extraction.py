@@ -117,7 +117,7 @@ _PAST_EVENT = re.compile(
 _HIGH = re.compile(
     rf"\basap\b|\ba\.s\.a\.p\b|\bas soon as (?:possible|you can|we can)\b"
     rf"|{_NOT}\burgent(?:ly)?\b|(?<!not )(?<!not that )\bsoon\b|\bcritical path\b"
-    rf"|\bhigh[\s-]priority\b|\bright away\b|\bimmediately\b|\btime[\s-]sensitive\b"
+    rf"|\bhigh[\s-]priority\b|\bright away\b|\bimmediately\b|{_NOT}\btime[\s-]sensitive\b"
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 

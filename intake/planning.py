@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from intake.extraction import Urgency
-from intake.request_sentence import find_request
+from intake.request_sentence import find_request, sentences
 from intake.short_text import cut_at_word
 from intake.templates.model import RequestTemplate
 from intake.ticket import Priority, Size, Ticket
@@ -67,12 +67,6 @@ def _fill(title_format: str, ticket: Ticket) -> tuple[str, int]:
     text = _LEADING_CONNECTOR.sub("", text)
     text = re.sub(r"\s+([,:])", r"\1", " ".join(text.split()))
     return text.strip(), filled
-
-
-def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(?:\s|$)", text)
-    return (match.group(1) if match else text).rstrip(".!? ")
 
 
 def _cut(text: str, limit: int = TITLE_LIMIT) -> str:
@@ -156,8 +150,9 @@ def propose_title(ticket: Ticket, template: RequestTemplate) -> str:
     service = ticket.services[0] if ticket.services else ""
     if service and template.id != "other" and len(service.split()) <= 3:
         return _cut(f"{template.name} for {service}")
-    if ticket.problem.strip():
-        return _cut(_capitalize(_first_sentence(ticket.problem)))
+    first = sentences(ticket.problem)  # Slack markup made readable, links left out
+    if first:
+        return _cut(_capitalize(first[0]))
     return _cut(template.name)
 
 

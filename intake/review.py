@@ -68,7 +68,7 @@ class ReviewService(TeamScoped):
         with self.uow_factory() as uow:
             conversation = load_ask(uow, ask_id)
             roles = lifecycle.roles_of(conversation.ticket, actor, is_lead=is_lead)
-            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
+            with refusals_recorded(uow, ask_id, now, actor, action.value):
                 lifecycle.check(conversation.ticket, action, roles)
         return conversation
 
@@ -164,7 +164,7 @@ class ReviewService(TeamScoped):
             roles = lifecycle.roles_of(ticket, actor, is_lead=is_lead)
             if remember:  # what the lead saw when asking: to show what changed when it returns
                 conversation.seen = snapshot(ticket)
-            with refusals_recorded(uow, ask_id, now, actor, action.value, stamp=True):
+            with refusals_recorded(uow, ask_id, now, actor, action.value):
                 entry = lifecycle.apply(ticket, action, actor, roles, now, note)
             if change is not None:
                 change(ticket)
@@ -243,15 +243,14 @@ def refusals_recorded(
     actor: str,
     action: str,
     kinds: tuple[type[Refusal | MilestoneRefusal], ...] = (Refusal,),
-    *,
-    stamp: bool = False,
 ) -> Iterator[None]:
     """A refusal (one of ``kinds``) raised inside lands in the audit trail, committed, and goes
-    on up to the caller; with ``stamp``, a lifecycle Refusal is told when it was refused."""
+    on up to the caller; a lifecycle Refusal is told when it was refused (so "Marked done by
+    @owen 2 days ago" says how long ago, not "just now")."""
     try:
         yield
     except kinds as refusal:
-        if stamp and isinstance(refusal, Refusal):
+        if isinstance(refusal, Refusal):
             refusal.at = now
         record_attempt(uow, ask_id, now, actor, action, refusal.outcome, refusal.reason)
         uow.commit()

@@ -212,11 +212,6 @@ class IntakeService(TeamScoped):
         if changes:
             self._update(ask_id, **changes)
 
-    def record_bot_message(self, ask_id: int, text: str) -> None:
-        with self.uow_factory() as uow:
-            uow.record_message(ask_id, BOT, text, self.clock.now())
-            uow.commit()
-
     def get(self, ask_id: int) -> Conversation:
         with self.uow_factory() as uow:
             conversation = uow.asks.get(ask_id)
