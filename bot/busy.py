@@ -90,7 +90,10 @@ def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
         person = event.get("user")
         if counted is None or not person or event.get("bot_id") or event.get("subtype"):
             return None
-        if event.get("thread_ts") not in (None, event.get("ts")):
+        in_thread = event.get("thread_ts") not in (None, event.get("ts"))
+        if event.get("type") == "message" and event.get("channel_type") != "im" and not in_thread:
+            return None  # talk in a channel the bot is in: nothing it acts on
+        if in_thread:
             counted = Kind.ACTION  # a mention in a thread answers there; it starts nothing
         return counted, str(body.get("team_id") or ""), str(person)
     return None

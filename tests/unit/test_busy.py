@@ -61,6 +61,10 @@ def test_events_without_a_person_are_left_alone() -> None:
         "event": {"type": "message", "subtype": "message_changed", "user": "U1"},
     }
     assert classify(own) is None and classify(edited) is None
-    dm = {"type": "event_callback", "team_id": "T1", "event": {"type": "message", "user": "U1"}}
+    message = {"type": "message", "user": "U1", "channel": "D1", "channel_type": "im"}
+    dm = {"type": "event_callback", "team_id": "T1", "event": message}
     assert classify(dm) == (Kind.ACTION, "T1", "U1")
+    # Talk in a channel the bot is in is not a request to the bot: never a "busy" note.
+    chatter = {**message, "channel": "C1", "channel_type": "channel"}
+    assert classify({**dm, "event": chatter}) is None
     assert answer(dm, "busy", Kind.ACTION, None).body == ""

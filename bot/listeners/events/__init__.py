@@ -106,7 +106,10 @@ def message_command(event: Body, where: Where, bot_user_id: str | None) -> Comma
     if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id") or not where.user_id:
         return None
     channel, ts, thread_ts = event["channel"], event["ts"], event.get("thread_ts")
-    text = normalize_incoming(event.get("text") or "")
+    raw = event.get("text") or ""
+    if bot_user_id and f"<@{bot_user_id}>" in raw and event.get("channel_type") != "im":
+        return None  # Slack sends it as an app_mention too: that one answers (mention_command)
+    text = normalize_incoming(raw)
     if thread_ts and thread_ts != ts:
         return Reply(where, Thread(channel, thread_ts), text, ts)
     if event.get("channel_type") == "im" and text.strip():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
@@ -51,8 +52,8 @@ def announce(command: MilestoneChanged, scope: Scope, client: WebClient) -> None
     conversation = scope.service.get(command.ask_id)
     due = date.fromisoformat(command.due) if command.due else None
     v = command.change
-    at = datetime.fromisoformat(v["at"])
-    change = MilestoneChange(at, v["actor"], v["what"], v["old"], v["new"], v["reason"])
+    fields: dict[str, Any] = {**v, "at": datetime.fromisoformat(v["at"])}
+    change = MilestoneChange(**fields)  # every field as written, whatever fields it grows
     started = conversation.ticket.history[command.started] if command.started is not None else None
     update = MilestoneUpdate(
         conversation,
