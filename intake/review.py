@@ -87,6 +87,10 @@ class ReviewService(TeamScoped):
             ticket.owner = owner
             ticket.priority = priority or ticket.priority
             ticket.size = size or ticket.size
+            if [(m.title, m.due) for m in milestones] != [
+                (m.title, m.due) for m in ticket.milestones
+            ]:
+                ticket.plan_warning = ""  # the lead's plan: the draft's warning was about another
             ticket.milestones = [
                 Milestone(m.title, m.due, m.done_criterion, m.status, m.owner or owner)
                 for m in milestones

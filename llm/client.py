@@ -292,6 +292,13 @@ class LlmGateway:
             {"role": "user", "content": prompt.user},
         ]
         estimate = math.ceil((len(prompt.system) + len(prompt.user)) / _CHARS_PER_TOKEN)
+        # Built before the breaker's slot is taken: nothing may fail between that and the try.
+        body = {
+            "model": self.config.model,
+            "messages": messages,
+            "response_format": response_format(schema),
+            "max_completion_tokens": self.config.max_output_tokens,
+        }
         self._begin(prompt.purpose, estimate)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -301,12 +308,6 @@ class LlmGateway:
                 redact(prompt.user),
             )
         started = self.clock()
-        body = {
-            "model": self.config.model,
-            "messages": messages,
-            "response_format": response_format(schema),
-            "max_completion_tokens": self.config.max_output_tokens,
-        }
         try:
             # The plain POST of the client (retries, Retry-After, timeouts and errors as
             # ``chat.completions.parse``) with a body built here: ``parse`` derives the strict

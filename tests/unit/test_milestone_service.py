@@ -297,3 +297,28 @@ def test_a_request_from_before_a_reopen_is_not_answered_or_auto_completed(
     done = service.update_status(ask_id=ask_id, index=0, status=M.DONE, actor=OWNER, is_lead=False)
     assert done.ask_requester
     assert service.confirm_done(ask_id, REQUESTER).ticket.status is Status.DONE
+
+
+@pytest.mark.parametrize("plan_changed", [False, True])
+def test_a_lead_who_changes_the_plan_drops_the_drafts_warning_about_it(
+    store: InMemoryStore, clock: Clock, plan_changed: bool
+) -> None:
+    """The draft's "too tight for 3 milestones" was about the draft's plan: a lead who
+    approves another plan no longer gets it shown above theirs (owner's DM, /intake show)."""
+    ask_id = stored(store)
+    with store() as uow:
+        conversation = uow.asks.get(ask_id)
+        assert conversation is not None
+        conversation.ticket.status = Status.SUBMITTED
+        conversation.ticket.plan_warning = "Too tight for 3 milestones by Mon 23 Nov."
+        uow.asks.save(conversation)
+        uow.commit()
+    plan = list(load(store, ask_id).milestones)
+    if plan_changed:
+        plan = [*plan[:1], Milestone("Billing team signs off", date(2026, 12, 4))]
+    ReviewService(store, clock).approve(
+        ask_id=ask_id, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
+        milestones=plan,
+    )  # fmt: skip
+    warning = load(store, ask_id).plan_warning
+    assert (warning == "") is plan_changed
