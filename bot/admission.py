@@ -14,8 +14,9 @@ gave up after 3 s. So, in ``serve``:
   When they are all taken the bot is saturated: the request gets the "busy" answer at once
   instead of waiting. Every admitted run has a thread of its own from the start (the pool
   is a little larger than ``max_pending``), so its ``ack()`` never waits behind work.
-* **Work after the ack takes a fair turn.** When a listener acks (``TurnAck``) its thread
-  waits for a slot of ``bot.work_slots.WorkSlots`` in the queue of the person who asked;
+* **Work after the ack takes a fair turn.** When a listener has acked and goes on to its
+  command (``bot.commands``; one that only opens a form never waits) its thread waits for a
+  slot of ``bot.work_slots.WorkSlots`` in the queue of the person who asked;
   slots are handed round-robin over people, so a burst from one person queues behind
   itself while another person's first request goes next. An event (acked by Bolt before
   the listener starts) takes its turn before the listener runs. The slot is lent while
@@ -68,8 +69,9 @@ RUN: Final[contextvars.ContextVar[Run | None]] = contextvars.ContextVar(
 
 
 class TurnAck(Ack):
-    """Bolt's ``ack``: answers Slack, then (in the listener's thread) waits for the person's
-    turn before the listener goes on with its work."""
+    """Bolt's ``ack``: answers Slack at once. The work after it waits for the person's turn
+    (``take_turn``, from ``bot.commands``' ``after``), so a listener that only opens a form
+    (its trigger_id lasts 3 s) never waits behind other work."""
 
     def __init__(self, admission: Admission, run: Run) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
@@ -78,9 +80,13 @@ class TurnAck(Ack):
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)
-        if kwargs.get("response_action") != "errors":  # a form to fix: no work follows
-            self._admission.after_ack(self._run)
+        if self._run.thread != threading.get_ident():
+            self._run.acked_early = True  # Bolt's own ack of an event: the turn comes first
         return response
+
+    def take_turn(self) -> None:
+        """In the listener's thread, before its work: wait for the person's turn."""
+        self._admission.take_turn(self._run)
 
 
 class Admission:
@@ -178,13 +184,8 @@ class Admission:
 
     # -- the listener's thread ------------------------------------------------------------------
 
-    def after_ack(self, run: Run) -> None:
-        if run.thread != threading.get_ident():
-            run.acked_early = True  # Bolt's own ack of an event, before the listener runs
-            return
-        self._take_turn(run)
-
-    def _take_turn(self, run: Run) -> None:
+    def take_turn(self, run: Run) -> None:
+        """Wait for ``run``'s person's turn (once per run)."""
         if self.slots is not None and not run.took_turn:
             run.took_turn = self.slots.take(run.key)
 
@@ -192,7 +193,7 @@ class Admission:
         run.thread = threading.get_ident()
         try:
             if run.acked_early:
-                self._take_turn(run)
+                self.take_turn(run)
             return fn(*args, **kwargs)
         finally:
             if run.took_turn and self.slots is not None:

@@ -31,6 +31,7 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.admission import TurnAck
 from bot.errors import report
 from bot.where import Where
 from intake.clock import Clock
@@ -98,6 +99,8 @@ class Later:
         if ack is not None:
             ack(**answer)
         if not self.defer:
+            if isinstance(ack, TurnAck):
+                ack.take_turn()  # after the ack: Slack never waits for the person's turn
             self.run(command, scope, client)
 
     def run(self, command: Command, scope: Scope, client: WebClient) -> None:
