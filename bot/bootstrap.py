@@ -29,6 +29,7 @@ from intake.templates import TemplateError, load_templates
 from intake.templates.model import TemplateSet
 from storage import db
 from storage.assistant import SqlTokenLedger, SqlVectorStore
+from storage.errors import UpgradeRefused
 from storage.pace import MemoryPaceStore, SqlPaceStore
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -87,6 +88,8 @@ def build(
             db.upgrade(db_engine)
         else:
             _require_current_schema(db_engine)
+    except UpgradeRefused as exc:
+        raise ConfigError(f"The database upgrade is refused: {exc}") from None
     except OperationalError as exc:
         where = db_engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"

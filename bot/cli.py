@@ -28,15 +28,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly_errors(func: F) -> F:
-    """Configuration problems end the command with the message, never a stack trace."""
+    """Configuration problems, and a migration refused until the operator acts, end the
+    command with the message, never a stack trace."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from bot.settings import ConfigError
+        from storage import UpgradeRefused
 
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, UpgradeRefused) as exc:
             click.echo(f"intake-bot: {exc}", err=True)
             sys.exit(2)
 

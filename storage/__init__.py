@@ -26,6 +26,7 @@ from storage.db import (
     session_factory,
     upgrade,
 )
+from storage.errors import UpgradeRefused
 from storage.repository import AskNotFound, SqlAskRepository
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -35,6 +36,7 @@ __all__ = [
     "SqlAskRepository",
     "SqlUnitOfWork",
     "SqlUnitOfWorkFactory",
+    "UpgradeRefused",
     "current_revision",
     "downgrade",
     "head_revision",

@@ -13,7 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
+import storage
 from storage.db import head_revision
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -190,6 +192,26 @@ def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
     result = run(env, "db", "upgrade")
     assert result.returncode == 0, result.stderr
     assert f"Database is at revision {head_revision()}." in result.stdout
+
+
+def test_an_upgrade_that_would_drop_waiting_requests_is_refused_in_one_clear_line(
+    env: dict[str, str],
+) -> None:
+    engine = storage.make_engine(env["DATABASE_URL"])
+    storage.upgrade(engine, "0014")
+    with engine.begin() as connection:
+        connection.execute(
+            sqlalchemy.text(
+                "INSERT INTO slack_jobs (body, content_type, created_at, attempts) "
+                "VALUES ('payload=1', 'application/x-www-form-urlencoded', CURRENT_TIMESTAMP, 0)"
+            )
+        )
+    engine.dispose()
+    for args in (("db", "upgrade"), ("asks", "list")):  # asks list migrates SQLite at start
+        result = run(env, *args)
+        assert result.returncode == 2, result.stdout
+        assert "1 deferred Slack request(s)" in result.stderr
+        assert "DELETE FROM slack_jobs" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_runs_the_bot_over_http(env: dict[str, str], fake_slack: FakeSlack) -> None:

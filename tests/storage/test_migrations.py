@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 import threading
 from datetime import timedelta
 
@@ -339,12 +338,12 @@ def test_webhook_migration_moves_the_outbox_into_the_queue_and_back(
         engine.dispose()
 
 
-def test_deferred_work_moves_to_commands_and_old_requests_are_dropped_with_a_count(
-    empty_database_url: str, caplog: pytest.LogCaptureFixture
+def test_the_upgrade_that_drops_deferred_requests_waits_until_none_is_left(
+    empty_database_url: str,
 ) -> None:
     """0015 drops ``slack_jobs``: a stored raw Slack request cannot become a typed command, so
-    a request still there is dropped, and the log says how many (the upgrade note says to
-    drain the workers first). Going down recreates the table, empty."""
+    while one is left the upgrade is refused, saying what to do, and the request is kept.
+    Once it is gone the upgrade goes through; going down recreates the table, empty."""
     engine = storage.make_engine(empty_database_url)
     try:
         storage.upgrade(engine, "0014")
@@ -356,9 +355,13 @@ def test_deferred_work_moves_to_commands_and_old_requests_are_dropped_with_a_cou
                 ),
                 {"at": T0},
             )
-        with caplog.at_level(logging.WARNING):
+        with pytest.raises(storage.UpgradeRefused, match=r"1 deferred Slack request.*worker"):
             storage.upgrade(engine)
-        assert "dropping 1 deferred Slack request(s)" in caplog.text
+        assert storage.current_revision(engine) == "0014"
+        with engine.begin() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM slack_jobs")) == 1
+            connection.execute(text("DELETE FROM slack_jobs"))
+        storage.upgrade(engine)
         assert "slack_jobs" not in _tables(engine)
         storage.downgrade(engine, "0014")
         with engine.connect() as connection:
