@@ -115,7 +115,11 @@ def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
     clock = bot.clock
 
     def recorded() -> Any:
-        clock.advance(seconds=5)  # each next batch is due 5 s after the one before
+        # Each next batch is due 5 s after the one before. The clock moves only while no
+        # attempt runs: moving it under a slow attempt would end its 2-minute lease, and a
+        # second runner thread would then do the same batch at the same time.
+        if container.in_flight.count == 0:
+            clock.advance(seconds=5)
         return (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f
 
     found = wait_until(recorded, what="every sub-issue recorded")
