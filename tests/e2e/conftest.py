@@ -1,5 +1,6 @@
 """End-to-end harness: the real Bolt app, served by waitress on a free loopback port, signed
-Slack-shaped requests from SlackDriver, and its WebClient talking to FakeSlack over HTTP."""
+Slack-shaped requests from SlackDriver, and its WebClient talking to FakeSlack over HTTP; for the
+tracker suites, fake GitHub and Jira servers and a bot whose tracker file points at them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from slack_bolt import App
 
 from bot.app import create_app
@@ -25,6 +27,8 @@ from bot.tracker_http import tracker_webhooks
 from storage import slack_outbox
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
+from tests.fakes.fake_github import FakeGitHub
+from tests.fakes.fake_jira import FakeJira
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -225,3 +229,85 @@ def model_bot(
         intake_llm_model="fake-gpt",
         intake_llm_timeout=2,
     )
+
+
+# -- fake trackers (the tests/e2e/test_tracker_*.py suites) -----------------------------------
+
+
+REPO = "acme/platform"
+GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
+OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
+
+
+@pytest.fixture(name="github")
+def github_fixture() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub().start()
+    fake.add_user("owen", OWNER_EMAIL)
+    fake.add_user("lee", "lee@example.com")
+    fake.add_repo(REPO, collaborators=("owen", "lee"))
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(name="jira")
+def jira_fixture() -> Iterator[FakeJira]:
+    fake = FakeJira().start()
+    owen = fake.add_user("Owen", OWNER_EMAIL)
+    fake.add_project("DBA", members=(owen,))
+    yield fake
+    fake.stop()
+
+
+def tracker_file(
+    where: Path,
+    *,
+    github: FakeGitHub | None = None,
+    jira: FakeJira | None = None,
+    routes: list[dict[str, str]],
+) -> Path:
+    """The YAML of INTAKE_TRACKERS_FILE, with each secret in a file of its own."""
+
+    def secret(name: str, value: str) -> str:
+        path = where / name
+        path.write_text(value + "\n", encoding="utf-8")
+        return str(path)
+
+    config: dict[str, Any] = {"routes": routes}
+    if github is not None:
+        config["github"] = {
+            "api_url": github.url,
+            "token_file": secret("github-token", github.token),
+            "webhook_secret_file": secret("github-hook", github.webhook_secret),
+        }
+    if jira is not None:
+        config["jira"] = {
+            "url": jira.url,
+            "email": jira.email,
+            "token_file": secret("jira-token", jira.token),
+            "webhook_secret_file": secret("jira-hook", jira.webhook_secret),
+        }
+    path = where / "trackers.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(name="tracked_bot")
+def tracked_bot_fixture(
+    make_bot: Callable[..., BotServer], tmp_path: Path
+) -> Callable[..., BotServer]:
+    """Starts a bot on a database of the test's choosing whose INTAKE_TRACKERS_FILE points at
+    the fake trackers given, with the routes given (everything to GitHub's REPO by default)."""
+
+    def start(
+        database_url: str,
+        *,
+        github: FakeGitHub | None = None,
+        jira: FakeJira | None = None,
+        routes: list[dict[str, str]] | None = None,
+    ) -> BotServer:
+        config = tracker_file(tmp_path, github=github, jira=jira, routes=routes or GITHUB_ROUTE)
+        bot = make_bot(database_url, intake_trackers_file=str(config))
+        assert bot.container is not None
+        return bot
+
+    return start

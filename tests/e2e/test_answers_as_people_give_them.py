@@ -20,11 +20,18 @@ def questions(c: Conversation) -> list[str]:
     ]
 
 
+def opened(driver: SlackDriver, slack: FakeSlack, ask: str, first_about: str) -> Conversation:
+    """The requester's DM intake opened with ``ask``; its first question is about
+    ``first_about``."""
+    c = start_dm(driver, slack, REQUESTER, ask)
+    assert first_about in text_of(c.last).lower()
+    return c
+
+
 def test_not_sure_is_noted_for_the_lead_and_never_asked_again(
     driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    c = start_dm(driver, slack, REQUESTER, "we need a postgres db for billing")
-    assert "environment" in text_of(c.last).lower()
+    c = opened(driver, slack, "we need a postgres db for billing", "environment")
     c.say("not sure, whatever you recommend")
 
     # The question shows what was kept; the next question is about something else.
@@ -56,8 +63,7 @@ def test_not_sure_is_noted_for_the_lead_and_never_asked_again(
 def test_typed_answers_to_choices_are_kept_and_an_unreadable_one_is_asked_once_more(
     driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    c = start_dm(driver, slack, REQUESTER, "our CI builds are slow, no deadline")
-    assert "pipeline" in text_of(c.last).lower()
+    c = opened(driver, slack, "our CI builds are slow, no deadline", "pipeline")
     c.say("<!channel> ci.jenkins.io")
     while "minutes" not in text_of(c.last):
         c.say("skip")
@@ -76,8 +82,7 @@ def test_typed_answers_to_choices_are_kept_and_an_unreadable_one_is_asked_once_m
 def test_a_typed_environment_is_kept_on_the_draft_and_through_the_edit_form(
     driver: SlackDriver, slack: FakeSlack
 ) -> None:
-    c = start_dm(driver, slack, REQUESTER, "we need a postgres db for billing asap")
-    assert "environment" in text_of(c.last).lower()
+    c = opened(driver, slack, "we need a postgres db for billing asap", "environment")
     c.say("prod and the k8s.io zone")
     c.say("done")
     assert "production, the k8s.io zone" in text_of(c.draft())

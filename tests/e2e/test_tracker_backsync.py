@@ -15,19 +15,9 @@ from intake.service import BOT
 from intake.ticket import MilestoneStatus, Status
 from storage.db import transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import LEAD, REVIEW_CHANNEL, BotServer, MovableClock
+from tests.e2e.conftest import LEAD, REPO, REVIEW_CHANNEL, BotServer, MovableClock
 from tests.e2e.helpers import Conversation, buttons, text_of
-from tests.e2e.tracker_harness import (
-    REPO,
-    approve_on,
-    deliver,
-    github_fixture,  # noqa: F401 (the github fixture)
-    jira_fixture,  # noqa: F401 (the jira fixture)
-    links,
-    thread_texts,
-    tracked_bot_fixture,  # noqa: F401 (the tracked_bot fixture)
-    wait_until,
-)
+from tests.e2e.tracker_harness import approve_on, deliver, links, thread_texts, wait_until
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack

@@ -22,16 +22,9 @@ from bot.runner import Runner
 from bot.settings import load_settings
 from intake.conversation import Thread
 from storage.queue import LEASE
-from tests.e2e.conftest import BOT_TOKEN, LEAD, OWNER, REQUESTER, MovableClock
+from tests.e2e.conftest import BOT_TOKEN, LEAD, OWNER, REPO, REQUESTER, MovableClock, tracker_file
 from tests.e2e.processes import INTAKE_BOT, clean_env
-from tests.e2e.tracker_harness import (
-    REPO,
-    approve_plan,
-    github_fixture,  # noqa: F401 (the github fixture)
-    links,
-    tracker_file,
-    wait_until,
-)
+from tests.e2e.tracker_harness import approve_plan, links, wait_until
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_rest import Answer, Call
 from tests.fakes.slack_api import FakeSlack

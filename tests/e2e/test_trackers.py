@@ -13,18 +13,8 @@ from intake.milestones import MAX_MILESTONES
 from intake.ticket import MilestoneStatus
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
-from tests.e2e.conftest import BotServer
-from tests.e2e.tracker_harness import (
-    REPO,
-    approve_on,
-    approve_plan,
-    github_fixture,  # noqa: F401 (the github fixture)
-    jira_fixture,  # noqa: F401 (the jira fixture)
-    links,
-    thread_texts,
-    tracked_bot_fixture,  # noqa: F401 (the tracked_bot fixture)
-    wait_until,
-)
+from tests.e2e.conftest import REPO, BotServer
+from tests.e2e.tracker_harness import approve_on, approve_plan, links, thread_texts, wait_until
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack

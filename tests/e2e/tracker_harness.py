@@ -1,17 +1,13 @@
-"""What the tracker tests share: fake GitHub and Jira servers with the people of the e2e
-workspace, a tracker file pointing at them (secrets in files, as in production), an ask taken
-through approval in Slack, and webhook deliveries posted to the bot."""
+"""What the tracker tests share besides their fixtures (the fake GitHub and Jira servers and
+the ``tracked_bot`` pointed at them live in tests/e2e/conftest.py): an ask taken through
+approval in Slack, its tracker links, and webhook deliveries posted to the bot."""
 
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
-
-import pytest
-import yaml
 
 from bot.bootstrap import Container
 from intake.conversation import Source, Thread
@@ -22,88 +18,8 @@ from storage.tracker_links import Links
 from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
 from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
 from tests.e2e.test_replica_processes import eventually
-from tests.fakes.fake_github import FakeGitHub
-from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
-
-REPO = "acme/platform"
-GITHUB_ROUTE = [{"tracker": "github", "project": REPO}]
-OWNER_EMAIL = "owen@example.com"  # the e2e workspace's owner, as FakeSlack gives e-mails
-
-
-@pytest.fixture(name="github")
-def github_fixture() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub().start()
-    fake.add_user("owen", OWNER_EMAIL)
-    fake.add_user("lee", "lee@example.com")
-    fake.add_repo(REPO, collaborators=("owen", "lee"))
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(name="jira")
-def jira_fixture() -> Iterator[FakeJira]:
-    fake = FakeJira().start()
-    owen = fake.add_user("Owen", OWNER_EMAIL)
-    fake.add_project("DBA", members=(owen,))
-    yield fake
-    fake.stop()
-
-
-def tracker_file(
-    where: Path,
-    *,
-    github: FakeGitHub | None = None,
-    jira: FakeJira | None = None,
-    routes: list[dict[str, str]],
-) -> Path:
-    """The YAML of INTAKE_TRACKERS_FILE, with each secret in a file of its own."""
-
-    def secret(name: str, value: str) -> str:
-        path = where / name
-        path.write_text(value + "\n", encoding="utf-8")
-        return str(path)
-
-    config: dict[str, Any] = {"routes": routes}
-    if github is not None:
-        config["github"] = {
-            "api_url": github.url,
-            "token_file": secret("github-token", github.token),
-            "webhook_secret_file": secret("github-hook", github.webhook_secret),
-        }
-    if jira is not None:
-        config["jira"] = {
-            "url": jira.url,
-            "email": jira.email,
-            "token_file": secret("jira-token", jira.token),
-            "webhook_secret_file": secret("jira-hook", jira.webhook_secret),
-        }
-    path = where / "trackers.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(name="tracked_bot")
-def tracked_bot_fixture(
-    make_bot: Callable[..., BotServer], tmp_path: Path
-) -> Callable[..., BotServer]:
-    """Starts a bot on a database of the test's choosing whose INTAKE_TRACKERS_FILE points at
-    the fake trackers given, with the routes given (everything to GitHub's REPO by default)."""
-
-    def start(
-        database_url: str,
-        *,
-        github: FakeGitHub | None = None,
-        jira: FakeJira | None = None,
-        routes: list[dict[str, str]] | None = None,
-    ) -> BotServer:
-        config = tracker_file(tmp_path, github=github, jira=jira, routes=routes or GITHUB_ROUTE)
-        bot = make_bot(database_url, intake_trackers_file=str(config))
-        assert bot.container is not None
-        return bot
-
-    return start
 
 
 def approve_on(bot: BotServer, slack: FakeSlack) -> tuple[Conversation, dict[str, Any]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from intake.export import to_dict
 from tests.e2e.conftest import LEAD, OTHER, OWNER, REQUESTER, REVIEW_CHANNEL, BotServer
 from tests.e2e.helpers import (
@@ -75,6 +77,13 @@ def quietly(slack: FakeSlack, send: Any) -> Any:
     return response, slack.calls[calls:]
 
 
+@pytest.fixture
+def card(capturing: CapturingDriver, slack: FakeSlack) -> dict[str, Any]:
+    """The review card of PLAT-1, the requester's ask submitted at home (T0001)."""
+    _, card = submitted_ask(capturing, slack, REQUESTER)
+    return card
+
+
 def test_another_workspace_cannot_list_or_show_an_ask(
     capturing: CapturingDriver,
     other_workspace: CapturingDriver,
@@ -110,12 +119,11 @@ def test_another_workspace_sees_none_of_its_asks_on_the_home_tab(
 
 
 def test_a_lead_in_another_workspace_cannot_decide_on_an_ask(
-    capturing: CapturingDriver,
     other_workspace: CapturingDriver,
     slack: FakeSlack,
     bot: BotServer,
+    card: dict[str, Any],
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
     before = state(bot)
     opened: dict[str, list[str]] = {}
 
@@ -138,9 +146,9 @@ def test_a_lead_s_form_sent_from_another_workspace_decides_nothing(
     other_workspace: CapturingDriver,
     slack: FakeSlack,
     bot: BotServer,
+    card: dict[str, Any],
 ) -> None:
     """The approve form opened at home, submitted from T0002."""
-    _, card = submitted_ask(capturing, slack, REQUESTER)
     click_and_wait(capturing, slack, LEAD, card, "review_approve")
     form = slack.current_view(LEAD)
     assert form is not None
@@ -157,8 +165,8 @@ def test_work_cannot_be_moved_from_another_workspace(
     other_workspace: CapturingDriver,
     slack: FakeSlack,
     bot: BotServer,
+    card: dict[str, Any],
 ) -> None:
-    _, card = submitted_ask(capturing, slack, REQUESTER)
     approve(capturing, slack, card)
     before = state(bot)
 
