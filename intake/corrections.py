@@ -20,6 +20,7 @@ from intake.answer_parsing import AnswerError, parse_answer
 from intake.choices import DEFAULT_ENVIRONMENT
 from intake.dates import parse_deadline
 from intake.lists import split_list
+from intake.short_text import quoted
 from intake.slack_markup import plain_text
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate
 from intake.ticket import Priority, Size, Ticket
@@ -294,7 +295,7 @@ def apply(
         old = ticket.get(name)
         new: Any = {PRIORITY: _priority, SIZE: _size}.get(name, lambda t: t.strip())(text)
         if new is None or not str(new):
-            return AnswerError(f"I couldn't read {unsure.quoted(text, 80)} as a {label.lower()}.")
+            return AnswerError(f"I couldn't read {quoted(text)} as a {label.lower()}.")
         ticket.set(name, new)
         return [] if new == old else [Change(name, label, old, new)]
     spec = spec_of(template, name)
