@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from intake.slack_markup import _BARE_URL, _SLACK_LINK, _without_urls, find_links, plain_text
+from intake.slack_markup import _SLACK_LINK, find_links, plain_text, without_urls
 
 # -- services -----------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def find_services(text: str, exclude: frozenset[str] = frozenset()) -> list[str]
         name = m.group(1).strip().lower()
         if re.fullmatch(r"[a-z0-9][a-z0-9._/-]*", name) and _is_name(name, exclude):
             found.append((m.start(), name))
-    lowered = _without_urls(_BACKTICKED.sub(lambda m: " " * len(m.group(0)), raw)).lower()
+    lowered = without_urls(_BACKTICKED.sub(lambda m: " " * len(m.group(0)), raw)).lower()
     lowered = lowered.replace("’", "'")
     for m in _HYPHENATED.finditer(lowered):
         found.append((m.start(), m.group(1)))
@@ -156,7 +156,7 @@ def find_hostnames(text: str) -> list[str]:
     for link in find_links(text):
         host = re.sub(r"^https?://", "", link, flags=re.IGNORECASE).split("/")[0].split(":")[0]
         hosts.append(host.lower())
-    rest = _BARE_URL.sub(" ", _SLACK_LINK.sub(" ", text))
+    rest = without_urls(_SLACK_LINK.sub(" ", text))
     for m in _HOSTNAME.finditer(rest):
         candidate = m.group(1).lower()
         if re.search(r"[a-z]", candidate.split(".")[0]) or len(candidate.split(".")) > 2:
