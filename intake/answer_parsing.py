@@ -10,7 +10,7 @@ from typing import Any
 
 from intake.choices import _options_in_text
 from intake.dates import parse_deadline
-from intake.lists import split_list
+from intake.lists import NAME_SEPARATORS, split_list
 from intake.numbers import stated_number
 from intake.short_text import quoted
 from intake.slack_markup import find_mentions, plain_text
@@ -86,7 +86,7 @@ def _parse_choice(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
         if whole is not None:
             return ParsedAnswer([whole.value])
         chosen: list[Option] = []
-        for part in re.split(r"\s*(?:,|\+|&|/|;|\band\b|\bor\b|\bplus\b)\s*", lowered):
+        for part in re.split(rf"\s*(?:{NAME_SEPARATORS}|;|\bor\b|\bplus\b)\s*", lowered):
             words = [w for w in part.split() if w not in _FILLER_WORDS]
             if not words:
                 continue

@@ -23,12 +23,12 @@ from datetime import date
 
 from intake.choices import _option_terms
 from intake.extraction import Extraction, extract
+from intake.lists import split_names
 from intake.request_sentence import SENTENCE_BREAK, find_request
 from intake.service_names import (
     _GENERIC,
     _HOSTNAME,
     _NAME_TOKEN,
-    _SPLIT_NAMES,
     _is_name,
     find_hostnames,
 )
@@ -224,7 +224,7 @@ def _named_by_pattern(lowered: str, exclude: frozenset[str]) -> list[tuple[int, 
 def _bracketed_names(lowered: str, exclude: frozenset[str]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for m in _GROUP_THEN_NAMES.finditer(lowered):
-        names = [n.strip(" .'\"`") for n in _SPLIT_NAMES.split(m.group(1))]
+        names = [n.strip(" .'\"`") for n in split_names(m.group(1))]
         if len(names) >= 2 and all(_is_name(n, exclude) for n in names):
             found.extend((m.start(1) + i, n) for i, n in enumerate(names))
     return found
