@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, Unpack
 
 from intake.conversation import Conversation, Thread
@@ -90,13 +89,8 @@ class TeamUnitOfWork:
         self.asks = TeamAsks(self.inner.asks, self.team_id)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc: object) -> None:
+        self.inner.__exit__(*exc)
 
     def commit(self) -> None:
         self.inner.commit()
