@@ -14,6 +14,7 @@ from intake.choices import DEFAULT_ENVIRONMENT, _choice_from_text, _option_terms
 from intake.dates import find_deadline
 from intake.lists import split_list
 from intake.numbers import number_in_text
+from intake.request_sentence import SENTENCE_BREAK
 from intake.service_names import _HOSTNAME, find_hostnames, find_services
 from intake.slack_markup import find_links, find_mentions, plain_text, prose, without_urls
 from intake.templates.loader import keyword_weights
@@ -119,14 +120,13 @@ _HIGH = re.compile(
     rf"|{_NOT}\burgent(?:ly)?\b|(?<!not )(?<!not that )\bsoon\b|\bcritical path\b"
     rf"|\bhigh[\s-]priority\b|\bright away\b|\bimmediately\b|{_NOT}\btime[\s-]sensitive\b"
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def find_urgency(text: str) -> Urgency:
     """CRITICAL for something broken now (outage, down, sev1, blocker), HIGH for asap/urgent/
     soon; an outage spoken of in the past ("follow-up from last week's outage") is not urgent."""
     lowered = prose(text).lower()
-    for sentence in _SENTENCE_SPLIT.split(lowered):
+    for sentence in SENTENCE_BREAK.split(lowered):
         if _CRITICAL_NOW.search(sentence):
             return Urgency.CRITICAL
         if _CRITICAL_EVENT.search(sentence) and not _PAST_EVENT.search(sentence):
