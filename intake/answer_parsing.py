@@ -10,8 +10,9 @@ from typing import Any
 
 from intake.choices import _options_in_text
 from intake.dates import parse_deadline
-from intake.lists import split_list
+from intake.lists import NAME_SEPARATORS, split_list
 from intake.numbers import stated_number
+from intake.short_text import quoted
 from intake.slack_markup import find_mentions, plain_text
 from intake.templates.model import AnswerType, FieldSpec, Option
 
@@ -33,14 +34,6 @@ class AnswerError:
 
 
 # -- parse_answer -------------------------------------------------------------------------------
-
-
-def quote(text: str, limit: int = 80) -> str:
-    """The person's words, cut to ``limit`` characters, in curly quotes."""
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f"“{text}”"
 
 
 def _parse_text(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
@@ -80,7 +73,7 @@ def _parse_choice(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
     cleaned = " ".join(text.strip().split())
     lowered = cleaned.lower().strip(" .!")
     unknown = AnswerError(
-        f"I didn't recognise {quote(cleaned)}. "
+        f"I didn't recognise {quoted(cleaned)}. "
         f"{'Pick one or more' if spec.multiple else 'Pick one'} of: {_option_list(spec)} "
         f"(the name or its number)."
     )
@@ -93,7 +86,7 @@ def _parse_choice(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
         if whole is not None:
             return ParsedAnswer([whole.value])
         chosen: list[Option] = []
-        for part in re.split(r"\s*(?:,|\+|&|/|;|\band\b|\bor\b|\bplus\b)\s*", lowered):
+        for part in re.split(rf"\s*(?:{NAME_SEPARATORS}|;|\bor\b|\bplus\b)\s*", lowered):
             words = [w for w in part.split() if w not in _FILLER_WORDS]
             if not words:
                 continue
@@ -136,7 +129,7 @@ def _parse_date(spec: FieldSpec, text: str, today: date) -> ParsedAnswer | Answe
     answer = parse_deadline(text, today, allow_past=True)
     if answer is None:
         return AnswerError(
-            f"I couldn't read {quote(text)} as a date. "
+            f"I couldn't read {quoted(text)} as a date. "
             "Try “next Friday”, “2026-12-15”, or “no deadline”."
         )
     if answer.kind == "none":
@@ -144,7 +137,7 @@ def _parse_date(spec: FieldSpec, text: str, today: date) -> ParsedAnswer | Answe
     assert answer.value is not None
     if answer.value < today:
         return AnswerError(
-            f"{quote(text)} is in the past ({_day(answer.value)}). "
+            f"{quoted(text)} is in the past ({_day(answer.value)}). "
             "When do you need it by? e.g. “next Friday” or “no deadline”."
         )
     return ParsedAnswer(answer.value)
@@ -170,7 +163,7 @@ def _parse_user(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
         mentions = list(dict.fromkeys(ids))
     if not mentions:
         return AnswerError(
-            f"I couldn't tell who {quote(text)} is. @mention the person, e.g. “@lee”."
+            f"I couldn't tell who {quoted(text)} is. @mention the person, e.g. “@lee”."
         )
     return ParsedAnswer(mentions if spec.multiple else mentions[0])
 
@@ -181,7 +174,7 @@ def _parse_number(spec: FieldSpec, text: str) -> ParsedAnswer | AnswerError:
         example = f"“100 {spec.unit}”" if spec.unit else "“100”"
         unit_hint = f" in {spec.unit}" if spec.unit else ""
         return AnswerError(
-            f"I couldn't read {quote(text)} as a number{unit_hint}. Type a number, e.g. {example}."
+            f"I couldn't read {quoted(text)} as a number{unit_hint}. Type a number, e.g. {example}."
         )
     return ParsedAnswer(value)
 

@@ -27,6 +27,7 @@ from intake.answer_parsing import ParsedAnswer, parse_answer
 from intake.extraction import Extraction
 from intake.lists import SHORT_ITEM_WORDS, split_list
 from intake.numbers import stated_number
+from intake.short_text import quoted
 from intake.slack_markup import find_mentions, plain_text
 from intake.special_mentions import without_special_mentions
 from intake.templates.model import AnswerType, FieldSpec
@@ -144,7 +145,7 @@ def _list(spec: FieldSpec, body: str) -> Reading:
         items = [item.strip("`").lower() for item in items if not item.startswith("@")]
     items = list(dict.fromkeys(item for item in items if item))
     if not items:
-        return Reading(note=f"as typed — {unsure.quoted(body)}")
+        return Reading(note=f"as typed — {quoted(body, unsure.NOTE_LIMIT)}")
     return Reading(items, note=note)
 
 
@@ -204,7 +205,7 @@ def _user(spec: FieldSpec, body: str, requester: str, last_try: bool) -> Reading
         people = [requester, *(p for p in people if p != requester)]
     if not people:
         message = (
-            f"I couldn't tell who {unsure.quoted(plain_text(body), 80)} is. "
+            f"I couldn't tell who {quoted(plain_text(body))} is. "
             "@mention the person, or type “me” if it's you."
         )
         return _unread(spec, body, message, last_try)
@@ -220,11 +221,11 @@ def _number(spec: FieldSpec, body: str, found: Any, last_try: bool) -> Reading:
     if found is not None and not paste:
         return Reading(found)
     if paste:  # no number stated in the person's own words: keep them, don't guess
-        return Reading(note=f"no number given — {unsure.quoted(pastes.summary(body))}")
+        return Reading(note=f"no number given — {quoted(pastes.summary(body), unsure.NOTE_LIMIT)}")
     unit = f" in {spec.unit}" if spec.unit else ""
     example = f"“40 {spec.unit}”" if spec.unit else "“40”"
     message = (
-        f"I couldn't find a number{unit} in {unsure.quoted(plain_text(body), 80)}. "
+        f"I couldn't find a number{unit} in {quoted(plain_text(body))}. "
         f"Type a number, e.g. {example}."
     )
     return _unread(spec, body, message, last_try)
@@ -246,7 +247,7 @@ def _unread(spec: FieldSpec, text: str, message: str, last_try: bool) -> Reading
     """Not readable: ask once more, or — the second time — keep the words as a note."""
     if last_try:
         words = pastes.summary(text) if pastes.is_paste(text) else plain_text(text)
-        return Reading(note=f"as typed — {unsure.quoted(words)}")
+        return Reading(note=f"as typed — {quoted(words, unsure.NOTE_LIMIT)}")
     return Reading(problem=message)
 
 

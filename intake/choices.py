@@ -1,12 +1,13 @@
 """The options of a choice field found in free text ("prod and staging" -> production,
-staging), and the default environment field."""
+staging), and the default environment field (``_core.yaml``'s)."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from intake.templates.model import AnswerType, FieldSpec, Option
+from intake.templates.loader import shipped_core_fields
+from intake.templates.model import FieldSpec, Option
 
 # -- choice, number, user readers ---------------------------------------------------------------
 
@@ -20,18 +21,7 @@ _ENV_CONTEXT_AFTER = re.compile(
 )
 _ENV_CONTEXT_BEFORE = re.compile(r"\b(?:in|on|to|into)\s+(?:the\s+)?$")
 
-DEFAULT_ENVIRONMENT = FieldSpec(
-    name="environment",
-    label="Environments",
-    question="Which environments — production, staging, development? Pick any.",
-    type=AnswerType.CHOICE,
-    multiple=True,
-    options=(
-        Option("production", ("prod", "prd", "live", "production")),
-        Option("staging", ("stage", "stg", "staging", "preprod", "pre-prod", "uat")),
-        Option("development", ("dev", "development", "test", "testing", "qa", "sandbox")),
-    ),
-)
+DEFAULT_ENVIRONMENT = shipped_core_fields()["environment"]
 
 
 def _option_terms(option: Option) -> list[str]:

@@ -20,7 +20,9 @@ from intake.answer_parsing import AnswerError, parse_answer
 from intake.choices import DEFAULT_ENVIRONMENT
 from intake.dates import parse_deadline
 from intake.lists import split_list
+from intake.short_text import quoted
 from intake.slack_markup import plain_text
+from intake.templates.loader import shipped_core_fields
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate
 from intake.ticket import Priority, Size, Ticket
 
@@ -255,17 +257,10 @@ def resolve(
 
 # -- applying -----------------------------------------------------------------------------------
 
+# The core fields of _core.yaml, and the problem (set by the engine, never asked).
 _CORE_SPECS = {
     "problem": FieldSpec("problem", "Problem", "", AnswerType.TEXT),
-    "impact": FieldSpec("impact", "Impact", "", AnswerType.TEXT),
-    "desired_outcome": FieldSpec("desired_outcome", "Desired outcome", "", AnswerType.TEXT),
-    "out_of_scope": FieldSpec("out_of_scope", "Out of scope", "", AnswerType.LIST),
-    "acceptance_criteria": FieldSpec(
-        "acceptance_criteria", "Acceptance criteria", "", AnswerType.LIST
-    ),
-    "services": FieldSpec("services", "Services", "", AnswerType.LIST),
-    "deadline": FieldSpec("deadline", "Deadline", "", AnswerType.DATE),
-    "environment": DEFAULT_ENVIRONMENT,
+    **shipped_core_fields(),
 }
 
 
@@ -294,7 +289,7 @@ def apply(
         old = ticket.get(name)
         new: Any = {PRIORITY: _priority, SIZE: _size}.get(name, lambda t: t.strip())(text)
         if new is None or not str(new):
-            return AnswerError(f"I couldn't read {unsure.quoted(text, 80)} as a {label.lower()}.")
+            return AnswerError(f"I couldn't read {quoted(text)} as a {label.lower()}.")
         ticket.set(name, new)
         return [] if new == old else [Change(name, label, old, new)]
     spec = spec_of(template, name)

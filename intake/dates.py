@@ -11,6 +11,7 @@ from typing import Literal
 
 from intake.date_rules import _MAY_MARCH, _RULES
 from intake.date_words import _FULL_WEEKDAYS, _MONTHS, _ORD, _WEEKDAYS, asap_date
+from intake.slack_markup import without_urls
 
 DeadlineKind = Literal["date", "none", "asap"]
 
@@ -74,7 +75,7 @@ _TRAILING = re.compile(
 def _clean(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"<[^>]*>", " ", text)  # Slack markup: links, mentions
-    text = re.sub(r"https?://\S+", " ", text)
+    text = without_urls(text)
     text = re.sub(r"`[^`]*`", " ", text)
     text = text.lower()
     return " ".join(text.split())

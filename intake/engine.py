@@ -35,6 +35,7 @@ from intake.replies import (
 from intake.request_types import TYPE_FIELD
 from intake.similarity import OPEN_STATUSES
 from intake.special_mentions import without_special_mentions
+from intake.templates.loader import shipped_core_fields
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 from intake.ticket import Status, Ticket
 
@@ -359,7 +360,7 @@ class IntakeEngine:
                 facts.append(Fact.of(spec, ticket.get(spec.name)))
         for name in ("environment", "services", "deadline"):
             if name in found.values and all(f.name != name for f in facts):
-                facts.append(Fact(name, name.capitalize(), ticket.get(name), _core_type(name)))
+                facts.append(Fact.of(shipped_core_fields()[name], ticket.get(name)))
         if found.urgency.value != "none":
             facts.append(Fact("urgency", "Urgency", found.urgency.value, AnswerType.TEXT))
         return facts
@@ -390,10 +391,6 @@ class IntakeEngine:
 
 
 _URGENCY_RANK = {"none": 0, "high": 1, "critical": 2}
-
-
-def _core_type(name: str) -> AnswerType:
-    return {"deadline": AnswerType.DATE}.get(name, AnswerType.LIST)
 
 
 def _local_date(now: datetime, tz: str) -> date:

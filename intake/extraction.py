@@ -14,8 +14,9 @@ from intake.choices import DEFAULT_ENVIRONMENT, _choice_from_text, _option_terms
 from intake.dates import find_deadline
 from intake.lists import split_list
 from intake.numbers import number_in_text
+from intake.request_sentence import SENTENCE_BREAK
 from intake.service_names import _HOSTNAME, find_hostnames, find_services
-from intake.slack_markup import _without_urls, find_links, find_mentions, plain_text
+from intake.slack_markup import find_links, find_mentions, plain_text, prose, without_urls
 from intake.templates.loader import keyword_weights
 from intake.templates.model import AnswerType, FieldSpec, RequestTemplate, TemplateSet
 
@@ -69,7 +70,7 @@ def _keyword_score(text: str, weights: dict[str, float]) -> tuple[float, int]:
 def score_templates(text: str, templates: TemplateSet) -> list[tuple[str, float]]:
     """Every request type with its keyword score for ``text``, best first (ties keep the
     templates' order); types with no match are left out."""
-    plain = _without_urls(plain_text(text)).lower()
+    plain = without_urls(plain_text(text)).lower()
     plain = re.sub(r"(?<![\w])#[\w-]+", " ", plain)  # channel names: "#ci-alerts" is not CI
     plain = _HOSTNAME.sub(" ", plain)  # hostnames: "cert.ci" or "ci.example.org" is not CI
     scored: list[tuple[float, int, int, str]] = []
@@ -119,14 +120,13 @@ _HIGH = re.compile(
     rf"|{_NOT}\burgent(?:ly)?\b|(?<!not )(?<!not that )\bsoon\b|\bcritical path\b"
     rf"|\bhigh[\s-]priority\b|\bright away\b|\bimmediately\b|{_NOT}\btime[\s-]sensitive\b"
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def find_urgency(text: str) -> Urgency:
     """CRITICAL for something broken now (outage, down, sev1, blocker), HIGH for asap/urgent/
     soon; an outage spoken of in the past ("follow-up from last week's outage") is not urgent."""
-    lowered = _without_urls(plain_text(text)).lower().replace("’", "'")
-    for sentence in _SENTENCE_SPLIT.split(lowered):
+    lowered = prose(text).lower()
+    for sentence in SENTENCE_BREAK.split(lowered):
         if _CRITICAL_NOW.search(sentence):
             return Urgency.CRITICAL
         if _CRITICAL_EVENT.search(sentence) and not _PAST_EVENT.search(sentence):
@@ -148,7 +148,7 @@ _IMPACT_KEEP = re.compile(
 def find_impact(text: str) -> str:
     """The clause saying why it matters ("because ...", "so that ...", "otherwise ...",
     "blocking ...", "customers are ...", "we lose ..."), or ""."""
-    plain = _without_urls(plain_text(text)).replace("’", "'")
+    plain = prose(text)
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", plain):
         lowered = sentence.lower()
         drop = re.search(r"\b(?:because|so that|so we can|so they can)\s+", lowered)
@@ -215,7 +215,7 @@ def extract(text: str, template: RequestTemplate, today: date) -> Extraction:
     relative to ``today`` (the requester's local date)."""
     result = Extraction(links=find_links(text))
     plain = plain_text(text)
-    readable = _without_urls(plain)
+    readable = without_urls(plain)
     values = result.values
 
     urgency = find_urgency(text)

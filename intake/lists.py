@@ -19,6 +19,15 @@ _INLINE_SPLIT = re.compile(
     r"|\s+(?:and|plus|as well as)\s+|\s*&\s*"
 )
 SHORT_ITEM_WORDS = 4  # an item of a one-line list has at most this many words
+# What stands between the names of a one-line list: "billing, payments & checkout",
+# "dev/staging", "api + worker" (for patterns that find such a list in a sentence).
+NAME_SEPARATORS = r",|&|/|\+|\band\b"
+_NAME_SPLIT = re.compile(rf"\s*(?:{NAME_SEPARATORS})\s*")
+
+
+def split_names(text: str) -> list[str]:
+    """A one-line list of names split at ``NAME_SEPARATORS``, each name as written."""
+    return _NAME_SPLIT.split(text)
 
 
 def _clean(item: str) -> str:

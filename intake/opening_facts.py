@@ -23,16 +23,16 @@ from datetime import date
 
 from intake.choices import _option_terms
 from intake.extraction import Extraction, extract
-from intake.request_sentence import find_request
+from intake.lists import split_names
+from intake.request_sentence import SENTENCE_BREAK, find_request
 from intake.service_names import (
     _GENERIC,
     _HOSTNAME,
     _NAME_TOKEN,
-    _SPLIT_NAMES,
     _is_name,
     find_hostnames,
 )
-from intake.slack_markup import plain_text
+from intake.slack_markup import plain_text, prose
 from intake.templates.model import RequestTemplate
 
 # -- why it matters -----------------------------------------------------------------------------
@@ -75,8 +75,7 @@ _ASK_AFTER = re.compile(
 
 
 def _clauses(text: str) -> list[str]:
-    plain = re.sub(r"https?://\S+", " ", plain_text(text)).replace("’", "'")
-    parts = re.split(r"(?<=[.!?])\s+|\n+|;\s+", plain)
+    parts = SENTENCE_BREAK.split(prose(text))
     clauses: list[str] = []
     for part in parts:
         clauses += [c for c in _ASK_AFTER.split(part) if c and c.strip(" .,!?")]
@@ -134,7 +133,7 @@ _TARGET_END = re.compile(
 def find_access_target(text: str) -> str:
     """What access is asked to ("the orders database in staging", "ci.jenkins.io", "VPN"),
     or "" when the ask does not say."""
-    plain = " ".join(re.sub(r"https?://\S+", " ", plain_text(text)).replace("’", "'").split())
+    plain = " ".join(prose(text).split())
     m = _ACCESS_TO.search(plain)
     if m is not None:
         what = m.group("what")
@@ -202,7 +201,7 @@ _KINDS = frozenset(
 
 def find_named_services(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     """Services an ask names by what they are or do (see the module docstring), lowercase."""
-    plain = " ".join(re.sub(r"https?://\S+", " ", plain_text(text)).replace("’", "'").split())
+    plain = " ".join(prose(text).split())
     lowered = plain.lower()
     found = _named_by_pattern(lowered, exclude)
     found += _bracketed_names(lowered, exclude) + _subject_names(lowered, exclude)
@@ -225,7 +224,7 @@ def _named_by_pattern(lowered: str, exclude: frozenset[str]) -> list[tuple[int, 
 def _bracketed_names(lowered: str, exclude: frozenset[str]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for m in _GROUP_THEN_NAMES.finditer(lowered):
-        names = [n.strip(" .'\"`") for n in _SPLIT_NAMES.split(m.group(1))]
+        names = [n.strip(" .'\"`") for n in split_names(m.group(1))]
         if len(names) >= 2 and all(_is_name(n, exclude) for n in names):
             found.extend((m.start(1) + i, n) for i, n in enumerate(names))
     return found

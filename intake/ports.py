@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypedDict, Unpack
 
 from intake.conversation import Conversation, Thread
 from intake.ticket import AuditEntry, Status, Ticket
@@ -21,6 +20,18 @@ class ConcurrentUpdate(Exception):
         which = f"ask {ask_id}" if ask_id is not None else "an ask"
         super().__init__(f"{which} was changed by someone else since it was read")
         self.ask_id = ask_id
+
+
+class AskFilters(TypedDict, total=False):
+    """What ``AskRepository.list`` keeps: a filter left out (or None) keeps every ask."""
+
+    team_id: str | None
+    requester: str | None
+    statuses: Sequence[Status] | None
+    # Without their milestones and history (empty lists), for callers that only show or
+    # compare what an ask is about: cheaper to load.
+    brief: bool
+    ids: Collection[int] | None  # only the asks with these ids
 
 
 class AskRepository(Protocol):
@@ -39,18 +50,8 @@ class AskRepository(Protocol):
         """Write back every change to the conversation and its ticket (fields, milestones,
         history)."""
 
-    def list(
-        self,
-        *,
-        team_id: str | None = None,
-        requester: str | None = None,
-        statuses: Sequence[Status] | None = None,
-        brief: bool = False,
-        ids: Collection[int] | None = None,
-    ) -> list[Ticket]:
-        """Tickets, newest first. ``brief``: without their milestones and history (empty
-        lists), for callers that only show or compare what an ask is about: cheaper to load.
-        ``ids``: only the asks with these ids (that also pass the other filters)."""
+    def list(self, **filters: Unpack[AskFilters]) -> list[Ticket]:
+        """Tickets that pass every filter given (see ``AskFilters``), newest first."""
 
     def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
         """``{ask id: version}`` of one workspace's asks in ``statuses``. An ask's version
@@ -65,12 +66,7 @@ class UnitOfWork(Protocol):
 
     def __enter__(self) -> Self: ...
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
+    def __exit__(self, *exc: object) -> None: ...
 
     def commit(self) -> None: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake.slack_markup import plain_text
+from intake.slack_markup import prose
 
 # Verbs that state an action the platform team can take: "upgrade X" is the ask itself.
 ACTION_VERBS = frozenset(
@@ -59,6 +59,8 @@ _NOUN_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?:requesting|request for|asking for|looking for)\s+(?P<np>.+)"),
     re.compile(r"^(?P<subject>(?:the |our |my )?[\w./-]+(?: [\w./-]+)?) needs? (?P<np>.+)"),
 )
+# Where a sentence (or a part of one that stands alone) ends.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+|;\s+")
 _IMPERATIVE = re.compile(r"^(?P<verb>\w+)\s+(?P<rest>.+)")
 _GREETING = re.compile(
     r"^(?:(?:hi|hey|hello|morning|yo|ok|okay|so|also|and|but|folks|team|all|there|everyone"
@@ -95,8 +97,7 @@ class RequestPhrase:
 
 def sentences(text: str) -> list[str]:
     """``text`` as sentences, Slack markup made readable and URLs left out."""
-    plain = re.sub(r"https?://\S+", " ", plain_text(text)).replace("’", "'")
-    parts = re.split(r"(?<=[.!?])\s+|\n+|;\s+", plain)
+    parts = SENTENCE_BREAK.split(prose(text))
     return [" ".join(p.split()).strip(" .!?") for p in parts if p.strip(" .!?")]
 
 

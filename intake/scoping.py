@@ -14,13 +14,12 @@ too. It wraps any ``UnitOfWorkFactory`` (SQL or in-memory).
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, Unpack
 
 from intake.conversation import Conversation, Thread
-from intake.ports import AskRepository, UnitOfWork, UnitOfWorkFactory
+from intake.ports import AskFilters, AskRepository, UnitOfWork, UnitOfWorkFactory
 from intake.ticket import AuditEntry, Status, Ticket
 
 
@@ -63,20 +62,11 @@ class TeamAsks:
             raise OtherWorkspace(f"ask {conversation.ticket.id} is not {self.team_id!r}'s")
         self.inner.save(conversation)
 
-    def list(
-        self,
-        *,
-        team_id: str | None = None,
-        requester: str | None = None,
-        statuses: Sequence[Status] | None = None,
-        brief: bool = False,
-        ids: Collection[int] | None = None,
-    ) -> list[Ticket]:
-        if team_id not in (None, self.team_id):
+    def list(self, **filters: Unpack[AskFilters]) -> list[Ticket]:
+        if filters.get("team_id") not in (None, self.team_id):
             return []
-        found = self.inner.list(
-            team_id=self.team_id, requester=requester, statuses=statuses, brief=brief, ids=ids
-        )
+        mine: AskFilters = {**filters, "team_id": self.team_id}
+        found = self.inner.list(**mine)
         return [ticket for ticket in found if ticket.team_id == self.team_id]
 
     def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:
@@ -99,13 +89,8 @@ class TeamUnitOfWork:
         self.asks = TeamAsks(self.inner.asks, self.team_id)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc: object) -> None:
+        self.inner.__exit__(*exc)
 
     def commit(self) -> None:
         self.inner.commit()

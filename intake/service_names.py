@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from intake.slack_markup import _BARE_URL, _SLACK_LINK, _without_urls, find_links, plain_text
+from intake.lists import NAME_SEPARATORS, split_names
+from intake.slack_markup import _SLACK_LINK, find_links, plain_text, without_urls
 
 # -- services -----------------------------------------------------------------------------------
 
@@ -55,7 +56,7 @@ _HYPHENATED = re.compile(
     rf"(?<![\w./@-])([a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:{'|'.join(_SERVICE_SUFFIXES)}))(?![\w-])"
 )
 _BACKTICKED = re.compile(r"`([^`\n]{1,60})`")
-_LIST_OF_NAMES = rf"((?:{_NAME_TOKEN})(?:\s*(?:,|and|&|/|\+)\s*(?:{_NAME_TOKEN}))*)"
+_LIST_OF_NAMES = rf"((?:{_NAME_TOKEN})(?:\s*(?:{NAME_SEPARATORS})\s*(?:{_NAME_TOKEN}))*)"
 _NAMES_THEN_SERVICE = re.compile(rf"(?:^|(?<=[\s(]))(?:the\s+|our\s+){{0,1}}{_LIST_OF_NAMES}\s+"
                                  rf"{_SERVICE_WORDS}\b(?![.-]\w)")  # fmt: skip
 _CALLED = re.compile(rf"\b(?:called|named)\s+`?({_NAME_TOKEN})`?")
@@ -74,7 +75,6 @@ _POSSESSIVE = re.compile(
 _NAME_THEN_THING = re.compile(
     rf"\b({_NAME_TOKEN})\s+(?:db|database|cluster|pipeline|repo|pods|queue|bucket)\b"
 )
-_SPLIT_NAMES = re.compile(r"\s*(?:,|\band\b|&|/|\+)\s*")
 
 
 _NOT_A_NAME = re.compile(
@@ -95,7 +95,7 @@ def _is_name(word: str, exclude: frozenset[str]) -> bool:
 
 
 def _names(group: str, exclude: frozenset[str]) -> list[str]:
-    names = [n.strip(" .,;:'\"`") for n in _SPLIT_NAMES.split(group)]
+    names = [n.strip(" .,;:'\"`") for n in split_names(group)]
     return [n for n in names if _is_name(n, exclude)]
 
 
@@ -109,7 +109,7 @@ def find_services(text: str, exclude: frozenset[str] = frozenset()) -> list[str]
         name = m.group(1).strip().lower()
         if re.fullmatch(r"[a-z0-9][a-z0-9._/-]*", name) and _is_name(name, exclude):
             found.append((m.start(), name))
-    lowered = _without_urls(_BACKTICKED.sub(lambda m: " " * len(m.group(0)), raw)).lower()
+    lowered = without_urls(_BACKTICKED.sub(lambda m: " " * len(m.group(0)), raw)).lower()
     lowered = lowered.replace("’", "'")
     for m in _HYPHENATED.finditer(lowered):
         found.append((m.start(), m.group(1)))
@@ -125,7 +125,7 @@ def find_services(text: str, exclude: frozenset[str] = frozenset()) -> list[str]
             continue
         names = _names(m.group(1), exclude)
         # "for billing asap": one name; a sentence after "for" ("for testing the app") is not.
-        if names and len(names) == len(_SPLIT_NAMES.split(m.group(1))):
+        if names and len(names) == len(split_names(m.group(1))):
             found.extend((m.start(1), name) for name in names)
     for pattern in (_POSSESSIVE, _NAME_THEN_THING):
         for m in pattern.finditer(lowered):
@@ -156,7 +156,7 @@ def find_hostnames(text: str) -> list[str]:
     for link in find_links(text):
         host = re.sub(r"^https?://", "", link, flags=re.IGNORECASE).split("/")[0].split(":")[0]
         hosts.append(host.lower())
-    rest = _BARE_URL.sub(" ", _SLACK_LINK.sub(" ", text))
+    rest = without_urls(_SLACK_LINK.sub(" ", text))
     for m in _HOSTNAME.finditer(rest):
         candidate = m.group(1).lower()
         if re.search(r"[a-z]", candidate.split(".")[0]) or len(candidate.split(".")) > 2:

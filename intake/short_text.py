@@ -1,4 +1,5 @@
-"""Text shortened for a title or a one-line summary: cut at a word, ending with "…"."""
+"""Text shortened for a title or a one-line summary: cut at a word, ending with "…"; a
+person's words quoted back to them."""
 
 from __future__ import annotations
 
@@ -16,3 +17,12 @@ def cut_at_word(text: str, limit: int, trim: str = " ,;:-–—") -> str:
     if space > limit // 2:
         head = head[:space]
     return head.rstrip(trim) + ELLIPSIS
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """The person's words on one line, cut to ``limit`` characters, in curly quotes: 80 by
+    default, for a sentence that says why an answer was not taken."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + ELLIPSIS
+    return f"“{text}”"

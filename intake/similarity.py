@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from intake.ask_terms import terms
+from intake.slack_markup import has_url, without_urls
 from intake.ticket import Status, Ticket
 
 OPEN_STATUSES: frozenset[Status] = frozenset(
@@ -85,7 +86,6 @@ class Match:
 # -- the text of an ask -------------------------------------------------------------------------
 
 _SLACK_ID = re.compile(r"^[UWSG][A-Z0-9]{6,}$")
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def _field_words(value: object) -> str:
@@ -93,9 +93,7 @@ def _field_words(value: object) -> str:
     person's ID, a link, a number)."""
     if isinstance(value, str):
         text = value.strip()
-        if _SLACK_ID.match(text) or _URL.fullmatch(text):
-            return ""
-        return _URL.sub(" ", text).strip()
+        return "" if _SLACK_ID.match(text) else without_urls(text).strip()
     if isinstance(value, list | tuple):
         return ", ".join(w for w in (_field_words(item) for item in value) if w)
     return ""
@@ -153,7 +151,7 @@ def _choices(value: object) -> frozenset[str] | None:
     items = value if isinstance(value, list | tuple) else [value]
     choices: set[str] = set()
     for item in items:
-        if not isinstance(item, str) or _SLACK_ID.match(item) or _URL.search(item):
+        if not isinstance(item, str) or _SLACK_ID.match(item) or has_url(item):
             return None
         words = sorted(set(terms(item)))  # "prod logs in Kibana" == "Kibana production logs"
         if not words or len(words) > CHOICE_WORDS:

@@ -53,5 +53,18 @@ def plain_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _without_urls(text: str) -> str:
+def has_url(text: str) -> bool:
+    """Whether ``text`` holds an http(s) URL (bare or in a Slack link)."""
+    return _BARE_URL.search(text) is not None
+
+
+def without_urls(text: str) -> str:
+    """``text`` with each bare http(s) URL replaced by a space (for the words around them;
+    run ``plain_text`` first to drop the URLs of Slack links too)."""
     return _BARE_URL.sub(" ", text)
+
+
+def prose(text: str) -> str:
+    """The words of a message as a reader takes them: Slack markup made readable
+    (``plain_text``), URLs left out, curly apostrophes straight."""
+    return without_urls(plain_text(text)).replace("’", "'")

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from intake.short_text import quoted
+
 
 class Kind(StrEnum):
     UNKNOWN = "not sure"  # the person does not know
@@ -33,17 +35,10 @@ class Unsure:
     @property
     def note(self) -> str:
         """What the lead reads in place of a value: ``not sure — “no idea tbh”``."""
-        return f"{self.kind.value} — {quoted(self.words)}"
+        return f"{self.kind.value} — {quoted(self.words, NOTE_LIMIT)}"
 
 
-NOTE_LIMIT = 200
-
-
-def quoted(text: str, limit: int = NOTE_LIMIT) -> str:
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f"“{text}”"
+NOTE_LIMIT = 200  # characters of the person's words kept in a note
 
 
 # Phrases, written after ``_normal`` (lowercase, apostrophes dropped, "/" kept).

@@ -11,15 +11,16 @@ transaction is then unusable and should be abandoned (leave the ``with`` block) 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, raiseload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from intake.conversation import Conversation, Thread
-from intake.ports import ConcurrentUpdate
+from intake.ports import AskFilters, ConcurrentUpdate
 from intake.ticket import Status, Ticket
 from storage.ask_rows import to_conversation, to_ticket, write_ask
 from storage.models import AskRow, ConversationRow
@@ -101,31 +102,24 @@ class SqlAskRepository:
         write_ask(row, conversation, datetime.now(UTC))
         self._flush(ask_id)
 
-    def list(
-        self,
-        *,
-        team_id: str | None = None,
-        requester: str | None = None,
-        statuses: Sequence[Status] | None = None,
-        brief: bool = False,
-        ids: Collection[int] | None = None,
-    ) -> list[Ticket]:
+    def list(self, **filters: Unpack[AskFilters]) -> list[Ticket]:
         # Whole tickets in a fixed number of queries, however many asks: one for the asks, one
         # each for their milestones and history (no per-ask lazy loads); brief: the first only.
         # A ticket needs nothing of the conversation row (the mapper would load it too).
+        brief = filters.get("brief", False)
         load = raiseload if brief else selectinload
         query = (
             select(AskRow)
             .options(raiseload(AskRow.conversation), load(AskRow.milestones), load(AskRow.history))
             .order_by(AskRow.created_at.desc(), AskRow.id.desc())
         )
-        if team_id is not None:
+        if (team_id := filters.get("team_id")) is not None:
             query = query.where(AskRow.team_id == team_id)
-        if requester is not None:
+        if (requester := filters.get("requester")) is not None:
             query = query.where(AskRow.requester == requester)
-        if statuses is not None:
+        if (statuses := filters.get("statuses")) is not None:
             query = query.where(AskRow.status.in_([Status(s).value for s in statuses]))
-        if ids is not None:
+        if (ids := filters.get("ids")) is not None:
             query = query.where(AskRow.id.in_(list(ids)))
         return [to_ticket(row, brief=brief) for row in self.session.scalars(query)]
 

@@ -34,7 +34,6 @@ import hashlib
 import json
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, Engine, Table, select, update
@@ -109,12 +108,7 @@ class SqlUnitOfWork:
         self._queued = 0
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         session, self._session = self.session, None
         try:
             session.rollback()

@@ -16,11 +16,13 @@ unless it says ``ask: false``.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from types import MappingProxyType
 
 from yaml.nodes import MappingNode, Node
 
@@ -261,6 +263,16 @@ def _load_dir(
             )
         templates[template.id] = template
     return templates, core
+
+
+@cache
+def shipped_core_fields() -> Mapping[str, FieldSpec]:
+    """The core fields as the shipped ``_core.yaml`` defines them: what code that needs a core
+    field outside any template uses (a template's own field, and a team's ``_core.yaml``,
+    refine them in ``load_templates``)."""
+    path = f"{SHIPPED_PREFIX}/{CORE_FILE}"
+    core = _read_core(_File(path), _read_text(shipped_data() / CORE_FILE, path), {})
+    return MappingProxyType(core)
 
 
 def shipped_data() -> Traversable:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from intake.conversation import Conversation, Thread
+from intake.ports import AskFilters
 from intake.ticket import Status, Ticket
 
 if TYPE_CHECKING:
@@ -119,15 +120,9 @@ class InMemoryAskRepository:
                 updated.ticket.created_at = current.ticket.created_at
             uow._staged[ask_id] = _normalised(updated)
 
-    def list(
-        self,
-        *,
-        team_id: str | None = None,
-        requester: str | None = None,
-        statuses: Sequence[Status] | None = None,
-        brief: bool = False,
-        ids: Collection[int] | None = None,
-    ) -> list[Ticket]:
+    def list(self, **filters: Unpack[AskFilters]) -> list[Ticket]:
+        team_id, requester = filters.get("team_id"), filters.get("requester")
+        statuses, ids = filters.get("statuses"), filters.get("ids")
         wanted = {Status(s) for s in statuses} if statuses is not None else None
         only = set(ids) if ids is not None else None
         with self._uow.store._cond:
@@ -144,7 +139,9 @@ class InMemoryAskRepository:
                 reverse=True,
             )
             found = [copy.deepcopy(t) for t in tickets]
-        if brief:  # as the SQL repository: what a brief list does not load stays empty
+        if filters.get(
+            "brief"
+        ):  # as the SQL repository: what a brief list does not load stays empty
             for ticket in found:
                 ticket.milestones, ticket.history = [], []
         return found
