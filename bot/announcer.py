@@ -3,20 +3,25 @@ change goes through. ``changed`` re-renders every message the bot posted about t
 review card, the requester's "Submitted" message, the owner's DM, nudges: ``bot.refresh``)
 and publishes the Home tabs of the people involved; ``decided`` does that after a lead's (or
 owner's, or requester's) action and also tells the requester in their intake thread, DMs a
-new owner and the watchers."""
+new owner and the watchers; ``milestone_changed`` does the former after a milestone change
+(made in Slack or in the tracker) and tells the requester in their intake thread
+(``post_to_requester``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
+from bot.blocks import milestones, similar
 from bot.blocks import review as render
-from bot.blocks import similar
 from bot.refresh import AskViews, Place
 from intake.conversation import Conversation
 from intake.lifecycle import Action
+from intake.milestone_service import MilestoneUpdate
 from intake.review import Decision
 from intake.templates.model import TemplateSet
 from storage import ask_messages as registry
@@ -77,3 +82,39 @@ class Announcer:
             for watcher in ticket.watchers:
                 client.chat_postMessage(channel=watcher, **update)
         self.views.refresh_homes(client, ticket, decision.entry.actor, decision.previous_owner)
+
+    def milestone_changed(
+        self,
+        client: WebClient,
+        update: MilestoneUpdate,
+        note: dict[str, Any],
+        *,
+        actor: str | None = None,
+        skip: Collection[Place] = (),
+    ) -> None:
+        """After a milestone change: every message that shows the ask (``decided`` when the
+        change started the ask, so the requester's thread hears that too), ``note`` in the
+        intake thread, and the requester asked to confirm when every milestone is done (its
+        buttons go when the ask moves on without an answer)."""
+        conversation = update.conversation
+        ticket = conversation.ticket
+        if update.started is not None:
+            started = Decision(conversation, Action.START, update.started, ticket.owner)
+            self.decided(client, started, skip=skip)
+        else:
+            self.changed(client, conversation, actor, skip=skip)
+        post_to_requester(client, conversation, note)
+        if update.ask_requester:
+            question = milestones.confirm_request(ticket)
+            posted = post_to_requester(client, conversation, question)
+            self.views.record(ticket, posted, registry.DONE_QUESTION, ticket.requester, question)
+
+
+def post_to_requester(
+    client: WebClient, conversation: Conversation, message: dict[str, Any]
+) -> SlackResponse:
+    """In the ask's intake thread; in a DM when it has none (an intake from the terminal)."""
+    thread = conversation.thread
+    if thread is not None:
+        return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
+    return client.chat_postMessage(channel=conversation.ticket.requester, **message)

@@ -33,15 +33,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot.blocks.milestones import confirm_request
+from bot.announcer import post_to_requester
 from bot.runner import Kind
 from bot.tracker_setup import TRACKER, TRACKER_CHANGE, TRACKER_RECONCILE
-from bot.tracker_sync import NAMES, WORKING, TrackerSync, post_to_requester
+from bot.tracker_sync import NAMES, WORKING, TrackerSync
 from intake.conversation import Conversation
-from intake.lifecycle import Action, Refusal
+from intake.lifecycle import Refusal
 from intake.milestone_service import MilestoneUpdate
 from intake.milestones import MilestoneRefusal
-from intake.review import Decision
 from intake.service import NotFound
 from intake.ticket import MilestoneStatus, Status
 from intake.tracker import (
@@ -52,7 +51,7 @@ from intake.tracker import (
     TrackerKind,
     TrackerRef,
 )
-from storage import ask_messages, job_runs, queue, tracker_links
+from storage import job_runs, queue, tracker_links
 from storage.db import transaction
 from storage.tracker_links import Links
 
@@ -236,27 +235,9 @@ class BackSync:
         return {"milestone": index + 1, "status": status.value}
 
     def _after_milestone(self, update: MilestoneUpdate, note: str) -> None:
-        conversation = update.conversation
-        ticket = conversation.ticket
-        client = self.sync.clients.for_team(ticket.team_id)
-        if client is None:
-            return
-        announcer = self.sync.announcer
-        if update.started is not None:
-            announcer.decided(client, Decision(conversation, Action.START, update.started))
-        else:
-            announcer.changed(client, conversation)
-        post_to_requester(client, conversation, note)
-        if update.ask_requester:  # every milestone is done: the existing confirmation
-            question = confirm_request(ticket)
-            thread = conversation.thread
-            channel = thread.channel if thread is not None else ticket.requester
-            posted = client.chat_postMessage(
-                channel=channel, thread_ts=thread.ts if thread is not None else None, **question
-            )
-            self.sync.views.record(
-                ticket, posted, ask_messages.DONE_QUESTION, ticket.requester, question
-            )
+        client = self.sync.clients.for_team(update.conversation.ticket.team_id)
+        if client is not None:
+            self.sync.announcer.milestone_changed(client, update, {"text": note})
 
     def _issue(
         self, conversation: Conversation, change: TrackerChange, where: str
@@ -288,7 +269,7 @@ class BackSync:
             return {"ignored": "unassigned"}
         if client is not None:  # the note says it in the thread, naming who did it there
             self.sync.announcer.decided(client, decision, tell_requester=False)
-            post_to_requester(client, decision.conversation, note)
+            post_to_requester(client, decision.conversation, {"text": note})
         return {"ask": decision.ticket.status.value}
 
     def _email(self, change: TrackerChange) -> str | None:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.announcer import Announcer
+from bot.announcer import Announcer, post_to_requester
 from bot.blocks.tracker import link_markup
 from bot.oauth import TeamClients
 from bot.observability.metrics import count_tracker_failure
@@ -204,7 +204,7 @@ class TrackerSync:
         link = fresh.ticket.tracker
         if client is not None and link is not None:
             where = NAMES.get(links.tracker.value, links.tracker.value)
-            post_to_requester(client, fresh, f"Tracked in {where}: {link_markup(link)}")
+            post_to_requester(client, fresh, {"text": f"Tracked in {where}: {link_markup(link)}"})
             self.announcer.changed(client, fresh)
         with transaction(self.engine) as session:
             tracker_links.announce(session, ticket.id, self.clock.now())
@@ -344,11 +344,3 @@ def thread_url(client: WebClient | None, conversation: Conversation) -> str:
         except SlackApiError:
             pass
     return f"https://slack.com/archives/{thread.channel}/p{thread.ts.replace('.', '')}"
-
-
-def post_to_requester(client: WebClient, conversation: Conversation, text: str) -> Any:
-    """In the ask's intake thread; in a DM when it has none."""
-    thread = conversation.thread
-    if thread is not None:
-        return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, text=text)
-    return client.chat_postMessage(channel=conversation.ticket.requester, text=text)
