@@ -134,7 +134,7 @@ def deps_for(container: Container, client: WebClient | None, *, defer: bool = Fa
     settings = container.settings
     leads = Leads(settings.intake_leads)
     people = People(container.db_engine, settings.intake_timezone)
-    homes = HomeTabs(container.intake, leads, settings.intake_timezone, people)
+    homes = HomeTabs(container.intake, leads, settings.intake_timezone, container.db_engine, people)
     views = views_for(container, people, homes)  # every message about an ask, kept true
     announcer = Announcer(views, container.templates)
     return Deps(

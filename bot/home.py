@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
 from bot.blocks.home import HomeData, home
 from bot.leads import Leads
@@ -15,15 +16,21 @@ from intake.clock import local_today
 from intake.review import waiting_since
 from intake.service import IntakeService
 from intake.ticket import MilestoneStatus, Status
+from storage import ask_counts
 
 DUE_SOON = timedelta(days=14)
 
 
 @dataclass(eq=False)
 class HomeTabs:
+    """Each tab loads only what it shows: the person's asks, the open asks (for their
+    milestones due soon) and, for a lead, the review queue and the counts by status (one
+    ``GROUP BY`` on ``db_engine``, not every ask of the workspace)."""
+
     service: IntakeService
     leads: Leads
     default_tz: str
+    db_engine: Engine
     people: People | None = None  # whose time zone each tab is in (None: everyone's is the default)
 
     def publish(
@@ -32,16 +39,14 @@ class HomeTabs:
         now = self.service.clock.now()
         tz = self.people.timezone(client, team_id, user) if self.people else self.default_tz
         today = local_today(self.service.clock, tz)  # theirs: what is overdue where they are
-        tickets = self.service.for_team(team_id).list()  # this workspace's asks only
-        own = [t for t in tickets if t.requester == user]
-        data = HomeData(mine=own, focus=focus, pages=pages, tz=tz)
+        asks = self.service.for_team(team_id)  # this workspace's asks only
+        data = HomeData(mine=asks.list(requester=user), focus=focus, pages=pages, tz=tz)
         if self.leads.is_lead(client, user):
-            waiting = [t for t in tickets if t.status in (Status.SUBMITTED, Status.NEEDS_INFO)]
+            waiting = asks.list(statuses=[Status.SUBMITTED, Status.NEEDS_INFO])
             data.queue = sorted(waiting, key=lambda t: waiting_since(t) or now)
-            data.counts = Counter(t.status.value for t in tickets)
-        for ticket in tickets:
-            if ticket.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
-                continue
+            with self.db_engine.connect() as connection:
+                data.counts = Counter(ask_counts.by_status(connection, team_id))
+        for ticket in asks.list(statuses=[Status.ACCEPTED, Status.IN_PROGRESS]):
             for milestone in ticket.milestones:
                 mine = milestone.owner == user or (milestone.owner is None and ticket.owner == user)
                 soon = milestone.due is not None and milestone.due <= today + DUE_SOON

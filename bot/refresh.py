@@ -309,7 +309,9 @@ def views_for(
     settings = container.settings
     people = people or People(container.db_engine, settings.intake_timezone)
     leads = Leads(settings.intake_leads)
-    homes = homes or HomeTabs(container.intake, leads, settings.intake_timezone, people)
+    homes = homes or HomeTabs(
+        container.intake, leads, settings.intake_timezone, container.db_engine, people
+    )
     return AskViews(
         container.db_engine,
         container.intake,

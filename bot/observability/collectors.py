@@ -16,8 +16,8 @@ from sqlalchemy import Engine, case, func, literal_column, select
 from bot.observability.labels import safe_label
 from intake.clock import Clock
 from intake.ticket import Status
-from storage import queue, slack_outbox
-from storage.models import AskRow, JobRunRow
+from storage import ask_counts, queue, slack_outbox
+from storage.models import JobRunRow
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,7 @@ class DatabaseCollector:
         run_counts: dict[str, int] = dict.fromkeys(JOBS, 0)
         run_last: dict[str, datetime] = {}
         with self.engine.connect() as connection:
-            for status, count in connection.execute(
-                select(AskRow.status, func.count()).group_by(AskRow.status)
-            ):
-                by_status[str(status)] = int(count)
+            by_status.update(ask_counts.by_status(connection))
             for name, count, latest in connection.execute(
                 select(job, func.count(), func.max(JobRunRow.claimed_at)).group_by(job)
             ):
