@@ -9,7 +9,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.blocks.home import HomeData, home
+from bot.blocks.home import MAX_FOCUSED, HomeData, home
 from bot.leads import Leads
 from bot.people import People
 from intake.clock import local_today
@@ -23,9 +23,10 @@ DUE_SOON = timedelta(days=14)
 
 @dataclass(eq=False)
 class HomeTabs:
-    """Each tab loads only what it shows: the person's asks, the open asks (for their
-    milestones due soon) and, for a lead, the review queue and the counts by status (one
-    ``GROUP BY`` on ``db_engine``, not every ask of the workspace)."""
+    """Each tab loads only what it shows, not every ask of the workspace: the person's newest
+    asks (as many as the tab can show), the open asks (for their milestones due soon) and, for
+    a lead, the review queue; counts (by status, and of the person's asks when they have more)
+    are one ``GROUP BY`` on ``db_engine``."""
 
     service: IntakeService
     leads: Leads
@@ -40,12 +41,14 @@ class HomeTabs:
         tz = self.people.timezone(client, team_id, user) if self.people else self.default_tz
         today = local_today(self.service.clock, tz)  # theirs: what is overdue where they are
         asks = self.service.for_team(team_id)  # this workspace's asks only
-        data = HomeData(mine=asks.list(requester=user), focus=focus, pages=pages, tz=tz)
+        own = asks.list(requester=user, limit=MAX_FOCUSED)  # the most the tab shows
+        data = HomeData(mine=own, focus=focus, pages=pages, tz=tz)
+        if len(own) == MAX_FOCUSED:  # "Show more" says how many more there are
+            data.mine_total = sum(self._counts(team_id, user).values())
         if self.leads.is_lead(client, user):
             waiting = asks.list(statuses=[Status.SUBMITTED, Status.NEEDS_INFO])
             data.queue = sorted(waiting, key=lambda t: waiting_since(t) or now)
-            with self.db_engine.connect() as connection:
-                data.counts = Counter(ask_counts.by_status(connection, team_id))
+            data.counts = Counter(self._counts(team_id))
         for ticket in asks.list(statuses=[Status.ACCEPTED, Status.IN_PROGRESS]):
             for milestone in ticket.milestones:
                 mine = milestone.owner == user or (milestone.owner is None and ticket.owner == user)
@@ -54,3 +57,7 @@ class HomeTabs:
                     data.due.append((ticket, milestone))
         data.due.sort(key=lambda pair: pair[1].due or today)
         client.views_publish(user_id=user, view=home(data, now, today))
+
+    def _counts(self, team_id: str, requester: str | None = None) -> dict[str, int]:
+        with self.db_engine.connect() as connection:
+            return ask_counts.by_status(connection, team_id, requester)

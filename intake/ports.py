@@ -32,6 +32,7 @@ class AskFilters(TypedDict, total=False):
     # compare what an ask is about: cheaper to load.
     brief: bool
     ids: Collection[int] | None  # only the asks with these ids
+    limit: int | None  # only the newest this many
 
 
 class AskRepository(Protocol):

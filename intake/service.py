@@ -235,11 +235,14 @@ class IntakeService(TeamScoped):
         team_id: str | None = None,
         requester: str | None = None,
         statuses: list[Status] | None = None,
+        limit: int | None = None,
     ) -> list[Ticket]:
-        """Tickets of ``team_id``, newest first; without it every workspace's (operator tools
-        and scheduled work that goes through them team by team)."""
+        """Tickets of ``team_id``, newest first (the newest ``limit``); without it every
+        workspace's (operator tools and scheduled work that goes through them team by team)."""
         with self.uow_factory() as uow:
-            return uow.asks.list(team_id=team_id, requester=requester, statuses=statuses)
+            return uow.asks.list(
+                team_id=team_id, requester=requester, statuses=statuses, limit=limit
+            )
 
     # -- internals --------------------------------------------------------------------------
 

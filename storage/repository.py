@@ -121,6 +121,8 @@ class SqlAskRepository:
             query = query.where(AskRow.status.in_([Status(s).value for s in statuses]))
         if (ids := filters.get("ids")) is not None:
             query = query.where(AskRow.id.in_(list(ids)))
+        if (limit := filters.get("limit")) is not None:
+            query = query.limit(limit)
         return [to_ticket(row, brief=brief) for row in self.session.scalars(query)]
 
     def versions(self, *, team_id: str, statuses: Sequence[Status]) -> dict[int, int]:

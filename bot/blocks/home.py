@@ -48,7 +48,8 @@ STATUS_LABEL = {
 class HomeData:
     """What one person's Home tab shows, gathered by bot.home."""
 
-    mine: list[Ticket]
+    mine: list[Ticket]  # the newest MAX_FOCUSED at most
+    mine_total: int | None = None  # how many they have, when more than ``mine`` holds
     queue: list[Ticket] | None = None  # None: not a lead
     counts: Counter[str] = field(default_factory=Counter)
     due: list[tuple[Ticket, Milestone]] = field(default_factory=list)
@@ -149,17 +150,22 @@ def _mine(data: HomeData, now: datetime, today: date) -> list[kit.Block]:
             f"{status}{since}{detail}{deadline}{link}"
         )
 
-    return blocks + _listed(data.mine, data, "mine", line)
+    return blocks + _listed(data.mine, data, "mine", line, data.mine_total)
 
 
 def _listed(
-    items: list[T], data: HomeData, section: str, line: Callable[[T], str]
+    items: list[T],
+    data: HomeData,
+    section: str,
+    line: Callable[[T], str],
+    total: int | None = None,
 ) -> list[kit.Block]:
     """One section per item shown of ``section`` (a page, as ``data.focus`` asks), and its
-    "Show more" button when some are not shown."""
+    "Show more" button when some are not shown; ``total``: how many there are, when
+    ``items`` holds only the first of them."""
     shown = _page(items, data, section)
     return [kit.section(line(item)) for item in shown] + _more(
-        len(items), len(shown), section, data
+        len(items) if total is None else total, len(shown), section, data
     )
 
 

@@ -138,7 +138,7 @@ class InMemoryAskRepository:
                 key=lambda t: (t.created_at or datetime.min.replace(tzinfo=UTC), t.id or 0),
                 reverse=True,
             )
-            found = [copy.deepcopy(t) for t in tickets]
+            found = [copy.deepcopy(t) for t in tickets[: filters.get("limit")]]
         if filters.get(
             "brief"
         ):  # as the SQL repository: what a brief list does not load stays empty
