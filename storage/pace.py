@@ -72,10 +72,6 @@ class Bucket:
     blocked_until: datetime | None = None
     successes_since_429: int = 0
 
-    @classmethod
-    def new(cls, now: datetime, rate_per_minute: float, burst: float) -> Bucket:
-        return cls(rate_per_minute=rate_per_minute, tokens=burst, updated_at=now)
-
     def take(self, now: datetime, default_rate_per_minute: float, burst: float) -> float:
         if self.rate_per_minute <= 0:
             self.rate_per_minute = default_rate_per_minute
@@ -114,15 +110,14 @@ class Bucket:
 
 
 class PaceStore:
-    """Shared token buckets for API calls (see the module docstring). ``take`` and
-    ``penalize`` apply ``Bucket``'s rules to the key's bucket as ``_bucket`` hands it out
-    (locked, and saved afterwards); a store adds ``reward`` and ``rate``."""
+    """Shared token buckets (see the module docstring): ``take`` and ``penalize`` apply
+    ``Bucket``'s rules to the bucket ``_bucket`` hands out; a store adds ``reward`` and ``rate``."""
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
         """Take a token: 0.0 when taken, else the seconds to wait (nothing taken)."""
         _aware(now)
         _check_bucket(default_rate_per_minute, burst)
-        with self._bucket(key, Bucket.new(now, default_rate_per_minute, burst)) as bucket:
+        with self._bucket(key, Bucket(default_rate_per_minute, burst, now)) as bucket:
             return bucket.take(now, default_rate_per_minute, burst)
 
     def penalize(
@@ -130,7 +125,7 @@ class PaceStore:
     ) -> None:
         """Slack answered 429: block the key for ``retry_after`` s and slow it down."""
         _aware(now)
-        with self._bucket(key, Bucket.new(now, 0.0, 1.0)) as bucket:
+        with self._bucket(key, Bucket(0.0, 1.0, now)) as bucket:
             bucket.penalize(now, retry_after, factor, floor)
 
     def reward(
@@ -181,14 +176,19 @@ _PACE = cast(Table, PaceRow.__table__)
 class SqlPaceStore(PaceStore):
     """``PaceStore`` in the ``pace`` table, shared by every process on the database (the
     replicas on PostgreSQL). Each call locks the key's row, so concurrent takes never hand out
-    more tokens than the bucket holds. The two made around every Web API call are one
-    statement each on PostgreSQL: ``take`` (the ``pace_take`` function, run in the server,
-    migration 0007) and ``reward`` (an UPDATE); ``penalize`` (a 429, rare) is a short
-    transaction (``SELECT ... FOR UPDATE``)."""
+    more tokens than the bucket holds. The two calls made around every Web API call are one
+    statement each on PostgreSQL, ``take`` (``pace_take``, migration 0007) and ``reward``, so
+    a hot row is locked only while the server runs it, never while a busy process waits to
+    run Python; ``penalize`` (a 429, rare) is a short ``SELECT ... FOR UPDATE`` transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        # One statement each, on PostgreSQL outside a transaction: no BEGIN and COMMIT round
+        # trips while the row is locked.
+        self._one_statement = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else engine
+        )
 
     @contextlib.contextmanager
     def _bucket(self, key: str, new: Bucket) -> Iterator[Bucket]:
@@ -211,10 +211,6 @@ class SqlPaceStore(PaceStore):
         return Bucket(**row._asdict()) if row is not None else None
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
-        """On PostgreSQL one statement outside a transaction: the row is locked only while
-        the server runs it, never while this process waits for its turn to run Python, so a
-        hot key serves every replica's takes one after another without a queue forming on
-        its lock."""
         if not self._postgres:
             return super().take(key, now, default_rate_per_minute, burst)
         _aware(now)
@@ -226,16 +222,13 @@ class SqlPaceStore(PaceStore):
             literal(float(burst), Float()),
             type_=Float(),
         )
-        with self._one_statement() as connection:
+        with self._one_statement.begin() as connection:
             return float(connection.execute(select(call)).scalar_one())
 
     def reward(
         self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
-        """``Bucket.reward`` as one UPDATE (the right-hand sides read the row as it was), so
-        the key's row is locked only while the statement runs: every successful Web API
-        call rewards, and a reward that held the lock across round trips (SELECT ... FOR
-        UPDATE, then UPDATE) queued the takes of every replica behind a busy process."""
+        """``Bucket.reward`` as one UPDATE (its right-hand sides read the row as it was)."""
         _aware(now)
         counted = _PACE.c.successes_since_429 + 1
         rate = _PACE.c.rate_per_minute
@@ -248,19 +241,8 @@ class SqlPaceStore(PaceStore):
             .where(_PACE.c.key == key)
             .values(successes_since_429=counted, rate_per_minute=case((due, grown), else_=rate))
         )
-        with self._one_statement() as connection:
+        with self._one_statement.begin() as connection:
             connection.execute(statement)
-
-    @contextlib.contextmanager
-    def _one_statement(self) -> Iterator[Connection]:
-        """A connection for one statement: on PostgreSQL outside a transaction (no BEGIN and
-        COMMIT round trips while the row is locked); on SQLite in a transaction."""
-        if not self._postgres:
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def rate(self, key: str) -> float:
         with self.engine.connect() as connection:
