@@ -68,6 +68,3 @@ def finish_run(session: Session, job: str, period: str, at: datetime) -> None:
     session.execute(
         update(_RUNS).where(_RUNS.c.job == job, _RUNS.c.period == period).values(finished_at=at)
     )
-
-
-__all__ = ["INSTALLED_JOB", "claim_run", "claimed_at", "finish_run", "installed_at"]

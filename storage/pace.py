@@ -26,9 +26,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from sqlalchemy import (
     Connection,
@@ -197,12 +197,12 @@ class SqlPaceStore(PaceStore):
             if bucket is None:
                 # Another process may create it at the same moment: then its row is the one.
                 insert = (postgresql.insert if self._postgres else sqlite.insert)(_PACE)
-                values = insert.values(key=key, **_values(new))
+                values = insert.values(key=key, **asdict(new))
                 connection.execute(values.on_conflict_do_nothing(index_elements=["key"]))
                 bucket = self._load(connection, key)
                 assert bucket is not None
             yield bucket
-            connection.execute(update(_PACE).where(_PACE.c.key == key).values(_values(bucket)))
+            connection.execute(update(_PACE).where(_PACE.c.key == key).values(asdict(bucket)))
 
     @staticmethod
     def _load(connection: Connection, key: str) -> Bucket | None:
@@ -251,10 +251,3 @@ class SqlPaceStore(PaceStore):
 
 
 _BUCKET_COLUMNS = [_PACE.c[name] for name in Bucket.__dataclass_fields__]
-
-
-def _values(bucket: Bucket) -> dict[str, Any]:
-    return {name: getattr(bucket, name) for name in Bucket.__dataclass_fields__}
-
-
-__all__ = ["REWARD_EVERY", "Bucket", "MemoryPaceStore", "PaceStore", "SqlPaceStore"]

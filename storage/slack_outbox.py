@@ -97,11 +97,9 @@ def given_up_count(engine: Engine) -> int:
 
 
 def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
-    """``(pending, oldest age)`` for monitoring: how many messages may be sent now and are
-    not sent yet (not given up; waiting, being sent or failing; messages whose
-    ``not_before`` is later are not counted), and the seconds since the oldest of them became
-    sendable (queued, or its ``not_before``); None when there is none. A growing age means
-    the sender is stuck or Slack keeps refusing."""
+    """``(pending, oldest age)`` for monitoring: how many messages are sendable now (queued,
+    and past their ``not_before``) and not sent or given up, and the seconds since the oldest
+    became sendable (None: none). A growing age: the sender is stuck or Slack keeps refusing."""
     require_aware(now)
     query = select(func.count(), func.min(_due_at)).where(
         _ITEMS.c.kind == KIND,
@@ -114,15 +112,3 @@ def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
         return 0, None
     age = (now - datetime.fromisoformat(str(oldest))).total_seconds()
     return int(count), max(age, 0.0)
-
-
-__all__ = [
-    "KIND",
-    "MAX_ATTEMPTS",
-    "PRIORITY",
-    "due_text",
-    "enqueue_message",
-    "given_up",
-    "given_up_count",
-    "outbox_depth",
-]
