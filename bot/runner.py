@@ -218,24 +218,15 @@ class Runner:
         retry_after: float | None = None,
         give_up: bool = False,
     ) -> None:
-        at = self.clock.now()
+        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key})"
         next_run = queue.failed(
             self.engine, item.id, error, at, retry_after=retry_after, give_up=give_up
         )
         if next_run is None:
-            log.error(
-                "gave up on queue item %d (%s, key %s) after %d attempt(s): %s",
-                item.id,
-                item.kind,
-                item.key,
-                item.attempts,
-                error,
-            )
+            log.error("gave up on %s after %d attempt(s): %s", what, item.attempts, error)
         else:
             wait = (next_run - at).total_seconds()
-            log.info(
-                "queue item %d (%s) failed: %s; next try in %.0f s", item.id, item.kind, error, wait
-            )
+            log.info("%s failed: %s; next try in %.0f s", what, error, wait)
 
     def _tidy(self) -> None:
         """Give up the items whose every attempt died with its runner (such an item would

@@ -1,24 +1,21 @@
-"""Pacing of Slack Web API calls: token buckets that every replica shares (``bot.pacing``).
+"""Token buckets that every replica shares, for pacing Slack Web API calls (``bot.pacing``).
 
 Each key (``"chat.postMessage"``, ``"chat.postMessage:C123"``) has a bucket of at most
-``burst`` tokens that refills at ``rate_per_minute``. ``Bucket`` holds the rules, the same for
-``MemoryPaceStore`` and ``SqlPaceStore``:
+``burst`` tokens refilling at ``rate_per_minute``. ``Bucket`` holds the rules, for every store:
 
-* ``take``: a new key starts with a full bucket at ``default_rate_per_minute``, later takes use
-  its current rate. The bucket refills for the time since its last use, not counting time it
-  was blocked. 0.0: a token was taken; else nothing was taken and the answer is the seconds
-  until one is (while blocked: the rest of the block);
+* ``take``: a new key starts full at ``default_rate_per_minute``. The bucket refills for the
+  time since its last use, not while blocked. 0.0: a token was taken; else the seconds until
+  one is (while blocked: the rest of the block), and nothing was taken;
 * ``penalize`` (a 429): block the key until ``now + retry_after``, multiply its rate by
-  ``factor`` (not below ``floor``), reset its success count. After the block one call may go
-  at once. 429s of calls in flight together count once: during a block a further penalty only
-  extends it. A key never taken is only blocked;
+  ``factor`` (not below ``floor``), reset its success count; after the block one call may go
+  at once. During a block a further penalty only extends it (429s of calls in flight together
+  count once). A key never taken is only blocked;
 * ``reward`` (a success): every ``REWARD_EVERY`` successes since the last penalty the rate
-  grows by ``step``, up to ``ceiling`` (None: no limit). Never lowers it; nothing for a key
-  never taken;
-* ``rate``: the key's current rate per minute; 0.0 when it has none yet.
+  grows by ``step``, up to ``ceiling``; nothing for a key never taken;
+* ``rate``: the key's rate per minute; 0.0 when it has none yet.
 
-Times come from the caller and must be timezone-aware. A bucket's time never moves
-backwards, so a replica whose clock is behind refills nothing until it catches up.
+Times are the caller's, timezone-aware. A bucket's time never moves backwards: a replica
+whose clock is behind refills nothing until it catches up.
 """
 
 from __future__ import annotations
