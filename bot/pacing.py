@@ -17,12 +17,11 @@ method whose limit Slack does not publish (chat.postMessage) starts from a guess
 about every second until its first 429 halves it; then it creeps up 0.5 % a second and a
 429 takes 20 % off (half if the last was under ``RECENT_PENALTY_S`` ago).
 
-``PacedWebClient`` sends every call through the process's ``Pacer``; ``pace_bolt_app`` gives
-Bolt's listeners such clients. When the store fails, calls go out unpaced, still honouring a
-Retry-After seen here. Inside ``interruptible(stopping)``, a call that has not started or
-waits for a token raises ``PaceInterrupted`` once ``stopping`` is set: nothing went out, so
-the caller hands its work back. The ``observer(method, status)`` hears every attempt's
-outcome: ``"ok"``, ``"ratelimited"``, Slack's error code, ``"http_<code>"``, ``"no_response"``.
+``PacedWebClient`` sends every call through the process's ``Pacer`` (``pace_bolt_app``: for
+Bolt's listeners too). When the store fails, calls go out unpaced, still honouring a
+Retry-After seen here. ``interruptible``: how a stopping process hands its work back. The
+``observer(method, status)`` hears every attempt's outcome: ``"ok"``, ``"ratelimited"``,
+Slack's error code, ``"http_<code>"`` or ``"no_response"``.
 """
 
 from __future__ import annotations
@@ -89,7 +88,8 @@ def lane(which: Lane) -> contextlib.AbstractContextManager[None]:
 
 def interruptible(stopping: threading.Event) -> contextlib.AbstractContextManager[None]:
     """Inside the block, a Web API call that would start, or wait for the pacer, after
-    ``stopping`` is set raises ``PaceInterrupted`` instead (see the module docstring)."""
+    ``stopping`` is set raises ``PaceInterrupted``: nothing went out, so the caller (a queue
+    handler) hands its work back rather than sleep past the shutdown's grace."""
     return _setting(STOPPING, stopping)
 
 

@@ -1,19 +1,16 @@
-"""The one runner of the durable queue (``storage.queue``), one per process that works it off
+"""The one runner of the durable queue (``storage.queue``) in each process that works it off
 (``serve``, ``intake-bot worker``), with a handler per kind of item (``bot.queue_kinds``).
 
-A handler returns what to keep with the done item (a message's ts) or None, and says how it
-failed by what it raises: ``Retry``, ``Defer``, ``GiveUp``, or ``PaceInterrupted`` (stopping
-before anything went out: handed back); anything else is logged and retried with backoff.
+A handler returns what to keep with the done item (a message's ts) or None, or raises
+``Retry``, ``Defer``, ``GiveUp`` or ``PaceInterrupted`` (stopping before anything went out:
+handed back); anything else is logged and retried with backoff. Each kind runs at most
+``Kind.threads`` items at once, so a weekly fan-out never takes the threads a click needs.
 
-Each kind runs at most ``Kind.threads`` items at once, so a weekly fan-out never takes the
-threads a click's work needs. The loop claims while it finds work, then waits ``poll_s`` or
-for ``notify()``. A notify counts in ``in_flight`` until the round answering it ends, and a
-claimed item until its handler ends (a round is owed meanwhile, so what it held back in
-order is claimed before the count drops): tests and the sandbox wait for a click's work.
-
-Stopping: ``request_stop`` claims nothing more and hands back claimed items not started;
-``stop(deadline)`` waits for the running ones, then gives those left back in doubt, due
-once their calls can no longer be answered: the next handler looks before acting again.
+The loop claims while it finds work, then waits ``poll_s`` or for ``notify()``. A notify
+counts in ``in_flight`` until the round answering it ends, and a claimed item until its
+handler ends (a round is owed meanwhile, so what it held back in order is claimed before the
+count drops): tests and the sandbox wait for a click's work. Stopping: see ``request_stop``
+and ``stop``.
 """
 
 from __future__ import annotations
@@ -67,9 +64,8 @@ class GiveUp(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of item runs: its handler, how many at once in this process, when an
-    item abandoned at shutdown is due again (after its calls can no longer be answered), and
-    how long a done item is kept (its key refuses a second enqueue until then)."""
+    """How one kind of item runs: its handler, how many at once here, when one given back in
+    doubt at shutdown is due again, and how long a done item (and so its key) is kept."""
 
     handler: Handler
     threads: int = 4
@@ -93,7 +89,8 @@ class Runner:
         self.poll_s = poll_s
         self.rounds = Rounds()  # rounds that found nothing more to claim
         self.stopping = threading.Event()
-        self._wakeups = Wakeups(in_flight)
+        self._in_flight = in_flight or InFlight()  # a private count when nobody reads it
+        self._wakeups = Wakeups(self._in_flight)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, sum(kind.threads for kind in self.kinds.values())),
             thread_name_prefix="queue",
@@ -148,7 +145,7 @@ class Runner:
             with self._lock:
                 self._held.update((item.id, item) for item in items)
             for _ in items:
-                self._count(+1)
+                self._in_flight.begin()
             claimed.extend(items)
         for item in claimed:
             self._pool.submit(self._run, item)
@@ -181,11 +178,7 @@ class Runner:
                 self._wakeups.event.set()
             else:
                 self._wakeups.notify()
-            self._count(-1)
-
-    def _count(self, delta: int) -> None:
-        if (in_flight := self._wakeups.in_flight) is not None:
-            (in_flight.begin if delta > 0 else in_flight.end)()
+            self._in_flight.end()
 
     def _attempt(self, item: queue.Item) -> Counter[str] | None:
         """Run the item's handler and record its outcome; the counter it counts in, if any."""
@@ -254,7 +247,8 @@ class Runner:
 
     def stop(self, deadline: float) -> bool:
         """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the running
-        items; those still running then are given back in doubt. Whether all ended in time."""
+        items; those still running are given back in doubt, due once their calls can no
+        longer be answered (``Kind.abandoned_due_after``). Whether all ended in time."""
         self.request_stop()
         if self._thread is not None:
             self._thread.join(max(deadline - time.monotonic(), 0.0))

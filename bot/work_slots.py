@@ -1,9 +1,9 @@
 """How much work runs Python at once, and whose turn it is next.
 
-A worker runs hundreds of queued commands at once (``bot.commands_worker``), nearly all
-waiting on the model or Slack. When many come back together on a short CPU, a thread holding
-a pooled connection waited for the interpreter's lock after every round trip, and the
-pacer's takes timed out after 30 s in load runs (benchmarks/README.md, fifth round).
+A worker runs hundreds of commands at once (``bot.commands_worker``), nearly all waiting on
+the model or Slack. When many came back together on a short CPU, threads holding pooled
+connections waited for the interpreter's lock after every round trip, and the pacer's takes
+timed out (benchmarks/README.md, fifth round).
 
 So a job runs holding one of ``slots`` slots (``hold``) and lends it while it waits on the
 model or a pacing token (``waiting``; nothing in a thread holding no slot). Round trips to

@@ -22,10 +22,9 @@ _RUNS = cast(Table, JobRunRow.__table__)
 
 
 def claim_run(session: Session, job: str, period: str, replica: str, at: datetime) -> bool:
-    """Claim the run of ``job`` for ``period`` (``"2026-W48"``, ``"2026-11-23"``, ...) for
-    ``replica``. True for exactly one caller across threads, processes and replicas: the
-    first whose transaction commits. A concurrent second claimer waits for the first
-    transaction to end (False when it committed, True when it rolled back)."""
+    """Claim the run of ``job`` for ``period`` (``"2026-W48"``) for ``replica``. True for
+    exactly one caller anywhere: the first whose transaction commits (a concurrent second
+    claimer waits for it: False when it committed, True when it rolled back)."""
     require_aware(at)
     statement = (
         dialect_insert(session, _RUNS)

@@ -128,11 +128,9 @@ class PaceStore:
     def reward(
         self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
-        """A call went through: count it; speed the key up gradually."""
         raise NotImplementedError
 
     def rate(self, key: str) -> float:
-        """The key's current rate per minute (0.0: none yet)."""
         raise NotImplementedError
 
     def _bucket(self, key: str, new: Bucket) -> contextlib.AbstractContextManager[Bucket]:

@@ -32,7 +32,7 @@ from storage.models import QUEUE_KEY_MAX, QueueItemRow
 from storage.statements import dialect_insert, from_row, inserted, require_aware
 
 LEASE: Final = timedelta(minutes=2)  # longer than any one attempt (model and API calls time out)
-MAX_BACKOFF: Final = timedelta(minutes=10)
+MAX_BACKOFF: Final = timedelta(minutes=10)  # failed: 2, 4, 8, ... s after each attempt
 ERROR_MAX_CHARS: Final = 2000
 
 _ITEMS = cast(Table, QueueItemRow.__table__)
@@ -65,14 +65,6 @@ class GivenUp(_Queued):
 
     last_error: str | None
     gave_up_at: datetime
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt: 2, 4, 8, ... s, at most 10 min."""
-    return min(timedelta(seconds=2 ** min(max(attempts, 1), 20)), MAX_BACKOFF)
-
-
-# -- queuing ------------------------------------------------------------------------------------
 
 
 def enqueue(
@@ -116,8 +108,6 @@ def enqueue(
     statement = dialect_insert(session, _ITEMS).values(**values)
     return inserted(session, statement.on_conflict_do_nothing(index_elements=["key"]))
 
-
-# -- running ------------------------------------------------------------------------------------
 
 _PENDING = and_(_ITEMS.c.done_at.is_(None), _ITEMS.c.gave_up_at.is_(None))
 
@@ -184,8 +174,7 @@ def due_kinds(engine: Engine, now: datetime, kinds: Collection[str]) -> set[str]
 
 
 def done(engine: Engine, item_id: int, at: datetime, result: dict[str, Any] | None = None) -> None:
-    """The item's work is done (``result``, if any, kept with it: a message's ts, an issue's
-    URL)."""
+    """The item's work is done; ``result`` (a message's ts, an issue's URL) is kept with it."""
     with engine.begin() as connection:
         connection.execute(
             update(_ITEMS)
@@ -216,7 +205,8 @@ def failed(
         if row is None:
             return None
         last = give_up or (row.max_attempts is not None and row.attempts >= row.max_attempts)
-        wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
+        backoff = min(timedelta(seconds=2 ** min(max(row.attempts, 1), 20)), MAX_BACKOFF)
+        wait = timedelta(seconds=retry_after) if retry_after is not None else backoff
         next_run = None if last else at + wait
         connection.execute(
             update(_ITEMS)
@@ -267,9 +257,6 @@ def give_up_dead(engine: Engine, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-# -- reading --------------------------------------------------------------------------------------
-
-
 def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:
     """Per kind with pending items: (how many, when the oldest was queued)."""
     with engine.connect() as connection:
@@ -284,8 +271,7 @@ def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:
 def given_up(
     engine: Engine, kinds: Collection[str], since: datetime, *, team_id: str | None = None
 ) -> list[GivenUp]:
-    """Items of ``kinds`` (only ``team_id``'s, when given) given up at or after ``since``, in
-    the order they were given up."""
+    """Items of ``kinds`` (of ``team_id``, if given) given up since ``since``, oldest first."""
     require_aware(since)
     query = select(_ITEMS).where(_ITEMS.c.kind.in_(list(kinds)), _ITEMS.c.gave_up_at >= since)
     if team_id is not None:

@@ -50,14 +50,11 @@ def enqueue_message(
     lane: str = "bulk",
     order_key: str | None = None,
 ) -> bool:
-    """Queue a message in the session's transaction; False (nothing queued) when a message
-    with ``key`` (``"nudge:T1:U123:2026-W48"``) exists already. ``kind``: nudge, progress,
-    digest, ...; ``channel``: a channel ID, or a user ID for a DM; ``payload``: the
-    ``chat.postMessage`` arguments (``text``, ``blocks``), plus ``tz`` for a person's waking
-    hours and ``thread`` for replies posted under it once sent; ``not_before``: the earliest
-    send time; ``lane``: "bulk" or "interactive"; ``order_key``: messages sharing it go out
-    one at a time in queue order. ValueError for a bad key or lane, or naive times;
-    TypeError when the payload is not JSON-able."""
+    """Queue a message in the session's transaction (``storage.queue.enqueue``: False when
+    ``key``, e.g. ``"nudge:T1:U123:2026-W48"``, exists). ``kind``: nudge, progress, digest...;
+    ``channel``: a channel, or a user ID for a DM; ``payload``: ``text`` and ``blocks``, plus
+    ``tz`` for a person's waking hours and ``thread`` for replies posted under it once sent;
+    ``lane``: "bulk" or "interactive"; ``order_key``: such messages go out one at a time."""
     if lane not in PRIORITY:
         raise ValueError(f"lane must be one of {tuple(PRIORITY)}, not {lane!r}")
     require_aware(at)
