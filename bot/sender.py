@@ -20,7 +20,7 @@ claims the week's run, and sent here, exactly once:
 
 Stopping is the runner's: a send still waiting for the pacer is handed back (it never went
 out), one on the wire at the deadline stays in doubt and is looked up by the next runner.
-``send_due`` runs what is due now in the caller's thread (``digest run``, the sandbox, tests).
+``send_due`` sends what is due now and returns when it is done (``digest run``, the sandbox, tests).
 """
 
 from __future__ import annotations
@@ -189,8 +189,8 @@ def message_kind(engine: Engine, clock: Clock, clients: TeamClients) -> Kind:
 
 
 def send_due(engine: Engine, clock: Clock, clients: TeamClients) -> int:
-    """Send the messages due now, in the caller's thread, until none is left (``digest run``,
-    the sandbox's clock jumps, tests); how many were sent. Retries wait for a later call."""
+    """Send the messages due now, until none is left (``digest run``, the sandbox's clock
+    jumps, tests); how many were sent. Retries wait for a later call."""
     runner = Runner(engine, clock, {slack_outbox.KIND: message_kind(engine, clock, clients)})
     try:
         runner.drain()

@@ -18,9 +18,9 @@ after a lease runs out:
   redelivers what is not acknowledged).
 
 One line is logged at the start (what the process holds) and one at the end (how much was
-finished and how much handed back). The process then exits with status 0; if work is still
-running at the deadline (cut off, like a crash: every step is idempotent), it exits at once
-rather than waiting for it.
+finished, handed back, and cut off: still running at the deadline, like a crash, since every
+step is idempotent). The process then exits with status 0; with work cut off, at once rather
+than waiting for it.
 """
 
 from __future__ import annotations
