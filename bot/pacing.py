@@ -68,8 +68,7 @@ _T = TypeVar("_T")
 
 
 class PaceInterrupted(Exception):
-    """A paced call gave up before it went out, because its context is stopping
-    (``interruptible``): Slack never saw it."""
+    """A paced call gave up before it went out (``interruptible``): Slack never saw it."""
 
 
 @contextlib.contextmanager
