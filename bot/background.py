@@ -22,9 +22,7 @@ from bot.in_flight import InFlight, Rounds
 from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
 from bot.scheduler import start_scheduler
-from bot.sender import MessageSender
 from bot.tracker_back import reconcile_for
-from storage import slack_outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +42,6 @@ class Background:
     ticks: Rounds  # the scheduler's ticks that ran to their end (none without a scheduler)
     runner: Runner
     ticking: InFlight = field(default_factory=InFlight)  # the tick running now, if any
-
-    @property
-    def messages(self) -> MessageSender:
-        """The runner's sender of queued Slack messages (what it sent and handed back)."""
-        handler = self.runner.kinds[slack_outbox.KIND].handler
-        assert isinstance(handler, MessageSender)
-        return handler
 
     def request_stop(self) -> None:
         """No more ticks and no more messages taken up (the ones under way go on)."""

@@ -1,14 +1,8 @@
 """``intake-bot worker``'s side of deferred work (``bot.commands``): the queue kind
-``command``, listed in ``bot.queue_kinds``. Each item is rebuilt into its command and run as
-its listener would have run it: on the workspace's client, in a scope built for the person
-who asked (``bot.scope.scope_for``), holding one of the process's work slots
-(``bot.work_slots``) while it runs Python.
-
-A handler's error is told to the person and the command is done (``Later.run``). An item
-whose worker died mid-command is handed out again, in doubt, once (``MAX_ATTEMPTS``): the use
-cases de-duplicate by Slack's IDs, so running it again is safe. Shutting down, a claimed
-command that has not started is handed back at once (``bot.runner``); a started one runs to
-its end (its calls are not interrupted), or is handed back in doubt at the deadline.
+``command``. Each item is rebuilt into its command and run as its listener would have run
+it: on the workspace's client, in a scope built for the person who asked, holding a work slot
+(``bot.work_slots``). A command's error is told to the person (``Later.run``). An item whose
+worker died is run again, in doubt, once (the use cases de-duplicate by Slack's IDs).
 """
 
 from __future__ import annotations

@@ -317,7 +317,7 @@ class FollowThrough:
 
     def _claimed(self, job: str, period: str) -> bool:
         with transaction(self.engine) as session:
-            return job_runs.claimed(session, job, period)
+            return job_runs.claimed_at(session, job, period) is not None
 
     def _snoozed(self, team_id: str, user: str, now: datetime) -> bool:
         with transaction(self.engine) as session:

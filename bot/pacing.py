@@ -1,39 +1,27 @@
 """Over 400 lines: one mechanism, measured as a whole (benchmarks/fanout.py): Slack's limits,
 the rules that learn them, the lanes, and the client that applies them to every call.
 
-Pacing of every Slack Web API call: fast things stay fast under load.
-
-Every call takes a token from token buckets shared through the database
-(``storage.pace.PaceStore``: every replica keeps the same pace) before it goes out: the
-**method's bucket** (``"chat.postMessage"``) and, for chat.postMessage, the **channel's**
-(``"chat.postMessage:C123"``, Slack's "about 1 a second per channel").
+Every Slack Web API call first takes a token from token buckets shared through the database
+(``storage.pace``), so every replica keeps one pace: the method's (``"chat.postMessage"``)
+and, for chat.postMessage, the channel's (``"chat.postMessage:C123"``, about 1 a second).
 
 **Lanes**: a call is INTERACTIVE (the default: someone clicked and waits) or BULK (nudges,
-digests: ``with lane(Lane.BULK): ...``). Bulk calls of a method hold back while an interactive
-one of this process waits; an interactive call that finds the method's bucket empty takes a
-token from the method's **reserve** (``"chat.postMessage:reserve"``) instead, so it never
-queues behind a fan-out in any replica. What the reserve adds shows up as 429s, and the
-learning below lowers the method's rate: bulk gets what Slack allows minus what people use.
+digests: ``with lane(Lane.BULK)``). Bulk calls hold back while an interactive one of this
+process waits, and an interactive call that finds the method's bucket empty takes from its
+**reserve** (``"chat.postMessage:reserve"``), so it never queues behind a fan-out anywhere;
+the 429s the reserve adds lower the method's learned rate.
 
 **Learning**, per method: a 429 blocks the method and its reserve for Retry-After in every
 replica and lowers the rate; successes while the bucket holds callers back raise it. A
-method whose limit is unpublished (chat.postMessage: Slack gives no workspace-wide number)
-starts from a guess and doubles about every second until its first 429, which halves it;
-after that the rate creeps up 0.5 % a second and a 429 takes 20 % off (half if the last one
-was under ``RECENT_PENALTY_S`` ago). Slack's burst allowance absorbs each probe's overshoot.
-What is learned stays in the store. Measured: benchmarks/README.md (``fanout.py``).
+method whose limit Slack does not publish (chat.postMessage) starts from a guess and doubles
+about every second until its first 429 halves it; then it creeps up 0.5 % a second and a
+429 takes 20 % off (half if the last was under ``RECENT_PENALTY_S`` ago).
 
-``PacedWebClient`` sends every call through a ``Pacer`` (one per process: ``bot.bootstrap``);
-``pace_bolt_app`` gives Bolt's listeners such clients. When the store fails, calls go out
-unpaced rather than not at all, and a Retry-After this process saw is still honoured.
-
-**Shutting down**: inside ``interruptible(stopping)``, once ``stopping`` is set a call that
-would wait for a token or has not started raises ``PaceInterrupted``: nothing went out, so the
-caller hands its message back (``bot.sender``) instead of sleeping past the grace period.
-
-The pacer's ``observer(method, status)`` (e.g. ``bot.observability.Metrics.watch_slack``) is
-told every attempt's outcome: ``"ok"``, ``"ratelimited"``, Slack's error code,
-``"http_<code>"`` or ``"no_response"``.
+``PacedWebClient`` sends every call through the process's ``Pacer`` (``pace_bolt_app``: for
+Bolt's listeners too). When the store fails, calls go out unpaced, still honouring a
+Retry-After seen here. ``interruptible``: how a stopping process hands its work back. The
+``observer(method, status)`` hears every attempt's outcome: ``"ok"``, ``"ratelimited"``,
+Slack's error code, ``"http_<code>"`` or ``"no_response"``.
 """
 
 from __future__ import annotations
@@ -80,8 +68,7 @@ _T = TypeVar("_T")
 
 
 class PaceInterrupted(Exception):
-    """A paced call gave up before it went out, because its context is stopping
-    (``interruptible``): Slack never saw it."""
+    """A paced call gave up before it went out (``interruptible``): Slack never saw it."""
 
 
 @contextlib.contextmanager
@@ -100,7 +87,8 @@ def lane(which: Lane) -> contextlib.AbstractContextManager[None]:
 
 def interruptible(stopping: threading.Event) -> contextlib.AbstractContextManager[None]:
     """Inside the block, a Web API call that would start, or wait for the pacer, after
-    ``stopping`` is set raises ``PaceInterrupted`` instead (see the module docstring)."""
+    ``stopping`` is set raises ``PaceInterrupted``: nothing went out, so the caller (a queue
+    handler) hands its work back rather than sleep past the shutdown's grace."""
     return _setting(STOPPING, stopping)
 
 
@@ -112,9 +100,8 @@ def _check_stopping() -> None:
 
 @dataclass(frozen=True)
 class Limits:
-    """How a method is paced before anything is learned: its shared bucket's start rate and
-    burst; whether that rate is published (``documented``; False: ramp up fast until the first
-    429); the interactive reserve's; and a per-channel bucket's (None: none)."""
+    """A method's buckets before anything is learned: its own, its interactive reserve's and
+    a channel's (None: none); ``documented``: Slack publishes the rate (else ramp up)."""
 
     per_minute: float
     burst: float
@@ -129,9 +116,8 @@ class Limits:
 TIER_2: Final = Limits(per_minute=20, burst=5, reserve_per_minute=5, reserve_burst=2)
 TIER_3: Final = Limits(per_minute=50, burst=10, reserve_per_minute=12, reserve_burst=3)
 TIER_4: Final = Limits(per_minute=100, burst=20, reserve_per_minute=25, reserve_burst=5)
-# chat.postMessage: ~1/s per channel with short bursts, and an unpublished workspace-wide
-# limit. 300 is a guess above every published tier: too high costs a few 429s that the first
-# halving corrects, too low a few seconds of ramp. The reserve lets people's replies through
+# chat.postMessage: ~1/s per channel, and an unpublished workspace-wide limit: 300 is a guess
+# above every tier (the first halving corrects it). The reserve lets people's replies through
 # at up to 4 a second while a fan-out saturates the method.
 POST_MESSAGE: Final = Limits(
     per_minute=300,
@@ -150,26 +136,18 @@ METHOD_LIMITS: Final[Mapping[str, Limits]] = MappingProxyType(
         "chat.postEphemeral": TIER_4,
         "chat.getPermalink": TIER_4,
         "conversations.open": TIER_3,
-        "conversations.info": TIER_3,
         "conversations.history": TIER_3,
         "conversations.replies": TIER_3,
-        "conversations.list": TIER_2,
         "users.info": TIER_4,
-        "users.list": TIER_2,
         "users.lookupByEmail": TIER_3,
         "usergroups.users.list": TIER_2,
-        "usergroups.list": TIER_2,
-        "reactions.add": TIER_3,
-        "reactions.remove": TIER_2,
         "views.open": TIER_4,
-        "views.push": TIER_4,
         "views.update": TIER_4,
         "views.publish": TIER_4,
         "auth.test": TIER_4,
-        "api.test": TIER_4,
     }
 )
-DEFAULT_LIMITS: Final = TIER_3  # a method not listed above
+DEFAULT_LIMITS: Final = TIER_3  # a method not listed above (the bot calls every one listed)
 
 RESERVE_SUFFIX: Final = ":reserve"
 RAMP_DOUBLING_S: Final = 1.0  # unknown limit, before its first 429: double this often
@@ -190,8 +168,7 @@ STORE_ERROR_LOG_EVERY_S: Final = 60.0
 RATELIMITED: Final = "ratelimited"
 NO_RESPONSE: Final = "no_response"
 
-CallObserver = Callable[[str, str], None]
-"""Told ``(method, status)`` after every Web API attempt; see the module docstring."""
+CallObserver = Callable[[str, str], None]  # (method, status): see the module docstring
 
 
 def _utcnow() -> datetime:
@@ -211,13 +188,9 @@ class _KeyState:
 
 
 class Pacer:
-    """Paces Web API calls with shared token buckets (see the module docstring).
-
-    ``clock``: wall-clock time, timezone-aware (buckets are shared between hosts, whose
-    monotonic clocks start anywhere); ``sleep`` waits (tests pass a fake pair). Every wait for
-    a token is made inside ``waiting()``: a worker's job lends its slot meanwhile
-    (``bot.work_slots``).
-    """
+    """Paces Web API calls (see the module docstring). ``clock``: wall-clock time, aware
+    (buckets are shared between hosts); ``sleep`` waits; every wait for a token is made inside
+    ``waiting()`` (a job lends its work slot meanwhile: ``bot.work_slots``)."""
 
     def __init__(
         self,
@@ -244,11 +217,8 @@ class Pacer:
         self._channel_posts: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._store_error_logged = -math.inf
 
-    def __copy__(self) -> Pacer:
-        return self  # shared state: a copy (Bolt deep-copies lazy listeners' clients) is this
-
     def __deepcopy__(self, memo: dict[int, Any]) -> Pacer:
-        return self
+        return self  # shared state: a copy (Bolt deep-copies lazy listeners' clients) is this
 
     def limits_for(self, method: str) -> Limits:
         return self.limits.get(method, self.default_limits)
@@ -472,10 +442,9 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 class PacedWebClient(WebClient):
     """A ``WebClient`` whose every call goes through ``pacer`` first, in the context's lane.
-    A 429 is reported to the pacer and the call retried once the pacer lets it (after
-    Retry-After), at most ``max_rate_limit_retries`` times; then it is raised as usual.
-    slack_sdk's ``RateLimitErrorRetryHandler`` is dropped (it would sleep and retry unseen by
-    the pacer); the other retry handlers (connection errors) stay."""
+    A 429 is told to the pacer and retried when it lets it, at most ``max_rate_limit_retries``
+    times, then raised. slack_sdk's ``RateLimitErrorRetryHandler`` is dropped (it would sleep
+    unseen by the pacer); the other retry handlers (connection errors) stay."""
 
     def __init__(
         self,
@@ -544,10 +513,9 @@ def paced_copy(client: WebClient, pacer: Pacer) -> PacedWebClient:
 
 
 def pace_bolt_app(app: App, pacer: Pacer) -> None:
-    """Pace the ``client`` (and ``say``) that ``app``'s listeners get: since slack_bolt 1.15
-    every request gets a new plain ``WebClient`` built from the app client's settings (not
-    its class), so ``App(client=PacedWebClient(...))`` is not enough. A global middleware
-    swaps it for a ``PacedWebClient`` with the same settings."""
+    """Pace the ``client`` (and ``say``) of ``app``'s listeners: Bolt builds a plain
+    ``WebClient`` per request from the app client's settings (not its class), so a global
+    middleware swaps it for a ``PacedWebClient``."""
 
     def use_paced_client(context: BoltContext, next: Callable[[], None]) -> None:
         if not isinstance(context.client, PacedWebClient):

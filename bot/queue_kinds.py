@@ -1,9 +1,5 @@
-"""Every kind of work the durable queue holds, and the handler that runs it: the table of
-``bot.runner.Runner``. A kind's module builds its ``Kind``; this is where they are listed.
-
-Follow a weekly nudge: it is decided in ``bot.followthrough`` (who, what, when), queued there
-with ``storage.queue.enqueue`` (``storage.slack_outbox.enqueue_message``) in the transaction
-that claims the week's run, and sent by the handler listed here: ``bot.sender``."""
+"""Every kind of work the durable queue holds, and its handler: ``bot.runner.Runner``'s table
+(each kind's module builds its ``Kind``)."""
 
 from __future__ import annotations
 

@@ -1,25 +1,16 @@
-"""The one runner of the durable queue (``storage.queue``): every process that works off the
-queue (``serve``, ``intake-bot worker``) runs one, with a handler for each kind of item.
+"""The one runner of the durable queue (``storage.queue``) in each process that works it off
+(``serve``, ``intake-bot worker``), with a handler per kind of item (``bot.queue_kinds``).
 
-A handler takes the claimed ``Item`` and does its work; it returns what to keep with the done
-item (a message's ts, an issue's URL) or None. It says how it failed by what it raises:
-``Retry`` (try again, after ``after`` seconds when the service said so), ``Defer`` (not now:
-at ``until``, the attempt not counted), ``GiveUp`` (never again: kept and reported),
-``PaceInterrupted`` (stopping before anything went out: handed back, the attempt not
-counted); any other exception is logged and retried with backoff.
+A handler returns what to keep with the done item (a message's ts) or None, or raises
+``Retry``, ``Defer``, ``GiveUp`` or ``PaceInterrupted`` (stopping before anything went out:
+handed back); anything else is logged and retried with backoff. Each kind runs at most
+``Kind.threads`` items at once, so a weekly fan-out never takes the threads a click needs.
 
-Each kind runs at most ``Kind.threads`` items at once in this process, so a backlog of one
-kind (a weekly fan-out) never takes the threads another kind needs (a click's work). The
-loop claims while it finds work, then waits ``poll_s`` or until ``notify()`` (something was
-queued here); a notify counts in ``in_flight`` until the round that answers it ends, and each
-claimed item until its handler ends (the round after it is owed meanwhile, so an item it held
-back in order is claimed before the count drops): tests and the sandbox can wait for the work
-a click set off.
-
-Stopping: ``request_stop`` claims nothing more, and a claimed item whose handler has not
-started is handed back at once; ``stop(deadline)`` waits for the running ones until then,
-and gives those still running back in doubt (``storage.queue.abandon``), due once their
-calls can no longer be answered, for another process: its handler looks before acting again.
+The loop claims while it finds work, then waits ``poll_s`` or for ``notify()``. A notify
+counts in ``in_flight`` until the round answering it ends, and a claimed item until its
+handler ends (a round is owed meanwhile, so what it held back in order is claimed before the
+count drops): tests and the sandbox wait for a click's work. Stopping: see ``request_stop``
+and ``stop``.
 """
 
 from __future__ import annotations
@@ -27,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,7 +36,7 @@ from storage import queue
 log = logging.getLogger(__name__)
 
 Handler = Callable[[queue.Item], dict[str, Any] | None]
-GIVE_UP_EVERY_S = 60.0
+TIDY_EVERY_S = 60.0
 
 
 class Retry(Exception):
@@ -72,9 +64,8 @@ class GiveUp(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of item runs: its handler, how many at once in this process, when an
-    item abandoned at shutdown is due again (after its calls can no longer be answered), and
-    how long a done item is kept (its key refuses a second enqueue until then)."""
+    """How one kind of item runs: its handler, how many at once here, when one given back in
+    doubt at shutdown is due again, and how long a done item (and so its key) is kept."""
 
     handler: Handler
     threads: int = 4
@@ -98,16 +89,20 @@ class Runner:
         self.poll_s = poll_s
         self.rounds = Rounds()  # rounds that found nothing more to claim
         self.stopping = threading.Event()
-        self._wakeups = Wakeups(in_flight)
+        self._in_flight = in_flight or InFlight()  # a private count when nobody reads it
+        self._wakeups = Wakeups(self._in_flight)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, sum(kind.threads for kind in self.kinds.values())),
             thread_name_prefix="queue",
         )
         self._lock = threading.Condition()
         self._held: dict[int, queue.Item] = {}  # claimed here, not finished or handed back
-        self._running: dict[str, int] = dict.fromkeys(self.kinds, 0)
         self._thread: threading.Thread | None = None
-        self.finished: dict[str, int] = dict.fromkeys(self.kinds, 0)
+        # Per kind, for the shutdown's report: the items done here, those handed back
+        # unstarted, and those still running at ``stop``'s deadline (given back in doubt).
+        self.finished, self.handed_back, self.cut_off = (
+            Counter(dict.fromkeys(self.kinds, 0)) for _ in range(3)
+        )
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -120,13 +115,12 @@ class Runner:
         self._wakeups.notify()
 
     def _loop(self) -> None:
-        next_give_up = 0.0
+        next_tidy = 0.0
         while not self.stopping.is_set():
             with self._wakeups.round():
-                if time.monotonic() >= next_give_up:
-                    next_give_up = time.monotonic() + GIVE_UP_EVERY_S
-                    self._give_up_dead()
-                    self._purge_done()
+                if time.monotonic() >= next_tidy:
+                    next_tidy = time.monotonic() + TIDY_EVERY_S
+                    self._tidy()
                 try:
                     while not self.stopping.is_set() and self.run_due():
                         pass
@@ -144,57 +138,57 @@ class Runner:
             if name not in due:
                 continue
             with self._lock:
-                free = kind.threads - self._running[name]
+                free = kind.threads - sum(item.kind == name for item in self._held.values())
             if free <= 0:
                 continue
             items = queue.claim(self.engine, self.clock.now(), free, kinds=[name])
             with self._lock:
-                self._running[name] += len(items)
                 self._held.update((item.id, item) for item in items)
             for _ in items:
-                self._count(+1)
+                self._in_flight.begin()
             claimed.extend(items)
         for item in claimed:
             self._pool.submit(self._run, item)
         return len(claimed)
 
+    def drain(self) -> None:
+        """Run what is due, round after round, until none is left (retries wait); returns
+        when the last round has ended."""
+        while self.run_due():
+            with self._lock:
+                self._lock.wait_for(lambda: not self._held)
+
     def _run(self, item: queue.Item) -> None:
+        outcome = None
         try:
             if self.stopping.is_set():
                 queue.release(self.engine, [item.id], self.clock.now())
+                outcome = self.handed_back
             else:
-                self._attempt(item)
+                outcome = self._attempt(item)
         except Exception:
             log.warning("queue item %d (%s): could not record its outcome", item.id, item.kind)
         finally:
             with self._lock:
-                self._running[item.kind] -= 1
-                if self._held.pop(item.id, None) is not None:
-                    self.finished[item.kind] += 1
+                if self._held.pop(item.id, None) is not None and outcome is not None:
+                    outcome[item.kind] += 1
                 self._lock.notify_all()
             # A thread is free: claim more without waiting (what this item held back in order).
             if self.stopping.is_set():
                 self._wakeups.event.set()
             else:
                 self._wakeups.notify()
-            self._count(-1)
+            self._in_flight.end()
 
-    def _count(self, delta: int) -> None:
-        in_flight = self._wakeups.in_flight
-        if in_flight is None:
-            return
-        if delta > 0:
-            in_flight.begin()
-        else:
-            in_flight.end()
-
-    def _attempt(self, item: queue.Item) -> None:
+    def _attempt(self, item: queue.Item) -> Counter[str] | None:
+        """Run the item's handler and record its outcome; the counter it counts in, if any."""
         handler = self.kinds[item.kind].handler
         try:
             with request_scope(), interruptible(self.stopping):
                 result = handler(item)
         except PaceInterrupted:
             queue.release(self.engine, [item.id], self.clock.now())
+            return self.handed_back
         except Defer as later:
             queue.release(self.engine, [item.id], later.until)
         except Retry as retry:
@@ -206,6 +200,8 @@ class Runner:
             self._failed(item, f"{type(error).__name__}: {error}")
         else:
             queue.done(self.engine, item.id, self.clock.now(), result)
+            return self.finished
+        return None
 
     def _failed(
         self,
@@ -215,42 +211,27 @@ class Runner:
         retry_after: float | None = None,
         give_up: bool = False,
     ) -> None:
-        at = self.clock.now()
+        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key})"
         next_run = queue.failed(
             self.engine, item.id, error, at, retry_after=retry_after, give_up=give_up
         )
         if next_run is None:
-            log.error(
-                "gave up on queue item %d (%s, key %s) after %d attempt(s): %s",
-                item.id,
-                item.kind,
-                item.key,
-                item.attempts,
-                error,
-            )
+            log.error("gave up on %s after %d attempt(s): %s", what, item.attempts, error)
         else:
             wait = (next_run - at).total_seconds()
-            log.info(
-                "queue item %d (%s) failed: %s; next try in %.0f s", item.id, item.kind, error, wait
-            )
+            log.info("%s failed: %s; next try in %.0f s", what, error, wait)
 
-    def _give_up_dead(self) -> None:
-        try:
-            count = queue.give_up_dead(self.engine, self.clock.now())
-        except Exception:
-            log.warning("could not clear abandoned queue items", exc_info=True)
-            return
-        if count:
-            log.error("gave up on %d queue item(s): their runner died on every attempt", count)
-
-    def _purge_done(self) -> None:
-        """Delete the done items each kind no longer keeps: the queue does not grow for ever."""
+    def _tidy(self) -> None:
+        """Give up the items whose every attempt died with its runner (such an item would
+        likely kill the next runner too), and delete the done items no kind keeps any more."""
         now = self.clock.now()
         try:
+            if count := queue.give_up_dead(self.engine, now):
+                log.error("gave up on %d queue item(s): their runner died on every attempt", count)
             for name, kind in self.kinds.items():
                 queue.purge(self.engine, now - kind.keep_done, kinds=[name])
         except Exception:
-            log.warning("could not delete old done queue items", exc_info=True)
+            log.warning("could not tidy the queue up; trying again later", exc_info=True)
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -266,7 +247,8 @@ class Runner:
 
     def stop(self, deadline: float) -> bool:
         """Stop, waiting until ``deadline`` (``time.monotonic()``) at most for the running
-        items; those still running then are given back in doubt. Whether all ended in time."""
+        items; those still running are given back in doubt, due once their calls can no
+        longer be answered (``Kind.abandoned_due_after``). Whether all ended in time."""
         self.request_stop()
         if self._thread is not None:
             self._thread.join(max(deadline - time.monotonic(), 0.0))
@@ -274,10 +256,11 @@ class Runner:
             while self._held and (left := deadline - time.monotonic()) > 0:
                 self._lock.wait(left)
             left_over, self._held = list(self._held.values()), {}
+            self.cut_off.update(item.kind for item in left_over)
         self._pool.shutdown(wait=False, cancel_futures=False)
         for item in left_over:
             due = self.clock.now() + self.kinds[item.kind].abandoned_due_after
-            queue.abandon(self.engine, [item.id], due)
+            queue.release(self.engine, [item.id], due, in_doubt=True)
         if left_over:
             log.warning("gave back %d queue item(s) still running at the deadline", len(left_over))
         return not left_over

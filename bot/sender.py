@@ -20,7 +20,7 @@ claims the week's run, and sent here, exactly once:
 
 Stopping is the runner's: a send still waiting for the pacer is handed back (it never went
 out), one on the wire at the deadline stays in doubt and is looked up by the next runner.
-``send_due`` runs what is due now in the caller's thread (``digest run``, the sandbox, tests).
+``send_due`` sends what is due now and returns when it is done (``digest run``, the sandbox, tests).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot.pacing import Lane, PaceInterrupted, interruptible, lane
+from bot.pacing import Lane, interruptible, lane
 from bot.refresh import record_nudge
 from bot.runner import Defer, GiveUp, Kind, Retry, Runner
 from intake.clock import Clock
@@ -69,28 +69,12 @@ FINAL_ERRORS: Final = frozenset(
 
 class MessageSender:
     """The ``slack.message`` handler: sends the item's message and returns its ts and channel
-    (see the module docstring). For the shutdown's report: ``sent_total`` counts the messages
-    it posted or found posted, ``handed_back_total`` the sends stopped before they went out,
-    ``holding()`` the sends under way."""
+    (see the module docstring)."""
 
     def __init__(self, engine: Engine, clock: Clock, clients: TeamClients) -> None:
         self.engine = engine
         self.clock = clock
         self.clients = clients
-        self._lock = threading.Lock()
-        self.sent_total = 0
-        self.handed_back_total = 0
-        self._sending = 0
-
-    def holding(self) -> int:
-        with self._lock:
-            return self._sending
-
-    def _count(self, *, sending: int = 0, sent: int = 0, handed_back: int = 0) -> None:
-        with self._lock:
-            self._sending += sending
-            self.sent_total += sent
-            self.handed_back_total += handed_back
 
     def __call__(self, item: queue.Item) -> dict[str, Any]:
         key = item.key or f"item:{item.id}"
@@ -98,15 +82,8 @@ class MessageSender:
         if client is None:
             log.warning("outbox %s: workspace %s has no installation", key, item.team_id or "-")
             raise Retry("not_installed")
-        self._count(sending=1)
-        try:
-            with lane(Lane.BULK):
-                return self._send(client, item, key)
-        except PaceInterrupted:  # stopping while it waited for the pacer: never went out
-            self._count(handed_back=1)
-            raise
-        finally:
-            self._count(sending=-1)
+        with lane(Lane.BULK):
+            return self._send(client, item, key)
 
     def _send(self, client: WebClient, item: queue.Item, key: str) -> dict[str, Any]:
         payload = item.payload
@@ -143,7 +120,7 @@ class MessageSender:
         return self._sent(item, key, str(response["ts"]), str(response["channel"]))
 
     def _sent(self, item: queue.Item, key: str, ts: str, channel: str) -> dict[str, Any]:
-        """Slack has the message: queue its thread, keep a nudge true later, count it."""
+        """Slack has the message: queue its thread, keep a nudge true later."""
         payload, now = item.payload, self.clock.now()
         message = payload["message"]
         with transaction(self.engine) as session:
@@ -164,7 +141,6 @@ class MessageSender:
                 self.engine, team_id=item.team_id or "", viewer=payload["channel"],
                 blocks=list(message.get("blocks") or []), channel=channel, ts=ts, at=now,
             )  # fmt: skip
-        self._count(sent=1)
         return {"ts": ts, "channel": channel}
 
     def _find_sent(self, client: WebClient, channel: str, key: str) -> tuple[str, str] | None:
@@ -213,18 +189,14 @@ def message_kind(engine: Engine, clock: Clock, clients: TeamClients) -> Kind:
 
 
 def send_due(engine: Engine, clock: Clock, clients: TeamClients) -> int:
-    """Send the messages due now, in the caller's thread, until none is left (``digest run``,
-    the sandbox's clock jumps, tests); how many were sent. Retries wait for a later call."""
-    kind = message_kind(engine, clock, clients)
-    runner = Runner(engine, clock, {slack_outbox.KIND: kind})
+    """Send the messages due now, until none is left (``digest run``, the sandbox's clock
+    jumps, tests); how many were sent. Retries wait for a later call."""
+    runner = Runner(engine, clock, {slack_outbox.KIND: message_kind(engine, clock, clients)})
     try:
-        while runner.run_due():
-            while runner.holding():
-                time.sleep(0.005)
+        runner.drain()
     finally:
         runner.stop(time.monotonic())
-    assert isinstance(kind.handler, MessageSender)
-    return kind.handler.sent_total
+    return runner.finished[slack_outbox.KIND]
 
 
 def _next_morning(now: datetime, tz: str) -> datetime:

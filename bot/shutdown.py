@@ -18,9 +18,9 @@ after a lease runs out:
   redelivers what is not acknowledged).
 
 One line is logged at the start (what the process holds) and one at the end (how much was
-finished and how much handed back). The process then exits with status 0; if work is still
-running at the deadline (cut off, like a crash: every step is idempotent), it exits at once
-rather than waiting for it.
+finished, handed back, and cut off: still running at the deadline, like a crash, since every
+step is idempotent). The process then exits with status 0; with work cut off, at once rather
+than waiting for it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
@@ -39,11 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.background import Background
+    from bot.runner import Runner
 
 log = logging.getLogger(__name__)
 
-COMMAND = "command"  # bot.commands.KIND: counted apart in the last line
+# How the last line names the queue's kinds (bot.commands.KIND, storage.slack_outbox.KIND).
+KIND_NAMES = {"command": "commands", "slack.message": "outbox messages"}
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# ``container.in_flight``: listener runs after their ack and the queue items claimed here.
+IN_FLIGHT = "listener runs and queue items"
 EXIT_MARGIN_S = 1.0  # of the grace, kept for the last log line, closing the database, exiting
 
 StartResponse = Callable[..., Any]
@@ -51,7 +56,8 @@ StartResponse = Callable[..., Any]
 
 @dataclass
 class Tally:
-    """What a shutdown finished and handed back, by kind of work ("outbox messages")."""
+    """What a shutdown finished, handed back and cut off (still running at the deadline),
+    by kind of work ("outbox messages")."""
 
     finished: dict[str, int] = field(default_factory=dict)
     handed_back: dict[str, int] = field(default_factory=dict)
@@ -62,6 +68,22 @@ class Tally:
         total = sum(counts.values())
         parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
         return f"{total} ({parts})" if parts else str(total)
+
+    def add_queue(self, runner: Runner, before: QueueCounts) -> Tally:
+        """Add what ``runner`` did since ``before`` (``queue_counts``'s answer, at the signal)."""
+        tallies = (self.finished, self.handed_back, self.cut_off)
+        for into, now, then in zip(tallies, queue_counts(runner), before, strict=True):
+            for kind, n in (now - then).items():
+                into[KIND_NAMES.get(kind, kind)] = n
+        return self
+
+
+QueueCounts = tuple[Counter[str], ...]
+
+
+def queue_counts(runner: Runner) -> QueueCounts:
+    """The runner's items finished, handed back and cut off so far, by kind."""
+    return Counter(runner.finished), Counter(runner.handed_back), Counter(runner.cut_off)
 
 
 class Shutdown:
@@ -165,26 +187,15 @@ def close_databases(container: Any) -> None:
 def drain_worker(shutdown: Shutdown, background: Background) -> bool:
     """Stop the worker's loops and finish or hand back their work by the deadline; whether
     everything ended in time."""
-    sender, runner = background.messages, background.runner
-    commands0 = runner.finished.get(COMMAND, 0)
-    sends0 = (sender.sent_total, sender.handed_back_total)
+    before = queue_counts(background.runner)
     shutdown.begin(
         {
-            "running queue items": runner.holding(),
-            "claimed outbox messages": sender.holding(),
+            "claimed queue items": background.runner.holding(),
             "follow-through ticks": background.ticking.count,
         }
     )
     clean = background.stop_by(shutdown.deadline)
-    shutdown.end(
-        Tally(
-            finished={
-                "commands": runner.finished.get(COMMAND, 0) - commands0,
-                "outbox messages": sender.sent_total - sends0[0],
-            },
-            handed_back={"outbox messages": sender.handed_back_total - sends0[1]},
-        )
-    )
+    shutdown.end(Tally().add_queue(background.runner, before))
     return clean
 
 
@@ -225,14 +236,8 @@ def serve_until_stopped(server: Any, container: Any, background: Background) -> 
     dispatcher = server.task_dispatcher
     requests = _requests_in_progress(dispatcher)
     listeners = container.in_flight.count
-    sends0 = (background.messages.sent_total, background.messages.handed_back_total)
-    shutdown.begin(
-        {
-            "HTTP requests": requests,
-            "listener runs": listeners,
-            "claimed outbox messages": background.messages.holding(),
-        }
-    )
+    before = queue_counts(background.runner)
+    shutdown.begin({"HTTP requests": requests, IN_FLIGHT: listeners})
     server.application = Refusing(server.application)  # each request reads it anew
     background.request_stop()
     requests_left = _wait_requests(dispatcher, shutdown)
@@ -240,7 +245,7 @@ def serve_until_stopped(server: Any, container: Any, background: Background) -> 
     listeners_left = container.in_flight.count
     clean = background.stop_by(shutdown.deadline) and listeners_done and not requests_left
     server.close()
-    _end_serve(shutdown, background, sends0, (requests, requests_left), (listeners, listeners_left))
+    _end_serve(shutdown, background, before, (requests, requests_left), (listeners, listeners_left))
     close_databases(container)
     exit_process(clean, shutdown.grace_left())
 
@@ -252,16 +257,14 @@ def run_socket_mode_until_stopped(handler: Any, container: Any, background: Back
     handler.connect()
     shutdown.wait()
     listeners = container.in_flight.count
-    sends0 = (background.messages.sent_total, background.messages.handed_back_total)
-    shutdown.begin(
-        {"listener runs": listeners, "claimed outbox messages": background.messages.holding()}
-    )
+    before = queue_counts(background.runner)
+    shutdown.begin({IN_FLIGHT: listeners})
     background.request_stop()
     handler.close()
     listeners_done = container.in_flight.wait_idle(shutdown.left())
     listeners_left = container.in_flight.count
     clean = background.stop_by(shutdown.deadline) and listeners_done
-    _end_serve(shutdown, background, sends0, (0, 0), (listeners, listeners_left))
+    _end_serve(shutdown, background, before, (0, 0), (listeners, listeners_left))
     close_databases(container)
     exit_process(clean, shutdown.grace_left())
 
@@ -285,19 +288,15 @@ def _wait_requests(dispatcher: Any, shutdown: Shutdown) -> int:
 def _end_serve(
     shutdown: Shutdown,
     background: Background,
-    sends0: tuple[int, int],
+    before: QueueCounts,
     requests: tuple[int, int],
-    listeners: tuple[int, int],
+    in_flight: tuple[int, int],
 ) -> None:
-    sender = background.messages
-    shutdown.end(
-        Tally(
-            finished={
-                "HTTP requests": max(requests[0] - requests[1], 0),
-                "listener runs": max(listeners[0] - listeners[1], 0),
-                "outbox messages": sender.sent_total - sends0[0],
-            },
-            handed_back={"outbox messages": sender.handed_back_total - sends0[1]},
-            cut_off={"HTTP requests": requests[1], "listener runs": listeners[1]},
-        )
+    tally = Tally(
+        finished={
+            "HTTP requests": max(requests[0] - requests[1], 0),
+            IN_FLIGHT: max(in_flight[0] - in_flight[1], 0),
+        },
+        cut_off={"HTTP requests": requests[1], IN_FLIGHT: in_flight[1]},
     )
+    shutdown.end(tally.add_queue(background.runner, before))

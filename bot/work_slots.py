@@ -1,30 +1,19 @@
 """How much work runs Python at once, and whose turn it is next.
 
-A worker runs many queued commands at a time (``bot.commands_worker.THREADS``), nearly all
-of them waiting: on the model (seconds), on Slack. When many come back at the same moment and
-the worker is short of CPU, hundreds of threads want the interpreter's lock. Then a thread
-that holds a pooled connection waits its turn for the lock again after every round trip,
-and a statement of a few milliseconds holds its connection for seconds: the pacer's takes
-timed out after 30 s in load runs (benchmarks/README.md, fifth round).
+A worker runs hundreds of commands at once (``bot.commands_worker``), nearly all waiting on
+the model or Slack. When many came back together on a short CPU, threads holding pooled
+connections waited for the interpreter's lock after every round trip, and the pacer's takes
+timed out (benchmarks/README.md, fifth round).
 
-So a job runs holding one of ``slots`` slots (``hold``), and gives it to another job while
-it waits on the model or for a pacing token (``waiting``). The threads past the slots wait
-their turn here, not on the interpreter's lock, and the ones running finish their statements
-at their own speed. ``waiting`` in a thread that holds no slot (the scheduler) does nothing.
+So a job runs holding one of ``slots`` slots (``hold``) and lends it while it waits on the
+model or a pacing token (``waiting``; nothing in a thread holding no slot). Round trips to
+Slack and the database keep the slot: they are short, and a job that posted a message must
+record it before another job of the same ask goes on (else two drafts, in a load run).
 
-**Turns are fair across people.** ``serve`` runs each listener's work after its ack holding
-a slot keyed by the person who asked (``bot.admission``). Waiting turns queue per key and
-are handed out round-robin over the keys, so one person's burst of 400 requests waits
-behind itself while someone else's first request gets the next free slot. A job back from
-a wait (``waiting``) goes ahead of new ones: it is finishing something a person already
-waits for. The worker's jobs use one key, which makes the slots plain first come, first
-served.
-
-Round trips to Slack and the database keep the slot: they are short, and a job that posted
-a message must record it before another job of the same ask goes on (lending the slot
-there let a click land between a draft's post and its recorded ts: two drafts, in a load
-run). With 16 slots and a whole second of Slack round trips per job, a worker still
-finishes 16 jobs a second: more than Slack's rate limits let through anyway.
+**Turns are fair across people**: waiting turns queue per key (``serve`` keys a listener's
+work by the person who asked: ``bot.admission``) and are handed out round-robin over the
+keys, so one person's burst waits behind itself; a job back from a wait goes first. The
+worker's jobs share one key: first come, first served.
 """
 
 from __future__ import annotations
@@ -37,14 +26,6 @@ from contextlib import contextmanager
 SLOTS = 16  # as many as the work's pooled connections (storage.db.CONNECTIONS)
 
 
-class _Turn:
-    """One thread waiting for a slot."""
-
-    def __init__(self, lock: threading.Lock) -> None:
-        self.granted = False
-        self.ready = threading.Condition(lock)
-
-
 class WorkSlots:
     def __init__(self, slots: int = SLOTS) -> None:
         if slots < 1:
@@ -52,8 +33,9 @@ class WorkSlots:
         self.slots = slots
         self._lock = threading.Lock()
         self._free = slots
-        self._resuming: deque[_Turn] = deque()
-        self._waiting: OrderedDict[str, deque[_Turn]] = OrderedDict()
+        # The threads waiting for a slot, each a turn that is set when it is given one.
+        self._resuming: deque[threading.Event] = deque()
+        self._waiting: OrderedDict[str, deque[threading.Event]] = OrderedDict()
         self._held = threading.local()
 
     def holding(self) -> bool:
@@ -111,14 +93,13 @@ class WorkSlots:
             if self._free > 0 and not self._resuming and not self._waiting:
                 self._free -= 1
                 return
-            turn = _Turn(self._lock)
+            turn = threading.Event()
             if resuming:
                 self._resuming.append(turn)
             else:
                 self._waiting.setdefault(key, deque()).append(turn)
             self._grant()
-            while not turn.granted:
-                turn.ready.wait()
+        turn.wait()
 
     def _release(self) -> None:
         with self._lock:
@@ -141,5 +122,4 @@ class WorkSlots:
             else:
                 return
             self._free -= 1
-            turn.granted = True
-            turn.ready.notify()
+            turn.set()

@@ -1,21 +1,10 @@
 """Scheduled job runs claimed once (``job_runs``): each (job, period) runs in one replica.
 
-The scheduler of every replica does, for each job and period (``"nudges"``, ``"2026-W48"``)::
-
-    with transaction(engine) as session:
-        if claim_run(session, "nudges", "2026-W48", replica_id, now):  # one replica wins
-            for person, text in work:
-                enqueue_message(session, key=f"nudge:{team}:{person}:2026-W48", ...)
-            finish_run(session, "nudges", "2026-W48", now)
-    # commits here: the claim and every message, or (on an exception) none of them
-
-``claim_run`` is ``INSERT ... ON CONFLICT DO NOTHING`` on the unique ``(job, period)``; a
-second claimer waits for the first transaction and gets False when it committed (True when
-it rolled back). The claim and the messages it queues (``storage.slack_outbox``) are written
-in one transaction, so a crashed run leaves neither.
-
-Every function takes the caller's ``Session`` (so it joins its transaction) and the time from
-the caller, timezone-aware.
+Every replica's scheduler calls ``claim_run`` for a job and period (``"nudges"``,
+``"2026-W48"``) in the transaction that then queues the run's work
+(``storage.slack_outbox.enqueue_message``): ``INSERT ... ON CONFLICT DO NOTHING`` on the
+unique (job, period) lets exactly one win, and a crashed run leaves neither claim nor work.
+Functions take the caller's ``Session`` and the time from the caller, timezone-aware.
 """
 
 from __future__ import annotations
@@ -33,10 +22,9 @@ _RUNS = cast(Table, JobRunRow.__table__)
 
 
 def claim_run(session: Session, job: str, period: str, replica: str, at: datetime) -> bool:
-    """Claim the run of ``job`` for ``period`` (``"2026-W48"``, ``"2026-11-23"``, ...) for
-    ``replica``. True for exactly one caller across threads, processes and replicas: the
-    first whose transaction commits. A concurrent second claimer waits for the first
-    transaction to end (False when it committed, True when it rolled back)."""
+    """Claim the run of ``job`` for ``period`` (``"2026-W48"``) for ``replica``. True for
+    exactly one caller anywhere: the first whose transaction commits (a concurrent second
+    claimer waits for it: False when it committed, True when it rolled back)."""
     require_aware(at)
     statement = (
         dialect_insert(session, _RUNS)
@@ -46,14 +34,9 @@ def claim_run(session: Session, job: str, period: str, replica: str, at: datetim
     return inserted(session, statement)
 
 
-def claimed(session: Session, job: str, period: str) -> bool:
-    """Whether some run already claimed (``job``, ``period``): a cheap check before building
-    a message that ``claim_run`` would then refuse."""
-    return claimed_at(session, job, period) is not None
-
-
 def claimed_at(session: Session, job: str, period: str) -> datetime | None:
-    """When (``job``, ``period``) was claimed, or None."""
+    """When (``job``, ``period``) was claimed, or None (a cheap check before building work
+    that ``claim_run`` would then refuse)."""
     return session.execute(
         select(JobRunRow.claimed_at).where(JobRunRow.job == job, JobRunRow.period == period)
     ).scalar_one_or_none()
@@ -78,11 +61,9 @@ def installed_at(session: Session, replica: str, now: datetime) -> datetime:
 
 
 def finish_run(session: Session, job: str, period: str, at: datetime) -> None:
-    """Record that the claimed run is complete (kept for inspection; claims never expire)."""
+    """Record when the claimed run completed (for people inspecting the table: no code reads
+    it; claims never expire)."""
     require_aware(at)
     session.execute(
         update(_RUNS).where(_RUNS.c.job == job, _RUNS.c.period == period).values(finished_at=at)
     )
-
-
-__all__ = ["INSTALLED_JOB", "claim_run", "claimed", "claimed_at", "finish_run", "installed_at"]

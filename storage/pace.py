@@ -1,24 +1,21 @@
-"""Pacing of Slack Web API calls: token buckets that every replica shares (``bot.pacing``).
+"""Token buckets that every replica shares, for pacing Slack Web API calls (``bot.pacing``).
 
 Each key (``"chat.postMessage"``, ``"chat.postMessage:C123"``) has a bucket of at most
-``burst`` tokens that refills at ``rate_per_minute``. ``Bucket`` holds the rules, the same for
-``MemoryPaceStore`` and ``SqlPaceStore``:
+``burst`` tokens refilling at ``rate_per_minute``. ``Bucket`` holds the rules, for every store:
 
-* ``take``: a new key starts with a full bucket at ``default_rate_per_minute``, later takes use
-  its current rate. The bucket refills for the time since its last use, not counting time it
-  was blocked. 0.0: a token was taken; else nothing was taken and the answer is the seconds
-  until one is (while blocked: the rest of the block);
+* ``take``: a new key starts full at ``default_rate_per_minute``. The bucket refills for the
+  time since its last use, not while blocked. 0.0: a token was taken; else the seconds until
+  one is (while blocked: the rest of the block), and nothing was taken;
 * ``penalize`` (a 429): block the key until ``now + retry_after``, multiply its rate by
-  ``factor`` (not below ``floor``), reset its success count. After the block one call may go
-  at once. 429s of calls in flight together count once: during a block a further penalty only
-  extends it. A key never taken is only blocked;
+  ``factor`` (not below ``floor``), reset its success count; after the block one call may go
+  at once. During a block a further penalty only extends it (429s of calls in flight together
+  count once). A key never taken is only blocked;
 * ``reward`` (a success): every ``REWARD_EVERY`` successes since the last penalty the rate
-  grows by ``step``, up to ``ceiling`` (None: no limit). Never lowers it; nothing for a key
-  never taken;
-* ``rate``: the key's current rate per minute; 0.0 when it has none yet.
+  grows by ``step``, up to ``ceiling``; nothing for a key never taken;
+* ``rate``: the key's rate per minute; 0.0 when it has none yet.
 
-Times come from the caller and must be timezone-aware. A bucket's time never moves
-backwards, so a replica whose clock is behind refills nothing until it catches up.
+Times are the caller's, timezone-aware. A bucket's time never moves backwards: a replica
+whose clock is behind refills nothing until it catches up.
 """
 
 from __future__ import annotations
@@ -26,9 +23,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from sqlalchemy import (
     Connection,
@@ -72,10 +69,6 @@ class Bucket:
     blocked_until: datetime | None = None
     successes_since_429: int = 0
 
-    @classmethod
-    def new(cls, now: datetime, rate_per_minute: float, burst: float) -> Bucket:
-        return cls(rate_per_minute=rate_per_minute, tokens=burst, updated_at=now)
-
     def take(self, now: datetime, default_rate_per_minute: float, burst: float) -> float:
         if self.rate_per_minute <= 0:
             self.rate_per_minute = default_rate_per_minute
@@ -114,15 +107,14 @@ class Bucket:
 
 
 class PaceStore:
-    """Shared token buckets for API calls (see the module docstring). ``take`` and
-    ``penalize`` apply ``Bucket``'s rules to the key's bucket as ``_bucket`` hands it out
-    (locked, and saved afterwards); a store adds ``reward`` and ``rate``."""
+    """Shared token buckets (see the module docstring): ``take`` and ``penalize`` apply
+    ``Bucket``'s rules to the bucket ``_bucket`` hands out; a store adds ``reward`` and ``rate``."""
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
         """Take a token: 0.0 when taken, else the seconds to wait (nothing taken)."""
         _aware(now)
         _check_bucket(default_rate_per_minute, burst)
-        with self._bucket(key, Bucket.new(now, default_rate_per_minute, burst)) as bucket:
+        with self._bucket(key, Bucket(default_rate_per_minute, burst, now)) as bucket:
             return bucket.take(now, default_rate_per_minute, burst)
 
     def penalize(
@@ -130,17 +122,15 @@ class PaceStore:
     ) -> None:
         """Slack answered 429: block the key for ``retry_after`` s and slow it down."""
         _aware(now)
-        with self._bucket(key, Bucket.new(now, 0.0, 1.0)) as bucket:
+        with self._bucket(key, Bucket(0.0, 1.0, now)) as bucket:
             bucket.penalize(now, retry_after, factor, floor)
 
     def reward(
         self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
-        """A call went through: count it; speed the key up gradually."""
         raise NotImplementedError
 
     def rate(self, key: str) -> float:
-        """The key's current rate per minute (0.0: none yet)."""
         raise NotImplementedError
 
     def _bucket(self, key: str, new: Bucket) -> contextlib.AbstractContextManager[Bucket]:
@@ -181,14 +171,19 @@ _PACE = cast(Table, PaceRow.__table__)
 class SqlPaceStore(PaceStore):
     """``PaceStore`` in the ``pace`` table, shared by every process on the database (the
     replicas on PostgreSQL). Each call locks the key's row, so concurrent takes never hand out
-    more tokens than the bucket holds. The two made around every Web API call are one
-    statement each on PostgreSQL: ``take`` (the ``pace_take`` function, run in the server,
-    migration 0007) and ``reward`` (an UPDATE); ``penalize`` (a 429, rare) is a short
-    transaction (``SELECT ... FOR UPDATE``)."""
+    more tokens than the bucket holds. The two calls made around every Web API call are one
+    statement each on PostgreSQL, ``take`` (``pace_take``, migration 0007) and ``reward``, so
+    a hot row is locked only while the server runs it, never while a busy process waits to
+    run Python; ``penalize`` (a 429, rare) is a short ``SELECT ... FOR UPDATE`` transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        # One statement each, on PostgreSQL outside a transaction: no BEGIN and COMMIT round
+        # trips while the row is locked.
+        self._one_statement = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self._postgres else engine
+        )
 
     @contextlib.contextmanager
     def _bucket(self, key: str, new: Bucket) -> Iterator[Bucket]:
@@ -197,12 +192,12 @@ class SqlPaceStore(PaceStore):
             if bucket is None:
                 # Another process may create it at the same moment: then its row is the one.
                 insert = (postgresql.insert if self._postgres else sqlite.insert)(_PACE)
-                values = insert.values(key=key, **_values(new))
+                values = insert.values(key=key, **asdict(new))
                 connection.execute(values.on_conflict_do_nothing(index_elements=["key"]))
                 bucket = self._load(connection, key)
                 assert bucket is not None
             yield bucket
-            connection.execute(update(_PACE).where(_PACE.c.key == key).values(_values(bucket)))
+            connection.execute(update(_PACE).where(_PACE.c.key == key).values(asdict(bucket)))
 
     @staticmethod
     def _load(connection: Connection, key: str) -> Bucket | None:
@@ -211,10 +206,6 @@ class SqlPaceStore(PaceStore):
         return Bucket(**row._asdict()) if row is not None else None
 
     def take(self, key: str, now: datetime, default_rate_per_minute: float, burst: float) -> float:
-        """On PostgreSQL one statement outside a transaction: the row is locked only while
-        the server runs it, never while this process waits for its turn to run Python, so a
-        hot key serves every replica's takes one after another without a queue forming on
-        its lock."""
         if not self._postgres:
             return super().take(key, now, default_rate_per_minute, burst)
         _aware(now)
@@ -226,16 +217,13 @@ class SqlPaceStore(PaceStore):
             literal(float(burst), Float()),
             type_=Float(),
         )
-        with self._one_statement() as connection:
+        with self._one_statement.begin() as connection:
             return float(connection.execute(select(call)).scalar_one())
 
     def reward(
         self, key: str, now: datetime, step: float = 0.1, ceiling: float | None = None
     ) -> None:
-        """``Bucket.reward`` as one UPDATE (the right-hand sides read the row as it was), so
-        the key's row is locked only while the statement runs: every successful Web API
-        call rewards, and a reward that held the lock across round trips (SELECT ... FOR
-        UPDATE, then UPDATE) queued the takes of every replica behind a busy process."""
+        """``Bucket.reward`` as one UPDATE (its right-hand sides read the row as it was)."""
         _aware(now)
         counted = _PACE.c.successes_since_429 + 1
         rate = _PACE.c.rate_per_minute
@@ -248,19 +236,8 @@ class SqlPaceStore(PaceStore):
             .where(_PACE.c.key == key)
             .values(successes_since_429=counted, rate_per_minute=case((due, grown), else_=rate))
         )
-        with self._one_statement() as connection:
+        with self._one_statement.begin() as connection:
             connection.execute(statement)
-
-    @contextlib.contextmanager
-    def _one_statement(self) -> Iterator[Connection]:
-        """A connection for one statement: on PostgreSQL outside a transaction (no BEGIN and
-        COMMIT round trips while the row is locked); on SQLite in a transaction."""
-        if not self._postgres:
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def rate(self, key: str) -> float:
         with self.engine.connect() as connection:
@@ -269,10 +246,3 @@ class SqlPaceStore(PaceStore):
 
 
 _BUCKET_COLUMNS = [_PACE.c[name] for name in Bucket.__dataclass_fields__]
-
-
-def _values(bucket: Bucket) -> dict[str, Any]:
-    return {name: getattr(bucket, name) for name in Bucket.__dataclass_fields__}
-
-
-__all__ = ["REWARD_EVERY", "Bucket", "MemoryPaceStore", "PaceStore", "SqlPaceStore"]

@@ -1,33 +1,20 @@
 """The one durable queue (``queue_items``): everything that runs later, of every kind.
 
-A change and the work it sets off commit together: the caller queues an item with
-``enqueue(session, ...)`` in the transaction of the change, so a crash leaves both or neither.
-One runner per process (``bot.runner``) then repeats::
+A change and the work it sets off commit together: ``enqueue(session, ...)`` joins the
+change's transaction. One runner per process (``bot.runner``) ``claim``s due items, runs each
+kind's handler and records ``done`` or ``failed``. With any number of runners:
 
-    for item in claim(engine, now, limit):          # leased: no other runner has it
-        try: result = handlers[item.kind](item)
-        except ...: failed(engine, item.id, str(error), now, retry_after=...)
-        else: done(engine, item.id, now, result)
+* **once per key**: queuing a ``key`` that exists queues nothing, until ``purge`` deletes
+  the done item (``bot.runner.Kind.keep_done``);
+* **one runner at a time**: ``claim`` leases rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``;
+  SQLite: ``BEGIN IMMEDIATE``) by pushing ``run_at`` forward;
+* **in order per order key**: only the oldest pending item of an ``order_key`` is handed out;
+* **nothing lost, nothing blind**: a claim counts an attempt and marks it started; an item
+  whose runner died comes back when its lease ends, ``in_doubt``, so its handler looks for
+  what the earlier attempt did. ``failed`` backs off (or waits the service's Retry-After);
+  past ``max_attempts`` the item is given up and kept, to be reported.
 
-Guarantees, with any number of runners in any number of processes:
-
-* **once per key**: an item's ``key`` is unique; queuing a key that exists queues nothing
-  (``enqueue`` returns False), even after the first one is done, for as long as its kind
-  keeps done items (``bot.runner.Kind.keep_done``: then ``purge`` deletes them);
-* **one runner at a time**: ``claim`` takes rows in a short transaction (PostgreSQL:
-  ``FOR UPDATE SKIP LOCKED``; SQLite, one process: the engine's ``BEGIN IMMEDIATE``) and
-  pushes ``run_at`` forward by a lease, so nobody else takes them until it ends;
-* **in order per order key**: of the pending items sharing an ``order_key`` only the oldest
-  is handed out; the next one waits until it is done or given up;
-* **nothing lost, nothing blind**: each claim counts an attempt and marks it started. A
-  runner that dies leaves its items to be handed out again when the lease ends, with
-  ``in_doubt`` set: the handler looks for what the earlier attempt may have done before it
-  acts again. ``failed`` schedules the next attempt after 2, 4, 8, ... s (at most
-  ``MAX_BACKOFF``, or the service's ``Retry-After``); past ``max_attempts`` the item is given
-  up and kept, to be reported (``given_up``). ``release`` gives claimed items back unstarted
-  (a runner stopping): due now, the attempt not counted.
-
-Every function takes the time from the caller (timezone-aware), so tests control it.
+Times come from the caller, timezone-aware.
 """
 
 from __future__ import annotations
@@ -45,7 +32,7 @@ from storage.models import QUEUE_KEY_MAX, QueueItemRow
 from storage.statements import dialect_insert, from_row, inserted, require_aware
 
 LEASE: Final = timedelta(minutes=2)  # longer than any one attempt (model and API calls time out)
-MAX_BACKOFF: Final = timedelta(minutes=10)
+MAX_BACKOFF: Final = timedelta(minutes=10)  # failed: 2, 4, 8, ... s after each attempt
 ERROR_MAX_CHARS: Final = 2000
 
 _ITEMS = cast(Table, QueueItemRow.__table__)
@@ -78,14 +65,6 @@ class GivenUp(_Queued):
 
     last_error: str | None
     gave_up_at: datetime
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt: 2, 4, 8, ... s, at most 10 min."""
-    return min(timedelta(seconds=2 ** min(max(attempts, 1), 20)), MAX_BACKOFF)
-
-
-# -- queuing ------------------------------------------------------------------------------------
 
 
 def enqueue(
@@ -129,8 +108,6 @@ def enqueue(
     statement = dialect_insert(session, _ITEMS).values(**values)
     return inserted(session, statement.on_conflict_do_nothing(index_elements=["key"]))
 
-
-# -- running ------------------------------------------------------------------------------------
 
 _PENDING = and_(_ITEMS.c.done_at.is_(None), _ITEMS.c.gave_up_at.is_(None))
 
@@ -197,8 +174,7 @@ def due_kinds(engine: Engine, now: datetime, kinds: Collection[str]) -> set[str]
 
 
 def done(engine: Engine, item_id: int, at: datetime, result: dict[str, Any] | None = None) -> None:
-    """The item's work is done (``result``, if any, kept with it: a message's ts, an issue's
-    URL)."""
+    """The item's work is done; ``result`` (a message's ts, an issue's URL) is kept with it."""
     with engine.begin() as connection:
         connection.execute(
             update(_ITEMS)
@@ -229,7 +205,8 @@ def failed(
         if row is None:
             return None
         last = give_up or (row.max_attempts is not None and row.attempts >= row.max_attempts)
-        wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(row.attempts)
+        backoff = min(timedelta(seconds=2 ** min(max(row.attempts, 1), 20)), MAX_BACKOFF)
+        wait = timedelta(seconds=retry_after) if retry_after is not None else backoff
         next_run = None if last else at + wait
         connection.execute(
             update(_ITEMS)
@@ -244,35 +221,22 @@ def failed(
     return next_run
 
 
-def release(engine: Engine, item_ids: Iterable[int], at: datetime) -> int:
-    """Give claimed items back unstarted (a runner stopping): due at ``at``, the attempt not
-    counted. How many."""
+def release(
+    engine: Engine, item_ids: Iterable[int], at: datetime, *, in_doubt: bool = False
+) -> int:
+    """Give claimed items back, due at ``at``: unstarted (a runner stopping, a deferral), the
+    attempt not counted; or ``in_doubt``, their attempt still running as the process exits
+    (``at``: once its calls can no longer be answered). How many."""
     ids = list(item_ids)
     if not ids:
         return 0
+    unstarted = {
+        "started_at": None,
+        "attempts": case((_ITEMS.c.attempts > 0, _ITEMS.c.attempts - 1), else_=0),
+    }
+    statement = update(_ITEMS).where(_ITEMS.c.id.in_(ids), _PENDING)
     with engine.begin() as connection:
-        result = connection.execute(
-            update(_ITEMS)
-            .where(_ITEMS.c.id.in_(ids), _PENDING)
-            .values(
-                run_at=at,
-                started_at=None,
-                attempts=case((_ITEMS.c.attempts > 0, _ITEMS.c.attempts - 1), else_=0),
-            )
-        )
-    return int(result.rowcount or 0)
-
-
-def abandon(engine: Engine, item_ids: Iterable[int], at: datetime) -> int:
-    """Items whose attempt is still running when the process must exit: due again at ``at``
-    (the time its calls can no longer be answered), in doubt. How many."""
-    ids = list(item_ids)
-    if not ids:
-        return 0
-    with engine.begin() as connection:
-        result = connection.execute(
-            update(_ITEMS).where(_ITEMS.c.id.in_(ids), _PENDING).values(run_at=at)
-        )
+        result = connection.execute(statement.values(run_at=at, **({} if in_doubt else unstarted)))
     return int(result.rowcount or 0)
 
 
@@ -293,9 +257,6 @@ def give_up_dead(engine: Engine, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-# -- reading --------------------------------------------------------------------------------------
-
-
 def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:
     """Per kind with pending items: (how many, when the oldest was queued)."""
     with engine.connect() as connection:
@@ -307,14 +268,16 @@ def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:
     return {row[0]: (int(row[1]), row[2]) for row in rows}
 
 
-def given_up(engine: Engine, kinds: Collection[str], since: datetime) -> list[GivenUp]:
-    """Items of ``kinds`` given up since ``since``, oldest first."""
+def given_up(
+    engine: Engine, kinds: Collection[str], since: datetime, *, team_id: str | None = None
+) -> list[GivenUp]:
+    """Items of ``kinds`` (of ``team_id``, if given) given up since ``since``, oldest first."""
+    require_aware(since)
+    query = select(_ITEMS).where(_ITEMS.c.kind.in_(list(kinds)), _ITEMS.c.gave_up_at >= since)
+    if team_id is not None:
+        query = query.where(_ITEMS.c.team_id == team_id)
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(_ITEMS)
-            .where(_ITEMS.c.kind.in_(list(kinds)), _ITEMS.c.gave_up_at >= since)
-            .order_by(_ITEMS.c.gave_up_at, _ITEMS.c.id)
-        ).all()
+        rows = connection.execute(query.order_by(_ITEMS.c.gave_up_at, _ITEMS.c.id)).all()
     return [from_row(GivenUp, row) for row in rows]
 
 

@@ -1,16 +1,13 @@
-"""Queued Slack messages (milestone nudges, progress notes, weekly digests, ...): items of kind
+"""Queued Slack messages (nudges, progress notes, weekly digests, ...): items of kind
 ``slack.message`` in the one durable queue (``storage.queue``), each sent exactly once by
 ``bot.sender``.
 
-Follow a nudge: it is decided in ``bot.followthrough``, queued here with ``enqueue_message``
-(``storage.queue.enqueue`` in the caller's transaction, e.g. the one that claims the week's
-run) and sent by ``bot.sender``. The message's key is the item's ``key`` (unique for ever: a
-re-run queues nothing twice); its own kind (nudge, digest, ...), channel, thread and Slack
-arguments are the item's payload; ``not_before`` is its ``run_at``; the "interactive" lane
-runs before the bulk one (``priority``). Once sent, the item's result is ``{"ts", "channel"}``
-(``storage.queue.result_of``). This module also reads what monitoring and the digest show:
-``given_up``, ``given_up_count`` and ``outbox_depth``. Every time is passed in by the caller
-and must be timezone-aware.
+Follow a weekly nudge: decided in ``bot.followthrough``, queued here (``enqueue_message``) in
+the transaction that claims the week's run (``storage.job_runs``), sent by ``bot.sender``.
+The message's key is the item's (unique: a re-run queues nothing twice), ``not_before`` its
+``run_at``, the interactive lane its higher ``priority``; once sent, the item's result is
+``{"ts", "channel"}``. Also the reads monitoring and the digest show. Times are
+timezone-aware.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from storage.statements import require_aware
 
 KIND: Final = "slack.message"
 MAX_ATTEMPTS: Final = 8
-LANES: Final = ("bulk", "interactive")
 PRIORITY: Final = {"bulk": 0, "interactive": 10}  # a person waiting goes first
 
 _ITEMS = cast(Table, QueueItemRow.__table__)
@@ -54,20 +50,13 @@ def enqueue_message(
     lane: str = "bulk",
     order_key: str | None = None,
 ) -> bool:
-    """Queue a message in the session's transaction; False (and nothing changes) when a
-    message with ``key`` exists already, so a re-run queues nothing twice.
-
-    ``key`` names the message uniquely, e.g. ``"nudge:T1:U123:2026-W48"`` (at most 255
-    characters); ``kind`` is what it is (nudge, progress, digest, digest_detail, ...);
-    ``channel`` a channel ID, or a user ID for a DM; ``payload`` the ``chat.postMessage``
-    arguments the sender needs (``{"text": ..., "blocks": [...]}``, plus ``tz`` for a
-    person's waking hours and ``thread`` for replies posted under it once sent);
-    ``not_before`` the earliest send time (a person's local 09:00); ``lane`` "bulk" or
-    "interactive"; ``order_key``: messages sharing it go out one at a time in queue order.
-    ValueError for a bad key or lane, or naive times; TypeError when the payload is not
-    JSON-able."""
-    if lane not in LANES:
-        raise ValueError(f"lane must be one of {LANES}, not {lane!r}")
+    """Queue a message in the session's transaction (``storage.queue.enqueue``: False when
+    ``key``, e.g. ``"nudge:T1:U123:2026-W48"``, exists). ``kind``: nudge, progress, digest...;
+    ``channel``: a channel, or a user ID for a DM; ``payload``: ``text`` and ``blocks``, plus
+    ``tz`` for a person's waking hours and ``thread`` for replies posted under it once sent;
+    ``lane``: "bulk" or "interactive"; ``order_key``: such messages go out one at a time."""
+    if lane not in PRIORITY:
+        raise ValueError(f"lane must be one of {tuple(PRIORITY)}, not {lane!r}")
     require_aware(at)
     if not_before is not None:
         require_aware(not_before, "not_before")
@@ -80,7 +69,6 @@ def enqueue_message(
             "channel": channel,
             "thread_ts": thread_ts,
             "message": payload,
-            "lane": lane,
             "due": due_text(due),
         },
         at=at,
@@ -94,15 +82,8 @@ def enqueue_message(
 
 
 def given_up(engine: Engine, since: datetime, *, team_id: str | None = None) -> list[queue.GivenUp]:
-    """Messages given up at or after ``since``, in the order they were given up (for the log
-    and the weekly digest); only ``team_id``'s when given (a workspace's digest lists its
-    own)."""
-    require_aware(since)
-    return [
-        item
-        for item in queue.given_up(engine, [KIND], since)
-        if team_id is None or item.team_id == team_id
-    ]
+    """Messages given up since ``since`` (``storage.queue.given_up``): the weekly digest's."""
+    return queue.given_up(engine, [KIND], since, team_id=team_id)
 
 
 def given_up_count(engine: Engine) -> int:
@@ -113,11 +94,9 @@ def given_up_count(engine: Engine) -> int:
 
 
 def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
-    """``(pending, oldest age)`` for monitoring: how many messages may be sent now and are
-    not sent yet (not given up; waiting, being sent or failing; messages whose
-    ``not_before`` is later are not counted), and the seconds since the oldest of them became
-    sendable (queued, or its ``not_before``); None when there is none. A growing age means
-    the sender is stuck or Slack keeps refusing."""
+    """``(pending, oldest age)`` for monitoring: how many messages are sendable now (queued,
+    and past their ``not_before``) and not sent or given up, and the seconds since the oldest
+    became sendable (None: none). A growing age: the sender is stuck or Slack keeps refusing."""
     require_aware(now)
     query = select(func.count(), func.min(_due_at)).where(
         _ITEMS.c.kind == KIND,
@@ -130,16 +109,3 @@ def outbox_depth(engine: Engine, now: datetime) -> tuple[int, float | None]:
         return 0, None
     age = (now - datetime.fromisoformat(str(oldest))).total_seconds()
     return int(count), max(age, 0.0)
-
-
-__all__ = [
-    "KIND",
-    "LANES",
-    "MAX_ATTEMPTS",
-    "PRIORITY",
-    "due_text",
-    "enqueue_message",
-    "given_up",
-    "given_up_count",
-    "outbox_depth",
-]

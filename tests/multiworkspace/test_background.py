@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bot.background import start_background
 from bot.oauth import InstalledWorkspaces
+from bot.sender import MessageSender
+from storage import slack_outbox
 from tests.multiworkspace.conftest import T1, MultiBot, MultiWorkspaceSlack, bearer
 from tests.storage.slack_messages import enqueue
 
@@ -25,7 +27,9 @@ def test_start_background_sends_with_each_workspaces_token(
     background = start_background(container, multi_bot.app.client, schedule=False)
     try:
         assert isinstance(background.follow.clients, InstalledWorkspaces)
-        assert background.messages.clients is background.follow.clients
+        sender = background.runner.kinds[slack_outbox.KIND].handler
+        assert isinstance(sender, MessageSender)
+        assert sender.clients is background.follow.clients
         (posted,) = multi_slack.wait_for("chat.postMessage", timeout=10)
         assert posted.args["text"] == "queued" and bearer(posted) == T1.token
     finally:

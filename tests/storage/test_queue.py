@@ -109,7 +109,7 @@ def test_released_items_are_due_at_once_and_the_attempt_is_not_counted(engine: E
 def test_abandoned_items_come_back_in_doubt_when_due(engine: Engine) -> None:
     put(engine)
     (item,) = queue.claim(engine, NOW, 1)
-    queue.abandon(engine, [item.id], NOW + timedelta(seconds=30))
+    queue.release(engine, [item.id], NOW + timedelta(seconds=30), in_doubt=True)
     assert queue.claim(engine, NOW + timedelta(seconds=29), 1) == []
     (again,) = queue.claim(engine, NOW + timedelta(seconds=30), 1)
     assert again.in_doubt

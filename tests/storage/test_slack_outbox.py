@@ -85,7 +85,6 @@ def test_enqueue_stores_every_field(engine: Engine) -> None:
             "text": "PLAT-12: how is it going? 🚀",
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}],
         },
-        "lane": "interactive",
         "due": "2026-11-23T08:00:00.000000+00:00",
     }
     assert row.run_at == T0 and row.run_at.utcoffset() == timedelta(0)  # its not_before
