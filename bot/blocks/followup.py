@@ -30,7 +30,10 @@ def progress_message(report: Progress, today: date | None = None) -> dict[str, A
     else:
         parts.append("*Done this week:* nothing yet")
     if report.next_due:
-        due = f" — due {day(report.next_due.due, today)}" if report.next_due.due else ""
+        due_on = report.next_due.due
+        due = f" — due {day(due_on, today)}" if due_on else ""
+        if due_on and today and due_on < today:
+            due += ", *overdue*"
         parts.append(f"*Next:* {safe(report.next_due.title, 200)}{due}")
     for m in report.troubled:
         label = "Blocked" if m.status.value == "blocked" else "At risk"

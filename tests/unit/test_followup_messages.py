@@ -64,6 +64,16 @@ def test_a_progress_reply_names_what_is_blocked_and_why() -> None:
     assert validate_message(message["text"], message["blocks"]) == []
 
 
+def test_a_progress_reply_says_when_the_next_milestone_is_overdue() -> None:
+    ticket = busy_week(2)[1]  # its one milestone was due on 1 Nov
+    report = progress(ticket, NOW - timedelta(days=7))
+    assert report is not None
+    late = progress_message(report, today=date(2026, 11, 23))["blocks"][0]["text"]["text"]
+    assert "*Next:* Provisioned — due Sun 1 Nov, *overdue*" in late
+    early = progress_message(report, today=date(2026, 10, 30))["blocks"][0]["text"]["text"]
+    assert "overdue" not in early
+
+
 def test_messages_the_bot_gave_up_on_are_reported_in_the_digest() -> None:
     digest = build_digest([], NOW, date(2026, 11, 23), undelivered=["nudge:T1:U0OWEN:2026-W47"])
     main, _ = digest_messages(digest)
