@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from intake.conversation import Source, Thread
@@ -69,4 +70,6 @@ def test_many_asks_page_with_show_more_within_limits(
     more = slack.home(LEAD) or {}
     assert len(more["blocks"]) <= 100
     assert text_of(more).count("from <@U0ALICE>") == 30, "a second page of the queue"
+    own = open_home(driver, slack, REQUESTER)
+    assert "Show more (55 more)" in json.dumps(own), "every one of her 70 asks is counted"
     assert slack.violations == []
