@@ -10,6 +10,7 @@ from intake.special_mentions import without_special_mentions
 
 _SLACK_LINK = re.compile(r"<(https?://[^|<>\s]+)(?:\|[^<>]*)?>", re.IGNORECASE)
 _BARE_URL = re.compile(r"https?://[^\s<>|\"'`]+", re.IGNORECASE)
+_URL_AS_A_WORD = re.compile(_BARE_URL.pattern + r"(?:['’]s\b)?", re.IGNORECASE)  # "URL's"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>")
 _OTHER_MARKUP = re.compile(r"<([#!][^<>|]*)(?:\|([^<>]*))?>")
 _URL_TRAILING = ".,;:!?)]}'\"»”’"
@@ -60,8 +61,9 @@ def has_url(text: str) -> bool:
 
 def without_urls(text: str) -> str:
     """``text`` with each bare http(s) URL replaced by a space (for the words around them;
-    run ``plain_text`` first to drop the URLs of Slack links too)."""
-    return _BARE_URL.sub(" ", text)
+    run ``plain_text`` first to drop the URLs of Slack links too); a possessive "'s" goes
+    with its URL."""
+    return _URL_AS_A_WORD.sub(" ", text)
 
 
 def prose(text: str) -> str:

@@ -152,6 +152,19 @@ def test_an_adverb_of_the_cut_off_clause_is_left_out() -> None:
     assert found is not None and found.phrase == "A page"
 
 
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Can you fix https://github.com/org/repo's pipeline by Friday?",
+        "Can you fix <https://github.com/org/repo>'s pipeline by Friday?",
+        "Can you fix HTTPS://GITHUB.COM/org/repo pipeline by Friday?",
+    ],
+)
+def test_a_link_in_the_ask_is_left_out_of_its_phrase(ask: str) -> None:
+    found = find_request(ask)
+    assert found is not None and found.phrase == "Fix pipeline"
+
+
 def test_id_like_is_a_request() -> None:
     found = find_request("we'd like a shared scratch bucket for the ml team")
     assert found is not None and found.phrase == "A shared scratch bucket for the ml team"
