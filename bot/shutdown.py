@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 # How the last line names the queue's kinds (bot.commands.KIND, storage.slack_outbox.KIND).
 KIND_NAMES = {"command": "commands", "slack.message": "outbox messages"}
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# ``container.in_flight``: listener runs after their ack and the queue items claimed here.
-IN_FLIGHT = "listener runs and queue items"
+# ``container.in_flight`` counts listener runs after their ack and the queue items claimed here;
+# the log names the queue items by kind (``Tally.add_queue``), the rest as listener runs.
+IN_FLIGHT = "listener runs"
 EXIT_MARGIN_S = 1.0  # of the grace, kept for the last log line, closing the database, exiting
 
 StartResponse = Callable[..., Any]
@@ -235,14 +236,14 @@ def serve_until_stopped(server: Any, container: Any, background: Background) -> 
     shutdown.wait()
     dispatcher = server.task_dispatcher
     requests = _requests_in_progress(dispatcher)
-    listeners = container.in_flight.count
+    listeners = _listener_runs(container, background)
     before = queue_counts(background.runner)
     shutdown.begin({"HTTP requests": requests, IN_FLIGHT: listeners})
     server.application = Refusing(server.application)  # each request reads it anew
     background.request_stop()
     requests_left = _wait_requests(dispatcher, shutdown)
     listeners_done = container.in_flight.wait_idle(shutdown.left())
-    listeners_left = container.in_flight.count
+    listeners_left = _listener_runs(container, background)
     clean = background.stop_by(shutdown.deadline) and listeners_done and not requests_left
     server.close()
     _end_serve(shutdown, background, before, (requests, requests_left), (listeners, listeners_left))
@@ -256,13 +257,13 @@ def run_socket_mode_until_stopped(handler: Any, container: Any, background: Back
     shutdown = Shutdown(container.settings.intake_shutdown_grace).install()
     handler.connect()
     shutdown.wait()
-    listeners = container.in_flight.count
+    listeners = _listener_runs(container, background)
     before = queue_counts(background.runner)
     shutdown.begin({IN_FLIGHT: listeners})
     background.request_stop()
     handler.close()
     listeners_done = container.in_flight.wait_idle(shutdown.left())
-    listeners_left = container.in_flight.count
+    listeners_left = _listener_runs(container, background)
     clean = background.stop_by(shutdown.deadline) and listeners_done
     _end_serve(shutdown, background, before, (0, 0), (listeners, listeners_left))
     close_databases(container)
@@ -283,6 +284,13 @@ def _wait_requests(dispatcher: Any, shutdown: Shutdown) -> int:
                 break
             dispatcher.queue_cv.wait(0.01)
         return int(dispatcher.active_count) + len(dispatcher.queue)
+
+
+def _listener_runs(container: Any, background: Background) -> int:
+    """Work started after an ack and not done: the work in flight but for the queue items
+    (those are the runner's, counted by kind)."""
+    held: int = container.in_flight.count
+    return max(held - background.runner.holding(), 0)
 
 
 def _end_serve(

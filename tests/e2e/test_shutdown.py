@@ -306,5 +306,5 @@ def test_serve_finishes_the_work_under_way_and_refuses_new_requests(
     assert {c.args["channel"] for c in replies} <= {"U0ALICE", fake_slack.dm_channel("U0ALICE")}
     assert not fake_slack.bot_messages(fake_slack.dm_channel("U0BOB"))
     text = serve.log_text()
-    assert "shutdown: done in" in text and "finished 1 (1 listener runs and queue items)" in text
+    assert "shutdown: done in" in text and "finished 1 (1 listener runs)" in text
     assert "Traceback" not in text
