@@ -4,8 +4,8 @@
         [--code DIR]
 
 Queues ``--nudges`` weekly nudge DMs (one per owner) in the queue of a temporary SQLite file
-or of ``--database-url`` (a throwaway database: it is migrated and its queue, pace, jobs and
-runs tables are emptied first), starts the fake Slack Web API on 127.0.0.1 with Slack's
+or of ``--database-url`` (a throwaway database: it is migrated and its queue, pace and runs
+tables are emptied first), starts the fake Slack Web API on 127.0.0.1 with Slack's
 chat.postMessage limits (1 a second per channel; workspace-wide 600 a minute, burst 20; over
 either: 429 with Retry-After) and 20 ms per call, and runs two scenarios with a real
 `intake-bot worker` process each:
@@ -17,9 +17,9 @@ either: 429 with Retry-After) and 20 ms per call, and runs two scenarios with a 
 For each it prints the seconds from SIGTERM to the process's exit, its exit status, how many
 claimed messages it handed back (its last log line) and whether every unsent message was due
 again at once (no lease to wait for). ``--code DIR`` runs the workers from another source
-tree (``git archive <commit> bot storage intake | tar -x -C DIR``) to compare with an older
-commit that queues messages the same way (``queue_items``, migration 0012 on). Exit status 1
-when a nudge was lost or duplicated. See benchmarks/README.md.
+tree (``git archive <commit> bot storage intake trackers llm | tar -x -C DIR``) to compare
+with an older commit that queues messages the same way (``queue_items``, migration 0012 on).
+Exit status 1 when a nudge was lost or duplicated. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.storage.slack_messages import queue_nudges  # noqa: E402
 
 TOKEN = "xoxb-benchmark"
-EMPTIED = ("queue_items", "pace", "slack_jobs", "job_runs")
+EMPTIED = ("queue_items", "pace", "job_runs")
 
 
 def awake_zone() -> str:
