@@ -104,7 +104,8 @@ class SqlAskRepository:
 
     def list(self, **filters: Unpack[AskFilters]) -> list[Ticket]:
         # Whole tickets in a fixed number of queries, however many asks: one for the asks, one
-        # each for their milestones and history (no per-ask lazy loads); brief: the first only.
+        # each for their milestones, history and tracker issue (no per-ask lazy loads); brief:
+        # the asks and their tracker issues (a brief ticket keeps its tracker link).
         # A ticket needs nothing of the conversation row (the mapper would load it too).
         brief = filters.get("brief", False)
         load = raiseload if brief else selectinload
