@@ -134,11 +134,10 @@ def propose_title(ticket: Ticket, template: RequestTemplate) -> str:
     format when its values read as names, else the thing the ask asks for, else the ask's
     first sentence. Never a later answer's sentence or the ask's context."""
     request = find_request(ticket.problem) if ticket.problem.strip() else None
-    if request is not None and _names_its_object(request.phrase):
-        if request.action and len(request.phrase.split()) >= 2:
-            return _cut(request.phrase)
-    else:
+    if request is not None and not _names_its_object(request.phrase):
         request = None  # "can we cut that down?": the object is in another sentence
+    if request is not None and request.action and len(request.phrase.split()) >= 2:
+        return _cut(request.phrase)
     form = template.title_format
     formatted, filled = _fill(form, ticket) if form else ("", 0)
     if filled and filled == _placeholders(form) and _clean_values(form, ticket, short=True):
