@@ -314,6 +314,13 @@ def start_ops_server(db_engine: Engine, metrics: Metrics, host: str, port: int) 
     return server
 
 
+def http_app(app: App, container: Any, metrics: Metrics | None = None) -> WsgiApp:
+    """What ``serve`` serves over HTTP, for ``container``: the app's Slack requests, the
+    trackers' webhooks (none without INTAKE_TRACKERS_FILE) and /healthz; /metrics from
+    ``metrics`` (None: 404)."""
+    return WsgiApp(app, container.db_engine, metrics, tracker_webhooks(container))
+
+
 def make_metrics(container: Any) -> Metrics:
     """The process's metrics: database gauges on the container's database and clock, and the
     LLM gateway's calls when the container has one (``container.llm``)."""
@@ -358,8 +365,7 @@ def serve(container: Any, *, host: str, port: int, metrics_port: int | None = No
     metrics.watch_background(background)
     if metrics_port is not None:
         start_ops_server(container.db_engine, metrics, host, metrics_port)
-    wsgi = WsgiApp(app, container.db_engine, metrics, tracker_webhooks(container))
-    server = create_server(wsgi, host, port)
+    server = create_server(http_app(app, container, metrics), host, port)
     log.info(
         "listening on http://%s:%s (Slack: POST /slack/events, health: GET /healthz, "
         "metrics: GET /metrics)",

@@ -158,9 +158,8 @@ class Sandbox(Startable):
         from bot.app import create_app
         from bot.background import start_background
         from bot.bootstrap import build
-        from bot.serving import WsgiApp, create_server
+        from bot.serving import create_server, http_app
         from bot.settings import load_settings
-        from bot.tracker_http import tracker_webhooks
 
         self.fake.start()
         cast.populate(self.fake)
@@ -173,8 +172,7 @@ class Sandbox(Startable):
         # The emulation's wait_idle() waits for the bot's own work in flight (bot.in_flight).
         self.fake.watch(self.container.in_flight.wait_idle)
         # The bot as `serve` serves it: Slack's events and the trackers' webhooks.
-        wsgi = WsgiApp(app, self.container.db_engine, trackers=tracker_webhooks(self.container))
-        self._bot_server = create_server(wsgi, "127.0.0.1", 0)
+        self._bot_server = create_server(http_app(app, self.container), "127.0.0.1", 0)
         bot_url = f"http://127.0.0.1:{self._bot_server.effective_port}"
         self.events_url = f"{bot_url}/slack/events"
         self.github.webhook_url = f"{bot_url}/trackers/github"

@@ -21,9 +21,8 @@ from bot.oauth import OneWorkspace
 from bot.pacing import Limits, Pacer
 from bot.queue_kinds import queue_kinds
 from bot.runner import Runner
-from bot.serving import WsgiApp, close_when_idle, create_server, run_in_thread
+from bot.serving import WsgiApp, close_when_idle, create_server, http_app, run_in_thread
 from bot.settings import load_settings
-from bot.tracker_http import tracker_webhooks
 from storage import slack_outbox
 from storage.pace import MemoryPaceStore
 from tests.dbfixtures import provide_database_url
@@ -133,7 +132,7 @@ class BotServer:
 
     def wsgi(self, app: App, container: Container) -> WsgiApp:
         """What the server serves: the app as `serve` wraps it (a subclass may add to it)."""
-        return WsgiApp(app, container.db_engine, trackers=tracker_webhooks(container))
+        return http_app(app, container)
 
     def stop(self) -> None:
         if self._unwatch is not None:

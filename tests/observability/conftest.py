@@ -19,7 +19,7 @@ from slack_bolt import App
 from bot.bootstrap import Container
 from bot.observability.logs import configure_logging, remove_logging
 from bot.observability.metrics import Metrics
-from bot.serving import WsgiApp
+from bot.serving import WsgiApp, http_app
 from tests.e2e.conftest import (
     BOT_TOKEN,
     LEAD,
@@ -72,7 +72,7 @@ class ObservedBot(BotServer):
         self.app = app
         self.metrics = Metrics(container.db_engine, clock=self.clock)
         assert self.metrics.watch_slack(app.client)
-        return WsgiApp(app, container.db_engine, self.metrics)
+        return http_app(app, container, self.metrics)
 
     def scrape(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         return scrape(f"{self.base_url}/metrics")
