@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -217,6 +218,20 @@ def decide(
 def approve(driver: SlackDriver, slack: FakeSlack, card: dict[str, Any]) -> None:
     """The lead approves the ask on ``card`` with Owen as its owner."""
     decide(driver, slack, card, owner=OWNER)
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
+    """``check()`` once it is truthy (AssertionError naming ``what`` after ``timeout`` s). The
+    bot paces its Web API calls (about one post a second per channel) and a queued item runs
+    a moment later, so a reply may come after the bot looked idle."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 def review_card(slack: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +48,7 @@ from tests.e2e.helpers import (
     bot_thread,
     buttons,
     buttons_value,
+    eventually,
     review_posts,
     text_of,
 )
@@ -228,19 +228,6 @@ def on(conversation: Conversation, driver: SlackDriver) -> Conversation:
     """The conversation's next request goes to ``driver``'s replica."""
     conversation.driver = driver
     return conversation
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    """``check()`` once it is truthy. The replicas pace their Web API calls (about one post a
-    second per channel), so a reply may come a moment after the bot looked idle."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def thread_says(c: Conversation, text: str) -> bool:

@@ -16,8 +16,8 @@ from intake.ticket import MilestoneStatus, Status
 from storage.db import transaction
 from storage.models import QueueItemRow
 from tests.e2e.conftest import LEAD, REPO, REVIEW_CHANNEL, BotServer, MovableClock
-from tests.e2e.helpers import Conversation, buttons, text_of
-from tests.e2e.tracker_harness import approve_on, deliver, links, thread_texts, wait_until
+from tests.e2e.helpers import Conversation, buttons, eventually, text_of
+from tests.e2e.tracker_harness import approve_on, deliver, links, thread_texts
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
@@ -30,7 +30,9 @@ def linked(
     """A bot with GitHub configured and one approved ask, its issue created and linked."""
     bot = tracked_bot(database_url, github=github)
     conversation, _card = approve_on(bot, slack)
-    wait_until(lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)))
+    eventually(
+        lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)), "the GitHub link"
+    )
     return bot, conversation
 
 
@@ -48,22 +50,25 @@ def test_closing_the_sub_issues_then_the_issue_in_github_finishes_the_ask_in_sla
         headers, body = github.close(REPO, number, by="owen")
         assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
         note = f"Closed in GitHub by owen: milestone {position} “{plan[position - 1]}” is done"
-        wait_until(lambda n=note: n in thread_texts(conversation), what=note)
+        eventually(lambda n=note: n in thread_texts(conversation), note)
     ticket = bot.container.intake.get(1).ticket
     assert all(m.status is MilestoneStatus.DONE for m in ticket.milestones)
     assert ticket.status is Status.IN_PROGRESS, "the requester confirms, as in Slack"
-    question = wait_until(
+    question = eventually(
         lambda: next((m for m in conversation.bot_messages if len(buttons(m)) >= 2 and
                       "done" in text_of(m).lower()), None),
-        what="the requester asked to confirm",
+        "the requester asked to confirm",
     )  # fmt: skip
     assert buttons(question), "the confirmation has its buttons"
     # The issue itself closed: the ask is done, once, however often GitHub delivers it.
     headers, body = github.close(REPO, 1, by="owen")
     for _ in range(2):
         assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
-    wait_until(lambda: bot.container.intake.get(1).ticket.status is Status.DONE, what="done")  # type: ignore[union-attr]
-    wait_until(lambda: "Closed in GitHub by owen: PLAT-1 is done" in thread_texts(conversation))
+    eventually(lambda: bot.container.intake.get(1).ticket.status is Status.DONE, "done")  # type: ignore[union-attr]
+    eventually(
+        lambda: "Closed in GitHub by owen: PLAT-1 is done" in thread_texts(conversation),
+        "the close said",
+    )
     assert bot.container.in_flight.wait_idle(10)
     assert thread_texts(conversation).count("Closed in GitHub by owen: PLAT-1 is done") == 1
     with transaction(bot.container.db_engine) as session:
@@ -103,7 +108,7 @@ def test_the_reconcile_applies_a_close_the_webhook_never_delivered(
     assert queue_reconcile(engine, clock.now(), "replica-a") == 1
     assert queue_reconcile(engine, clock.now(), "replica-b") == 0, "one replica per hour"
     bot.runner.notify()
-    wait_until(lambda: bot.container.intake.get(1).ticket.status is Status.DONE, what="done")  # type: ignore[union-attr]
+    eventually(lambda: bot.container.intake.get(1).ticket.status is Status.DONE, "done")  # type: ignore[union-attr]
     assert bot.container.in_flight.wait_idle(10)
     ticket = bot.container.intake.get(1).ticket
     assert ticket.milestones[0].status is MilestoneStatus.DONE
@@ -141,7 +146,9 @@ def test_a_rate_limited_create_waits_for_retry_after_then_succeeds(
     assert github.issues(REPO) == [], "not before GitHub said"
     clock.advance(seconds=2)
     bot.runner.notify()
-    wait_until(lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)))
+    eventually(
+        lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)), "the GitHub link"
+    )
     assert len([i for i in github.issues(REPO) if i["id"] not in github.parents]) == 1
     assert 'intake_tracker_failures_total{reason="rate_limited",tracker="github"}' in _metrics()
 
@@ -154,11 +161,11 @@ def test_a_refused_create_is_given_up_and_told_to_the_leads_under_the_card(
     assert bot.container is not None
     _conversation, card = approve_on(bot, slack)
     assert bot.container.in_flight.wait_idle(10)
-    note = wait_until(
+    note = eventually(
         lambda: next(
             (m for m in slack.thread(REVIEW_CHANNEL, card["ts"]) if "could not be created" in
              m.get("text", "")), None),
-        what="the note under the card",
+        "the note under the card",
     )  # fmt: skip
     assert "PLAT-1 could not be created in GitHub (acme/no-such-repo)" in note["text"]
     assert "404" in note["text"]
@@ -176,15 +183,20 @@ def test_closing_a_sub_task_in_jira_marks_its_milestone_done(
     bot = tracked_bot(sqlite_url, jira=jira, routes=[{"tracker": "jira", "project": "DBA"}])
     assert bot.container is not None
     conversation, _card = approve_on(bot, slack)
-    wait_until(lambda: any("Tracked in Jira" in t for t in thread_texts(conversation)))
+    eventually(
+        lambda: any("Tracked in Jira" in t for t in thread_texts(conversation)), "the Jira link"
+    )
     sub = next(key for key, i in jira.issues.items() if i["fields"].get("parent"))
     headers, body = jira.close(sub)
     assert deliver(bot.base_url, "/trackers/jira", headers, body) == 200
-    wait_until(
+    eventually(
         lambda: bot.container.intake.get(1).ticket.milestones[0].status is MilestoneStatus.DONE,  # type: ignore[union-attr]
-        what="milestone 1 done",
+        "milestone 1 done",
     )
-    wait_until(lambda: any(t.startswith("Closed in Jira") for t in thread_texts(conversation)))
+    eventually(
+        lambda: any(t.startswith("Closed in Jira") for t in thread_texts(conversation)),
+        "the Jira close said",
+    )
 
 
 def _metrics() -> str:
@@ -197,13 +209,13 @@ def test_done_in_slack_closes_the_issue_and_github_reopens_and_reassigns_the_ask
     bot, conversation = linked
     assert bot.container is not None
     bot.container.review.complete(ask_id=1, actor=LEAD, is_lead=True)
-    wait_until(lambda: github.repos[REPO].issues[1]["state"] == "closed", what="issue closed")
+    eventually(lambda: github.repos[REPO].issues[1]["state"] == "closed", "issue closed")
     # A person reopens it in GitHub: the ask is reopened in Slack, and that does not loop
     # back into GitHub (the bot's own change is not sent back).
     headers, body = github.reopen(REPO, 1, by="owen")
     assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
-    wait_until(lambda: "Reopened in GitHub by owen: PLAT-1 is back in progress"
-               in thread_texts(conversation))  # fmt: skip
+    eventually(lambda: "Reopened in GitHub by owen: PLAT-1 is back in progress"
+               in thread_texts(conversation), "the reopen said")  # fmt: skip
     assert bot.container.intake.get(1).ticket.status is Status.IN_PROGRESS
     assert bot.container.in_flight.wait_idle(10)
     state_changes = github.calls_to("PATCH", r"/repos/acme/platform/issues/1")
@@ -211,9 +223,9 @@ def test_done_in_slack_closes_the_issue_and_github_reopens_and_reassigns_the_ask
     # Assigned in GitHub to lee: the ask's owner in Slack is Lee, found by e-mail.
     headers, body = github.assign(REPO, 1, "lee")
     assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
-    wait_until(lambda: bot.container.intake.get(1).ticket.owner == LEAD, what="owner Lee")  # type: ignore[union-attr]
-    wait_until(lambda: f"Assigned in GitHub by lee: <@{LEAD}> owns PLAT-1 now"
-               in thread_texts(conversation))  # fmt: skip
+    eventually(lambda: bot.container.intake.get(1).ticket.owner == LEAD, "owner Lee")  # type: ignore[union-attr]
+    eventually(lambda: f"Assigned in GitHub by lee: <@{LEAD}> owns PLAT-1 now"
+               in thread_texts(conversation), "the assignment said")  # fmt: skip
 
 
 def test_a_milestone_done_in_slack_closes_its_sub_issue_and_undone_reopens_it(
@@ -227,11 +239,11 @@ def test_a_milestone_done_in_slack_closes_its_sub_issue_and_undone_reopens_it(
     update = bot.container.milestones.update_status  # what Owen's click in Slack runs
     update(ask_id=1, index=0, status=MilestoneStatus.DONE, actor=owner, is_lead=False)
     issues = github.repos[REPO].issues
-    wait_until(lambda: issues[first]["state"] == "closed", what="sub-issue 1 closed")
+    eventually(lambda: issues[first]["state"] == "closed", "sub-issue 1 closed")
     update(ask_id=1, index=1, status=MilestoneStatus.AT_RISK, actor=owner, is_lead=False,
            reason="quota")  # fmt: skip
     update(ask_id=1, index=0, status=MilestoneStatus.ON_TRACK, actor=owner, is_lead=False)
-    wait_until(lambda: issues[first]["state"] == "open", what="sub-issue 1 reopened")
+    eventually(lambda: issues[first]["state"] == "open", "sub-issue 1 reopened")
     assert bot.container.in_flight.wait_idle(10)
     assert issues[second]["state"] == "open", "at risk is still open work"
     closes = github.calls_to("PATCH", rf"/repos/acme/platform/issues/{first}")
@@ -239,8 +251,8 @@ def test_a_milestone_done_in_slack_closes_its_sub_issue_and_undone_reopens_it(
     # GitHub's own close comes back as the bot's change and is not sent to GitHub again.
     headers, body = github.close(REPO, second, by="owen")
     assert deliver(bot.base_url, "/trackers/github", headers, body) == 200
-    wait_until(lambda: bot.container.intake.get(1).ticket.milestones[1].status  # type: ignore[union-attr]
-               is MilestoneStatus.DONE, what="milestone 2 done")  # fmt: skip
+    eventually(lambda: bot.container.intake.get(1).ticket.milestones[1].status  # type: ignore[union-attr]
+               is MilestoneStatus.DONE, "milestone 2 done")  # fmt: skip
     assert bot.container.in_flight.wait_idle(10)
     assert github.calls_to("PATCH", rf"/repos/acme/platform/issues/{second}") == []
 
@@ -253,4 +265,4 @@ def test_an_ask_the_bot_completes_closes_its_issue_too(
     bot, _conversation = linked
     assert bot.container is not None
     bot.container.review.complete(ask_id=1, actor=BOT, is_lead=True)
-    wait_until(lambda: github.repos[REPO].issues[1]["state"] == "closed", what="issue closed")
+    eventually(lambda: github.repos[REPO].issues[1]["state"] == "closed", "issue closed")

@@ -23,8 +23,9 @@ from bot.settings import load_settings
 from intake.conversation import Thread
 from storage.queue import LEASE
 from tests.e2e.conftest import BOT_TOKEN, LEAD, OWNER, REPO, REQUESTER, MovableClock, tracker_file
+from tests.e2e.helpers import eventually
 from tests.e2e.processes import INTAKE_BOT, clean_env
-from tests.e2e.tracker_harness import approve_plan, links, wait_until
+from tests.e2e.tracker_harness import approve_plan, links
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_rest import Answer, Call
 from tests.fakes.slack_api import FakeSlack
@@ -111,7 +112,7 @@ def test_a_worker_killed_after_github_created_the_issue_leaves_no_duplicate(
     runner = Runner(container.db_engine, later, kinds, poll_s=0.1, in_flight=container.in_flight)
     runner.start()
     try:
-        wait_until(lambda: posted_links(fake_slack), timeout=30, what="the link posted")
+        eventually(lambda: posted_links(fake_slack), "the link posted", timeout=30)
         assert container.in_flight.wait_idle(10)
     finally:
         runner.stop(time.monotonic() + 5)

@@ -14,7 +14,8 @@ from intake.ticket import MilestoneStatus
 from storage.db import make_engine, transaction
 from storage.models import QueueItemRow
 from tests.e2e.conftest import REPO, BotServer
-from tests.e2e.tracker_harness import approve_on, approve_plan, links, thread_texts, wait_until
+from tests.e2e.helpers import eventually
+from tests.e2e.tracker_harness import approve_on, approve_plan, links, thread_texts
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.fakes.slack_api import FakeSlack
@@ -28,7 +29,9 @@ def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone
     assert bot.container is not None
     ticket = bot.container.intake.get(1).ticket
     assert ticket.milestones, "the draft's plan has milestones"
-    linked = wait_until(lambda: (found := links(database_url)) and found.issue.ref and found)
+    linked = eventually(
+        lambda: (found := links(database_url)) and found.issue.ref and found, "the issue"
+    )
     issues = github.issues(REPO)
     parents = [i for i in issues if i["id"] not in github.parents]
     assert len(parents) == 1, [i["title"] for i in issues]
@@ -38,7 +41,7 @@ def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone
     assert parent["title"] == ticket.title
     assert any(a["login"] == "owen" for a in parent["assignees"]), "the owner, by e-mail"
     url = parent["html_url"]
-    wait_until(lambda: any(url in t for t in thread_texts(conversation)), what="the link")
+    eventually(lambda: any(url in t for t in thread_texts(conversation)), "the link")
     # Said once in the thread, and shown on the ask's summary there ("Submitted as ...").
     said = [t for t in thread_texts(conversation) if url in t]
     assert f"Tracked in GitHub: <{url}|{REPO}#1>" in said
@@ -53,7 +56,7 @@ def test_an_approved_ask_becomes_one_github_issue_with_a_sub_issue_per_milestone
         ask_id=1, index=0, status=MilestoneStatus.ON_TRACK, actor="U0OWEN", is_lead=False
     )
     assert bot.container.in_flight.wait_idle(10)
-    wait_until(lambda: _idle(database_url), what="the queue to drain")
+    eventually(lambda: _idle(database_url), "the queue to drain")
     assert len(github.calls_to("POST", r"/repos/acme/platform/issues")) == creates
     assert [t for t in thread_texts(conversation) if url in t] == said, "linked once"
 
@@ -73,14 +76,14 @@ def test_an_ask_routed_to_jira_becomes_an_issue_with_sub_tasks(
     conversation, _card = approve_on(bot, slack)
     assert bot.container is not None
     ticket = bot.container.intake.get(1).ticket
-    wait_until(lambda: (found := links(database_url)) and found.issue.ref, what="the issue")
+    eventually(lambda: (found := links(database_url)) and found.issue.ref, "the issue")
     parent = next(i for i in jira.issues.values() if not i["fields"].get("parent"))
     subs = [i for i in jira.issues.values() if i["fields"].get("parent")]
     assert len(jira.issues) == 1 + len(ticket.milestones) == 1 + len(subs)
     assert {s["fields"]["parent"]["key"] for s in subs} == {parent["key"]}
     assert github.issues(REPO) == [], "database asks go to Jira"
     url = f"{jira.url}/browse/{parent['key']}"
-    wait_until(lambda: any(url in t for t in thread_texts(conversation)), what="the link")
+    eventually(lambda: any(url in t for t in thread_texts(conversation)), "the link")
     assert bot.container.intake.get(1).ticket.tracker.label == parent["key"]  # type: ignore[union-attr]
 
 
@@ -112,7 +115,7 @@ def test_a_long_plan_is_created_a_few_sub_issues_per_attempt_inside_the_lease(
             clock.advance(seconds=5)
         return (f := links(sqlite_url)) and f.subs and all(s.ref for s in f.subs) and f
 
-    found = wait_until(recorded, what="every sub-issue recorded")
+    found = eventually(recorded, "every sub-issue recorded")
     assert [s.suffix for s in found.subs] == [f"m{n}" for n in range(1, len(plan) + 1)]
     subs = [i for i in github.issues(REPO) if i["id"] in github.parents]
     assert sorted(i["title"] for i in subs) == sorted(f"PLAT-1 · {t}" for t in plan)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.bootstrap import Container
@@ -16,8 +16,7 @@ from storage import tracker_links
 from storage.db import make_engine
 from storage.tracker_links import Links
 from tests.e2e.conftest import LEAD, OWNER, REQUESTER, SIGNING_SECRET, BotServer
-from tests.e2e.helpers import Conversation, submit_ready_ask, text_of, wait_for_bot
-from tests.e2e.test_replica_processes import eventually
+from tests.e2e.helpers import Conversation, approve, submit_ready_ask, text_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -31,10 +30,7 @@ def approve_ask(driver: SlackDriver, slack: FakeSlack) -> tuple[Conversation, di
     """A database ask submitted by the requester and approved by the lead with Owen as owner
     (the draft's milestone plan kept); its thread and review card."""
     conversation, card = submit_ready_ask(driver, slack, REQUESTER)
-    before = len(slack.calls)
-    driver.click(LEAD, card, "review_approve")
-    wait_for_bot(slack, before)
-    driver.submit_view(LEAD, slack.current_view(LEAD), owner=OWNER)
+    approve(driver, slack, card)
     slack.wait_idle(timeout=10)
     return conversation, card
 
@@ -52,11 +48,6 @@ def approve_plan(container: Container, plan: Sequence[str]) -> None:
         ask_id=1, actor=LEAD, is_lead=True, owner=OWNER, priority=None, size=None,
         milestones=[Milestone(title) for title in plan],
     )  # fmt: skip
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
-    """Poll ``check`` until it returns something true; that value."""
-    return eventually(check, what or "the condition", timeout)
 
 
 def links(database_url: str, ask_id: int = 1) -> Links | None:
