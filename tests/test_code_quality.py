@@ -15,8 +15,6 @@ BIN = Path(sys.executable).parent
 
 MAX_LINES = 400
 REASON = "Over 400 lines:"
-# Being restructured on other branches (issue 18): they get a reason, or get split, there.
-LONG_WITHOUT_REASON: frozenset[str] = frozenset()
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -48,7 +46,7 @@ def test_no_file_is_over_400_lines_without_a_reason_at_its_top() -> None:
     for name in tracked_python_files():
         text = (ROOT / name).read_text(encoding="utf-8")
         lines = len(text.splitlines())
-        if lines <= MAX_LINES or name in LONG_WITHOUT_REASON:
+        if lines <= MAX_LINES:
             continue
         docstring = ast.get_docstring(ast.parse(text), clean=True) or ""
         if not docstring.startswith(REASON) or len(docstring) <= len(REASON) + 10:
@@ -57,12 +55,3 @@ def test_no_file_is_over_400_lines_without_a_reason_at_its_top() -> None:
         f"over {MAX_LINES} lines with no '{REASON} <why>' opening the module docstring: split "
         f"them, or say why: {unexplained}"
     )
-
-
-def test_the_allow_list_names_files_that_are_still_long() -> None:
-    """An allowed file that got short (or went away) leaves the list: it cannot hide another."""
-    for name in LONG_WITHOUT_REASON:
-        path = ROOT / name
-        assert path.is_file(), f"{name} is gone: take it off LONG_WITHOUT_REASON"
-        lines = len(path.read_text(encoding="utf-8").splitlines())
-        assert lines > MAX_LINES, f"{name} has {lines} lines now: take it off LONG_WITHOUT_REASON"
