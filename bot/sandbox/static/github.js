@@ -56,7 +56,9 @@
       .then(function (answer) {
         if (!answer.ok) { toast(answer.error || "failed"); return; }
         var d = answer.delivery;
-        toast("#" + d.number + " " + d.action + " · webhook delivered: HTTP " + (d.status || "—"));
+        toast("#" + d.number + " " + d.action + " · " + (d.status
+          ? "webhook delivered: HTTP " + d.status
+          : "webhook not delivered: " + d.answer));  // status 0: the bot was unreachable
       })
       .catch(function (e) { toast(String(e)); })
       .then(function () { S.busy = false; return poll(); });
