@@ -84,19 +84,19 @@ class OpenAIAssistant:
         return self._or_rules("classify", ask, lambda: self.rules.classify(text, templates))
 
     def extract(self, text: str, template: RequestTemplate, today: date) -> Extraction:
-        rules = self.rules.extract(text, template, today)
+        rules = self.rules.extract(text, template, today)  # the model's answer is merged into it
         specs = list(validate.extractable_fields(template).values())
-        try:
+
+        def ask() -> Extraction:
             reply = self.gateway.parse(
                 prompts.extract(text, template, specs, today), ExtractionReply
             )
             merged, dropped = validate.extraction(reply, template, today, rules)
-        except Exception as error:
-            self._fallback("extract", error)
-            return rules
-        if dropped:
-            log.warning("llm extract: dropped %s; the rules' values stand", ", ".join(dropped))
-        return merged
+            if dropped:
+                log.warning("llm extract: dropped %s; the rules' values stand", ", ".join(dropped))
+            return merged
+
+        return self._or_rules("extract", ask, lambda: rules)
 
     def next_field(self, conversation: Conversation, candidates: Sequence[FieldSpec]) -> FieldSpec:
         def rules() -> FieldSpec:
@@ -122,26 +122,26 @@ class OpenAIAssistant:
     def propose_draft(
         self, conversation: Conversation, template: RequestTemplate, today: date
     ) -> DraftProposal:
-        rules = self.rules.propose_draft(conversation, template, today)
+        rules = self.rules.propose_draft(conversation, template, today)  # fills what is rejected
         ticket = conversation.ticket
-        try:
+
+        def ask() -> DraftProposal:
             reply = self.gateway.parse(
                 prompts.propose_draft(conversation, template, today, validate.MAX_MILESTONES),
                 DraftReply,
             )
             proposal, rejected = validate.draft(reply, rules, today, ticket.deadline, ticket.size)
-        except Exception as error:
-            self._fallback("propose_draft", error)
-            return rules
-        # What the requester chose stands (the rules' proposal keeps it too).
-        proposal.priority = ticket.priority or proposal.priority
-        proposal.size = ticket.size or proposal.size
-        if rejected:
-            log.warning(
-                "llm propose_draft: rejected %s; the rules' proposal used for those",
-                ", ".join(rejected),
-            )
-        return proposal
+            # What the requester chose stands (the rules' proposal keeps it too).
+            proposal.priority = ticket.priority or proposal.priority
+            proposal.size = ticket.size or proposal.size
+            if rejected:
+                log.warning(
+                    "llm propose_draft: rejected %s; the rules' proposal used for those",
+                    ", ".join(rejected),
+                )
+            return proposal
+
+        return self._or_rules("propose_draft", ask, lambda: rules)
 
     def summarise_thread(self, messages: Sequence[str]) -> str:
         def rules() -> str:
