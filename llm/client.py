@@ -292,14 +292,14 @@ class LlmGateway:
             {"role": "user", "content": prompt.user},
         ]
         estimate = math.ceil((len(prompt.system) + len(prompt.user)) / _CHARS_PER_TOKEN)
-        # Built before the breaker's slot is taken: nothing may fail between that and the try.
+        # Built and logged before the breaker's slot is taken: between that and the try only
+        # the clock is read, so nothing can fail with the slot held.
         body = {
             "model": self.config.model,
             "messages": messages,
             "response_format": response_format(schema),
             "max_completion_tokens": self.config.max_output_tokens,
         }
-        self._begin(prompt.purpose, estimate)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "llm prompt purpose=%s:\n[system]\n%s\n[user]\n%s",
@@ -307,6 +307,7 @@ class LlmGateway:
                 redact(prompt.system),
                 redact(prompt.user),
             )
+        self._begin(prompt.purpose, estimate)
         started = self.clock()
         try:
             # The plain POST of the client (retries, Retry-After, timeouts and errors as
