@@ -4,8 +4,8 @@ review card, the requester's "Submitted" message, the owner's DM, nudges: ``bot.
 and publishes the Home tabs of the people involved; ``decided`` does that after a lead's (or
 owner's, or requester's) action and also tells the requester, DMs a new owner and the
 watchers; ``milestone_changed`` does the former after a milestone change (made in Slack or in
-the tracker) and tells the requester. The requester is told in their intake thread
-(``post_to_requester``)."""
+the tracker) and tells the requester: in their intake thread, or in a DM when the ask has
+none (``post_to_requester``)."""
 
 from __future__ import annotations
 
