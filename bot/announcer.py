@@ -2,10 +2,10 @@
 change goes through. ``changed`` re-renders every message the bot posted about the ask (the
 review card, the requester's "Submitted" message, the owner's DM, nudges: ``bot.refresh``)
 and publishes the Home tabs of the people involved; ``decided`` does that after a lead's (or
-owner's, or requester's) action and also tells the requester in their intake thread, DMs a
-new owner and the watchers; ``milestone_changed`` does the former after a milestone change
-(made in Slack or in the tracker) and tells the requester in their intake thread
-(``post_to_requester``)."""
+owner's, or requester's) action and also tells the requester, DMs a new owner and the
+watchers; ``milestone_changed`` does the former after a milestone change (made in Slack or in
+the tracker) and tells the requester: in their intake thread, or in a DM when the ask has
+none (``post_to_requester``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from slack_sdk.web import SlackResponse
 from bot.blocks import milestones, similar
 from bot.blocks import review as render
 from bot.refresh import AskViews, Place
+from bot.slack_text import is_user_id
 from intake.conversation import Conversation
 from intake.lifecycle import Action
 from intake.milestone_service import MilestoneUpdate
@@ -64,11 +65,11 @@ class Announcer:
         conversation = decision.conversation
         ticket = conversation.ticket
         self.views.refresh_messages(client, conversation, skip=skip)
-        if conversation.thread is not None and tell_requester:
+        if tell_requester:
             note = render.requester_update(ticket, decision.entry, decision.action)
-            thread = conversation.thread
-            posted = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **note)
-            if decision.action is Action.REQUEST_CHANGES:  # its Edit ask goes once answered
+            posted = post_to_requester(client, conversation, note)
+            if posted is not None and decision.action is Action.REQUEST_CHANGES:
+                # its Edit ask goes once answered
                 self.views.record(ticket, posted, registry.QUESTIONS, ticket.requester, note)
         template = self.templates.get(ticket.category)
         owner_changed = decision.action is Action.ASSIGN and ticket.owner != decision.previous_owner
@@ -107,14 +108,20 @@ class Announcer:
         if update.ask_requester:
             question = milestones.confirm_request(ticket)
             posted = post_to_requester(client, conversation, question)
-            self.views.record(ticket, posted, registry.DONE_QUESTION, ticket.requester, question)
+            if posted is not None:
+                self.views.record(
+                    ticket, posted, registry.DONE_QUESTION, ticket.requester, question
+                )
 
 
 def post_to_requester(
     client: WebClient, conversation: Conversation, message: dict[str, Any]
-) -> SlackResponse:
-    """In the ask's intake thread; in a DM when it has none (an intake from the terminal)."""
+) -> SlackResponse | None:
+    """In the ask's intake thread; in a DM when it has none. Nothing (None) when it has no
+    thread and its requester is no Slack user (an intake from the terminal, by a login name)."""
     thread = conversation.thread
     if thread is not None:
         return client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
+    if not is_user_id(conversation.ticket.requester):
+        return None
     return client.chat_postMessage(channel=conversation.ticket.requester, **message)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HomeRefresher = Callable[[WebClient, str, str], None]  # (client, team_id, user)
+HomeRefresher = Callable[[WebClient, str, Sequence[str]], None]  # (client, team_id, users)
 Place = tuple[str, str]  # (channel, ts) of a message
 
 IN_REVIEW = (Status.SUBMITTED, Status.NEEDS_INFO)
@@ -85,7 +85,7 @@ class AskViews:
     clock: Clock
     people: People
     review_channel: str | None
-    refresh_home: HomeRefresher
+    publish_homes: HomeRefresher
     similar_asks: SimilarAsks | None = None
 
     # -- recording ---------------------------------------------------------------------------
@@ -190,8 +190,9 @@ class AskViews:
         owners and whoever acted."""
         people = {ticket.requester, ticket.owner, previous_owner, actor}
         people |= {m.owner for m in ticket.milestones}
-        for person in sorted(p for p in people if p and is_user_id(p)):
-            self.refresh_home(client, ticket.team_id, person)
+        persons = sorted(p for p in people if p and is_user_id(p))
+        if persons:
+            self.publish_homes(client, ticket.team_id, persons)
 
     def _latest(self, conversation: Conversation) -> Conversation:
         assert conversation.ticket.id is not None
@@ -320,7 +321,7 @@ def views_for(
         container.clock,
         people,
         settings.intake_review_channel,
-        homes.publish,
+        homes.publish_many,
         container.similar,
     )
 

@@ -77,11 +77,8 @@ class IntakeService(TeamScoped):
         """Open an intake. None when ``dedupe_key`` was already handled (a retried event)."""
         text = clean(text)
         now = self.clock.now()
-        if dedupe_key:
-            with self.uow_factory() as uow:
-                if not uow.claim(dedupe_key):
-                    return None
-                uow.commit()
+        if dedupe_key and not self.claim(dedupe_key):
+            return None
         engine, usage = self._prepare(
             None, lambda engine, _: engine.start(text, requester, source, tz, now)[1]
         )
@@ -97,6 +94,15 @@ class IntakeService(TeamScoped):
             uow.commit()
         _log_usage(conversation.ticket, usage)
         return Outcome(conversation, replies)
+
+    def claim(self, dedupe_key: str) -> bool:
+        """Record the delivery ``dedupe_key`` as handled; False when it was already (by this
+        process or another replica), and the caller does nothing."""
+        with self.uow_factory() as uow:
+            if not uow.claim(dedupe_key):
+                return False
+            uow.commit()
+        return True
 
     def answer(
         self,

@@ -182,3 +182,24 @@ def test_forms_decide_in_serve_and_the_worker_tells_everyone(
         unwatch()
     ran = {row.payload["command"] for row in items(engine)}
     assert {"Start", "Reply", "Choose", "Decide", "Announce", "MilestoneChanged"} <= ran, ran
+
+
+def test_an_intake_command_run_again_in_doubt_starts_nothing_twice(
+    serve: BotServer, slack: FakeSlack, clock: MovableClock, start_worker: Callable[[], Runner]
+) -> None:
+    """/intake handed back in doubt after it ran (its worker stopped at the deadline) runs
+    again: the requester gets one DM thread and one draft, nothing posted the second time."""
+    assert serve.container is not None
+    engine = serve.container.db_engine
+    driver = SlackDriver(serve.events_url, SIGNING_SECRET, slack)
+    assert driver.slash_command(REQUESTER, ASK).status == 200
+    start_worker()
+    (first,) = wait_done(engine)
+    dm = slack.dm_channel(REQUESTER)
+    posted = len(slack.messages(dm))
+    with transaction(engine) as session:  # the same command, queued again
+        queue.enqueue(session, KIND, first.payload, at=clock.now(), max_attempts=2)
+    assert len(wait_done(engine)) == 2
+    assert len(slack.messages(dm)) == posted, said_to(slack, REQUESTER)
+    asks = serve.container.intake.list(team_id="T0001", requester=REQUESTER)
+    assert len(asks) == 1

@@ -46,6 +46,8 @@ SAMPLES: list[Command] = [
     Mentioned(WHERE, THREAD, "", "1.3", Source.MENTION),
     StartInDm(WHERE, "we need a db", Source.SLASH_COMMAND),
     FromMessage(WHERE, "C1", MESSAGE),
+    StartInDm(WHERE, "we need a db", Source.HOME, dedupe_key="view:V1"),
+    FromMessage(WHERE, "C1", MESSAGE, "cmd:1.2.abc"),
     SaveEdit(WHERE, 7, "database", "Europe/Berlin", {"values": {"title": {"t": {"value": "x"}}}}),
     SaveEdit(WHERE, 7, None, None, {"values": {}}),
     Move(WHERE, 7, "review_start"),

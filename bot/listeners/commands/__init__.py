@@ -11,7 +11,7 @@ from slack_bolt import Ack, BoltContext
 from bot.blocks import review
 from bot.commands import later
 from bot.errors import after_ack
-from bot.listeners.start import StartInDm
+from bot.listeners.start import StartInDm, cmd_key
 from bot.scope import Scope, scope_of
 from bot.slack_text import normalize_incoming, safe
 from bot.where import Body, Where
@@ -45,7 +45,7 @@ def intake_command(ack: Ack, body: Body, command: Body, context: BoltContext) ->
         found = show(scope, words[1])
         ack(response_type="ephemeral", **found)
         return
-    opening = StartInDm(Where.of(body), text, Source.SLASH_COMMAND)
+    opening = StartInDm(Where.of(body), text, Source.SLASH_COMMAND, dedupe_key=cmd_key(body))
     later(context, opening, ack, response_type="ephemeral", text=OPENING)
 
 

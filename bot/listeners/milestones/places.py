@@ -22,7 +22,6 @@ from bot.refresh import read_message
 from bot.scope import Scope, scope_of
 from bot.slack_text import user as mention
 from bot.where import Where
-from intake.clock import local_today
 from intake.conversation import Conversation
 from intake.milestones import MilestoneRefusal, StalePlan
 from intake.ticket import Ticket
@@ -195,4 +194,5 @@ def short(scope: Scope, refusal: MilestoneRefusal) -> str:
 
 
 def today_of(scope: Scope, client: WebClient, team_id: str, user: str) -> date:
-    return local_today(scope.milestones.clock, scope.people.timezone(client, team_id, user))
+    """``user``'s date today, in their time zone (``AskViews.today_of``)."""
+    return scope.announcer.views.today_of(client, team_id, user)

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import Handler, later
 from bot.errors import after_ack, tell
-from bot.listeners.start import StartInDm, start_in_dm
+from bot.listeners.start import StartInDm, cmd_key, start_in_dm
 from bot.scope import Scope
 from bot.slack_text import normalize_incoming
 from bot.slack_text import user as mention
@@ -34,6 +34,7 @@ class FromMessage:
     where: Where
     channel: str
     message: Body  # the message as the shortcut showed it: text, ts, thread, author
+    dedupe_key: str = ""  # the shortcut's (``cmd_key``): the intake is started once
 
 
 def from_message_now(command: FromMessage, scope: Scope, client: WebClient) -> None:
@@ -44,13 +45,15 @@ def from_message_now(command: FromMessage, scope: Scope, client: WebClient) -> N
         return
     text = thread_ask(scope, client, channel, message) or text
     note = source_note(client, channel, message)
-    start_in_dm(StartInDm(command.where, text, Source.SHORTCUT, note), scope, client)
+    opening = StartInDm(command.where, text, Source.SHORTCUT, note, command.dedupe_key)
+    start_in_dm(opening, scope, client)
 
 
 @after_ack
 def from_message(ack: Ack, body: Body, shortcut: Body, context: BoltContext) -> None:
     channel = (shortcut.get("channel") or {}).get("id", "")
-    later(context, FromMessage(Where.of(body), channel, shortcut.get("message") or {}), ack)
+    message = shortcut.get("message") or {}
+    later(context, FromMessage(Where.of(body), channel, message, cmd_key(body)), ack)
 
 
 THREAD_LIMIT = 50  # messages of a thread read for its summary

@@ -13,7 +13,7 @@ from bot import forms
 from bot.blocks import modals
 from bot.commands import Handler, later
 from bot.errors import after_ack
-from bot.listeners.start import StartInDm
+from bot.listeners.start import StartInDm, view_key
 from bot.scope import Scope, scope_of
 from bot.thinking import thinking
 from bot.where import Body, Where
@@ -68,7 +68,8 @@ def new_request(ack: Ack, body: Body, view: Body, context: BoltContext) -> None:
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    later(context, StartInDm(Where.of(body), text, Source.HOME), ack)
+    opening = StartInDm(Where.of(body), text, Source.HOME, dedupe_key=view_key(view))
+    later(context, opening, ack)
 
 
 # -- registration ------------------------------------------------------------------------
