@@ -92,7 +92,10 @@ def create_app(
     pacer = pacer or container.pacer
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
-    oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
+    oauth = None
+    if settings.multi_workspace:
+        # Bolt looks the workspace's installation up before each ack: on the ack's connections.
+        oauth = oauth_settings(settings, container.ack_db_engine or container.db_engine)
     admission = _admission(container)
     pool = ThreadPoolExecutor(admission.threads, thread_name_prefix="bolt-listener")
     threads = admission.executor(pool)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from slack_bolt import App
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.app import create_app
 from bot.bootstrap import build
@@ -107,5 +108,28 @@ def test_install_mode_builds_the_oauth_app_without_a_token(
         follow = follow_through_for(container, app.client)
         assert isinstance(follow.clients, InstalledWorkspaces)
         assert follow.clients.for_team("T0001") is None, "nothing installed yet"
+    finally:
+        container.db_engine.dispose()
+
+
+def test_installations_are_looked_up_on_the_ack_connections(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """Bolt finds the workspace's installation before each request is acked: that read must
+    not queue behind the listeners' work for a connection."""
+    config = settings(
+        tmp_path,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_api_url=fake_slack.api_url,
+    )
+    container = build(config, migrate=True)  # type: ignore[arg-type]
+    try:
+        app = create_app(container, pacer=unhurried_pacer())
+        assert app.oauth_flow is not None
+        store = app.oauth_flow.settings.installation_store
+        assert isinstance(store, SQLAlchemyInstallationStore)
+        assert container.ack_db_engine is not None
+        assert store.engine is container.ack_db_engine
     finally:
         container.db_engine.dispose()
