@@ -116,8 +116,6 @@ def create_app(
     deps = deps_for(container, client, defer=settings.intake_defer_work)
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     admission.install(app)  # first: a refused request costs no database work
-    if admission.notices is not None:
-        admission.notices.client = app.client
     if not socket_mode:
         refuse_replays(app, SqlUnitOfWorkFactory(container.ack_db_engine or container.db_engine))
     if deps.later.defer:

@@ -99,8 +99,15 @@ def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
     return None
 
 
-def answer(body: dict[str, Any], refusal: str, kind: Kind, notices: Notices | None) -> BoltResponse:
-    """The ack for a request that is not taken: see the module docstring."""
+def answer(
+    body: dict[str, Any],
+    refusal: str,
+    kind: Kind,
+    notices: Notices | None,
+    client: WebClient | None = None,
+) -> BoltResponse:
+    """The ack for a request that is not taken: see the module docstring. ``client``: the
+    request's own (Bolt's ``context.client``, with its workspace's token), for the note."""
     text = _words(refusal, kind)
     if "command" in body:
         typed = str(body.get("text") or "").strip()
@@ -113,8 +120,8 @@ def answer(body: dict[str, Any], refusal: str, kind: Kind, notices: Notices | No
             return _json({"response_action": "errors", "errors": {field: note}})
     event = body.get("event")
     quiet = isinstance(event, dict) and event.get("type") not in _NOTED_EVENTS
-    if notices is not None and not quiet:
-        notices.tell(body, text)
+    if notices is not None and client is not None and not quiet:
+        notices.tell(body, text, client)
     return BoltResponse(status=200, body="")
 
 
@@ -142,26 +149,26 @@ def _json(payload: dict[str, Any]) -> BoltResponse:
 class Notices:
     """Private notes for refused clicks, shortcuts and messages, sent by one thread of their
     own (``bot.errors.tell``: through the response_url when there is one, else ephemerally,
-    else in a DM). Best effort: a note that does not fit the queue is dropped (logged)."""
+    else in a DM), each on the client of the request it answers (in multi-workspace mode only
+    that one has the workspace's token). Best effort: a note that does not fit the queue is
+    dropped (logged)."""
 
     def __init__(
         self,
-        client: WebClient | None = None,
         *,
         in_flight: InFlight | None = None,
         every_s: float = NOTE_EVERY_S,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client  # the app's; set once the app is built
         self.in_flight = in_flight  # a queued note is work in flight until it is sent
         self._every_s = every_s
         self._now = now
-        self._queue: queue.Queue[tuple[dict[str, Any], str]] = queue.Queue(NOTES_QUEUED)
+        self._queue: queue.Queue[tuple[WebClient, dict[str, Any], str]] = queue.Queue(NOTES_QUEUED)
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def tell(self, body: dict[str, Any], text: str) -> None:
+    def tell(self, body: dict[str, Any], text: str, client: WebClient) -> None:
         found = classify(body)
         person = f"{found[1]}:{found[2]}" if found else ""
         now = self._now()
@@ -177,7 +184,7 @@ class Notices:
         if self.in_flight is not None:
             self.in_flight.begin()
         try:
-            self._queue.put_nowait((body, text))
+            self._queue.put_nowait((client, body, text))
         except queue.Full:
             if self.in_flight is not None:
                 self.in_flight.end()
@@ -185,10 +192,9 @@ class Notices:
 
     def _send(self) -> None:
         while True:
-            body, text = self._queue.get()
+            client, body, text = self._queue.get()
             try:
-                if self.client is not None:
-                    tell(self.client, Where.of(body), text)
+                tell(client, Where.of(body), text)
             finally:
                 if self.in_flight is not None:
                     self.in_flight.end()
