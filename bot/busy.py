@@ -188,7 +188,7 @@ class Notices:
         except queue.Full:
             if self.in_flight is not None:
                 self.in_flight.end()
-            log.warning("too many 'slow down' notes queued; one was not sent")
+            log.warning("too many busy/slow-down notes queued; one was dropped")
 
     def _send(self) -> None:
         while True:
