@@ -70,33 +70,39 @@ _NOTED_EVENTS = {"message", "app_mention"}  # a Home tab not refreshed needs no 
 
 def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
     """``(kind, team, person)`` for a request a person made, or None for one the limits
-    and the bound leave alone (an options load, a closed modal, events without a person)."""
+    and the bound leave alone (an options load, a closed modal, events without a person).
+    The workspace and person are read as ``Where.of`` reads them."""
+    kind_of = body.get("type")
+    event = body.get("event")
     if "command" in body:
         words = str(body.get("text") or "").strip().lower().split()
         first = words[0] if words else ""
         kind = Kind.ACTION if first in _NOT_A_NEW_INTAKE else Kind.INTAKE
-        return kind, str(body.get("team_id") or ""), str(body.get("user_id") or "")
-    kind_of = body.get("type")
-    if kind_of in _NEW_INTAKE_PAYLOADS or kind_of in _ACTION_PAYLOADS:
-        person = (body.get("user") or {}).get("id")
-        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-        if not person:
-            return None
+    elif kind_of in _NEW_INTAKE_PAYLOADS or kind_of in _ACTION_PAYLOADS:
         kind = Kind.INTAKE if kind_of in _NEW_INTAKE_PAYLOADS else Kind.ACTION
-        return kind, str(team or ""), str(person)
-    event = body.get("event")
-    if kind_of == "event_callback" and isinstance(event, dict):
-        counted = _COUNTED_EVENTS.get(str(event.get("type")))
-        person = event.get("user")
-        if counted is None or not person or event.get("bot_id") or event.get("subtype"):
+    elif kind_of == "event_callback" and isinstance(event, dict):
+        counted = _event_kind(event)
+        if counted is None:
             return None
-        in_thread = event.get("thread_ts") not in (None, event.get("ts"))
-        if event.get("type") == "message" and event.get("channel_type") != "im" and not in_thread:
-            return None  # talk in a channel the bot is in: nothing it acts on
-        if in_thread:
-            counted = Kind.ACTION  # a mention in a thread answers there; it starts nothing
-        return counted, str(body.get("team_id") or ""), str(person)
-    return None
+        kind = counted
+    else:
+        return None
+    where = Where.of(body)
+    if not where.user_id and "command" not in body:
+        return None  # a click or an event without a person is nobody's request
+    return kind, where.team_id, where.user_id
+
+
+def _event_kind(event: dict[str, Any]) -> Kind | None:
+    counted = _COUNTED_EVENTS.get(str(event.get("type")))
+    if counted is None or event.get("bot_id") or event.get("subtype"):
+        return None
+    in_thread = event.get("thread_ts") not in (None, event.get("ts"))
+    if event.get("type") == "message" and event.get("channel_type") != "im" and not in_thread:
+        return None  # talk in a channel the bot is in: nothing it acts on
+    if in_thread:
+        return Kind.ACTION  # a mention in a thread answers there; it starts nothing
+    return counted
 
 
 def answer(
@@ -163,14 +169,14 @@ class Notices:
         self.in_flight = in_flight  # a queued note is work in flight until it is sent
         self._every_s = every_s
         self._now = now
-        self._queue: queue.Queue[tuple[WebClient, dict[str, Any], str]] = queue.Queue(NOTES_QUEUED)
+        self._queue: queue.Queue[tuple[WebClient, Where, str]] = queue.Queue(NOTES_QUEUED)
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def tell(self, body: dict[str, Any], text: str, client: WebClient) -> None:
-        found = classify(body)
-        person = f"{found[1]}:{found[2]}" if found else ""
+        where = Where.of(body)  # the workspace and person classify() found, and where to answer
+        person = f"{where.team_id}:{where.user_id}" if where.user_id else ""
         now = self._now()
         with self._lock:
             if not person or now - self._last.get(person, -self._every_s) < self._every_s:
@@ -184,7 +190,7 @@ class Notices:
         if self.in_flight is not None:
             self.in_flight.begin()
         try:
-            self._queue.put_nowait((client, body, text))
+            self._queue.put_nowait((client, where, text))
         except queue.Full:
             if self.in_flight is not None:
                 self.in_flight.end()
@@ -192,9 +198,9 @@ class Notices:
 
     def _send(self) -> None:
         while True:
-            client, body, text = self._queue.get()
+            client, where, text = self._queue.get()
             try:
-                tell(client, Where.of(body), text)
+                tell(client, where, text)
             finally:
                 if self.in_flight is not None:
                     self.in_flight.end()
