@@ -153,7 +153,7 @@ class Admission:
         kind, team, person = found
         refusal = self._refusal(kind, team, person)
         if refusal is not None:
-            return busy.answer(req.body, refusal, kind, self.notices)
+            return busy.answer(req.body, refusal, kind, self.notices, req.context.client)
         run = Run(key=f"{team}:{person}", kind=kind)
         if self.slots is not None:
             req.context["ack"] = TurnAck(self, run)

@@ -71,11 +71,8 @@ def worker_client(container: Container) -> PacedWebClient:
     if client.token:
         try:
             client.auth_test()
-        except SlackApiError as exc:
-            raise ConfigError(
-                f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, "
-                "if set, SLACK_API_URL"
-            ) from None
+        except (SlackApiError, OSError) as exc:
+            raise _token_check_failed(exc) from None
     return client
 
 
@@ -92,7 +89,10 @@ def create_app(
     pacer = pacer or container.pacer
     client = make_client(container, pacer)
     signing_secret = settings.slack_signing_secret
-    oauth = oauth_settings(settings, container.db_engine) if settings.multi_workspace else None
+    oauth = None
+    if settings.multi_workspace:
+        # Bolt looks the workspace's installation up before each ack: on the ack's connections.
+        oauth = oauth_settings(settings, container.ack_db_engine or container.db_engine)
     admission = _admission(container)
     pool = ThreadPoolExecutor(admission.threads, thread_name_prefix="bolt-listener")
     threads = admission.executor(pool)
@@ -105,16 +105,11 @@ def create_app(
             # Each listener run counts as work in flight until it ends (bot.in_flight).
             executor=TrackedExecutor(threads, container.in_flight),
         )
-    except (BoltError, SlackApiError) as exc:
-        raise ConfigError(
-            f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
-            "SLACK_API_URL"
-        ) from None
+    except (BoltError, SlackApiError, OSError) as exc:
+        raise _token_check_failed(exc) from None
     deps = deps_for(container, client, defer=settings.intake_defer_work)
     pace_bolt_app(app, pacer)  # listeners' per-request clients are paced too
     admission.install(app)  # first: a refused request costs no database work
-    if admission.notices is not None:
-        admission.notices.client = app.client
     if not socket_mode:
         refuse_replays(app, SqlUnitOfWorkFactory(container.ack_db_engine or container.db_engine))
     if deps.later.defer:
@@ -230,9 +225,23 @@ def _admission(container: Container) -> Admission:
     )
 
 
+def _token_check_failed(exc: Exception) -> ConfigError:
+    """The one line for a bot token that auth.test did not confirm at start: Slack refused
+    it, or Slack (at SLACK_API_URL) could not be reached to ask."""
+    if isinstance(exc, OSError):  # urllib's URLError, a timeout: no answer at all
+        reason = getattr(exc, "reason", None) or exc
+        return ConfigError(
+            f"could not reach Slack (SLACK_API_URL) to check SLACK_BOT_TOKEN: {reason}"
+        )
+    return ConfigError(
+        f"Slack did not accept SLACK_BOT_TOKEN ({_reason(exc)}); check the token and, if set, "
+        "SLACK_API_URL"
+    )
+
+
 def _reason(exc: Exception) -> str:
     """Slack's error code only: Bolt's own message quotes the token, which must not be shown."""
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or exc.response.status_code)
     found = re.search(r"'error': '([a-z_]+)'", str(exc))
-    return found.group(1) if found else "Slack could not be reached"
+    return found.group(1) if found else "no error code in its answer"

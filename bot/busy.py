@@ -70,37 +70,50 @@ _NOTED_EVENTS = {"message", "app_mention"}  # a Home tab not refreshed needs no 
 
 def classify(body: dict[str, Any]) -> tuple[Kind, str, str] | None:
     """``(kind, team, person)`` for a request a person made, or None for one the limits
-    and the bound leave alone (an options load, a closed modal, events without a person)."""
+    and the bound leave alone (an options load, a closed modal, events without a person).
+    The workspace and person are read as ``Where.of`` reads them."""
+    kind_of = body.get("type")
+    event = body.get("event")
     if "command" in body:
         words = str(body.get("text") or "").strip().lower().split()
         first = words[0] if words else ""
         kind = Kind.ACTION if first in _NOT_A_NEW_INTAKE else Kind.INTAKE
-        return kind, str(body.get("team_id") or ""), str(body.get("user_id") or "")
-    kind_of = body.get("type")
-    if kind_of in _NEW_INTAKE_PAYLOADS or kind_of in _ACTION_PAYLOADS:
-        person = (body.get("user") or {}).get("id")
-        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-        if not person:
-            return None
+    elif kind_of in _NEW_INTAKE_PAYLOADS or kind_of in _ACTION_PAYLOADS:
         kind = Kind.INTAKE if kind_of in _NEW_INTAKE_PAYLOADS else Kind.ACTION
-        return kind, str(team or ""), str(person)
-    event = body.get("event")
-    if kind_of == "event_callback" and isinstance(event, dict):
-        counted = _COUNTED_EVENTS.get(str(event.get("type")))
-        person = event.get("user")
-        if counted is None or not person or event.get("bot_id") or event.get("subtype"):
+    elif kind_of == "event_callback" and isinstance(event, dict):
+        counted = _event_kind(event)
+        if counted is None:
             return None
-        in_thread = event.get("thread_ts") not in (None, event.get("ts"))
-        if event.get("type") == "message" and event.get("channel_type") != "im" and not in_thread:
-            return None  # talk in a channel the bot is in: nothing it acts on
-        if in_thread:
-            counted = Kind.ACTION  # a mention in a thread answers there; it starts nothing
-        return counted, str(body.get("team_id") or ""), str(person)
-    return None
+        kind = counted
+    else:
+        return None
+    where = Where.of(body)
+    if not where.user_id and "command" not in body:
+        return None  # a click or an event without a person is nobody's request
+    return kind, where.team_id, where.user_id
 
 
-def answer(body: dict[str, Any], refusal: str, kind: Kind, notices: Notices | None) -> BoltResponse:
-    """The ack for a request that is not taken: see the module docstring."""
+def _event_kind(event: dict[str, Any]) -> Kind | None:
+    counted = _COUNTED_EVENTS.get(str(event.get("type")))
+    if counted is None or event.get("bot_id") or event.get("subtype"):
+        return None
+    in_thread = event.get("thread_ts") not in (None, event.get("ts"))
+    if event.get("type") == "message" and event.get("channel_type") != "im" and not in_thread:
+        return None  # talk in a channel the bot is in: nothing it acts on
+    if in_thread:
+        return Kind.ACTION  # a mention in a thread answers there; it starts nothing
+    return counted
+
+
+def answer(
+    body: dict[str, Any],
+    refusal: str,
+    kind: Kind,
+    notices: Notices | None,
+    client: WebClient | None = None,
+) -> BoltResponse:
+    """The ack for a request that is not taken: see the module docstring. ``client``: the
+    request's own (Bolt's ``context.client``, with its workspace's token), for the note."""
     text = _words(refusal, kind)
     if "command" in body:
         typed = str(body.get("text") or "").strip()
@@ -113,8 +126,8 @@ def answer(body: dict[str, Any], refusal: str, kind: Kind, notices: Notices | No
             return _json({"response_action": "errors", "errors": {field: note}})
     event = body.get("event")
     quiet = isinstance(event, dict) and event.get("type") not in _NOTED_EVENTS
-    if notices is not None and not quiet:
-        notices.tell(body, text)
+    if notices is not None and client is not None and not quiet:
+        notices.tell(body, text, client)
     return BoltResponse(status=200, body="")
 
 
@@ -142,28 +155,28 @@ def _json(payload: dict[str, Any]) -> BoltResponse:
 class Notices:
     """Private notes for refused clicks, shortcuts and messages, sent by one thread of their
     own (``bot.errors.tell``: through the response_url when there is one, else ephemerally,
-    else in a DM). Best effort: a note that does not fit the queue is dropped (logged)."""
+    else in a DM), each on the client of the request it answers (in multi-workspace mode only
+    that one has the workspace's token). Best effort: a note that does not fit the queue is
+    dropped (logged)."""
 
     def __init__(
         self,
-        client: WebClient | None = None,
         *,
         in_flight: InFlight | None = None,
         every_s: float = NOTE_EVERY_S,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client  # the app's; set once the app is built
         self.in_flight = in_flight  # a queued note is work in flight until it is sent
         self._every_s = every_s
         self._now = now
-        self._queue: queue.Queue[tuple[dict[str, Any], str]] = queue.Queue(NOTES_QUEUED)
+        self._queue: queue.Queue[tuple[WebClient, Where, str]] = queue.Queue(NOTES_QUEUED)
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def tell(self, body: dict[str, Any], text: str) -> None:
-        found = classify(body)
-        person = f"{found[1]}:{found[2]}" if found else ""
+    def tell(self, body: dict[str, Any], text: str, client: WebClient) -> None:
+        where = Where.of(body)  # the workspace and person classify() found, and where to answer
+        person = f"{where.team_id}:{where.user_id}" if where.user_id else ""
         now = self._now()
         with self._lock:
             if not person or now - self._last.get(person, -self._every_s) < self._every_s:
@@ -177,18 +190,17 @@ class Notices:
         if self.in_flight is not None:
             self.in_flight.begin()
         try:
-            self._queue.put_nowait((body, text))
+            self._queue.put_nowait((client, where, text))
         except queue.Full:
             if self.in_flight is not None:
                 self.in_flight.end()
-            log.warning("too many 'slow down' notes queued; one was not sent")
+            log.warning("too many busy/slow-down notes queued; one was dropped")
 
     def _send(self) -> None:
         while True:
-            body, text = self._queue.get()
+            client, where, text = self._queue.get()
             try:
-                if self.client is not None:
-                    tell(self.client, Where.of(body), text)
+                tell(client, where, text)
             finally:
                 if self.in_flight is not None:
                     self.in_flight.end()

@@ -97,5 +97,5 @@ def tell(client: WebClient, where: Where, text: str) -> None:
         if where.thread_ts:
             kwargs["thread_ts"] = where.thread_ts
         client.chat_postEphemeral(**kwargs)
-    except Exception:  # the person could not be told; the log has the original error
-        log.warning("could not tell %s about an error", where.user_id, exc_info=True)
+    except Exception:  # the person could not be told; the log has any original error
+        log.warning("could not send %s a private note", where.user_id, exc_info=True)

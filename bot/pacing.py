@@ -296,7 +296,6 @@ class Pacer:
             else:
                 factor = PROBE_PENALTY
             state.ramping = False
-            before = state.rate
             state.penalty_end = max(state.penalty_end, until)
             state.rate_at = -math.inf  # read the new rate next time
             for key in (method, method + RESERVE_SUFFIX, channel_key):
@@ -313,12 +312,11 @@ class Pacer:
             floor = max(start * FLOOR_FRACTION, 0.1)
             self._store_call(self.store.penalize, key, now_dt, retry_after, key_factor, floor)
         log.info(
-            "Slack answered 429 to %s%s (Retry-After %.0f s): slowing the %s (was %.0f/min)",
+            "Slack answered 429 to %s%s (Retry-After %.0f s): slowing the %s",
             method,
             f" in {channel}" if channel else "",
             retry_after,
             "channel" if blame_channel else "method",
-            before,
         )
 
     def observe(self, method: str, status: str) -> None:

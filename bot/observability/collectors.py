@@ -104,9 +104,8 @@ class DatabaseCollector:
         age.add_metric(["slack"], oldest or 0.0)
         kinds = queue.pending(self.engine)
         events, events_since = kinds.get("webhook", (0, None))
-        since = _aware(events_since)
         depth.add_metric(["webhook"], events)
-        age.add_metric(["webhook"], max((now - since).total_seconds(), 0.0) if since else 0.0)
+        age.add_metric(["webhook"], _waited_s(now, events_since))
         queued, queued_since = kinds.get("command", (0, None))
         jobs_queued = GaugeMetricFamily(
             "intake_jobs_queued",
@@ -118,9 +117,7 @@ class DatabaseCollector:
             "intake_jobs_oldest_age_seconds",
             "Seconds since the oldest of them was acked (0: none).",
         )
-        jobs_age.add_metric(
-            [], max((now - queued_since).total_seconds(), 0.0) if queued_since else 0.0
-        )
+        jobs_age.add_metric([], _waited_s(now, queued_since))
 
         asks = GaugeMetricFamily("intake_asks", "Asks by status.", labels=["status"])
         runs = CounterMetricFamily(
@@ -159,6 +156,12 @@ class DatabaseCollector:
         for key, latest in sorted(run_last.items()):
             last_run.add_metric([key], latest.timestamp())
         return [depth, age, given_up, jobs_queued, jobs_age, asks, runs, last_run]
+
+
+def _waited_s(now: datetime, since: Any) -> float:
+    """Seconds the oldest pending item has waited since ``since`` (0: none waits)."""
+    queued = _aware(since)
+    return max((now - queued).total_seconds(), 0.0) if queued is not None else 0.0
 
 
 def _aware(value: Any) -> datetime | None:

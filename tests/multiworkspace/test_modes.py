@@ -3,13 +3,15 @@ credentials; a configuration that mixes them stops at start and names the variab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from slack_bolt import App
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.app import create_app
-from bot.bootstrap import build
+from bot.bootstrap import Container, build
 from bot.followthrough import follow_through_for
 from bot.oauth import InstalledWorkspaces, OneWorkspace
 from bot.settings import ConfigError, load_settings
@@ -88,9 +90,9 @@ def test_token_mode_is_the_default_and_works_as_before(
         container.db_engine.dispose()
 
 
-def test_install_mode_builds_the_oauth_app_without_a_token(
-    tmp_path: Path, fake_slack: FakeSlack
-) -> None:
+@pytest.fixture
+def install_mode(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[Container, App]]:
+    """A container and its app configured for installs (client credentials, no bot token)."""
     config = settings(
         tmp_path,
         slack_client_id=CLIENT_ID,
@@ -99,13 +101,32 @@ def test_install_mode_builds_the_oauth_app_without_a_token(
     )
     container = build(config, migrate=True)  # type: ignore[arg-type]
     try:
-        app = create_app(container, pacer=unhurried_pacer())
-        assert app.oauth_flow is not None and app.client.token is None
-        assert app.oauth_flow.install_path == "/slack/install"
-        assert app.oauth_flow.redirect_uri_path == "/slack/oauth_redirect"
-        assert fake_slack.calls_to("auth.test") == [], "no token to check at start"
-        follow = follow_through_for(container, app.client)
-        assert isinstance(follow.clients, InstalledWorkspaces)
-        assert follow.clients.for_team("T0001") is None, "nothing installed yet"
+        yield container, create_app(container, pacer=unhurried_pacer())
     finally:
         container.db_engine.dispose()
+
+
+def test_install_mode_builds_the_oauth_app_without_a_token(
+    install_mode: tuple[Container, App], fake_slack: FakeSlack
+) -> None:
+    container, app = install_mode
+    assert app.oauth_flow is not None and app.client.token is None
+    assert app.oauth_flow.install_path == "/slack/install"
+    assert app.oauth_flow.redirect_uri_path == "/slack/oauth_redirect"
+    assert fake_slack.calls_to("auth.test") == [], "no token to check at start"
+    follow = follow_through_for(container, app.client)
+    assert isinstance(follow.clients, InstalledWorkspaces)
+    assert follow.clients.for_team("T0001") is None, "nothing installed yet"
+
+
+def test_installations_are_looked_up_on_the_ack_connections(
+    install_mode: tuple[Container, App],
+) -> None:
+    """Bolt finds the workspace's installation before each request is acked: that read must
+    not queue behind the listeners' work for a connection."""
+    container, app = install_mode
+    assert app.oauth_flow is not None
+    store = app.oauth_flow.settings.installation_store
+    assert isinstance(store, SQLAlchemyInstallationStore)
+    assert container.ack_db_engine is not None
+    assert store.engine is container.ack_db_engine
