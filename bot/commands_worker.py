@@ -1,7 +1,8 @@
 """``intake-bot worker``'s side of deferred work (``bot.commands``): the queue kind
 ``command``. Each item is rebuilt into its command and run as its listener would have run
 it: on the workspace's client, in a scope built for the person who asked, holding a work slot
-(``bot.work_slots``). A command's error is told to the person (``Later.run``). An item whose
+(``bot.work_slots``); one whose slot comes after its runner began stopping is handed back
+unstarted. A command's error is told to the person (``Later.run``). An item whose
 worker died is run again, in doubt, once (the use cases de-duplicate by Slack's IDs).
 """
 
@@ -13,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import KIND, from_json
-from bot.pacing import interruptible
+from bot.pacing import STOPPING, PaceInterrupted, interruptible
 from bot.runner import GiveUp, Kind
 from storage import queue
 
@@ -49,11 +50,17 @@ def command_kind(container: Container, clients: TeamClients) -> Kind:
         if item.in_doubt:
             log.info("command %s ran before in a worker that died; again", item.id)
         scope = scope_for(deps, where.team_id, where.user_id, client)
-        # Started, it runs to its end even when the worker is stopping (its Web API calls are
-        # not interrupted): half a reply is worse than a late one. Past the deadline it is
-        # handed back in doubt, as after a crash.
-        with container.work_slots.hold(f"{where.team_id}:{where.user_id}"), interruptible(NEVER):
-            deps.later.run(command, scope, client)
+        stopping = STOPPING.get()  # the runner's, set when it stops
+        with container.work_slots.hold(f"{where.team_id}:{where.user_id}"):
+            # A wait for a slot can outlast the runner: then nothing has gone out yet, so
+            # the command is handed back unstarted, its attempt not counted.
+            if stopping is not None and stopping.is_set():
+                raise PaceInterrupted("stopping: the command did not start")
+            # Started, it runs to its end even when the worker is stopping (its Web API calls
+            # are not interrupted): half a reply is worse than a late one. Past the deadline
+            # it is handed back in doubt, as after a crash.
+            with interruptible(NEVER):
+                deps.later.run(command, scope, client)
         return None
 
     # A command's effects are de-duplicated by Slack's IDs, not by its queue row: a day is
