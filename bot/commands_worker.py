@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 __all__ = ["KIND", "command_kind"]
 
 THREADS = 500  # commands mostly wait (the model, Slack): many at once, few running Python
+# A command waits for a work slot, then for the model (20 s a request, retried twice; a
+# command may ask more than once) and Slack, all inside its lease: the queue's default
+# (2 min) would let a second worker claim it while it runs.
+LEASE = timedelta(minutes=10)
 NEVER = threading.Event()  # never set: a started command is not interrupted
 
 
@@ -65,4 +69,4 @@ def command_kind(container: Container, clients: TeamClients) -> Kind:
 
     # A command's effects are de-duplicated by Slack's IDs, not by its queue row: a day is
     # plenty (at 50 clicks a second the table would otherwise grow by millions a week).
-    return Kind(run, threads=THREADS, keep_done=timedelta(days=1))
+    return Kind(run, threads=THREADS, lease=LEASE, keep_done=timedelta(days=1))

@@ -64,11 +64,14 @@ class GiveUp(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of item runs: its handler, how many at once here, when one given back in
-    doubt at shutdown is due again, and how long a done item (and so its key) is kept."""
+    """How one kind of item runs: its handler, how many at once here, how long a claimed one
+    is leased (longer than any one attempt, else a second runner claims it while it runs),
+    when one given back in doubt at shutdown is due again, and how long a done item (and so
+    its key) is kept."""
 
     handler: Handler
     threads: int = 4
+    lease: timedelta = queue.LEASE
     abandoned_due_after: timedelta = timedelta(seconds=30)
     keep_done: timedelta = timedelta(days=7)
 
@@ -141,7 +144,7 @@ class Runner:
                 free = kind.threads - sum(item.kind == name for item in self._held.values())
             if free <= 0:
                 continue
-            items = queue.claim(self.engine, self.clock.now(), free, kinds=[name])
+            items = queue.claim(self.engine, self.clock.now(), free, kinds=[name], lease=kind.lease)
             with self._lock:
                 self._held.update((item.id, item) for item in items)
             for _ in items:

@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 from storage.models import QUEUE_KEY_MAX, QueueItemRow
 from storage.statements import dialect_insert, from_row, inserted, require_aware
 
-LEASE: Final = timedelta(minutes=2)  # longer than any one attempt (model and API calls time out)
+# The default lease: longer than any one attempt of a kind that holds no lease of its own
+# (bot.runner.Kind.lease; its API calls time out).
+LEASE: Final = timedelta(minutes=2)
 MAX_BACKOFF: Final = timedelta(minutes=10)  # failed: 2, 4, 8, ... s after each attempt
 ERROR_MAX_CHARS: Final = 2000
 

@@ -127,6 +127,27 @@ def test_stopping_hands_back_what_has_not_started_and_abandons_what_overruns(
     release.set()
 
 
+def test_a_running_item_is_leased_for_its_kind(engine: Engine) -> None:
+    """A kind whose attempts outlast the default lease holds its items longer: no other
+    runner claims one while it runs."""
+    put(engine, "long", 1)
+    started, release = threading.Event(), threading.Event()
+
+    def long(item: queue.Item) -> None:
+        started.set()
+        release.wait(10)
+
+    lease = queue.LEASE * 5
+    runner = Runner(engine, FixedClock(NOW), {"long": Kind(long, lease=lease)}, poll_s=0.02)
+    runner.start()
+    try:
+        assert started.wait(5)
+        assert queue.claim(engine, NOW + lease - timedelta(seconds=1), 5) == []
+    finally:
+        release.set()
+        runner.stop(time.monotonic() + 5)
+
+
 def test_done_items_are_deleted_once_their_kind_no_longer_keeps_them(engine: Engine) -> None:
     def ok(item: queue.Item) -> None:
         return None
