@@ -25,7 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import Engine, Table, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import QUEUE_KEY_MAX, QueueItemRow
@@ -114,6 +126,24 @@ def enqueue(
 _PENDING = and_(_ITEMS.c.done_at.is_(None), _ITEMS.c.gave_up_at.is_(None))
 
 
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """What ``claim`` hands out at ``now``: pending, due, with an attempt left, and the oldest
+    pending item of its order key."""
+    earlier = _ITEMS.alias("earlier")
+    held_back = exists().where(
+        earlier.c.order_key == _ITEMS.c.order_key,
+        earlier.c.id < _ITEMS.c.id,
+        earlier.c.done_at.is_(None),
+        earlier.c.gave_up_at.is_(None),
+    )
+    return and_(
+        _PENDING,
+        _ITEMS.c.run_at <= now,
+        or_(_ITEMS.c.max_attempts.is_(None), _ITEMS.c.attempts < _ITEMS.c.max_attempts),
+        or_(_ITEMS.c.order_key.is_(None), ~held_back),
+    )
+
+
 def claim(
     engine: Engine,
     now: datetime,
@@ -128,21 +158,9 @@ def claim(
     require_aware(now)
     if limit <= 0 or (kinds is not None and not kinds):
         return []
-    earlier = _ITEMS.alias("earlier")
-    held_back = exists().where(
-        earlier.c.order_key == _ITEMS.c.order_key,
-        earlier.c.id < _ITEMS.c.id,
-        earlier.c.done_at.is_(None),
-        earlier.c.gave_up_at.is_(None),
-    )
     query = (
         select(_ITEMS)
-        .where(
-            _PENDING,
-            _ITEMS.c.run_at <= now,
-            or_(_ITEMS.c.max_attempts.is_(None), _ITEMS.c.attempts < _ITEMS.c.max_attempts),
-            or_(_ITEMS.c.order_key.is_(None), ~held_back),
-        )
+        .where(_claimable(now))
         .order_by(_ITEMS.c.priority.desc(), _ITEMS.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=_ITEMS)
@@ -164,13 +182,9 @@ def claim(
 
 
 def due_kinds(engine: Engine, now: datetime, kinds: Collection[str]) -> set[str]:
-    """Which of ``kinds`` have an item due now: a cheap read that spares an idle runner a
-    claim transaction per kind."""
-    query = (
-        select(_ITEMS.c.kind)
-        .where(_PENDING, _ITEMS.c.run_at <= now, _ITEMS.c.kind.in_(list(kinds)))
-        .distinct()
-    )
+    """Which of ``kinds`` have an item ``claim`` would hand out now: a cheap read that spares
+    an idle runner a claim transaction per kind (also while an ordered item is held back)."""
+    query = select(_ITEMS.c.kind).where(_claimable(now), _ITEMS.c.kind.in_(list(kinds))).distinct()
     with engine.connect() as connection:
         return set(connection.scalars(query))
 
