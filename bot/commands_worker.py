@@ -52,7 +52,11 @@ def command_kind(container: Container, clients: TeamClients) -> Kind:
         if client is None:
             raise GiveUp(f"workspace {where.team_id} is not installed")
         if item.in_doubt:
-            log.info("command %s ran before in a worker that died; again", item.id)
+            log.info(
+                "command %s (%s) ran before in a worker that died; again",
+                item.id,
+                item.payload["command"],
+            )
         scope = scope_for(deps, where.team_id, where.user_id, client)
         stopping = STOPPING.get()  # the runner's, set when it stops
         with container.work_slots.hold(f"{where.team_id}:{where.user_id}"):

@@ -170,7 +170,13 @@ class Runner:
             else:
                 outcome = self._attempt(item)
         except Exception:
-            log.warning("queue item %d (%s): could not record its outcome", item.id, item.kind)
+            log.warning(
+                "queue item %d (%s): could not record its outcome; it runs again, in doubt,"
+                " when its lease ends",
+                item.id,
+                item.kind,
+                exc_info=True,
+            )
         finally:
             with self._lock:
                 if self._held.pop(item.id, None) is not None and outcome is not None:
@@ -229,8 +235,12 @@ class Runner:
         likely kill the next runner too), and delete the done items no kind keeps any more."""
         now = self.clock.now()
         try:
-            if count := queue.give_up_dead(self.engine, now):
-                log.error("gave up on %d queue item(s): their runner died on every attempt", count)
+            if dead := queue.give_up_dead(self.engine, now):
+                log.error(
+                    "gave up on %d queue item(s) (%s): their runner died on every attempt",
+                    dead.total(),
+                    ", ".join(f"{kind}: {count}" for kind, count in sorted(dead.items())),
+                )
             for name, kind in self.kinds.items():
                 queue.purge(self.engine, now - kind.keep_done, kinds=[name])
         except Exception:

@@ -20,6 +20,7 @@ Times come from the caller, timezone-aware.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -256,11 +257,12 @@ def release(
     return int(result.rowcount or 0)
 
 
-def give_up_dead(engine: Engine, now: datetime) -> int:
+def give_up_dead(engine: Engine, now: datetime) -> Counter[str]:
     """Give up the items whose every attempt died with its runner (the last lease ran out
-    with no outcome): such an item would likely kill the next runner too. How many."""
+    with no outcome): such an item would likely kill the next runner too. How many, per
+    kind."""
     with engine.begin() as connection:
-        result = connection.execute(
+        kinds = connection.scalars(
             update(_ITEMS)
             .where(
                 _PENDING,
@@ -269,8 +271,9 @@ def give_up_dead(engine: Engine, now: datetime) -> int:
                 _ITEMS.c.run_at <= now,
             )
             .values(gave_up_at=now, started_at=None, last_error="every attempt died")
+            .returning(_ITEMS.c.kind)
         )
-    return int(result.rowcount or 0)
+        return Counter(kinds)
 
 
 def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:

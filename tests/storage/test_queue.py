@@ -109,7 +109,7 @@ def test_a_dead_runners_item_comes_back_in_doubt_after_the_lease(engine: Engine)
     (second,) = queue.claim(engine, NOW + queue.LEASE, 1)
     assert (second.id, second.attempts, second.in_doubt) == (first.id, 2, True)
     # It died again: after the last lease the item is given up, not handed out a third time.
-    assert queue.give_up_dead(engine, NOW + 2 * queue.LEASE) == 1
+    assert queue.give_up_dead(engine, NOW + 2 * queue.LEASE) == {"k": 1}
     assert queue.claim(engine, NOW + timedelta(days=1), 1) == []
     assert [g.last_error for g in queue.given_up(engine, ["k"], NOW)] == ["every attempt died"]
 

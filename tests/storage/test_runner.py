@@ -3,11 +3,13 @@ recorded, its threads capped, and a stop that loses nothing."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from bot.in_flight import InFlight
@@ -146,6 +148,21 @@ def test_a_running_item_is_leased_for_its_kind(engine: Engine) -> None:
     finally:
         release.set()
         runner.stop(time.monotonic() + 5)
+
+
+def test_items_whose_every_attempt_died_are_given_up_and_logged_by_kind(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    put(engine, "sync", 1, max_attempts=1)
+    assert queue.claim(engine, NOW, 1)  # its runner dies
+    later = NOW + queue.LEASE  # the lease is out
+    runner = Runner(engine, FixedClock(later), {"sync": Kind(lambda item: None)}, poll_s=0.05)
+    with caplog.at_level(logging.ERROR, logger="bot.runner"):
+        runner.start()
+        assert runner.rounds.wait_for(1, 10)
+        runner.stop(time.monotonic() + 5)
+    assert [g.last_error for g in queue.given_up(engine, ["sync"], NOW)] == ["every attempt died"]
+    assert "gave up on 1 queue item(s) (sync: 1)" in caplog.text
 
 
 def test_done_items_are_deleted_once_their_kind_no_longer_keeps_them(engine: Engine) -> None:
