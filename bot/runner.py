@@ -41,11 +41,13 @@ TIDY_EVERY_S = 60.0
 
 class Retry(Exception):
     """This attempt failed and did nothing: try again later (after ``after`` seconds when the
-    service said when, else with backoff)."""
+    service said when, else with backoff). The runner logs it, naming the item by its id and
+    key and ``about`` ("ask PLAT-1"), which is not kept as its error."""
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    def __init__(self, reason: str, after: float | None = None, *, about: str = "") -> None:
         super().__init__(reason)
         self.after = after
+        self.about = about
 
 
 class Defer(Exception):
@@ -201,7 +203,7 @@ class Runner:
         except Defer as later:
             queue.release(self.engine, [item.id], later.until)
         except Retry as retry:
-            self._failed(item, str(retry), retry_after=retry.after)
+            self._failed(item, str(retry), retry_after=retry.after, about=retry.about)
         except GiveUp as reason:
             self._failed(item, str(reason), give_up=True)
         except Exception as error:
@@ -219,8 +221,10 @@ class Runner:
         *,
         retry_after: float | None = None,
         give_up: bool = False,
+        about: str = "",
     ) -> None:
-        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key})"
+        about = f", {about}" if about else ""
+        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key}{about})"
         next_run = queue.failed(
             self.engine, item.id, error, at, retry_after=retry_after, give_up=give_up
         )
@@ -228,7 +232,9 @@ class Runner:
             log.error("gave up on %s after %d attempt(s): %s", what, item.attempts, error)
         else:
             wait = (next_run - at).total_seconds()
-            log.info("%s failed: %s; next try in %.0f s", what, error, wait)
+            log.info(
+                "%s failed, attempt %d: %s; next try in %.0f s", what, item.attempts, error, wait
+            )
 
     def _tidy(self) -> None:
         """Give up the items whose every attempt died with its runner (such an item would
