@@ -68,10 +68,12 @@ class _Queued:
 @dataclass(frozen=True)
 class Item(_Queued):
     """One claimed item. ``attempts`` counts this one; ``in_doubt``: an earlier attempt
-    started and its outcome was never recorded (its runner died), so it may have acted."""
+    started and its outcome was never recorded (its runner died), so it may have acted;
+    ``last_error``: what the last failed attempt said (None: none failed)."""
 
     in_doubt: bool
     created_at: datetime
+    last_error: str | None
 
 
 @dataclass(frozen=True)
