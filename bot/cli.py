@@ -298,7 +298,10 @@ def worker(metrics_host: str, metrics_port: int | None) -> None:
         ops = start_ops_server(container.db_engine, metrics, metrics_host, metrics_port)
     # On SIGTERM/SIGINT: no new work; finish or hand back what it holds within the grace.
     shutdown = Shutdown(container.settings.intake_shutdown_grace).install()
-    click.echo("worker running: queued work, follow-through scheduler, outbox sender")
+    click.echo(
+        "worker running: the queue (commands, Slack messages, webhooks, tracker syncs), "
+        "follow-through scheduler"
+    )
     shutdown.wait()
     clean = drain_worker(shutdown, background)
     if ops is not None:

@@ -6,7 +6,7 @@ listener module lists its commands with their handlers (``LATER``: command type 
 ``(command, scope, client) -> None``); ``bot.listeners.command_table()`` gathers them by name.
 
 * Deferral off (the default): the handler runs at once, in the listener's thread, after the
-  ack (with the person's fair turn taken at the ack, bot.admission).
+  ack (with the person's fair turn taken after the ack, bot.admission).
 * ``INTAKE_DEFER_WORK=true``: the command is queued (kind ``command`` of ``storage.queue``)
   before the ack goes out, so a crash after the ack loses nothing, and an ``intake-bot
   worker`` runs it (``bot.commands_worker``). Messages and mentions are

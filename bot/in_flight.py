@@ -1,10 +1,11 @@
 """How much work this process has started and not yet finished.
 
 A Slack request is acknowledged before its listener has done its work (Bolt runs the listener
-on its executor after ``ack()``), and the webhook sender runs a round after it is notified. So
-"the bot answered the HTTP request" does not mean "the bot is done". ``InFlight`` counts both:
-a listener run from its submit to its end, and a background round from the notify that asked
-for it to the round's end. Work that is only due later (a row whose retry time has not come, a
+on its executor after ``ack()``), and the queue's runner (``bot.runner``) runs a round after
+it is notified of queued work. So "the bot answered the HTTP request" does not mean "the bot
+is done". ``InFlight`` counts them: a listener run from its submit to its end, a round of the
+runner from the notify that asked for it to the round's end, and a queue item it claimed until
+its handler ends. Work that is only due later (a row whose retry time has not come, a
 scheduled digest) is not in flight.
 
 Who reads it: the ``intake_work_in_flight`` gauge on /metrics (an operator sees a busy or
@@ -86,11 +87,11 @@ class TrackedExecutor(Executor):
 
 
 class Wakeups:
-    """The notify-then-round handshake of a background sender, counted in ``in_flight``: a
+    """The notify-then-round handshake of the queue's runner, counted in ``in_flight``: a
     notify marks one round as owed (once, however many notifies come before it runs) and the
     round that follows settles it when it ends."""
 
-    def __init__(self, in_flight: InFlight | None) -> None:
+    def __init__(self, in_flight: InFlight) -> None:
         self.in_flight = in_flight
         self._lock = threading.Lock()
         self._owed = False
@@ -99,7 +100,7 @@ class Wakeups:
 
     def notify(self) -> None:
         with self._lock:
-            if not self._owed and not self._closed and self.in_flight is not None:
+            if not self._owed and not self._closed:
                 self.in_flight.begin()
                 self._owed = True
         self.event.set()
@@ -109,27 +110,27 @@ class Wakeups:
         count no later notify, so nothing waits for a round that never comes."""
         with self._lock:
             owed, self._owed, self._closed = self._owed, False, True
-        if owed and self.in_flight is not None:
+        if owed:
             self.in_flight.end()
         self.event.set()
 
     @contextmanager
     def round(self) -> Iterator[None]:
-        """One round of the sender's loop; settles the notify it answers."""
+        """One round of the runner's loop; settles the notify it answers."""
         self.event.clear()
         with self._lock:
             owed, self._owed = self._owed, False
         try:
             yield
         finally:
-            if owed and self.in_flight is not None:
+            if owed:
                 self.in_flight.end()
 
 
 class Rounds(_Counter):
-    """How many rounds of a background loop (a scheduler tick, a sender round) have run to
-    their end. /metrics shows it (an operator sees a loop that stopped going round), and tests
-    wait on it (``wait_for``) to know a loop has looked since something happened."""
+    """How many rounds of a background loop (a scheduler tick, a queue runner's round) have
+    run to their end. /metrics shows it (an operator sees a loop that stopped going round), and
+    tests wait on it (``wait_for``) to know a loop has looked since something happened."""
 
     def done(self) -> None:
         """One more round ran to its end."""

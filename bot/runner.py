@@ -41,11 +41,13 @@ TIDY_EVERY_S = 60.0
 
 class Retry(Exception):
     """This attempt failed and did nothing: try again later (after ``after`` seconds when the
-    service said when, else with backoff)."""
+    service said when, else with backoff). The runner logs it, naming the item by its id and
+    key and ``about`` ("ask PLAT-1"), which is not kept as its error."""
 
-    def __init__(self, reason: str, after: float | None = None) -> None:
+    def __init__(self, reason: str, after: float | None = None, *, about: str = "") -> None:
         super().__init__(reason)
         self.after = after
+        self.about = about
 
 
 class Defer(Exception):
@@ -64,11 +66,14 @@ class GiveUp(Exception):
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of item runs: its handler, how many at once here, when one given back in
-    doubt at shutdown is due again, and how long a done item (and so its key) is kept."""
+    """How one kind of item runs: its handler, how many at once here, how long a claimed one
+    is leased (longer than any one attempt, else a second runner claims it while it runs),
+    when one given back in doubt at shutdown is due again, and how long a done item (and so
+    its key) is kept."""
 
     handler: Handler
     threads: int = 4
+    lease: timedelta = queue.LEASE
     abandoned_due_after: timedelta = timedelta(seconds=30)
     keep_done: timedelta = timedelta(days=7)
 
@@ -141,7 +146,7 @@ class Runner:
                 free = kind.threads - sum(item.kind == name for item in self._held.values())
             if free <= 0:
                 continue
-            items = queue.claim(self.engine, self.clock.now(), free, kinds=[name])
+            items = queue.claim(self.engine, self.clock.now(), free, kinds=[name], lease=kind.lease)
             with self._lock:
                 self._held.update((item.id, item) for item in items)
             for _ in items:
@@ -167,7 +172,13 @@ class Runner:
             else:
                 outcome = self._attempt(item)
         except Exception:
-            log.warning("queue item %d (%s): could not record its outcome", item.id, item.kind)
+            log.warning(
+                "queue item %d (%s): could not record its outcome; it runs again, in doubt,"
+                " when its lease ends",
+                item.id,
+                item.kind,
+                exc_info=True,
+            )
         finally:
             with self._lock:
                 if self._held.pop(item.id, None) is not None and outcome is not None:
@@ -192,7 +203,7 @@ class Runner:
         except Defer as later:
             queue.release(self.engine, [item.id], later.until)
         except Retry as retry:
-            self._failed(item, str(retry), retry_after=retry.after)
+            self._failed(item, str(retry), retry_after=retry.after, about=retry.about)
         except GiveUp as reason:
             self._failed(item, str(reason), give_up=True)
         except Exception as error:
@@ -210,8 +221,10 @@ class Runner:
         *,
         retry_after: float | None = None,
         give_up: bool = False,
+        about: str = "",
     ) -> None:
-        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key})"
+        about = f", {about}" if about else ""
+        at, what = self.clock.now(), f"queue item {item.id} ({item.kind}, key {item.key}{about})"
         next_run = queue.failed(
             self.engine, item.id, error, at, retry_after=retry_after, give_up=give_up
         )
@@ -219,15 +232,21 @@ class Runner:
             log.error("gave up on %s after %d attempt(s): %s", what, item.attempts, error)
         else:
             wait = (next_run - at).total_seconds()
-            log.info("%s failed: %s; next try in %.0f s", what, error, wait)
+            log.info(
+                "%s failed, attempt %d: %s; next try in %.0f s", what, item.attempts, error, wait
+            )
 
     def _tidy(self) -> None:
         """Give up the items whose every attempt died with its runner (such an item would
         likely kill the next runner too), and delete the done items no kind keeps any more."""
         now = self.clock.now()
         try:
-            if count := queue.give_up_dead(self.engine, now):
-                log.error("gave up on %d queue item(s): their runner died on every attempt", count)
+            if dead := queue.give_up_dead(self.engine, now):
+                log.error(
+                    "gave up on %d queue item(s) (%s): their runner died on every attempt",
+                    dead.total(),
+                    ", ".join(f"{kind}: {count}" for kind, count in sorted(dead.items())),
+                )
             for name, kind in self.kinds.items():
                 queue.purge(self.engine, now - kind.keep_done, kinds=[name])
         except Exception:

@@ -9,8 +9,9 @@ claims the week's run, and sent here, exactly once:
   in single-workspace mode), through the paced client's bulk lane, so people clicking
   buttons are served first; a workspace without an installation is retried, then given up;
 * the outbox key rides in the message's metadata. An item handed out again after its runner
-  died mid-send (``item.in_doubt``), or retried after a failed attempt, is first looked up
-  in its channel's newest messages, and only sent when it is not there;
+  died mid-send (``item.in_doubt``), or retried after an attempt that may have posted it (an
+  exception after the post, a Slack error such as ``internal_error``; not a 429), is first
+  looked up in its channel's newest messages, and only sent when it is not there;
 * Slack's 429 is retried after its ``Retry-After``; an error no retry can mend (the channel is
   gone, the person deactivated, ...) gives the message up at once, any other after
   ``MAX_ATTEMPTS`` (8) attempts; a message given up is kept and listed in the digest;
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT: Final = "intake_outbox"
 LOOKBACK: Final = 200  # how many of a channel's newest messages are searched for an earlier send
+# The errors (raised here) of a failed attempt that posted nothing: the next is not looked up.
+RATE_LIMITED: Final = "ratelimited"
+NOT_INSTALLED: Final = "not_installed"
+NOTHING_POSTED: Final = frozenset({RATE_LIMITED, NOT_INSTALLED})
 # Slack errors that the same message to the same place can never get past: given up at once.
 FINAL_ERRORS: Final = frozenset(
     {
@@ -81,7 +86,7 @@ class MessageSender:
         client = self.clients.for_team(item.team_id or "")
         if client is None:
             log.warning("outbox %s: workspace %s has no installation", key, item.team_id or "-")
-            raise Retry("not_installed")
+            raise Retry(NOT_INSTALLED)
         with lane(Lane.BULK):
             return self._send(client, item, key)
 
@@ -89,7 +94,7 @@ class MessageSender:
         payload = item.payload
         message = dict(payload["message"])
         tz = message.pop("tz", None)
-        if item.in_doubt or item.attempts > 1:  # an earlier attempt may have posted it
+        if _may_have_posted(item):
             # Not cut short by a shutdown: handed back unresolved, it would lose its doubt.
             with interruptible(threading.Event()):
                 found = self._find_sent(client, payload["channel"], key)
@@ -111,9 +116,9 @@ class MessageSender:
             response = client.chat_postMessage(**args)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)
-            if exc.response.status_code == 429:
+            if exc.response.status_code == 429:  # refused: nothing was posted
                 after = exc.response.headers.get("Retry-After")
-                raise Retry(error, after=float(after) if after else None) from exc
+                raise Retry(RATE_LIMITED, after=float(after) if after else None) from exc
             if error in FINAL_ERRORS:
                 raise GiveUp(error) from exc
             raise Retry(error) from exc
@@ -197,6 +202,13 @@ def send_due(engine: Engine, clock: Clock, clients: TeamClients) -> int:
     finally:
         runner.stop(time.monotonic())
     return runner.finished[slack_outbox.KIND]
+
+
+def _may_have_posted(item: queue.Item) -> bool:
+    """Whether an earlier attempt may have posted the item's message: its runner died
+    mid-send (in doubt), or it failed without saying that nothing went out (an exception
+    after the post, a Slack error such as ``internal_error``)."""
+    return item.in_doubt or (item.attempts > 1 and item.last_error not in NOTHING_POSTED)
 
 
 def _next_morning(now: datetime, tz: str) -> datetime:

@@ -238,7 +238,13 @@ def serve_until_stopped(server: Any, container: Any, background: Background) -> 
     requests = _requests_in_progress(dispatcher)
     listeners = _listener_runs(container, background)
     before = queue_counts(background.runner)
-    shutdown.begin({"HTTP requests": requests, IN_FLIGHT: listeners})
+    shutdown.begin(
+        {
+            "HTTP requests": requests,
+            IN_FLIGHT: listeners,
+            "claimed queue items": background.runner.holding(),
+        }
+    )
     server.application = Refusing(server.application)  # each request reads it anew
     background.request_stop()
     requests_left = _wait_requests(dispatcher, shutdown)
@@ -259,7 +265,7 @@ def run_socket_mode_until_stopped(handler: Any, container: Any, background: Back
     shutdown.wait()
     listeners = _listener_runs(container, background)
     before = queue_counts(background.runner)
-    shutdown.begin({IN_FLIGHT: listeners})
+    shutdown.begin({IN_FLIGHT: listeners, "claimed queue items": background.runner.holding()})
     background.request_stop()
     handler.close()
     listeners_done = container.in_flight.wait_idle(shutdown.left())

@@ -16,7 +16,8 @@ Any 2xx is delivered. Anything else - another status (redirects are not followed
 a refused connection - raises ``Retry``: the runner tries again after 2, 4, 8, ... s (at most
 10 min), or after the receiver's ``Retry-After`` on a 429 or 503. An item handed out again in
 doubt (its runner died mid-request) is simply sent again: the receiver de-duplicates. Logs
-name the event, its ask and the outcome, never the payload, the URL or the secret.
+(a failure: the runner's line) name the event, its ask and the outcome, never the payload,
+the URL or the secret.
 """
 
 from __future__ import annotations
@@ -95,15 +96,7 @@ class WebhookDelivery:
                 item.attempts,
             )
             return {"status": status}
-        log.info(
-            "webhook failed: event %s (ask %s) %s, attempt %d%s",
-            event_id,
-            ask,
-            error,
-            item.attempts,
-            f"; the receiver asks to wait {retry_after:g} s" if retry_after is not None else "",
-        )
-        raise Retry(error, after=retry_after)
+        raise Retry(error, after=retry_after, about=f"ask {ask}")  # the runner logs it
 
     def _post(
         self, event_id: str, payload: Mapping[str, Any]

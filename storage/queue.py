@@ -20,18 +20,33 @@ Times come from the caller, timezone-aware.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import Engine, Table, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import QUEUE_KEY_MAX, QueueItemRow
 from storage.statements import dialect_insert, from_row, inserted, require_aware
 
-LEASE: Final = timedelta(minutes=2)  # longer than any one attempt (model and API calls time out)
+# The default lease: longer than any one attempt of a kind that holds no lease of its own
+# (bot.runner.Kind.lease; its API calls time out).
+LEASE: Final = timedelta(minutes=2)
 MAX_BACKOFF: Final = timedelta(minutes=10)  # failed: 2, 4, 8, ... s after each attempt
 ERROR_MAX_CHARS: Final = 2000
 
@@ -53,10 +68,12 @@ class _Queued:
 @dataclass(frozen=True)
 class Item(_Queued):
     """One claimed item. ``attempts`` counts this one; ``in_doubt``: an earlier attempt
-    started and its outcome was never recorded (its runner died), so it may have acted."""
+    started and its outcome was never recorded (its runner died), so it may have acted;
+    ``last_error``: what the last failed attempt said (None: none failed)."""
 
     in_doubt: bool
     created_at: datetime
+    last_error: str | None
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,24 @@ def enqueue(
 _PENDING = and_(_ITEMS.c.done_at.is_(None), _ITEMS.c.gave_up_at.is_(None))
 
 
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """What ``claim`` hands out at ``now``: pending, due, with an attempt left, and the oldest
+    pending item of its order key."""
+    earlier = _ITEMS.alias("earlier")
+    held_back = exists().where(
+        earlier.c.order_key == _ITEMS.c.order_key,
+        earlier.c.id < _ITEMS.c.id,
+        earlier.c.done_at.is_(None),
+        earlier.c.gave_up_at.is_(None),
+    )
+    return and_(
+        _PENDING,
+        _ITEMS.c.run_at <= now,
+        or_(_ITEMS.c.max_attempts.is_(None), _ITEMS.c.attempts < _ITEMS.c.max_attempts),
+        or_(_ITEMS.c.order_key.is_(None), ~held_back),
+    )
+
+
 def claim(
     engine: Engine,
     now: datetime,
@@ -126,21 +161,9 @@ def claim(
     require_aware(now)
     if limit <= 0 or (kinds is not None and not kinds):
         return []
-    earlier = _ITEMS.alias("earlier")
-    held_back = exists().where(
-        earlier.c.order_key == _ITEMS.c.order_key,
-        earlier.c.id < _ITEMS.c.id,
-        earlier.c.done_at.is_(None),
-        earlier.c.gave_up_at.is_(None),
-    )
     query = (
         select(_ITEMS)
-        .where(
-            _PENDING,
-            _ITEMS.c.run_at <= now,
-            or_(_ITEMS.c.max_attempts.is_(None), _ITEMS.c.attempts < _ITEMS.c.max_attempts),
-            or_(_ITEMS.c.order_key.is_(None), ~held_back),
-        )
+        .where(_claimable(now))
         .order_by(_ITEMS.c.priority.desc(), _ITEMS.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=_ITEMS)
@@ -162,13 +185,9 @@ def claim(
 
 
 def due_kinds(engine: Engine, now: datetime, kinds: Collection[str]) -> set[str]:
-    """Which of ``kinds`` have an item due now: a cheap read that spares an idle runner a
-    claim transaction per kind."""
-    query = (
-        select(_ITEMS.c.kind)
-        .where(_PENDING, _ITEMS.c.run_at <= now, _ITEMS.c.kind.in_(list(kinds)))
-        .distinct()
-    )
+    """Which of ``kinds`` have an item ``claim`` would hand out now: a cheap read that spares
+    an idle runner a claim transaction per kind (also while an ordered item is held back)."""
+    query = select(_ITEMS.c.kind).where(_claimable(now), _ITEMS.c.kind.in_(list(kinds))).distinct()
     with engine.connect() as connection:
         return set(connection.scalars(query))
 
@@ -240,11 +259,12 @@ def release(
     return int(result.rowcount or 0)
 
 
-def give_up_dead(engine: Engine, now: datetime) -> int:
+def give_up_dead(engine: Engine, now: datetime) -> Counter[str]:
     """Give up the items whose every attempt died with its runner (the last lease ran out
-    with no outcome): such an item would likely kill the next runner too. How many."""
+    with no outcome): such an item would likely kill the next runner too. How many, per
+    kind."""
     with engine.begin() as connection:
-        result = connection.execute(
+        kinds = connection.scalars(
             update(_ITEMS)
             .where(
                 _PENDING,
@@ -253,8 +273,9 @@ def give_up_dead(engine: Engine, now: datetime) -> int:
                 _ITEMS.c.run_at <= now,
             )
             .values(gave_up_at=now, started_at=None, last_error="every attempt died")
+            .returning(_ITEMS.c.kind)
         )
-    return int(result.rowcount or 0)
+        return Counter(kinds)
 
 
 def pending(engine: Engine) -> dict[str, tuple[int, datetime]]:

@@ -1,6 +1,6 @@
 """The tables of work done around asks rather than the asks themselves: the durable queue
-(webhook deliveries, Slack messages and more), scheduled job runs, deferred Slack requests,
-people, Web API pacing, processed inbound keys and the daily LLM token budget."""
+(webhook deliveries, Slack messages, deferred commands and more), scheduled job runs, people,
+Web API pacing, processed inbound keys and the daily LLM token budget."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ test moves, on SQLite and PostgreSQL:
 * serve acks and queues: the reply comes from the worker, nothing is lost in between;
 * a worker that dies mid-command leaves it to another, which runs it once the lease is out
   (in doubt) and the person gets one answer, not two;
-* a command that fails tells the person, privately, and is done (not tried again).
+* a command that fails tells the person, privately, and is done (not tried again);
+* a command whose work slot comes after the worker began stopping is handed back unstarted.
 
 The same through real ``serve`` and ``worker`` processes: test_deferred_work.py and
 test_shutdown_jobs.py.
@@ -13,6 +14,7 @@ test_shutdown_jobs.py.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -27,6 +29,7 @@ from bot.listeners.actions import Decide
 from bot.oauth import OneWorkspace
 from bot.runner import Runner
 from bot.where import Where
+from bot.work_slots import SLOTS
 from storage import queue
 from storage.db import transaction
 from storage.models import QueueItemRow
@@ -203,3 +206,42 @@ def test_an_intake_command_run_again_in_doubt_starts_nothing_twice(
     assert len(slack.messages(dm)) == posted, said_to(slack, REQUESTER)
     asks = serve.container.intake.list(team_id="T0001", requester=REQUESTER)
     assert len(asks) == 1
+
+
+def test_a_command_given_its_slot_after_the_worker_began_stopping_is_handed_back_unstarted(
+    serve: BotServer, slack: FakeSlack, start_worker: Callable[[], Runner]
+) -> None:
+    assert serve.container is not None
+    engine, slots = serve.container.db_engine, serve.container.work_slots
+    release = threading.Event()
+    holding = threading.Barrier(SLOTS + 1)
+
+    def hold_a_slot(n: int) -> None:
+        with slots.hold(f"T0001:U0BUSY{n}"):  # a slot per thread, as each command holds one
+            holding.wait(5)
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold_a_slot, args=(n,)) for n in range(SLOTS)]
+    for holder in holders:
+        holder.start()
+    try:
+        holding.wait(5)  # every slot is taken
+        response = SlackDriver(serve.events_url, SIGNING_SECRET, slack).slash_command(
+            REQUESTER, ASK
+        )
+        assert response.status == 200
+        runner = start_worker()
+        deadline = time.monotonic() + 10
+        while slots.queued < 1:  # claimed, and waiting for a slot
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        runner.request_stop()
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join()
+    assert runner.stop(time.monotonic() + 10)
+    assert (runner.handed_back[KIND], runner.finished[KIND]) == (1, 0)
+    (item,) = items(engine)
+    assert (item.attempts, item.started_at, item.done_at) == (0, None, None), "not started"
+    assert slack.calls_to("chat.postMessage") == [], "nothing went out"

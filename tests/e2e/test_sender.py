@@ -1,7 +1,8 @@
 """Sending queued Slack messages (bot.sender, run by the queue's runner): Slack's Retry-After is
 waited out, a place that is gone gives the message up at once and the digest says so, other
 refusals are retried with backoff eight times, and a person waiting goes before the weekly
-fan-out. Against the fake Slack Web API, on a controllable clock."""
+fan-out. A retry looks for an earlier post first unless the attempt before was refused (a
+429). Against the fake Slack Web API, on a controllable clock."""
 
 from __future__ import annotations
 
@@ -127,6 +128,49 @@ def test_other_refusals_back_off_and_give_up_after_eight_attempts(
     assert (gone.attempts, gone.last_error) == (slack_outbox.MAX_ATTEMPTS, "internal_error")
     # Each retry first looked for an earlier attempt's post, so nothing can be sent twice.
     assert len(slack.calls_to("conversations.history")) == 7
+
+
+class LosingAnswers(WebClient):
+    """Slack posts the first chat.postMessage but its answer is lost (the connection drops)."""
+
+    def __init__(self, slack: FakeSlack) -> None:
+        super().__init__(token=BOT_TOKEN, base_url=slack.api_url)
+        self.lost = 0
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+        response = super().chat_postMessage(**kwargs)
+        if not self.lost:
+            self.lost += 1
+            raise ConnectionResetError("the answer was lost")
+        return response
+
+
+def test_a_retry_after_a_429_is_sent_without_looking_for_an_earlier_post(
+    bot: BotServer, slack: FakeSlack, clock: MovableClock
+) -> None:
+    slack.add_channel("C0TEAM", "team")
+    client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
+    queue(bot, clock, "digest:T0001:C0TEAM:w", "C0TEAM")
+    slack.rate_limit("chat.postMessage", retry_after=1)
+    assert send(bot, clock, client) == 0
+    time.sleep(1.0)
+    clock.advance(seconds=1)
+    assert send(bot, clock, client) == 1
+    assert posted(slack, "C0TEAM") == ["message digest:T0001:C0TEAM:w"]
+    assert slack.calls_to("conversations.history") == [], "a 429 posted nothing"
+
+
+def test_a_send_whose_answer_was_lost_is_found_and_not_sent_again(
+    bot: BotServer, slack: FakeSlack, clock: MovableClock
+) -> None:
+    slack.add_channel("C0TEAM", "team")
+    client = LosingAnswers(slack)
+    queue(bot, clock, "digest:T0001:C0TEAM:w", "C0TEAM")
+    assert send(bot, clock, client) == 0
+    clock.advance(seconds=2)  # the backoff
+    assert send(bot, clock, client) == 1
+    assert posted(slack, "C0TEAM") == ["message digest:T0001:C0TEAM:w"]
+    assert len(slack.calls_to("conversations.history")) == 1
 
 
 def test_a_person_waiting_goes_before_the_weekly_fan_out(

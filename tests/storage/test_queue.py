@@ -67,6 +67,22 @@ def test_only_the_oldest_item_of_an_order_key_runs(engine: Engine) -> None:
     assert [i.payload["n"] for i in queue.claim(engine, NOW + timedelta(seconds=3), 10)] == [1]
 
 
+def test_a_kind_is_due_only_with_an_item_a_claim_would_hand_out(engine: Engine) -> None:
+    """An idle runner reads ``due_kinds`` before it claims: an item held back by its order
+    key, or past its last attempt, must not send it into an empty claim every poll."""
+    put(engine, "ordered", n=0, order_key="ask:1")
+    put(engine, "ordered", n=1, order_key="ask:1")
+    put(engine, "spent", max_attempts=1)
+    claimed = queue.claim(engine, NOW, 10)
+    assert [i.payload["n"] for i in claimed] == [0, 0]
+    later = NOW + 2 * queue.LEASE  # both leases are out
+    queue.failed(engine, claimed[0].id, "HTTP 500", NOW, retry_after=3600)
+    assert queue.due_kinds(engine, later, ["ordered", "spent"]) == set()
+    assert queue.claim(engine, later, 10) == []
+    put(engine, "ordered", n=2)
+    assert queue.due_kinds(engine, later, ["ordered", "spent"]) == {"ordered"}
+
+
 def test_failures_back_off_obey_retry_after_and_give_up_at_the_limit(engine: Engine) -> None:
     put(engine, max_attempts=3)
     (item,) = queue.claim(engine, NOW, 1)
@@ -93,7 +109,7 @@ def test_a_dead_runners_item_comes_back_in_doubt_after_the_lease(engine: Engine)
     (second,) = queue.claim(engine, NOW + queue.LEASE, 1)
     assert (second.id, second.attempts, second.in_doubt) == (first.id, 2, True)
     # It died again: after the last lease the item is given up, not handed out a third time.
-    assert queue.give_up_dead(engine, NOW + 2 * queue.LEASE) == 1
+    assert queue.give_up_dead(engine, NOW + 2 * queue.LEASE) == {"k": 1}
     assert queue.claim(engine, NOW + timedelta(days=1), 1) == []
     assert [g.last_error for g in queue.given_up(engine, ["k"], NOW)] == ["every attempt died"]
 

@@ -3,11 +3,13 @@ recorded, its threads capped, and a stop that loses nothing."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
 from bot.in_flight import InFlight
@@ -125,6 +127,42 @@ def test_stopping_hands_back_what_has_not_started_and_abandons_what_overruns(
     later = queue.claim(engine, NOW + timedelta(seconds=30), 5)
     assert [(i.payload["n"], i.in_doubt) for i in later] == [(1, True)]
     release.set()
+
+
+def test_a_running_item_is_leased_for_its_kind(engine: Engine) -> None:
+    """A kind whose attempts outlast the default lease holds its items longer: no other
+    runner claims one while it runs."""
+    put(engine, "long", 1)
+    started, release = threading.Event(), threading.Event()
+
+    def long(item: queue.Item) -> None:
+        started.set()
+        release.wait(10)
+
+    lease = queue.LEASE * 5
+    runner = Runner(engine, FixedClock(NOW), {"long": Kind(long, lease=lease)}, poll_s=0.02)
+    runner.start()
+    try:
+        assert started.wait(5)
+        assert queue.claim(engine, NOW + lease - timedelta(seconds=1), 5) == []
+    finally:
+        release.set()
+        runner.stop(time.monotonic() + 5)
+
+
+def test_items_whose_every_attempt_died_are_given_up_and_logged_by_kind(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    put(engine, "sync", 1, max_attempts=1)
+    assert queue.claim(engine, NOW, 1)  # its runner dies
+    later = NOW + queue.LEASE  # the lease is out
+    runner = Runner(engine, FixedClock(later), {"sync": Kind(lambda item: None)}, poll_s=0.05)
+    with caplog.at_level(logging.ERROR, logger="bot.runner"):
+        runner.start()
+        assert runner.rounds.wait_for(1, 10)
+        runner.stop(time.monotonic() + 5)
+    assert [g.last_error for g in queue.given_up(engine, ["sync"], NOW)] == ["every attempt died"]
+    assert "gave up on 1 queue item(s) (sync: 1)" in caplog.text
 
 
 def test_done_items_are_deleted_once_their_kind_no_longer_keeps_them(engine: Engine) -> None:
