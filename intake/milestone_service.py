@@ -25,7 +25,7 @@ from intake.conflicts import retry_on_conflict
 from intake.conversation import AboutAsk, Conversation
 from intake.lifecycle import Action, Refusal, Role
 from intake.milestones import MilestoneRefusal
-from intake.ports import UnitOfWorkFactory
+from intake.ports import UnitOfWork, UnitOfWorkFactory
 from intake.review import Decision, load_ask, record_attempt, refusals_recorded
 from intake.scoping import TeamScoped
 from intake.service import BOT
@@ -228,9 +228,10 @@ class MilestoneService(TeamScoped):
                 _check_answer(ticket, actor)
                 if not reason:
                     raise MilestoneRefusal("Say what is still missing, so the owner knows.")
+                made = None
                 if milestone is not None:
                     why = f"not done yet: {reason}"
-                    milestones.update_status(
+                    made = milestones.update_status(
                         ticket, milestone, MilestoneStatus.ON_TRACK, actor, now, why
                     )
             ticket.done_requested_at = None
@@ -239,6 +240,7 @@ class MilestoneService(TeamScoped):
             entry = HistoryEntry(now, actor, ticket.status, ticket.status, note[:1000])
             ticket.history.append(entry)
             record_attempt(uow, ask_id, now, actor, NOT_DONE, "ok", note)
+            _queue_milestone_changed(uow, ask_id, ticket, milestone, made, now)
             uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
             uow.commit()
@@ -324,8 +326,7 @@ class MilestoneService(TeamScoped):
             )
             if started is not None:
                 record_attempt(uow, ask_id, now, actor, Action.START.value, "ok", STARTED_NOTE)
-            if index is not None and made.what == "status" and made.old != made.new:
-                uow.enqueue_event(ask_id, events.milestone_changed(ticket, index, made), now)
+            _queue_milestone_changed(uow, ask_id, ticket, index, made, now)
             for entry in ticket.history[seen:]:
                 uow.enqueue_event(ask_id, events.status_changed(ticket, entry), now)
             uow.asks.save(conversation)
@@ -333,6 +334,20 @@ class MilestoneService(TeamScoped):
         return MilestoneUpdate(
             conversation, milestone, made, index, started, ask_requester, withdrawn
         )
+
+
+def _queue_milestone_changed(
+    uow: UnitOfWork,
+    ask_id: int,
+    ticket: Ticket,
+    index: int | None,
+    made: MilestoneChange | None,
+    now: datetime,
+) -> None:
+    """Queue the event a tracker mirrors (closing or reopening the milestone's sub-issue)
+    when ``made`` moved the status of the milestone now at ``index``."""
+    if index is not None and made is not None and made.what == "status" and made.old != made.new:
+        uow.enqueue_event(ask_id, events.milestone_changed(ticket, index, made), now)
 
 
 def pending_confirmation(ticket: Ticket) -> bool:

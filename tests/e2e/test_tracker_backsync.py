@@ -266,3 +266,21 @@ def test_an_ask_the_bot_completes_closes_its_issue_too(
     assert bot.container is not None
     bot.container.review.complete(ask_id=1, actor=BOT, is_lead=True)
     eventually(lambda: github.repos[REPO].issues[1]["state"] == "closed", "issue closed")
+
+
+def test_a_milestone_the_requester_says_is_not_done_reopens_its_sub_issue(
+    linked: tuple[BotServer, Conversation], github: FakeGitHub
+) -> None:
+    bot, _conversation = linked
+    assert bot.container is not None
+    ticket = bot.container.intake.get(1).ticket
+    assert ticket.owner is not None
+    for index in range(len(ticket.milestones)):
+        bot.container.milestones.update_status(
+            ask_id=1, index=index, status=MilestoneStatus.DONE, actor=ticket.owner, is_lead=False
+        )
+    first = sub_issues(github)[0]
+    issues = github.repos[REPO].issues
+    eventually(lambda: issues[first]["state"] == "closed", "sub-issue 1 closed")
+    bot.container.milestones.not_done(1, ticket.requester, "backups never ran", milestone=0)
+    eventually(lambda: issues[first]["state"] == "open", "sub-issue 1 reopened")

@@ -247,6 +247,29 @@ def test_not_done_reopens_a_milestone_or_leaves_a_note(
     assert ticket.done_requested_at is None
 
 
+def test_a_milestone_reopened_by_not_done_is_queued_for_the_tracker(
+    service: MilestoneService, store: InMemoryStore
+) -> None:
+    ask_id = stored(store)
+    finish_all(service, ask_id)
+    service.not_done(ask_id, REQUESTER, "backups never ran", milestone=1)
+    *_, changed, status = store.events(ask_id)
+    assert changed["type"] == "ask.milestone_changed"
+    assert changed["milestone"] == {
+        "index": 1,
+        "title": "Backups restore",
+        "from": "done",
+        "to": "on_track",
+        "actor": REQUESTER,
+    }
+    assert status["type"] == "ask.status_changed"
+    count = len(store.events(ask_id))
+    service.update_status(ask_id=ask_id, index=1, status=M.DONE, actor=HELPER, is_lead=False)
+    service.not_done(ask_id, REQUESTER, "the runbook is missing")
+    kinds = [e["type"] for e in store.events(ask_id)[count:]]
+    assert kinds.count("ask.milestone_changed") == 1, "no milestone named: none reopened"
+
+
 def test_no_answer_for_seven_days_completes_the_ask_and_says_so(
     service: MilestoneService, store: InMemoryStore, clock: Clock
 ) -> None:
