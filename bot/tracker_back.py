@@ -173,7 +173,7 @@ class BackSync:
         try:
             state = self.sync.adapter(links).fetch(links.issue.ref)
         except TrackerError as error:
-            self.sync.failed(conversation, links, error, "fetch")
+            self.sync.failed(conversation, links, error, "fetch", links.issue.ref)
         applied = []
         for sub in state.sub_items:
             if sub.closed and sub.suffix:

@@ -42,11 +42,12 @@ from bot.refresh import views_for
 from bot.runner import GiveUp, Retry
 from intake import events
 from intake.conversation import Conversation
-from intake.ticket import MilestoneStatus, Status
+from intake.ticket import MilestoneStatus, Status, TrackerLink
 from intake.tracker import (
     Tracker,
     TrackerError,
     TrackerRateLimited,
+    TrackerRef,
     TrackerRejected,
     issue_from_ticket,
     issue_key,
@@ -63,6 +64,8 @@ log = logging.getLogger(__name__)
 BATCH: Final = 6  # sub-items created per attempt: ~13 tracker calls, far inside the lease
 WORKING: Final = (Status.ACCEPTED, Status.IN_PROGRESS)
 NAMES: Final = {"github": "GitHub", "jira": "Jira"}
+# What ``TrackerSync.failed`` was doing, as the leads' note says it could not be done.
+PAST: Final = {"create": "created", "close": "closed", "reopen": "reopened", "fetch": "read"}
 # Back-sync acts as the tracker ("GitHub", "Jira": bot.tracker_back): a change by one of these
 # came from the tracker and is not sent back to it. (The bot's own changes, such as an ask
 # completed after the requester never answered, are sent like a person's.)
@@ -220,7 +223,8 @@ class TrackerSync:
         try:
             self.adapter(links).set_closed(links.issue.ref, closed)
         except TrackerError as error:
-            self.failed(conversation, links, error, "close" if closed else "reopen")
+            what = "close" if closed else "reopen"
+            self.failed(conversation, links, error, what, links.issue.ref)
         return {"closed" if closed else "reopened": links.issue.ref.url}
 
     def _milestone_changed(self, payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -238,14 +242,16 @@ class TrackerSync:
         if links is None or links.issue.ref is None:
             return None
         titles = [m.title for m in conversation.ticket.milestones]
-        sub = tracker_links.match(titles, links.subs).get(int(change.get("index", -1)))
+        index = int(change.get("index", -1))
+        sub = tracker_links.match(titles, links.subs).get(index)
         if sub is None or sub.ref is None:
             return None
         closed = change.get("to") == done
         try:
             self.adapter(links).set_closed(sub.ref, closed)
         except TrackerError as error:
-            self.failed(conversation, links, error, "close" if closed else "reopen")
+            what = "close" if closed else "reopen"
+            self.failed(conversation, links, error, what, sub.ref, milestone=index)
         return {"closed" if closed else "reopened": sub.ref.url}
 
     # -- shared -------------------------------------------------------------------------------
@@ -264,9 +270,18 @@ class TrackerSync:
         return adapter
 
     def failed(
-        self, conversation: Conversation, links: Links, error: TrackerError, what: str
+        self,
+        conversation: Conversation,
+        links: Links,
+        error: TrackerError,
+        what: str,
+        ref: TrackerRef | None = None,
+        *,
+        milestone: int | None = None,
     ) -> NoReturn:
-        """Count and log the failure, then raise what the runner does with it."""
+        """Count and log the failure, then raise what the runner does with it. ``what`` is
+        one of ``PAST``; ``ref`` is the issue or sub-item it failed on (None: not created),
+        ``milestone`` the index of the milestone whose sub-item that is."""
         ticket = conversation.ticket
         tracker = links.tracker.value
         reason = (
@@ -280,12 +295,20 @@ class TrackerSync:
             raise Retry(str(error), after=error.retry_after_s)
         if error.retry:
             raise Retry(str(error))
-        self._tell_leads(conversation, links, str(error), what)
+        self._tell_leads(conversation, links, str(error), what, ref, milestone)
         raise GiveUp(str(error))
 
-    def _tell_leads(self, conversation: Conversation, links: Links, reason: str, what: str) -> None:
+    def _tell_leads(
+        self,
+        conversation: Conversation,
+        links: Links,
+        reason: str,
+        what: str,
+        ref: TrackerRef | None,
+        milestone: int | None,
+    ) -> None:
         """A note under the review card (once per reason): the leads see why it is not in
-        the tracker and that it needs a person."""
+        the tracker, which issue or sub-item it is, and what a person has to do."""
         ticket = conversation.ticket
         assert ticket.id is not None
         with transaction(self.engine) as session:
@@ -298,17 +321,24 @@ class TrackerSync:
         if client is None or card is None:
             return
         name = NAMES.get(links.tracker.value, links.tracker.value)
+        subject = ticket.key
+        if milestone is not None and 0 <= milestone < len(ticket.milestones):
+            title = ticket.milestones[milestone].title
+            subject = f"Milestone {milestone + 1} “{title}” of {ticket.key}"
+        where = link_markup(TrackerLink(ref.label, ref.url)) if ref else links.project
+        text = f":warning: {subject} could not be {PAST[what]} in {name} ({where}): {reason[:300]}."
         if what == "create":
-            text = (
-                f":warning: {ticket.key} could not be created in {name} ({links.project}): "
-                f"{reason[:300]}. Fix the tracker configuration; the next change of the ask "
-                "(or the hourly reconcile) tries again."
+            text += (
+                " Ask whoever runs the bot to fix the tracker configuration; the next change"
+                " of the ask (or the hourly reconcile) tries again."
+            )
+        elif what == "fetch":
+            text += (
+                " Changes there no longer reach Slack; check the issue exists and the token"
+                " can read it."
             )
         else:  # closing or reopening it after a change in Slack: nothing retries that
-            text = (
-                f":warning: {ticket.key} could not be {what}d in {name} ({links.project}): "
-                f"{reason[:300]}. Please {what} it there by hand."
-            )
+            text += f" Please {what} it there by hand."
         try:
             client.chat_postMessage(channel=card.channel, thread_ts=card.ts, text=text)
         except SlackApiError as exc:

@@ -284,3 +284,33 @@ def test_a_milestone_the_requester_says_is_not_done_reopens_its_sub_issue(
     eventually(lambda: issues[first]["state"] == "closed", "sub-issue 1 closed")
     bot.container.milestones.not_done(1, ticket.requester, "backups never ran", milestone=0)
     eventually(lambda: issues[first]["state"] == "open", "sub-issue 1 reopened")
+
+
+def test_a_sub_issue_that_cannot_be_closed_is_named_to_the_leads_not_its_parent(
+    sqlite_url: str, tracked_bot: Callable[..., BotServer], slack: FakeSlack, github: FakeGitHub
+) -> None:
+    bot = tracked_bot(sqlite_url, github=github)
+    assert bot.container is not None
+    conversation, card = approve_on(bot, slack)
+    eventually(
+        lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)), "the GitHub link"
+    )
+    first = sub_issues(github)[0]
+    del github.repos[REPO].issues[first]  # deleted in GitHub: closing it is refused (404)
+    ticket = bot.container.intake.get(1).ticket
+    assert ticket.owner is not None
+    bot.container.milestones.update_status(
+        ask_id=1, index=0, status=MilestoneStatus.DONE, actor=ticket.owner, is_lead=False
+    )
+    note = eventually(
+        lambda: next(
+            (m for m in slack.thread(REVIEW_CHANNEL, card["ts"]) if "could not be closed" in
+             m.get("text", "")), None),
+        "the note under the card",
+    )  # fmt: skip
+    title = ticket.milestones[0].title
+    assert note["text"].startswith(
+        f":warning: Milestone 1 “{title}” of PLAT-1 could not be closed in GitHub (<"
+    )
+    assert f"|acme/platform#{first}>)" in note["text"]
+    assert note["text"].endswith("Please close it there by hand.")
