@@ -34,9 +34,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.announcer import post_to_requester
+from bot.blocks.tracker import NAMES
 from bot.runner import Kind
 from bot.tracker_setup import TRACKER, TRACKER_CHANGE, TRACKER_RECONCILE
-from bot.tracker_sync import NAMES, WORKING, TrackerSync
+from bot.tracker_sync import WORKING, TrackerSync
 from intake.conversation import Conversation
 from intake.lifecycle import Refusal
 from intake.milestone_service import MilestoneUpdate

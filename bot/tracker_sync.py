@@ -35,7 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.announcer import Announcer, post_to_requester
-from bot.blocks.tracker import link_markup
+from bot.blocks.tracker import NAMES, link_markup, where_tracked
 from bot.oauth import TeamClients
 from bot.observability.metrics import count_tracker_failure
 from bot.refresh import views_for
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 
 BATCH: Final = 6  # sub-items created per attempt: ~13 tracker calls, far inside the lease
 WORKING: Final = (Status.ACCEPTED, Status.IN_PROGRESS)
-NAMES: Final = {"github": "GitHub", "jira": "Jira"}
 # What ``TrackerSync.failed`` was doing, as the leads' note says it could not be done.
 PAST: Final = {"create": "created", "close": "closed", "reopen": "reopened", "fetch": "read"}
 # Back-sync acts as the tracker ("GitHub", "Jira": bot.tracker_back): a change by one of these
@@ -206,8 +205,7 @@ class TrackerSync:
         fresh = self.container.intake.get(ticket.id)
         link = fresh.ticket.tracker
         if client is not None and link is not None:
-            where = NAMES.get(links.tracker.value, links.tracker.value)
-            post_to_requester(client, fresh, {"text": f"Tracked in {where}: {link_markup(link)}"})
+            post_to_requester(client, fresh, {"text": where_tracked(link)})
             self.announcer.changed(client, fresh)
         with transaction(self.engine) as session:
             tracker_links.announce(session, ticket.id, self.clock.now())
@@ -325,7 +323,9 @@ class TrackerSync:
         if milestone is not None and 0 <= milestone < len(ticket.milestones):
             title = ticket.milestones[milestone].title
             subject = f"Milestone {milestone + 1} “{title}” of {ticket.key}"
-        where = link_markup(TrackerLink(ref.label, ref.url)) if ref else links.project
+        where = (
+            link_markup(TrackerLink(ref.label, ref.url, ref.kind.value)) if ref else links.project
+        )
         text = f":warning: {subject} could not be {PAST[what]} in {name} ({where}): {reason[:300]}."
         if what == "create":
             text += (

@@ -73,6 +73,7 @@ class TrackerLink:
 
     label: str  # how the tracker names it: "acme/platform#12", "DBA-7"
     url: str
+    tracker: str  # which: "github", "jira" (``intake.tracker.TrackerKind``'s values)
 
 
 @dataclass

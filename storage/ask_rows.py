@@ -155,7 +155,11 @@ def to_ticket(row: AskRow, *, brief: bool = False) -> Ticket:
         plan_warning=row.plan_warning or "",
         watchers=list(row.watchers or []),
         tracker=(
-            TrackerLink(row.tracker_issue.label or "", row.tracker_issue.url or "")
+            TrackerLink(
+                row.tracker_issue.label or "",
+                row.tracker_issue.url or "",
+                row.tracker_issue.tracker,
+            )
             if row.tracker_issue is not None
             else None
         ),

@@ -10,7 +10,7 @@ anything else shows as the label alone.
 
 from __future__ import annotations
 
-import re
+from typing import Final
 
 from bot.blocks import kit
 from bot.slack_text import escape, safe
@@ -18,17 +18,8 @@ from intake.ticket import Ticket, TrackerLink
 
 LABEL_LIMIT = 80
 URL_LIMIT = 2000
-_GITHUB = re.compile(r"[\w.-]+/[\w.-]+#\d+")  # acme/platform#12
-_JIRA = re.compile(r"[A-Z][A-Z0-9_]+-\d+")  # DBA-7
-
-
-def tracker_name(link: TrackerLink) -> str:
-    """ "GitHub" or "Jira" by the shape of the label; "" when it has neither shape."""
-    if _GITHUB.fullmatch(link.label):
-        return "GitHub"
-    if _JIRA.fullmatch(link.label):
-        return "Jira"
-    return ""
+# How people call each tracker (``TrackerLink.tracker`` -> name).
+NAMES: Final = {"github": "GitHub", "jira": "Jira"}
 
 
 def link_markup(link: TrackerLink) -> str:
@@ -40,13 +31,19 @@ def link_markup(link: TrackerLink) -> str:
     return f"<{escape(url.replace('|', '%7C'))}|{label}>"
 
 
+def where_tracked(link: TrackerLink) -> str:
+    """ "Tracked in GitHub: <url|acme/platform#12>" ("Tracked: ..." for a tracker without a
+    name here)."""
+    name = NAMES.get(link.tracker, "")
+    where = f"Tracked in {name}" if name else "Tracked"
+    return f"{where}: {link_markup(link)}"
+
+
 def tracked_text(ticket: Ticket) -> str | None:
     """ ":link: Tracked in GitHub: <url|acme/platform#12>"; None when the ask has no issue."""
     if ticket.tracker is None:
         return None
-    name = tracker_name(ticket.tracker)
-    where = f"Tracked in {name}" if name else "Tracked"
-    return f":link: {where}: {link_markup(ticket.tracker)}"
+    return f":link: {where_tracked(ticket.tracker)}"
 
 
 def tracked(ticket: Ticket) -> list[kit.Block]:

@@ -18,8 +18,8 @@ from intake.ticket import HistoryEntry, Milestone, Status, Ticket, TrackerLink
 from tests.fakes.blockkit import validate_message, validate_view
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-GITHUB = TrackerLink("acme/platform#12", "https://github.com/acme/platform/issues/12")
-JIRA = TrackerLink("DBA-7", "https://acme.atlassian.net/browse/DBA-7")
+GITHUB = TrackerLink("acme/platform#12", "https://github.com/acme/platform/issues/12", "github")
+JIRA = TrackerLink("DBA-7", "https://acme.atlassian.net/browse/DBA-7", "jira")
 
 
 def accepted(tracker: TrackerLink | None = GITHUB) -> Ticket:
@@ -90,7 +90,7 @@ def test_an_ask_without_an_issue_shows_no_link() -> None:
 
 
 def test_a_hostile_label_or_url_cannot_break_out_of_the_link_or_ping() -> None:
-    link = TrackerLink("<!channel>|x", "https://evil.example/a?b=1&c=<@U0BOB>|label")
+    link = TrackerLink("<!channel>|x", "https://evil.example/a?b=1&c=<@U0BOB>|label", "github")
     markup = link_markup(link)
     assert markup == (
         "<https://evil.example/a?b=1&amp;c=&lt;@U0BOB&gt;%7Clabel|&lt;!channel&gt;/x>"
@@ -99,12 +99,12 @@ def test_a_hostile_label_or_url_cannot_break_out_of_the_link_or_ping() -> None:
 
 
 def test_a_url_that_is_not_a_web_address_is_shown_as_its_label_only() -> None:
-    assert link_markup(TrackerLink("DBA-7", "javascript:alert(1)")) == "DBA-7"
-    assert tracked_text(accepted(TrackerLink("DBA-7", "ftp://x/DBA-7"))) == (
+    assert link_markup(TrackerLink("DBA-7", "javascript:alert(1)", "jira")) == "DBA-7"
+    assert tracked_text(accepted(TrackerLink("DBA-7", "ftp://x/DBA-7", "jira"))) == (
         ":link: Tracked in Jira: DBA-7"
     )
 
 
 def test_an_unknown_label_shape_says_only_that_it_is_tracked() -> None:
-    ticket = accepted(TrackerLink("Issue 44", "https://tracker.example/44"))
+    ticket = accepted(TrackerLink("Issue 44", "https://tracker.example/44", ""))
     assert tracked_text(ticket) == ":link: Tracked: <https://tracker.example/44|Issue 44>"
