@@ -37,7 +37,7 @@ from bot.announcer import post_to_requester
 from bot.blocks.tracker import NAMES
 from bot.runner import Kind
 from bot.tracker_setup import TRACKER, TRACKER_CHANGE, TRACKER_RECONCILE
-from bot.tracker_sync import WORKING, TrackerSync
+from bot.tracker_sync import WORKING, TrackerSync, warn_lookup_failed
 from intake.conversation import Conversation
 from intake.lifecycle import Refusal
 from intake.milestone_service import MilestoneUpdate
@@ -299,7 +299,8 @@ def user_by_email(client: WebClient | None, email: str | None) -> str | None:
         return None
     try:
         return str(client.users_lookupByEmail(email=email)["user"]["id"])
-    except SlackApiError:
+    except SlackApiError as error:
+        warn_lookup_failed("users.lookupByEmail", error)
         return None
 
 

@@ -348,6 +348,22 @@ class TrackerSync:
 # -- Slack helpers ---------------------------------------------------------------------------
 
 
+# What Slack answers for a user it does not have: nothing to fix, nothing to say.
+_NOT_FOUND: Final = frozenset({"user_not_found", "users_not_found"})
+
+
+def warn_lookup_failed(call: str, error: SlackApiError) -> None:
+    """A WARNING for a failed user lookup, naming Slack's error (none for a user Slack does
+    not have): without it, a missing scope would silently stop matching people by e-mail."""
+    code = error.response.get("error") if error.response is not None else None
+    if code in _NOT_FOUND:
+        return
+    advice = ""
+    if code == "missing_scope":
+        advice = ": reinstall the app so it has users:read.email (people are not matched by e-mail)"
+    log.warning("tracker: Slack %s failed (%s)%s", call, code, advice)
+
+
 def profile_of(client: WebClient | None, user: str) -> tuple[str | None, str]:
     """A Slack user's e-mail (needs users:read.email) and name, from one users.info; the
     user ID as the name when Slack does not say."""
@@ -355,7 +371,8 @@ def profile_of(client: WebClient | None, user: str) -> tuple[str | None, str]:
         return None, user
     try:
         found = client.users_info(user=user)["user"]
-    except SlackApiError:
+    except SlackApiError as error:
+        warn_lookup_failed("users.info", error)
         return None, user
     email = (found.get("profile") or {}).get("email")
     name = found.get("real_name") or found.get("name") or user
