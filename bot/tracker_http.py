@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from bot.tracker_back import queue_changes
 from intake.clock import Clock
 from intake.tracker import TrackerKind, WebhookMalformed, WebhookRejected
-from trackers import webhook_changes
+from trackers import unverifiable, webhook_changes
 from trackers.config import TrackerConfig
 from trackers.github_webhook import header
 
@@ -67,7 +67,9 @@ class TrackerWebhooks:
             log.warning("unreadable delivery to /trackers/%s: %s", kind.value, refused.reason)
             return _plain(start_response, "400 Bad Request", refused.reason)
         except WebhookRejected as refused:
-            log.info("refused a delivery to /trackers/%s: %s", kind.value, refused.reason)
+            # Ours to fix (no secret, no tracker) is a warning; a bad signature is the sender's.
+            level = logging.WARNING if unverifiable(self.config, kind) else logging.INFO
+            log.log(level, "refused a delivery to /trackers/%s: %s", kind.value, refused.reason)
             return _plain(start_response, "401 Unauthorized", "signature check failed")
         if not changes:
             return _plain(start_response, "200 OK", "ignored")

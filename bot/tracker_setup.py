@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.blocks.tracker import NAMES
 from bot.settings import ConfigError, Settings
 from intake.templates.model import TemplateSet
 from intake.tracker import Tracker, TrackerKind
-from trackers import build_trackers
+from trackers import build_trackers, unverifiable
 from trackers.config import ENV_FILE, TrackerConfig, TrackerConfigError, load_tracker_config
 
 log = logging.getLogger(__name__)
@@ -55,4 +56,12 @@ def load_trackers(
         ", ".join(sorted(kind.value for kind in adapters)) or "none",
         len(config.routes),
     )
+    for kind in sorted(adapters, key=lambda k: k.value):
+        if unverifiable(config, kind):
+            log.warning(
+                "%s: no webhook_secret: webhooks are refused; changes in %s reach Slack only "
+                "by the hourly reconcile",
+                kind.value,
+                NAMES.get(kind.value, kind.value),
+            )
     return TrackerSetup(config, adapters)

@@ -1,6 +1,6 @@
 """The trackers the team already works in: GitHub Issues and Jira, behind ``intake.tracker``'s
 port. ``build_trackers`` makes one adapter per configured tracker; ``webhook_changes`` checks
-and reads a delivery from either."""
+and reads a delivery from either; ``unverifiable`` says why none can be checked."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ def build_trackers(config: TrackerConfig) -> dict[TrackerKind, Tracker]:
     if config.jira is not None:
         built[TrackerKind.JIRA] = JiraTracker(config.jira)
     return built
+
+
+def unverifiable(config: TrackerConfig, kind: TrackerKind) -> str | None:
+    """Why every delivery to the webhook of ``kind`` is refused (the tracker is not
+    configured, or has no webhook secret), or None when a delivery can be checked."""
+    settings = config.github if kind is TrackerKind.GITHUB else config.jira
+    if settings is None:
+        return f"{kind.value} is not configured"
+    secret = settings.webhook_secret
+    if secret is None or not secret.get_secret_value():
+        return "no webhook_secret is configured"
+    return None
 
 
 def webhook_changes(

@@ -4,6 +4,7 @@ shown, and the tracker subscriber queued only when it is configured."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,3 +89,20 @@ def test_a_good_file_builds_the_adapters_and_subscribes_the_tracker_kind(
         assert TRACKER not in plain.intake.uow_factory.event_kinds  # type: ignore[attr-defined]
     finally:
         plain.db_engine.dispose()
+
+
+def test_a_tracker_without_a_webhook_secret_is_warned_about_once_at_start(
+    tmp_path: Path, write_config: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config(
+        "github: {token_env: GH_TOKEN_FOR_TEST}\nroutes:\n"
+        "  - {type: database, tracker: github, project: acme/dba}\n",
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.tracker_setup"):
+        container = build(settings(tmp_path, config))
+    container.db_engine.dispose()
+    warned = [r.getMessage() for r in caplog.records if r.name == "bot.tracker_setup"]
+    assert warned == [
+        "github: no webhook_secret: webhooks are refused; changes in GitHub reach Slack only "
+        "by the hourly reconcile"
+    ]

@@ -3,16 +3,20 @@ the domain's changes (closed, reopened, assigned, unassigned; the issue or which
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
 import pytest
 from pydantic import SecretStr
 
+from bot.tracker_http import TrackerWebhooks
+from intake.clock import SystemClock
 from intake.tracker import ChangeKind, TrackerKind, WebhookRejected, issue_key
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_jira import FakeJira
 from tests.trackers.conftest import REPO, an_ask
-from trackers import webhook_changes
+from trackers import unverifiable, webhook_changes
 from trackers.config import parse_tracker_config
 from trackers.github import GitHubTracker
 from trackers.github_webhook import github_changes
@@ -187,3 +191,37 @@ def test_deliveries_are_checked_with_the_secret_of_their_tracker(
     without_jira = config.model_copy(update={"jira": None})
     with pytest.raises(WebhookRejected, match="Jira is not configured"):
         webhook_changes(without_jira, TrackerKind.JIRA, headers, body)
+
+
+def test_a_refusal_that_is_ours_to_fix_is_a_warning_a_bad_signature_is_not(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = {"TOKEN": "t", "GH_HOOK": "s3cret"}
+    github = {"token_env": "TOKEN", "webhook_secret_env": "GH_HOOK"}
+    route = [{"tracker": "github", "project": REPO}]
+    signed = parse_tracker_config({"github": github, "routes": route}, env)
+    unsigned = parse_tracker_config({"github": {"token_env": "TOKEN"}, "routes": route}, env)
+    assert unverifiable(signed, TrackerKind.GITHUB) is None
+    assert unverifiable(unsigned, TrackerKind.GITHUB) == "no webhook_secret is configured"
+    assert unverifiable(signed, TrackerKind.JIRA) == "jira is not configured"
+    levels = []
+    for config, kind in [
+        (signed, TrackerKind.GITHUB),  # a bad signature: the sender's
+        (unsigned, TrackerKind.GITHUB),
+        (signed, TrackerKind.JIRA),
+    ]:
+        caplog.clear()
+        hooks = TrackerWebhooks(None, config, SystemClock(), lambda: None)  # type: ignore[arg-type]
+        body = b"{}"
+        environ = {
+            "PATH_INFO": f"/trackers/{kind.value}",
+            "REQUEST_METHOD": "POST",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "HTTP_X_HUB_SIGNATURE_256": "sha256=00",
+            "HTTP_X_HUB_SIGNATURE": "sha256=00",
+        }
+        with caplog.at_level(logging.INFO, logger="bot.tracker_http"):
+            assert hooks.handle(environ, lambda *_: None) == [b"signature check failed"]
+        levels += [r.levelname for r in caplog.records if r.name == "bot.tracker_http"]
+    assert levels == ["INFO", "WARNING", "WARNING"]
