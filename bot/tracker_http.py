@@ -6,6 +6,10 @@ A delivery is checked with that tracker's secret (GitHub's ``X-Hub-Signature-256
 the tracker's, 200 otherwise. Its changes to our issues are queued as ``tracker.change``
 items keyed by the delivery's ID (``X-GitHub-Delivery``, ``X-Atlassian-Webhook-Identifier``,
 else a digest of the body), so a redelivery is applied once; the queue's runner applies them.
+A body over ``bot.serving.MAX_BODY`` never gets here: waitress answers 413 first.
+
+``_plain`` and ``StartResponse`` repeat ``bot.serving``'s: that module imports this one, so
+importing them from it would be a cycle.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from trackers.github_webhook import header
 log = logging.getLogger(__name__)
 
 PATHS: Final = {"/trackers/github": TrackerKind.GITHUB, "/trackers/jira": TrackerKind.JIRA}
-MAX_BODY: Final = 5 * 1024 * 1024  # GitHub caps a delivery's payload at 25 MB; ours are small
 DELIVERY_HEADERS: Final = ("X-GitHub-Delivery", "X-Atlassian-Webhook-Identifier")
 
 StartResponse = Callable[..., Any]
@@ -53,8 +56,6 @@ class TrackerWebhooks:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return _plain(start_response, "400 Bad Request", "bad Content-Length")
-        if length > MAX_BODY:
-            return _plain(start_response, "413 Payload Too Large", "delivery too large")
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = {
             name[5:].replace("_", "-"): str(value)
