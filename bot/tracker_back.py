@@ -167,8 +167,8 @@ class BackSync:
         conversation = self._ask(ask_id)
         if conversation is None or conversation.ticket.status not in WORKING:
             return {"skipped": "not open"}
-        self.sync.ensure(conversation)  # milestones added since get their sub-items
-        links = tracker_links.read_links(self.sync.engine, ask_id)
+        # Milestones added since get their sub-items.
+        links = self.sync.ensure_links(conversation)
         if links is None or links.issue.ref is None:
             return {"skipped": "not linked"}
         try:

@@ -108,23 +108,27 @@ class TrackerSync:
     def ensure(self, conversation: Conversation) -> dict[str, Any]:
         """The ask's issue and a sub-item per milestone, created where missing (``BATCH``
         sub-items per attempt)."""
+        found = self.ensure_links(conversation)
+        if found is None:
+            return {"skipped": f"no route for {conversation.ticket.category}"}
+        assert found.issue.ref is not None
+        return {"issue": found.issue.ref.url, "sub_items": sum(1 for s in found.subs if s.ref)}
+
+    def ensure_links(self, conversation: Conversation) -> Links | None:
+        """``ensure``, answering the ask's links as they are now (None: no route)."""
         ticket = conversation.ticket
-        assert ticket.id is not None
         links = self._prepare(conversation)
         if links is None:
-            return {"skipped": f"no route for {ticket.category}"}
-        titles = [m.title for m in ticket.milestones]
-        paired = tracker_links.match(titles, links.subs)
+            return None
+        paired = tracker_links.match([m.title for m in ticket.milestones], links.subs)
         missing = [(i, link) for i, link in sorted(paired.items()) if link.ref is None]
         if links.issue.ref is None or missing:
-            self._create(conversation, links, missing[:BATCH])
+            links = self._create(conversation, links, missing[:BATCH])
         if len(missing) > BATCH:
             # A few seconds on: a tracker's search (Jira's) may not list what was just made.
             raise Retry(f"{len(missing) - BATCH} more milestones to create", after=5)
-        self._announce(conversation)
-        found = tracker_links.read_links(self.engine, ticket.id)
-        assert found is not None and found.issue.ref is not None
-        return {"issue": found.issue.ref.url, "sub_items": sum(1 for s in found.subs if s.ref)}
+        self._announce(conversation, links)
+        return links
 
     def _prepare(self, conversation: Conversation) -> Links | None:
         ticket = conversation.ticket
@@ -148,6 +152,7 @@ class TrackerSync:
                 title=ticket.title,
                 milestones=[m.title for m in ticket.milestones],
                 at=self.clock.now(),
+                known=known,
             )  # committed here: the keys exist before the tracker is called
 
     def _create(
@@ -155,7 +160,8 @@ class TrackerSync:
         conversation: Conversation,
         links: Links,
         batch: list[tuple[int, tracker_links.Link]],
-    ) -> None:
+    ) -> Links:
+        """Create what is missing (the issue, ``batch``'s sub-items); the links after."""
         ticket = conversation.ticket
         assert ticket.id is not None
         client = self.clients.for_team(ticket.team_id)
@@ -183,6 +189,8 @@ class TrackerSync:
             tracker_links.record(session, ticket.id, "", ensured.ref, now)
             for suffix, ref in ensured.sub_items.items():
                 tracker_links.record(session, ticket.id, suffix, ref, now)
+            recorded = tracker_links.links_of(session, ticket.id)
+        assert recorded is not None
         log.info(
             "tracker: %s is %s (%s), %d milestones %s",
             ticket.key,
@@ -191,15 +199,15 @@ class TrackerSync:
             len(ensured.sub_items),
             "ensured",
         )
+        return recorded
 
-    def _announce(self, conversation: Conversation) -> None:
+    def _announce(self, conversation: Conversation, links: Links) -> None:
         """The first time: the link in the requester's thread, and every message showing the
         ask (the review card, which shows ``ticket.tracker``) drawn again. Marked after it is
         posted: a Slack error retries it; only a crash in between could post it twice."""
         ticket = conversation.ticket
         assert ticket.id is not None
-        links = tracker_links.read_links(self.engine, ticket.id)
-        if links is None or links.issue.announced:
+        if links.issue.announced:
             return
         client = self.clients.for_team(ticket.team_id)
         fresh = self.container.intake.get(ticket.id)
@@ -323,9 +331,8 @@ class TrackerSync:
         if milestone is not None and 0 <= milestone < len(ticket.milestones):
             title = ticket.milestones[milestone].title
             subject = f"Milestone {milestone + 1} “{title}” of {ticket.key}"
-        where = (
-            link_markup(TrackerLink(ref.label, ref.url, ref.kind.value)) if ref else links.project
-        )
+        link = TrackerLink(ref.label, ref.url, ref.kind.value) if ref else None
+        where = link_markup(link) if link else links.project
         text = f":warning: {subject} could not be {PAST[what]} in {name} ({where}): {reason[:300]}."
         if what == "create":
             text += (
@@ -348,13 +355,13 @@ class TrackerSync:
 # -- Slack helpers ---------------------------------------------------------------------------
 
 
-# What Slack answers for a user it does not have: nothing to fix, nothing to say.
 _NOT_FOUND: Final = frozenset({"user_not_found", "users_not_found"})
 
 
 def warn_lookup_failed(call: str, error: SlackApiError) -> None:
     """A WARNING for a failed user lookup, naming Slack's error (none for a user Slack does
-    not have): without it, a missing scope would silently stop matching people by e-mail."""
+    not have, ``_NOT_FOUND``): without it, a missing scope would silently stop matching
+    people by e-mail."""
     code = error.response.get("error") if error.response is not None else None
     if code in _NOT_FOUND:
         return

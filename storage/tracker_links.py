@@ -52,9 +52,6 @@ class Links:
     issue: Link
     subs: tuple[Link, ...] = ()
 
-    def sub(self, suffix: str) -> Link | None:
-        return next((s for s in self.subs if s.suffix == suffix), None)
-
 
 def _link(row: TrackerLinkRow) -> Link:
     ref = None
@@ -110,17 +107,23 @@ def prepare(
     title: str,
     milestones: Sequence[str],
     at: datetime,
+    known: Links | None = None,
 ) -> Links:
     """The ask's links with a row for the issue and for every milestone (by title), written
     now where missing. An issue row written before keeps its tracker, project and key (the
-    ask stays where it went, whatever the routes say since)."""
+    ask stays where it went, whatever the routes say since). ``known``: the links the caller
+    read in this transaction, so they are not read again (nothing written: returned as is)."""
     require_aware(at)
-    _insert(session, ask_id, team_id, ISSUE, title, tracker.value, project, issue_key, at)
-    links = links_of(session, ask_id)
-    assert links is not None
+    links = known
+    if links is None:
+        _insert(session, ask_id, team_id, ISSUE, title, tracker.value, project, issue_key, at)
+        links = links_of(session, ask_id)
+        assert links is not None
     taken = [int(s.suffix[1:]) for s in links.subs if s.suffix[1:].isdigit()]
     number = max(taken, default=0)
     paired = match(milestones, links.subs)
+    if len(paired) == len(milestones):
+        return links
     for index, milestone in enumerate(milestones):
         if index in paired:
             continue
