@@ -53,8 +53,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -69,7 +67,6 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, Metric
 from sqlalchemy import Engine
 
 from bot.observability.collectors import BackgroundCollector, DatabaseCollector
@@ -105,31 +102,19 @@ REQUEST_KINDS: Final = frozenset(
 )
 
 
-_TRACKER_FAILURES: dict[tuple[str, str], int] = {}
-_TRACKER_LOCK = threading.Lock()
+# One count per process (the tracker kinds count without a Metrics at hand), shown by the
+# registry of every Metrics.
+_TRACKER_FAILURES: Final = Counter(
+    "intake_tracker_failures",
+    "Tracker (GitHub, Jira) calls that failed, by tracker and reason.",
+    ["tracker", "reason"],
+    registry=None,
+)
 
 
 def count_tracker_failure(tracker: str, reason: str) -> None:
     """One failed tracker call in this process (``intake_tracker_failures_total``)."""
-    with _TRACKER_LOCK:
-        key = (safe_label(tracker), safe_label(reason))
-        _TRACKER_FAILURES[key] = _TRACKER_FAILURES.get(key, 0) + 1
-
-
-class _TrackerFailures:
-    def describe(self) -> Iterable[Metric]:
-        return []
-
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily(
-            "intake_tracker_failures",
-            "Tracker (GitHub, Jira) calls that failed, by tracker and reason.",
-            labels=["tracker", "reason"],
-        )
-        with _TRACKER_LOCK:
-            for (tracker, reason), count in sorted(_TRACKER_FAILURES.items()):
-                family.add_metric([tracker, reason], count)
-        yield family
+    _TRACKER_FAILURES.labels(tracker=safe_label(tracker), reason=safe_label(reason)).inc()
 
 
 class Metrics:
@@ -196,7 +181,7 @@ class Metrics:
             "and notified sender rounds (bot.in_flight).",
             registry=self.registry,
         )
-        self.registry.register(_TrackerFailures())
+        self.registry.register(_TRACKER_FAILURES)
         if engine is not None:
             self.registry.register(DatabaseCollector(engine, clock or SystemClock()))
         if process:
