@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +35,18 @@ def linked(
         lambda: any("Tracked in GitHub" in t for t in thread_texts(conversation)), "the GitHub link"
     )
     return bot, conversation
+
+
+def note_under_card(slack: FakeSlack, card: dict[str, Any], words: str) -> dict[str, Any]:
+    """The first message in the review card's thread that says ``words`` (waited for)."""
+    note: dict[str, Any] = eventually(
+        lambda: next(
+            (m for m in slack.thread(REVIEW_CHANNEL, card["ts"]) if words in m.get("text", "")),
+            None,
+        ),
+        "the note under the card",
+    )
+    return note
 
 
 def sub_issues(github: FakeGitHub) -> list[int]:
@@ -161,12 +174,7 @@ def test_a_refused_create_is_given_up_and_told_to_the_leads_under_the_card(
     assert bot.container is not None
     _conversation, card = approve_on(bot, slack)
     assert bot.container.in_flight.wait_idle(10)
-    note = eventually(
-        lambda: next(
-            (m for m in slack.thread(REVIEW_CHANNEL, card["ts"]) if "could not be created" in
-             m.get("text", "")), None),
-        "the note under the card",
-    )  # fmt: skip
+    note = note_under_card(slack, card, "could not be created")
     assert "PLAT-1 could not be created in GitHub (acme/no-such-repo)" in note["text"]
     assert "404" in note["text"]
     with transaction(bot.container.db_engine) as session:
@@ -302,12 +310,7 @@ def test_a_sub_issue_that_cannot_be_closed_is_named_to_the_leads_not_its_parent(
     bot.container.milestones.update_status(
         ask_id=1, index=0, status=MilestoneStatus.DONE, actor=ticket.owner, is_lead=False
     )
-    note = eventually(
-        lambda: next(
-            (m for m in slack.thread(REVIEW_CHANNEL, card["ts"]) if "could not be closed" in
-             m.get("text", "")), None),
-        "the note under the card",
-    )  # fmt: skip
+    note = note_under_card(slack, card, "could not be closed")
     title = ticket.milestones[0].title
     assert note["text"].startswith(
         f":warning: Milestone 1 “{title}” of PLAT-1 could not be closed in GitHub (<"
