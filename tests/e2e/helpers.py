@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.work_slots import SLOTS, WorkSlots
 from tests.e2e.conftest import LEAD, OWNER, REVIEW_CHANNEL
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import DriverResponse, SlackDriver
@@ -242,3 +245,27 @@ def review_card(slack: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:
     current = slack.find_message(cards[-1]["ts"])
     assert current is not None
     return current
+
+
+@contextmanager
+def every_work_slot_held(slots: WorkSlots) -> Iterator[None]:
+    """Inside the block every work slot is taken (a thread per slot, as each run holds one);
+    they are given back when it ends."""
+    release = threading.Event()
+    holding = threading.Barrier(SLOTS + 1)
+
+    def hold_a_slot(n: int) -> None:
+        with slots.hold(f"T0001:U0BUSY{n}"):
+            holding.wait(5)
+            release.wait(10)
+
+    holders = [threading.Thread(target=hold_a_slot, args=(n,)) for n in range(SLOTS)]
+    for holder in holders:
+        holder.start()
+    try:
+        holding.wait(5)
+        yield
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join()

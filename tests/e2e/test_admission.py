@@ -5,15 +5,13 @@ and /healthz answers while every admitted request's work is stuck (bot.admission
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
 
 from bot.busy import BUSY, SLOW_DOWN_ACTION
-from bot.work_slots import SLOTS
 from tests.e2e.conftest import OTHER, REQUESTER, SIGNING_SECRET, BotServer
-from tests.e2e.helpers import ASK, dm_root, start_dm, start_slash, text_of
+from tests.e2e.helpers import ASK, dm_root, every_work_slot_held, start_dm, start_slash, text_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
 
@@ -140,24 +138,8 @@ def test_a_form_opens_at_once_while_every_work_slot_is_taken(
     home = slack.home(REQUESTER)
     assert home is not None and bot.container is not None
     slots = bot.container.work_slots
-    release = threading.Event()
-    holding = threading.Barrier(SLOTS + 1)
-
-    def hold_a_slot(n: int) -> None:
-        with slots.hold(f"T0001:U0BUSY{n}"):  # a slot per thread, as each run holds one
-            holding.wait(5)
-            release.wait(10)
-
-    holders = [threading.Thread(target=hold_a_slot, args=(n,)) for n in range(SLOTS)]
-    for holder in holders:
-        holder.start()
-    try:
-        holding.wait(5)  # every slot is taken
+    with every_work_slot_held(slots):
         started = time.monotonic()
         driver.click(REQUESTER, home, "home_new_request")
         slack.wait_for("views.open", timeout=2.5)
         assert time.monotonic() - started < 2.5
-    finally:
-        release.set()
-        for holder in holders:
-            holder.join()

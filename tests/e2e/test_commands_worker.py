@@ -14,7 +14,6 @@ test_shutdown_jobs.py.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -29,7 +28,6 @@ from bot.listeners.actions import Decide
 from bot.oauth import OneWorkspace
 from bot.runner import Runner
 from bot.where import Where
-from bot.work_slots import SLOTS
 from storage import queue
 from storage.db import transaction
 from storage.models import QueueItemRow
@@ -41,7 +39,7 @@ from tests.e2e.conftest import (
     MovableClock,
     unhurried_pacer,
 )
-from tests.e2e.helpers import ASK, text_of
+from tests.e2e.helpers import ASK, every_work_slot_held, text_of
 from tests.e2e.test_milestones import Ask
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackDriver
@@ -213,19 +211,7 @@ def test_a_command_given_its_slot_after_the_worker_began_stopping_is_handed_back
 ) -> None:
     assert serve.container is not None
     engine, slots = serve.container.db_engine, serve.container.work_slots
-    release = threading.Event()
-    holding = threading.Barrier(SLOTS + 1)
-
-    def hold_a_slot(n: int) -> None:
-        with slots.hold(f"T0001:U0BUSY{n}"):  # a slot per thread, as each command holds one
-            holding.wait(5)
-            release.wait(10)
-
-    holders = [threading.Thread(target=hold_a_slot, args=(n,)) for n in range(SLOTS)]
-    for holder in holders:
-        holder.start()
-    try:
-        holding.wait(5)  # every slot is taken
+    with every_work_slot_held(slots):
         response = SlackDriver(serve.events_url, SIGNING_SECRET, slack).slash_command(
             REQUESTER, ASK
         )
@@ -236,10 +222,6 @@ def test_a_command_given_its_slot_after_the_worker_began_stopping_is_handed_back
             assert time.monotonic() < deadline
             time.sleep(0.01)
         runner.request_stop()
-    finally:
-        release.set()
-        for holder in holders:
-            holder.join()
     assert runner.stop(time.monotonic() + 10)
     assert (runner.handed_back[KIND], runner.finished[KIND]) == (1, 0)
     (item,) = items(engine)
