@@ -68,6 +68,7 @@ SECRETS: Final[dict[str, str]] = {
     "xoxb-team-two-token": "installed bot token: tests/multiworkspace/conftest.py T2",
     "xoxb-unused-default": "bot token: tests/multiworkspace/conftest.py",
     "xoxb-one": "bot token: tests/multiworkspace/test_modes.py",
+    "xoxb-never-shown": "bot token the start-up check words: tests/unit/test_token_check.py",
     "install-test-signing": "signing secret: tests/observability/test_metrics.py",
     "production-install-signing-secret": (
         "signing secret: tests/deploy/test_production_install.py SIGNING_SECRET"
